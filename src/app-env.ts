@@ -1,0 +1,25 @@
+/**
+ * Per-request state shared by middleware and handlers through Hono's context.
+ */
+import type { Span } from '@opentelemetry/api'
+import type { Logger } from 'pino'
+import type { ApiStyle } from './errors.ts'
+
+export interface AppEnv {
+  Variables: {
+    /** Correlation id: the client's well-formed X-Request-Id, or one we generated. */
+    requestId: string
+    /** The request's SERVER span (non-recording when tracing is off). */
+    span: Span
+    /** Child of the root logger carrying request_id. */
+    log: Logger
+    /** Fields the handler adds to the request's summary log line (never raw text). */
+    logFields: Record<string, unknown>
+    /** Which vendor's error shape this route answers with. */
+    apiStyle: ApiStyle
+    /** Set by handlers that stream a body: telemetry completes when it settles. */
+    bodyDone: Promise<void> | undefined
+    /** The error onError rendered, so telemetry can record it on the span. */
+    error: unknown
+  }
+}

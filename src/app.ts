@@ -1,0 +1,119 @@
+/**
+ * createApp(deps): the Hono app, built from its dependencies with no I/O and no env
+ * reads, so tests build it exactly as main.ts does.
+ *
+ * Middleware order matters: correlation first (every later line knows the request id),
+ * then telemetry (the span wraps everything else, errors included), then the error style,
+ * body limit and auth that may reject the request.
+ */
+import type { Tracer } from '@opentelemetry/api'
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from 'pino'
+import type { AppEnv } from './app-env.ts'
+import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
+import { apiKeyAuth } from './routes/api-key-auth.ts'
+import { elevenlabsRoutes } from './routes/elevenlabs.ts'
+import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
+import { metricsRoutes } from './routes/metrics.ts'
+import { modelsRoutes } from './routes/models.ts'
+import { openaiRoutes } from './routes/openai.ts'
+import { correlation } from './telemetry/correlation.ts'
+import { httpTelemetry } from './telemetry/http-telemetry.ts'
+import type { Metrics } from './telemetry/metrics.ts'
+import type { Voice } from './tts/engine.ts'
+import type { SpeechService } from './tts/speech-service.ts'
+
+export interface AppDeps {
+  speech: SpeechService
+  voices: () => readonly Voice[]
+  resolveVoice: (nameOrId: string) => Voice | undefined
+  tracer: Tracer
+  logger: Logger
+  /** Absent when metrics are switched off (TTS_METRICS_ENABLED=false). */
+  metrics?: Metrics
+  readiness: ReadinessChecks
+  apiKeys?: readonly string[]
+  maxInputChars: number
+  maxBodyBytes: number
+  logText: boolean
+}
+
+// Paths that belong to ElevenLabs' API family and answer in its error shape.
+const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices)(\/|$)/
+
+/** Which error shape a request expects: by path, or by the ElevenLabs SDK's headers on shared paths. */
+export function apiStyleOf(c: Context): ApiStyle {
+  if (ELEVENLABS_PATH.test(c.req.path)) return 'elevenlabs'
+  if (c.req.header('xi-api-key') || c.req.header('x-fern-sdk-name')) return 'elevenlabs'
+  return 'openai'
+}
+
+/**
+ * @example
+ * const app = createApp({ speech, voices, resolveVoice, tracer, logger, metrics, readiness, maxInputChars: 4096, maxBodyBytes: 65536, logText: false })
+ * Bun.serve({ fetch: app.fetch })
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.use(correlation())
+  app.use(httpTelemetry({ tracer: deps.tracer, logger: deps.logger, ...(deps.metrics && { metrics: deps.metrics }) }))
+  app.use(async function apiStyle(c, next) {
+    c.set('apiStyle', apiStyleOf(c))
+    await next()
+  })
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new ApiError({
+          status: 413,
+          kind: 'payload_too_large',
+          code: 'request_too_large',
+          message: `Request body exceeds ${deps.maxBodyBytes} bytes.`,
+        })
+      },
+    }),
+  )
+  const auth = apiKeyAuth({ keys: deps.apiKeys ?? [] })
+  app.use('/v1/audio/speech', auth)
+  app.use('/v1/text-to-speech/*', auth)
+
+  const routeDeps = {
+    speech: deps.speech,
+    voices: deps.voices,
+    resolveVoice: deps.resolveVoice,
+    maxInputChars: deps.maxInputChars,
+    logText: deps.logText,
+    ...(deps.metrics && { metrics: deps.metrics }),
+  }
+  app.route('/', openaiRoutes(routeDeps))
+  app.route('/', elevenlabsRoutes(routeDeps))
+  app.route('/', modelsRoutes())
+  app.route('/', healthRoutes(deps.readiness))
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.registry))
+
+  app.notFound((c) =>
+    errorResponse(
+      new ApiError({
+        status: 404,
+        kind: 'not_found',
+        code: 'not_found',
+        message: `No route for ${c.req.method} ${c.req.path.slice(0, 200)}.`,
+      }),
+      c.get('apiStyle') ?? apiStyleOf(c),
+    ),
+  )
+
+  app.onError((err, c) => {
+    const apiError = toApiError(err)
+    c.set('error', err)
+    deps.metrics?.errors.inc({ type: apiError.kind })
+    if (apiError.status >= 500) c.get('log')?.error({ err }, 'request error')
+    return errorResponse(apiError, c.get('apiStyle') ?? apiStyleOf(c))
+  })
+
+  return app
+}

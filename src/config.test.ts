@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError, loadConfig, otlpSignalUrl } from './config.ts'
+
+describe('loadConfig', () => {
+  test('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({})
+    expect(config.PORT).toBe(8080)
+    expect(config.HOST).toBe('0.0.0.0')
+    expect(config.TTS_ENGINE).toBe('espeak')
+    expect(config.TTS_CACHE_DIR).toBe('.cache/tts')
+    expect(config.OTEL_SERVICE_NAME).toBe('tts-edge')
+    expect(config.OTEL_SDK_DISABLED).toBe(false)
+    expect(config.TTS_API_KEYS).toBeUndefined()
+  })
+
+  test('reports every bad key at once', () => {
+    try {
+      loadConfig({ PORT: 'eighty', TTS_ENGINE: 'festival', OTEL_SDK_DISABLED: 'maybe', TTS_MAX_QUEUE: '-1' })
+      throw new Error('expected a ConfigError')
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError)
+      const keys = (err as ConfigError).problems.map((p) => p.split('=')[0])
+      expect(keys.sort()).toEqual(['OTEL_SDK_DISABLED', 'PORT', 'TTS_ENGINE', 'TTS_MAX_QUEUE'])
+    }
+  })
+
+  test('treats empty strings as unset, as compose files produce them', () => {
+    expect(loadConfig({ PORT: '', TTS_REDIS_URL: '' }).PORT).toBe(8080)
+  })
+
+  test('parses API keys and OTLP headers', () => {
+    const config = loadConfig({ TTS_API_KEYS: 'a, b,,c', OTEL_EXPORTER_OTLP_HEADERS: 'x-token=a%20b,tenant=t1' })
+    expect(config.TTS_API_KEYS).toEqual(['a', 'b', 'c'])
+    expect(config.OTEL_EXPORTER_OTLP_HEADERS).toEqual({ 'x-token': 'a b', tenant: 't1' })
+  })
+
+  test('rejects a Redis URL that is not one', () => {
+    expect(() => loadConfig({ TTS_REDIS_URL: 'localhost:6379' })).toThrow(ConfigError)
+  })
+
+  test('derives per-signal OTLP endpoints from the base endpoint unless set', () => {
+    expect(otlpSignalUrl(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }), 'traces')).toBe('http://c:4318/v1/traces')
+    expect(otlpSignalUrl(loadConfig({ OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://l:1/logs' }), 'logs')).toBe('http://l:1/logs')
+  })
+})

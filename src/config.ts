@@ -1,0 +1,125 @@
+/**
+ * Configuration from environment variables (DESIGN.md "Configuration").
+ *
+ * `loadConfig` is pure: it reads only the object it is given, never exits, and reports
+ * every bad key at once so an operator fixes them in one go. Only `main.ts` exits.
+ */
+import { availableParallelism } from 'node:os'
+import { z } from 'zod'
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+const url = z.url({ protocol: /^(https?|redis|rediss)$/ })
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+)
+
+// OTEL_EXPORTER_OTLP_HEADERS: "k=v,k2=v2" with percent-encoded values (OTel spec).
+const otlpHeaders = z.string().transform((v, ctx) => {
+  const headers: Record<string, string> = {}
+  for (const pair of v.split(',').filter((p) => p.trim())) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected key=value, got "${pair.trim()}"` })
+      return z.NEVER
+    }
+    headers[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim())
+  }
+  return headers
+})
+
+const schema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  TTS_ENGINE: z.enum(['espeak', 'espeak-wasm', 'espeak-native']).default('espeak'),
+  TTS_CACHE_DIR: z.string().min(1).default('.cache/tts'),
+  TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
+  TTS_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
+  TTS_REDIS_URL: url.optional(),
+  TTS_API_KEYS: csv.optional(),
+  TTS_MAX_CONCURRENCY: int(1, 256).default(Math.max(1, availableParallelism())),
+  TTS_MAX_QUEUE: int(0, 100_000).default(64),
+  TTS_JOB_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),
+  TTS_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
+  TTS_LOG_TEXT: bool.default(false),
+  TTS_METRICS_ENABLED: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_SERVICE_NAME: z.string().min(1).default('tts-edge'),
+  OTEL_RESOURCE_ATTRIBUTES: z.string().default(''),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.default('http://localhost:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.default({}),
+  OTEL_EXPORTER_OTLP_TIMEOUT: int(1, 600_000).default(10_000),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
+  OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  OTEL_BSP_MAX_QUEUE_SIZE: int(1, 1_000_000).default(2048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int(1, 100_000).default(512),
+  OTEL_BSP_SCHEDULE_DELAY: int(0, 600_000).default(5000),
+  OTEL_BLRP_MAX_QUEUE_SIZE: int(1, 1_000_000).default(2048),
+  OTEL_BLRP_SCHEDULE_DELAY: int(0, 600_000).default(1000),
+})
+
+export type Config = z.infer<typeof schema>
+
+/** Thrown by {@link loadConfig} with every invalid key listed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+/**
+ * Validates `env` and returns typed settings with defaults applied.
+ * Empty strings count as unset, as most shells and compose files produce them.
+ *
+ * @example
+ * const config = loadConfig(process.env)
+ * config.PORT // 8080 unless PORT is set
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present: Record<string, string> = {}
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key]
+    if (value !== undefined && value.trim() !== '') present[key] = value.trim()
+  }
+  const result = schema.safeParse(present)
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? '?')
+        return `${key}=${JSON.stringify(present[key] ?? '')}: ${issue.message}`
+      }),
+    )
+  }
+  return result.data
+}
+
+/** The endpoint a signal is exported to, per the OTLP exporter spec's env rules. */
+export function otlpSignalUrl(config: Config, signal: 'traces' | 'logs'): string {
+  const specific = signal === 'traces' ? config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT : config.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT
+  if (specific) return specific
+  return `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/${signal}`
+}

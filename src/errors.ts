@@ -1,0 +1,138 @@
+/**
+ * Errors the API answers with, and their bodies in each vendor's shape.
+ *
+ * Handlers throw an {@link ApiError}; the app's onError renders it in the shape of
+ * the API the route belongs to (OpenAI `{"error":{...}}`, ElevenLabs `{"detail":...}`),
+ * so one validation path serves both families of clients.
+ */
+import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
+
+/** Which vendor's error shape a route speaks. */
+export type ApiStyle = 'openai' | 'elevenlabs'
+
+/** One field problem, as ElevenLabs' 422 `detail` list reports it. */
+export interface FieldIssue {
+  loc: (string | number)[]
+  msg: string
+  type: string
+}
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 429 | 500 | 503
+
+/** Bounded set of error kinds: the `type` label of `tts_errors_total`. */
+export type ErrorKind =
+  | 'bad_request'
+  | 'validation'
+  | 'unauthorized'
+  | 'not_found'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'busy'
+  | 'engine_unavailable'
+  | 'timeout'
+  | 'internal'
+
+export interface ApiErrorInit {
+  status: ErrorStatus
+  kind: ErrorKind
+  /** Machine-readable code, e.g. `voice_not_found`. */
+  code: string
+  message: string
+  /** The request field at fault, when there is one. */
+  param?: string
+  issues?: FieldIssue[]
+  retryAfterSeconds?: number
+  headers?: Record<string, string>
+}
+
+/**
+ * An error with an HTTP status that is safe to show the client.
+ *
+ * @example
+ * throw new ApiError({ status: 404, kind: 'not_found', code: 'voice_not_found', message: 'Voice "x" does not exist.', param: 'voice' })
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  readonly status: ErrorStatus
+  readonly kind: ErrorKind
+  readonly code: string
+  readonly param: string | undefined
+  readonly issues: FieldIssue[] | undefined
+  readonly retryAfterSeconds: number | undefined
+  readonly headers: Record<string, string>
+
+  constructor(init: ApiErrorInit) {
+    super(init.message)
+    this.status = init.status
+    this.kind = init.kind
+    this.code = init.code
+    this.param = init.param
+    this.issues = init.issues
+    this.retryAfterSeconds = init.retryAfterSeconds
+    this.headers = init.headers ?? {}
+  }
+}
+
+/** Maps any thrown value to an ApiError; unknown errors become a 500 that leaks nothing. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  if (err instanceof EngineBusyError) {
+    return new ApiError({
+      status: 429,
+      kind: 'busy',
+      code: 'too_many_concurrent_requests',
+      message: 'The speech engine is at capacity; retry shortly.',
+      retryAfterSeconds: 1,
+      headers: {
+        'current-concurrent-requests': String(err.queued),
+        'maximum-concurrent-requests': String(err.limit),
+      },
+    })
+  }
+  if (err instanceof EngineUnavailableError) {
+    return new ApiError({
+      status: 503,
+      kind: 'engine_unavailable',
+      code: 'engine_unavailable',
+      message: 'The speech engine failed on this request; retry shortly.',
+      retryAfterSeconds: 1,
+    })
+  }
+  return new ApiError({ status: 500, kind: 'internal', code: 'internal_error', message: 'Internal server error.' })
+}
+
+const OPENAI_TYPES: Partial<Record<ErrorStatus, string>> = {
+  401: 'invalid_request_error',
+  429: 'rate_limit_error',
+  500: 'server_error',
+  503: 'server_error',
+}
+
+/** `{"error":{"message","type","param","code"}}` as OpenAI returns it. */
+export function openaiErrorBody(err: ApiError): unknown {
+  return {
+    error: {
+      message: err.message,
+      type: OPENAI_TYPES[err.status] ?? 'invalid_request_error',
+      param: err.param ?? null,
+      code: err.code,
+    },
+  }
+}
+
+/** `{"detail":{"status","message"}}`, or the 422 list `{"detail":[{loc,msg,type}]}`. */
+export function elevenlabsErrorBody(err: ApiError): unknown {
+  if (err.status === 422 && err.issues?.length) return { detail: err.issues }
+  return { detail: { status: err.code, message: err.message } }
+}
+
+/** Builds the JSON error response for `style`, with Retry-After where it applies. */
+export function errorResponse(err: ApiError, style: ApiStyle): Response {
+  const headers = new Headers({ 'content-type': 'application/json', ...err.headers })
+  if (err.retryAfterSeconds !== undefined) {
+    headers.set('retry-after', String(err.retryAfterSeconds))
+    headers.set('retry-after-ms', String(err.retryAfterSeconds * 1000))
+  }
+  const body = style === 'openai' ? openaiErrorBody(err) : elevenlabsErrorBody(err)
+  return new Response(JSON.stringify(body), { status: err.status, headers })
+}

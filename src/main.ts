@@ -1,0 +1,99 @@
+/**
+ * Composition root: the only module that reads the environment, does I/O at start,
+ * listens on a port and exits. Everything else receives its dependencies.
+ */
+import { Registry } from 'prom-client'
+import { createApp } from './app.ts'
+import type { AudioCache } from './cache/cache.ts'
+import { FsCache } from './cache/fs-cache.ts'
+import { RedisCache } from './cache/redis-cache.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { createLogShipper } from './telemetry/log-shipping.ts'
+import { createLogger, flushLogger } from './telemetry/logger.ts'
+import { createMetrics, type Metrics } from './telemetry/metrics.ts'
+import { createTracing } from './telemetry/tracing.ts'
+import { createEngine } from './tts/engines/index.ts'
+import { SpeechService } from './tts/speech-service.ts'
+import { resolveVoice } from './tts/voices.ts'
+
+let config: Config
+try {
+  config = loadConfig(process.env)
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  console.error(err.message)
+  process.exit(78) // EX_CONFIG
+}
+
+const tracing = createTracing(config)
+const shipper = createLogShipper(config)
+const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, ...(shipper && { shipper }) })
+
+const engine = createEngine({
+  engine: config.TTS_ENGINE,
+  workers: config.TTS_MAX_CONCURRENCY,
+  maxQueue: config.TTS_MAX_QUEUE,
+  jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+})
+
+let cache: AudioCache | undefined
+const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
+  ? createMetrics(new Registry(Registry.OPENMETRICS_CONTENT_TYPE), {
+      queueDepth: () => engine.stats().queued,
+      workersBusy: () => engine.stats().busy,
+      cacheBytes: () => cache?.bytes() ?? 0,
+    })
+  : undefined
+const onError = (op: string, err: unknown) => {
+  metrics?.cacheErrors.inc({ op })
+  logger.warn({ err, op }, 'cache operation failed')
+}
+const audioCache: AudioCache = config.TTS_REDIS_URL
+  ? new RedisCache({ url: config.TTS_REDIS_URL, ttlSeconds: config.TTS_CACHE_TTL_SECONDS, onError })
+  : await FsCache.open({ dir: config.TTS_CACHE_DIR, maxBytes: config.TTS_CACHE_MAX_BYTES, onError })
+cache = audioCache
+
+const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
+const app = createApp({
+  speech,
+  voices: () => engine.voices(),
+  resolveVoice,
+  tracer: tracing.tracer,
+  logger,
+  ...(metrics && { metrics }),
+  readiness: { engine: () => engine.stats().ready, cache: () => audioCache.writable() },
+  ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
+  maxInputChars: config.TTS_MAX_INPUT_CHARS,
+  maxBodyBytes: config.TTS_MAX_BODY_BYTES,
+  logText: config.TTS_LOG_TEXT,
+})
+
+const warmupStarted = performance.now()
+await engine.warmup()
+logger.info({ engine: engine.name, workers: engine.stats().workers, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
+
+const server = Bun.serve({
+  port: config.PORT,
+  hostname: config.HOST,
+  fetch: app.fetch,
+  // Synthesis of a long text can take a while before the first byte; idle applies between bytes.
+  idleTimeout: 60,
+})
+logger.info({ url: server.url.href, cache: audioCache.kind }, 'tts-edge listening')
+
+let stopping = false
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  logger.info({ signal }, 'shutting down')
+  await server.stop(false)
+  await engine.close()
+  await audioCache.close()
+  // Spans and logs last, so the shutdown itself is recorded.
+  await tracing.shutdown()
+  await shipper?.shutdown()
+  flushLogger(logger)
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

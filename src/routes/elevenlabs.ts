@@ -1,0 +1,134 @@
+/**
+ * ElevenLabs-compatible speech: `POST /v1/text-to-speech/{voice_id}` and `/stream`,
+ * `GET /v1/voices`, `GET /v1/voices/{voice_id}`. Errors as `{"detail":...}`; the official
+ * `@elevenlabs/elevenlabs-js` SDK must work unmodified.
+ */
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../app-env.ts'
+import { parseElevenLabsFormat } from '../audio/formats.ts'
+import { ApiError } from '../errors.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import type { Voice } from '../tts/engine.ts'
+import { findModel } from '../tts/models.ts'
+import type { SpeechService } from '../tts/speech-service.ts'
+import { normaliseText } from '../tts/text.ts'
+import { audioResponse } from './audio-response.ts'
+import { describeText } from './describe-text.ts'
+import { parseWith, readJsonBody } from './request-body.ts'
+
+export const elevenlabsVoiceSettingsSchema = z.object({
+  stability: z.number().min(0).max(1).nullish(),
+  similarity_boost: z.number().min(0).max(1).nullish(),
+  style: z.number().min(0).max(1).nullish(),
+  use_speaker_boost: z.boolean().nullish(),
+  speed: z.number().min(0.25).max(4).nullish(),
+})
+
+/** The request body, as ElevenLabs documents it (fields we cannot honour are accepted and ignored). */
+export const elevenlabsSpeechSchema = z.object({
+  text: z.string(),
+  model_id: z.string().min(1).max(200).default('eleven_multilingual_v2'),
+  language_code: z.string().max(20).nullish(),
+  voice_settings: elevenlabsVoiceSettingsSchema.nullish(),
+  seed: z.number().int().nullish(),
+  previous_text: z.string().max(10_000).nullish(),
+  next_text: z.string().max(10_000).nullish(),
+  apply_text_normalization: z.enum(['auto', 'on', 'off']).nullish(),
+})
+
+export const elevenlabsQuerySchema = z.object({
+  output_format: z.string().max(50).default('mp3_44100_128'),
+  optimize_streaming_latency: z.coerce.number().int().min(0).max(4).optional(),
+  enable_logging: z.enum(['true', 'false']).optional(),
+})
+
+export interface ElevenLabsRoutesDeps {
+  speech: SpeechService
+  resolveVoice: (nameOrId: string) => Voice | undefined
+  voices: () => readonly Voice[]
+  maxInputChars: number
+  logText: boolean
+  metrics?: Metrics
+}
+
+/**
+ * @example
+ * app.route('/', elevenlabsRoutes({ speech, resolveVoice, voices, maxInputChars: 4096, logText: false }))
+ */
+export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  const speak = (route: string) => async (c: Context<AppEnv>) => {
+    const started = performance.now()
+    const query = parseWith(c, elevenlabsQuerySchema, c.req.query(), 'query')
+    const body = parseWith(c, elevenlabsSpeechSchema, await readJsonBody(c))
+    const voice = findVoice(deps, c.req.param('voice_id') ?? '')
+    const text = normaliseText(body.text)
+    if (!text) throw detail(400, 'empty_text', 'text must contain something to speak.')
+    if (text.length > deps.maxInputChars) {
+      throw detail(400, 'max_character_limit_exceeded', `text is ${text.length} characters; the limit is ${deps.maxInputChars}.`)
+    }
+    if (!findModel(body.model_id)) throw detail(404, 'model_not_found', `Model '${body.model_id.slice(0, 100)}' does not exist.`)
+    const lookup = parseElevenLabsFormat(query.output_format)
+    if (!lookup.ok) throw detail(400, 'invalid_output_format', lookup.message)
+    const format = lookup.spec
+    c.get('span').setAttributes({
+      'tts.voice': voice.id,
+      'tts.language': voice.language,
+      'tts.gender': voice.gender,
+      'tts.format': query.output_format,
+      'tts.characters': text.length,
+    })
+    Object.assign(c.get('logFields'), describeText(text, deps.logText), {
+      voice: voice.id,
+      format: query.output_format,
+      model: body.model_id,
+    })
+    const result = await deps.speech.speak({
+      text,
+      voice,
+      format,
+      speed: body.voice_settings?.speed ?? 1,
+      model: body.model_id,
+      signal: c.req.raw.signal,
+    })
+    c.get('logFields').cache = result.cacheResult
+    c.get('span').setAttribute('tts.cache.result', result.cacheResult)
+    return audioResponse(c, result, { metrics: deps.metrics, route, started })
+  }
+
+  app.post('/v1/text-to-speech/:voice_id', speak('/v1/text-to-speech/:voice_id'))
+  app.post('/v1/text-to-speech/:voice_id/stream', speak('/v1/text-to-speech/:voice_id/stream'))
+
+  app.get('/v1/voices', (c) => c.json({ voices: deps.voices().map(voiceJson) }))
+  app.get('/v1/voices/:voice_id', (c) => c.json(voiceJson(findVoice(deps, c.req.param('voice_id')))))
+
+  return app
+}
+
+function findVoice(deps: ElevenLabsRoutesDeps, id: string): Voice {
+  const voice = deps.resolveVoice(id)
+  if (!voice) throw detail(404, 'voice_not_found', `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
+  return voice
+}
+
+function detail(status: 400 | 404, code: string, message: string): ApiError {
+  return new ApiError({ status, kind: status === 404 ? 'not_found' : 'validation', code, message })
+}
+
+/** A voice in ElevenLabs' shape (the fields the SDK and UIs read). */
+function voiceJson(v: Voice) {
+  return {
+    voice_id: v.id,
+    name: v.name,
+    category: 'premade',
+    description: `espeak-ng ${v.engineVoice}`,
+    labels: { language: v.language, gender: v.gender, accent: v.language, use_case: 'general' },
+    preview_url: null,
+    available_for_tiers: [],
+    settings: null,
+    high_quality_base_model_ids: [],
+    verified_languages: [{ language: v.language.split('-')[0], model_id: 'eleven_multilingual_v2', accent: v.language }],
+  }
+}

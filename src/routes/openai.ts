@@ -1,0 +1,131 @@
+/**
+ * OpenAI-compatible speech: `POST /v1/audio/speech`, `GET /v1/audio/voices`.
+ * Wire contract in DESIGN.md; the official `openai` SDK must work unmodified.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../app-env.ts'
+import { parseOpenAIFormat } from '../audio/formats.ts'
+import { ApiError } from '../errors.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import type { Voice } from '../tts/engine.ts'
+import { findModel } from '../tts/models.ts'
+import type { SpeechService } from '../tts/speech-service.ts'
+import { normaliseText } from '../tts/text.ts'
+import { audioResponse } from './audio-response.ts'
+import { describeText } from './describe-text.ts'
+import { parseWith, readJsonBody } from './request-body.ts'
+
+/** The request body, as OpenAI documents it. */
+export const openaiSpeechSchema = z.object({
+  model: z.string().min(1).max(200),
+  input: z.string(),
+  voice: z.union([z.string().min(1).max(200), z.object({ id: z.string().min(1).max(200) })]),
+  response_format: z.string().max(50).default('mp3'),
+  speed: z.number().min(0.25).max(4).default(1),
+  instructions: z.string().max(4096).optional(),
+  stream_format: z.enum(['audio', 'sse']).default('audio'),
+})
+
+export interface OpenAIRoutesDeps {
+  speech: SpeechService
+  resolveVoice: (nameOrId: string) => Voice | undefined
+  voices: () => readonly Voice[]
+  maxInputChars: number
+  logText: boolean
+  metrics?: Metrics
+}
+
+const ROUTE = '/v1/audio/speech'
+const encoder = new TextEncoder()
+
+/**
+ * @example
+ * app.route('/', openaiRoutes({ speech, resolveVoice, voices, maxInputChars: 4096, logText: false }))
+ */
+export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.post(ROUTE, async (c) => {
+    const started = performance.now()
+    const body = parseWith(c, openaiSpeechSchema, await readJsonBody(c))
+    const text = normaliseText(body.input)
+    if (!text) throw invalid('input', 'input must contain text to speak.')
+    if (text.length > deps.maxInputChars) {
+      throw invalid('input', `input is ${text.length} characters; the limit is ${deps.maxInputChars}.`, 'string_above_max_length')
+    }
+    if (!findModel(body.model)) {
+      throw new ApiError({
+        status: 404,
+        kind: 'not_found',
+        code: 'model_not_found',
+        param: 'model',
+        message: `The model '${body.model.slice(0, 100)}' does not exist. See GET /v1/models.`,
+      })
+    }
+    const voiceName = typeof body.voice === 'string' ? body.voice : body.voice.id
+    const voice = deps.resolveVoice(voiceName)
+    if (!voice) throw invalid('voice', `Unknown voice '${voiceName.slice(0, 100)}'. See GET /v1/audio/voices.`, 'voice_not_found')
+    const lookup = parseOpenAIFormat(body.response_format)
+    if (!lookup.ok) throw invalid('response_format', lookup.message, 'unsupported_format')
+    const format = lookup.spec
+    c.get('span').setAttributes({
+      'tts.voice': voice.id,
+      'tts.language': voice.language,
+      'tts.gender': voice.gender,
+      'tts.format': body.response_format,
+      'tts.characters': text.length,
+    })
+    Object.assign(c.get('logFields'), describeText(text, deps.logText), {
+      voice: voice.id,
+      format: body.response_format,
+      model: body.model,
+      stream_format: body.stream_format,
+    })
+    const result = await deps.speech.speak({
+      text,
+      voice,
+      format,
+      speed: body.speed,
+      model: body.model,
+      signal: c.req.raw.signal,
+    })
+    c.get('logFields').cache = result.cacheResult
+    c.get('span').setAttribute('tts.cache.result', result.cacheResult)
+    if (body.stream_format === 'sse') {
+      return audioResponse(c, result, {
+        metrics: deps.metrics,
+        route: ROUTE,
+        started,
+        contentType: 'text/event-stream',
+        headers: { 'cache-control': 'no-cache' },
+        frame: (bytes) => sse({ type: 'speech.audio.delta', audio: Buffer.from(bytes).toString('base64') }),
+        trailer: () => sse({ type: 'speech.audio.done', usage: usage(text) }),
+      })
+    }
+    return audioResponse(c, result, { metrics: deps.metrics, route: ROUTE, started })
+  })
+
+  app.get('/v1/audio/voices', (c) =>
+    c.json({
+      voices: deps.voices().map((v) => ({ id: v.id, name: v.name, language: v.language, gender: v.gender })),
+    }),
+  )
+
+  return app
+}
+
+function invalid(param: string, message: string, code = 'invalid_value'): ApiError {
+  return new ApiError({ status: 400, kind: 'validation', code, param, message })
+}
+
+function sse(event: unknown): Uint8Array {
+  return encoder.encode(`data: ${JSON.stringify(event)}\n\n`)
+}
+
+// OpenAI reports token usage; we have no tokenizer, so we report the same rough
+// 4-characters-per-token estimate their docs use, and no output tokens.
+function usage(text: string) {
+  const input = Math.ceil(text.length / 4)
+  return { input_tokens: input, output_tokens: 0, total_tokens: input }
+}

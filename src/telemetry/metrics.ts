@@ -1,0 +1,135 @@
+/**
+ * Every metric the service exposes (DESIGN.md "Telemetry names"), on one injected
+ * registry in OpenMetrics format so histograms can carry trace exemplars.
+ *
+ * Label values are bounded by construction: routes are matched patterns, languages and
+ * genders come from the voice catalogue, ranges and error types are fixed enums.
+ */
+import { context, trace, TraceFlags } from '@opentelemetry/api'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+const SESSION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
+const RTF_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]
+const BARGE_IN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+/** Sources for gauges read at scrape time. */
+export interface MetricSources {
+  queueDepth?: () => number
+  workersBusy?: () => number
+  cacheBytes?: () => number
+}
+
+/**
+ * Creates every metric on `registry`, which must speak OpenMetrics from the start:
+ * prom-client only records exemplars on metrics created on such a registry.
+ *
+ * @example
+ * const metrics = createMetrics(new Registry(Registry.OPENMETRICS_CONTENT_TYPE))
+ * metrics.speechRequests.inc({ result: 'cache_hit' })
+ */
+export function createMetrics(registry: Registry<OpenMetricsContentType>, sources: MetricSources = {}) {
+  const registers = [registry]
+  const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers, enableExemplars: true })
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers })
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[] = [], collect?: () => number) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      ...(collect && {
+        collect(this: Gauge<L>) {
+          this.set(collect())
+        },
+      }),
+    })
+
+  collectDefaultMetrics({ register: registry })
+
+  return {
+    registry,
+    speechRequests: counter('speech_request_total', 'Batch speech requests by outcome.', ['result']),
+    speechCreateDuration: histogram(
+      'speech_create_duration_seconds',
+      'Time to synthesise and encode a batch request that missed the cache.',
+      [],
+      LATENCY_BUCKETS,
+    ),
+    speechLanguage: counter('speech_language_total', 'Batch requests by voice language and gender.', ['language', 'gender']),
+    streamingCreated: counter('streaming_created_total', 'Streaming sessions opened.', ['vendor']),
+    streamingEnded: counter('streaming_ended_total', 'Streaming sessions ended, however they ended.', ['vendor']),
+    streamingActive: gauge('streaming_active', 'Streaming sessions open now.', ['vendor']),
+    streamingDuration: histogram('streaming_duration_seconds', 'Streaming session length.', ['vendor'], SESSION_BUCKETS),
+    streamingMessages: counter('streaming_message_total', 'Client messages received on streaming sessions.', ['vendor']),
+    streamingErrors: counter('streaming_error_total', 'Streaming sessions that hit an error.', ['vendor']),
+    streamingLanguage: counter('streaming_language_total', 'Streaming sessions by voice language and gender.', ['language', 'gender']),
+    requestDuration: histogram(
+      'tts_request_duration_seconds',
+      'HTTP request duration, until the last byte of the body, by matched route.',
+      ['route', 'method', 'status_code'],
+      LATENCY_BUCKETS,
+    ),
+    wordCountDuration: histogram(
+      'tts_word_count_duration_seconds',
+      'Synthesis duration by number of spoken words (emotion tags excluded).',
+      ['word_count_range'],
+      LATENCY_BUCKETS,
+    ),
+    charCountDuration: histogram(
+      'tts_character_count_duration_seconds',
+      'Synthesis duration by number of characters.',
+      ['char_count_range'],
+      LATENCY_BUCKETS,
+    ),
+    firstAudioLatency: histogram(
+      'tts_first_audio_latency_seconds',
+      'Time from request (or completed sentence) to the first audio byte sent.',
+      ['route'],
+      LATENCY_BUCKETS,
+    ),
+    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration.', [], RTF_BUCKETS),
+    queueDepth: gauge('tts_synthesis_queue_depth', 'Synthesis jobs waiting for a worker.', [], sources.queueDepth),
+    workersBusy: gauge('tts_synthesis_workers_busy', 'Engine workers synthesising now.', [], sources.workersBusy),
+    framesSent: counter('tts_frames_sent_total', 'Audio frames sent on streaming sessions.', ['vendor']),
+    framesDropped: counter('tts_frames_dropped_total', 'Audio frames dropped because a client read too slowly.', ['vendor']),
+    bargeInLatency: histogram(
+      'tts_barge_in_latency_seconds',
+      'Time from a cancel to the last audio frame sent.',
+      ['vendor'],
+      BARGE_IN_BUCKETS,
+    ),
+    websocketConnections: gauge('tts_websocket_connections_active', 'WebSocket connections open now.'),
+    errors: counter('tts_errors_total', 'Errors by bounded type.', ['type']),
+    cacheBytes: gauge('tts_cache_bytes', 'Bytes held by the audio cache.', [], sources.cacheBytes),
+    cacheErrors: counter('tts_cache_errors_total', 'Cache backend operations that failed.', ['op']),
+  }
+}
+
+/**
+ * Observes `value` on `histogram`, attaching the active span's ids as an exemplar when
+ * the span is sampled (a dropped trace would be a dead link in Grafana).
+ *
+ * @example
+ * observe(metrics.requestDuration, { route: '/v1/audio/speech', method: 'POST', status_code: '200' }, 0.12)
+ */
+export function observe<L extends string>(
+  histogram: Histogram<L>,
+  labels: Partial<Record<L, string | number>>,
+  value: number,
+): void {
+  const spanContext = trace.getSpan(context.active())?.spanContext()
+  if (spanContext && spanContext.traceFlags & TraceFlags.SAMPLED) {
+    histogram.observe({
+      labels,
+      value,
+      exemplarLabels: { trace_id: spanContext.traceId, span_id: spanContext.spanId } as Partial<Record<L, string>>,
+    })
+  } else {
+    histogram.observe(labels, value)
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP,
+ * W3C trace context + baggage, AsyncLocalStorage context. Bun.serve is not node:http,
+ * so there is no auto-instrumentation: spans come from our middleware and withSpan.
+ */
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type TextMapPropagator,
+  type Tracer,
+} from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base'
+import { otlpSignalUrl, type Config } from '../config.ts'
+import { telemetryResource } from './resource.ts'
+
+export interface Tracing {
+  tracer: Tracer
+  propagator: TextMapPropagator
+  /** Exports what is buffered; resolves even when the collector is down. */
+  forceFlush(): Promise<void>
+  shutdown(): Promise<void>
+}
+
+let contextManagerInstalled = false
+
+/**
+ * Installs the AsyncLocalStorage context manager and W3C propagators once per process.
+ * They are process-wide by nature (the API keeps one slot), unlike providers, which we inject.
+ */
+export function installContext(): TextMapPropagator {
+  const propagator = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  })
+  if (!contextManagerInstalled) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+    propagation.setGlobalPropagator(propagator)
+    contextManagerInstalled = true
+  }
+  return propagator
+}
+
+function sampler(config: Config): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(config.OTEL_TRACES_SAMPLER_ARG ?? 1)
+  switch (config.OTEL_TRACES_SAMPLER) {
+    case 'always_on':
+      return new AlwaysOnSampler()
+    case 'always_off':
+      return new AlwaysOffSampler()
+    case 'traceidratio':
+      return ratio
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() })
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio })
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() })
+  }
+}
+
+/**
+ * Builds tracing from config. With `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
+ * the tracer is the API's no-op one, so instrumentation costs next to nothing.
+ *
+ * @example
+ * const tracing = createTracing(config)
+ * await withSpan(tracing.tracer, 'tts.encode', {}, async () => encode())
+ */
+export function createTracing(config: Config, exporter?: SpanExporter): Tracing {
+  const propagator = installContext()
+  if (config.OTEL_SDK_DISABLED || (config.OTEL_TRACES_EXPORTER === 'none' && !exporter)) {
+    return { tracer: trace.getTracer('tts-edge'), propagator, forceFlush: async () => {}, shutdown: async () => {} }
+  }
+  const spanExporter =
+    exporter ??
+    new OTLPTraceExporter({
+      url: otlpSignalUrl(config, 'traces'),
+      headers: config.OTEL_EXPORTER_OTLP_HEADERS,
+      timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+    })
+  const provider = new BasicTracerProvider({
+    resource: telemetryResource(config),
+    sampler: sampler(config),
+    spanProcessors: [
+      // A bounded queue: when the collector is down, spans are dropped, never buffered without limit.
+      new BatchSpanProcessor(spanExporter, {
+        maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
+        maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
+        scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
+        exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+      }),
+    ],
+  })
+  return {
+    tracer: provider.getTracer('tts-edge'),
+    propagator,
+    forceFlush: () => provider.forceFlush().catch(() => {}),
+    shutdown: () => provider.shutdown().catch(() => {}),
+  }
+}
+
+/**
+ * Runs `fn` inside a child span of the active one. Errors are recorded on the span
+ * (exception event, ERROR status, `error.type`) and rethrown; the span always ends.
+ *
+ * @example
+ * const audio = await withSpan(tracer, 'tts.synthesize', { 'tts.voice': voice.id }, (span) => synth(span))
+ */
+export async function withSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T> | T,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
+  const span = tracer.startSpan(name, { kind, attributes })
+  try {
+    return await context.with(trace.setSpan(context.active(), span), () => fn(span))
+  } catch (err) {
+    recordError(span, err)
+    throw err
+  } finally {
+    span.end()
+  }
+}
+
+/** Marks `span` as failed by `err` (exception event, ERROR status, `error.type`). */
+export function recordError(span: Span, err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err))
+  span.recordException(error)
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
+  span.setAttribute('error.type', error.name)
+}

@@ -1,0 +1,102 @@
+/**
+ * The contract every speech engine honours (DESIGN.md "Engines").
+ *
+ * An engine turns text into 16-bit mono PCM. It yields audio as soon as it has
+ * some (per sentence, or per callback block for engines that stream), so the
+ * HTTP and WebSocket layers can send the first bytes before the whole text is
+ * spoken. Engines never run synthesis on the event loop: see worker-pool.ts.
+ */
+
+/** Gender as the voice catalogue reports it (OpenAI / ElevenLabs labels). */
+export type Gender = 'male' | 'female'
+
+/** One entry of the voice catalogue. */
+export interface Voice {
+  /** Stable public id, e.g. `en-us-f1` (used in URLs and cache keys). */
+  id: string
+  /** Human name shown in pickers, e.g. `English (America), female 1`. */
+  name: string
+  /** BCP-47-ish language tag, e.g. `en-US`, `de`, `pt-BR`. */
+  language: string
+  gender: Gender
+  /** The engine's own voice selector, e.g. espeak-ng `en-us+f3`. */
+  engineVoice: string
+}
+
+/** A word (or sentence) boundary the engine measured in its own output. */
+export interface Boundary {
+  /** Offset of the unit in the text that was passed to `synthesize` (UTF-16 code units). */
+  textOffset: number
+  /** Length of the unit in the text (UTF-16 code units). */
+  textLength: number
+  /** Sample index, counted from the start of the whole utterance, where the unit starts. */
+  sampleOffset: number
+}
+
+/** A block of synthesised audio. */
+export interface PcmChunk {
+  /** Signed 16-bit mono samples. */
+  samples: Int16Array
+  sampleRate: number
+  /**
+   * Boundaries that start inside this chunk, measured by the engine (word events for
+   * engines that report them, at least one per sentence otherwise). Used for alignment.
+   */
+  boundaries?: Boundary[]
+}
+
+export interface SynthesisOptions {
+  /** Speaking rate multiplier, 0.25 to 4.0 (1 = the engine's normal rate). */
+  speed?: number
+}
+
+/** Thrown when the engine cannot accept more work (the queue is full): maps to 429. */
+export class EngineBusyError extends Error {
+  override readonly name = 'EngineBusyError'
+  constructor(
+    readonly queued: number,
+    readonly limit: number,
+  ) {
+    super(`synthesis queue is full (${queued} waiting, limit ${limit})`)
+  }
+}
+
+/** Thrown when a worker crashed or hung while synthesising: maps to 503. */
+export class EngineUnavailableError extends Error {
+  override readonly name = 'EngineUnavailableError'
+}
+
+/** Load figures an engine reports for metrics and readiness. */
+export interface EngineStats {
+  /** Requests waiting for a worker. */
+  queued: number
+  /** Workers currently synthesising. */
+  busy: number
+  /** Workers in the pool. */
+  workers: number
+  /** True once `warmup()` has completed. */
+  ready: boolean
+}
+
+export interface Engine {
+  /** Short engine id used in cache keys and metrics, e.g. `espeak-wasm`. */
+  readonly name: string
+  /**
+   * Synthesise `text` with `voice`, yielding PCM as it becomes available.
+   * Aborting `signal` drops queued work and stops running work as soon as the engine can;
+   * the iterator then throws the signal's reason.
+   *
+   * @example
+   * for await (const chunk of engine.synthesize('Hello there.', voice, { speed: 1 }, signal)) {
+   *   sink.write(chunk.samples)
+   * }
+   */
+  synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncIterable<PcmChunk>
+  /** The catalogue this engine can speak. */
+  voices(): readonly Voice[]
+  /** Load and compile everything so the first request is as fast as the rest. */
+  warmup(): Promise<void>
+  stats(): EngineStats
+  /** Stop workers and release resources. */
+  close(): Promise<void>
+}

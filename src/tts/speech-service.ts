@@ -1,0 +1,219 @@
+/**
+ * Batch speech: cache lookup, one shared synthesis per distinct request, encoding as
+ * audio arrives, and the cache store, each in its own span and counted in metrics.
+ *
+ * Both vendor APIs call `speak()`; they differ only in how they parse the request and
+ * frame the bytes. The returned body streams: the first encoded bytes leave as soon as
+ * the first sentence is synthesised, while the whole file is kept for the cache.
+ */
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import type { Logger } from 'pino'
+import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
+import type { AudioCache, CachedAudio } from '../cache/cache.ts'
+import { cacheKey } from '../cache/cache.ts'
+import { observe, type Metrics } from '../telemetry/metrics.ts'
+import { recordError, withSpan } from '../telemetry/tracing.ts'
+import { Broadcast } from './broadcast.ts'
+import type { Engine, Voice } from './engine.ts'
+import { charCountRange, countWords, wordCountRange } from './text.ts'
+
+const EMPTY_AUDIO_RATE = 22050
+
+export interface SpeechRequest {
+  /** Normalised text to speak. */
+  text: string
+  voice: Voice
+  format: AudioFormatSpec
+  speed: number
+  model: string
+  /** The client's disconnect signal. */
+  signal?: AbortSignal
+}
+
+export interface SpeechResult {
+  cacheResult: 'cache_hit' | 'created'
+  contentType: string
+  /** Encoded audio, in order, as it becomes available. */
+  chunks: AsyncIterable<Uint8Array>
+  /** Timings for Server-Timing, in ms, known when `speak()` resolves. */
+  timings: { cache: number }
+}
+
+export interface SpeechServiceDeps {
+  engine: Engine
+  cache: AudioCache
+  tracer: Tracer
+  logger: Logger
+  metrics?: Metrics
+}
+
+/**
+ * @example
+ * const speech = new SpeechService({ engine, cache, tracer, logger, metrics })
+ * const result = await speech.speak({ text: 'Hello.', voice, format, speed: 1, model: 'tts-1' })
+ * for await (const bytes of result.chunks) send(bytes)
+ */
+export class SpeechService {
+  readonly #inflight = new Map<string, Broadcast>()
+
+  constructor(private readonly deps: SpeechServiceDeps) {}
+
+  async speak(request: SpeechRequest): Promise<SpeechResult> {
+    const { tracer, cache, metrics } = this.deps
+    metrics?.speechLanguage.inc({ language: request.voice.language, gender: request.voice.gender })
+    const key = cacheKey({
+      engine: this.deps.engine.name,
+      model: request.model,
+      voice: request.voice.id,
+      format: formatId(request.format),
+      speed: request.speed,
+      text: request.text,
+    })
+    const lookupStart = performance.now()
+    const cached = await withSpan(tracer, 'tts.cache.lookup', { 'tts.cache.backend': cache.kind }, async (span) => {
+      const hit = await cache.get(key)
+      span.setAttribute('tts.cache.result', hit ? 'cache_hit' : 'miss')
+      return hit
+    })
+    const timings = { cache: performance.now() - lookupStart }
+    if (cached) {
+      metrics?.speechRequests.inc({ result: 'cache_hit' })
+      return { cacheResult: 'cache_hit', contentType: cached.contentType, chunks: once(cached.body), timings }
+    }
+    let flight = this.#inflight.get(key)
+    if (!flight || flight.signal.aborted) {
+      flight = new Broadcast()
+      this.#inflight.set(key, flight)
+      const produced = this.#produce(request, key, flight, context.active())
+      produced.finally(() => {
+        if (this.#inflight.get(key) === flight) this.#inflight.delete(key)
+      })
+    }
+    const chunks = countOutcome(flight.read(request.signal), metrics, request.signal)
+    return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings }
+  }
+
+  /** Synthesises, encodes into `flight`, then stores the whole file. Never rejects. */
+  async #produce(request: SpeechRequest, key: string, flight: Broadcast, parent: Context): Promise<void> {
+    const { engine, tracer, metrics, cache } = this.deps
+    const started = performance.now()
+    const words = countWords(request.text)
+    const synthSpan = tracer.startSpan(
+      'tts.synthesize',
+      {
+        attributes: {
+          'tts.engine': engine.name,
+          'tts.voice': request.voice.id,
+          'tts.language': request.voice.language,
+          'tts.gender': request.voice.gender,
+          'tts.format': formatId(request.format),
+          'tts.characters': request.text.length,
+          'tts.words': words,
+          'tts.speed': request.speed,
+        },
+      },
+      parent,
+    )
+    const synthContext = trace.setSpan(parent, synthSpan)
+    let encodeMs = 0
+    let samples = 0
+    let sampleRate = 0
+    let encoder: ReturnType<typeof createEncoder> | undefined
+    try {
+      for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed }, flight.signal)) {
+        const t = performance.now()
+        encoder ??= createEncoder(request.format, chunk.sampleRate)
+        sampleRate = chunk.sampleRate
+        samples += chunk.samples.length
+        flight.push(encoder.write(chunk.samples))
+        encodeMs += performance.now() - t
+      }
+      const t = performance.now()
+      // Text that yields no audio at all still gets a valid (empty) file.
+      encoder ??= createEncoder(request.format, EMPTY_AUDIO_RATE)
+      flight.push(encoder.end())
+      encodeMs += performance.now() - t
+    } catch (err) {
+      recordError(synthSpan, err)
+      synthSpan.end()
+      flight.end(err)
+      return
+    }
+    const seconds = (performance.now() - started) / 1000
+    const audioSeconds = sampleRate ? samples / sampleRate : 0
+    const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
+    synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
+    synthSpan.setAttribute('tts.rtf', rtf)
+    synthSpan.end()
+    recordEncodeSpan(tracer, synthContext, encodeMs, request.format)
+
+    const whole = encoder.finalize(concat(flight.chunks))
+    flight.end()
+    context.with(synthContext, () => {
+      if (metrics) {
+        observe(metrics.speechCreateDuration, {}, seconds)
+        observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
+        observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
+        if (rtf) observe(metrics.synthesisRtf, {}, rtf)
+      }
+    })
+    const entry: CachedAudio = {
+      body: whole,
+      contentType: request.format.contentType,
+      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate },
+    }
+    await context.with(parent, () =>
+      withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': whole.byteLength }, () =>
+        cache.set(key, entry),
+      ),
+    ).catch(() => {})
+  }
+}
+
+/** Counts each reader's outcome once: `created` when it got every byte, `error` when synthesis failed. */
+async function* countOutcome(
+  chunks: AsyncGenerator<Uint8Array>,
+  metrics: Metrics | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* chunks
+    metrics?.speechRequests.inc({ result: 'created' })
+  } catch (err) {
+    // A client that hung up is not a failure of ours.
+    if (!signal?.aborted) metrics?.speechRequests.inc({ result: 'error' })
+    throw err
+  }
+}
+
+/** Encoding happens chunk by chunk between syntheses; its span reports the summed time. */
+function recordEncodeSpan(tracer: Tracer, parent: Context, encodeMs: number, format: AudioFormatSpec): void {
+  const now = Date.now()
+  const span: Span = tracer.startSpan(
+    'tts.encode',
+    { startTime: now - encodeMs, attributes: { 'tts.format': formatId(format), 'tts.encode.ms': encodeMs } },
+    parent,
+  )
+  span.end(now)
+}
+
+/** Stable id of an output format for cache keys and span attributes. */
+export function formatId(format: AudioFormatSpec): string {
+  return `${format.container}_${format.sampleRate}${format.bitrateKbps ? `_${format.bitrateKbps}` : ''}`
+}
+
+async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const c of chunks) length += c.byteLength
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.byteLength
+  }
+  return out
+}
