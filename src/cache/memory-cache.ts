@@ -1,0 +1,58 @@
+/**
+ * An in-process LRU cache: for tests of the layers above, and for a
+ * deployment that wants no disk at all. Same contract as the other backends.
+ */
+import type { AudioCache, CacheCommonOptions, CachedAudio } from './cache.ts'
+import { LruIndex } from './lru-index.ts'
+
+export interface MemoryCacheOptions extends CacheCommonOptions {
+  /** Cap on the summed body sizes. */
+  maxBytes: number
+}
+
+export class MemoryCache implements AudioCache {
+  readonly kind = 'memory' as const
+  readonly #values = new Map<string, CachedAudio>()
+  readonly #index = new LruIndex()
+  readonly #maxBytes: number
+  #closed = false
+
+  /**
+   * @example
+   * ```ts
+   * const cache = new MemoryCache({ maxBytes: 64 * 1024 * 1024 })
+   * await cache.set(key, audio)
+   * ```
+   */
+  constructor(options: MemoryCacheOptions) {
+    this.#maxBytes = options.maxBytes
+  }
+
+  async get(key: string): Promise<CachedAudio | undefined> {
+    if (this.#closed) return undefined
+    const value = this.#values.get(key)
+    if (value) this.#index.touch(key, this.#index.nextStamp())
+    return value
+  }
+
+  async set(key: string, value: CachedAudio): Promise<void> {
+    if (this.#closed || value.body.length > this.#maxBytes) return
+    // Copied so a caller reusing its buffer cannot change what later hits receive.
+    this.#values.set(key, { body: value.body.slice(), contentType: value.contentType, meta: { ...value.meta } })
+    this.#index.put(key, value.body.length, this.#index.nextStamp())
+    for (const evicted of this.#index.evictOver(this.#maxBytes, key)) this.#values.delete(evicted)
+  }
+
+  bytes(): number {
+    return this.#index.bytes
+  }
+
+  writable(): boolean {
+    return !this.#closed
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#values.clear()
+  }
+}

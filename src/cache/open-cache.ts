@@ -1,0 +1,38 @@
+/**
+ * Picks the backend from configuration (DESIGN.md "Configuration"):
+ * Redis when `TTS_REDIS_URL` is set (replicas share it), else the
+ * filesystem under `TTS_CACHE_DIR` capped at `TTS_CACHE_MAX_BYTES`.
+ */
+import type { AudioCache, CacheErrorHook } from './cache.ts'
+import { FsCache } from './fs-cache.ts'
+import { RedisCache } from './redis-cache.ts'
+
+export interface OpenCacheOptions {
+  /** `TTS_CACHE_DIR`; default `.cache/tts`. */
+  dir?: string
+  /** `TTS_CACHE_MAX_BYTES`; default 512 MiB. */
+  maxBytes?: number
+  /** `TTS_REDIS_URL`; when set, Redis replaces the filesystem. */
+  redisUrl?: string
+  /** Expiry of Redis entries in seconds; default 7 days, 0 for none. */
+  redisTtlSeconds?: number
+  onError?: CacheErrorHook
+}
+
+/**
+ * Opens the configured cache. Never rejects for an unreachable backend (the
+ * cache then misses and `writable()` is false); rejects only for an unusable
+ * Redis URL, which config validation should have caught.
+ *
+ * @example
+ * ```ts
+ * const cache = await openAudioCache({ dir: config.cacheDir, maxBytes: config.cacheMaxBytes, redisUrl: config.redisUrl, onError })
+ * ```
+ */
+export async function openAudioCache(options: OpenCacheOptions = {}): Promise<AudioCache> {
+  const { onError } = options
+  if (options.redisUrl) {
+    return RedisCache.open({ url: options.redisUrl, ttlSeconds: options.redisTtlSeconds, onError })
+  }
+  return FsCache.open({ dir: options.dir, maxBytes: options.maxBytes, onError })
+}

@@ -1,0 +1,120 @@
+/**
+ * The self-checking byte layout shared by the fs and Redis backends, so a
+ * truncated write, a flipped bit or a file under the wrong name is detected
+ * and never served.
+ *
+ * Layout (integers big-endian):
+ * ```
+ * 0   4  magic "TTSA"
+ * 4   1  version (1)
+ * 5   3  reserved, zero
+ * 8   4  header length H (UTF-8 JSON: key, contentType, meta)
+ * 12  4  body length B
+ * 16  32 sha256 over header JSON + body
+ * 48  H  header JSON
+ * 48+H B body
+ * ```
+ * The total length must be exactly 48 + H + B, so truncation and trailing
+ * garbage both fail before the checksum is even computed.
+ */
+import type { CachedAudio } from './cache.ts'
+
+const MAGIC = new Uint8Array([0x54, 0x54, 0x53, 0x41]) // "TTSA"
+const VERSION = 1
+const PREFIX_BYTES = 48
+const MAX_HEADER_BYTES = 1 << 20
+
+/** Why a stored record was rejected; reported via `onError('get', ...)`. */
+export class CorruptRecordError extends Error {
+  override readonly name = 'CorruptRecordError'
+  constructor(readonly reason: string) {
+    super(`corrupt cache record: ${reason}`)
+  }
+}
+
+interface RecordHeader {
+  key: string
+  contentType: string
+  meta: Record<string, string | number>
+}
+
+/**
+ * Serialises `value` for storage under `key`.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeRecord(key, { body, contentType: 'audio/mpeg', meta: { durationS: 1.2 } })
+ * ```
+ */
+export function encodeRecord(key: string, value: CachedAudio): Uint8Array {
+  const header: RecordHeader = { key, contentType: value.contentType, meta: value.meta }
+  const json = new TextEncoder().encode(JSON.stringify(header))
+  const { body } = value
+  const out = new Uint8Array(PREFIX_BYTES + json.length + body.length)
+  const view = new DataView(out.buffer)
+  out.set(MAGIC, 0)
+  out[4] = VERSION
+  view.setUint32(8, json.length)
+  view.setUint32(12, body.length)
+  out.set(json, PREFIX_BYTES)
+  out.set(body, PREFIX_BYTES + json.length)
+  out.set(checksum(out.subarray(PREFIX_BYTES)), 16)
+  return out
+}
+
+/**
+ * Parses and verifies a record, checking it was stored under `key`.
+ * Throws `CorruptRecordError` on any mismatch. The returned body is a copy-free view of `bytes`.
+ *
+ * @example
+ * ```ts
+ * try { return decodeRecord(key, bytes) } catch { return undefined }
+ * ```
+ */
+export function decodeRecord(key: string, bytes: Uint8Array): CachedAudio {
+  if (bytes.length < PREFIX_BYTES) throw new CorruptRecordError('shorter than the fixed prefix')
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[i] !== MAGIC[i]) throw new CorruptRecordError('bad magic')
+  }
+  if (bytes[4] !== VERSION) throw new CorruptRecordError(`unsupported version ${bytes[4]}`)
+  // Reserved bytes are outside the checksum, so a non-zero one can only mean damage (or a future format).
+  if (bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) throw new CorruptRecordError('reserved bytes set')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const headerLength = view.getUint32(8)
+  const bodyLength = view.getUint32(12)
+  if (headerLength > MAX_HEADER_BYTES) throw new CorruptRecordError('header length out of range')
+  if (bytes.length !== PREFIX_BYTES + headerLength + bodyLength) {
+    throw new CorruptRecordError(`length ${bytes.length} != ${PREFIX_BYTES + headerLength + bodyLength}`)
+  }
+  const expected = bytes.subarray(16, PREFIX_BYTES)
+  const actual = checksum(bytes.subarray(PREFIX_BYTES))
+  if (!actual.every((byte, i) => byte === expected[i])) throw new CorruptRecordError('checksum mismatch')
+
+  const header = parseHeader(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength))
+  // Guards against a record stored (or renamed) under another key being served for this one.
+  if (header.key !== key) throw new CorruptRecordError('record belongs to another key')
+  return { body: bytes.subarray(PREFIX_BYTES + headerLength), contentType: header.contentType, meta: header.meta }
+}
+
+function checksum(data: Uint8Array): Uint8Array {
+  return new Bun.CryptoHasher('sha256').update(data).digest()
+}
+
+function parseHeader(json: Uint8Array): RecordHeader {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(json))
+  } catch {
+    throw new CorruptRecordError('header is not JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new CorruptRecordError('header is not an object')
+  const { key, contentType, meta } = parsed as Record<string, unknown>
+  if (typeof key !== 'string' || typeof contentType !== 'string') throw new CorruptRecordError('header fields missing')
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new CorruptRecordError('meta is not an object')
+  const checked: Record<string, string | number> = {}
+  for (const [name, value] of Object.entries(meta)) {
+    if (typeof value !== 'string' && typeof value !== 'number') throw new CorruptRecordError(`meta.${name} is not scalar`)
+    checked[name] = value
+  }
+  return { key, contentType, meta: checked }
+}
