@@ -2,15 +2,13 @@
  * Composition root: the only module that reads the environment, does I/O at start,
  * listens on a port and exits. Everything else receives its dependencies.
  */
-import { Registry } from 'prom-client'
 import { createApp } from './app.ts'
-import type { AudioCache } from './cache/cache.ts'
-import { FsCache } from './cache/fs-cache.ts'
-import { RedisCache } from './cache/redis-cache.ts'
+import type { AudioCache, CacheOp } from './cache/cache.ts'
+import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
 import { createLogger, flushLogger } from './telemetry/logger.ts'
-import { createMetrics, type Metrics } from './telemetry/metrics.ts'
+import { createMetrics, openMetricsRegistry, type Metrics } from './telemetry/metrics.ts'
 import { createTracing } from './telemetry/tracing.ts'
 import { createEngine } from './tts/engines/index.ts'
 import { SpeechService } from './tts/speech-service.ts'
@@ -38,19 +36,23 @@ const engine = createEngine({
 
 let cache: AudioCache | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
-  ? createMetrics(new Registry(Registry.OPENMETRICS_CONTENT_TYPE), {
+  ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engine.stats().queued,
       workersBusy: () => engine.stats().busy,
       cacheBytes: () => cache?.bytes() ?? 0,
     })
   : undefined
-const onError = (op: string, err: unknown) => {
+const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')
 }
-const audioCache: AudioCache = config.TTS_REDIS_URL
-  ? new RedisCache({ url: config.TTS_REDIS_URL, ttlSeconds: config.TTS_CACHE_TTL_SECONDS, onError })
-  : await FsCache.open({ dir: config.TTS_CACHE_DIR, maxBytes: config.TTS_CACHE_MAX_BYTES, onError })
+const audioCache: AudioCache = await openAudioCache({
+  dir: config.TTS_CACHE_DIR,
+  maxBytes: config.TTS_CACHE_MAX_BYTES,
+  ...(config.TTS_REDIS_URL && { redisUrl: config.TTS_REDIS_URL }),
+  redisTtlSeconds: config.TTS_CACHE_TTL_SECONDS,
+  onError,
+})
 cache = audioCache
 
 const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })

@@ -2,10 +2,10 @@
  * `GET /metrics`: OpenMetrics text (with exemplars) from the injected registry.
  */
 import { Hono } from 'hono'
-import type { Registry } from 'prom-client'
+import type { OpenMetricsContentType, Registry } from 'prom-client'
 import type { AppEnv } from '../app-env.ts'
 
-export function metricsRoutes(registry: Registry): Hono<AppEnv> {
+export function metricsRoutes(registry: Registry<OpenMetricsContentType>): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.get('/metrics', async (c) => {
     const body = await registry.metrics()

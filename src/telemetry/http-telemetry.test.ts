@@ -3,11 +3,10 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { Hono } from 'hono'
 import pino from 'pino'
-import { Registry } from 'prom-client'
 import type { AppEnv } from '../app-env.ts'
 import { correlation } from './correlation.ts'
 import { httpTelemetry } from './http-telemetry.ts'
-import { createMetrics } from './metrics.ts'
+import { createMetrics, openMetricsRegistry } from './metrics.ts'
 import { installContext } from './tracing.ts'
 
 function setup() {
@@ -16,7 +15,7 @@ function setup() {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
   const lines: Record<string, unknown>[] = []
   const logger = pino({ mixin: () => ({}) }, { write: (l: string) => void lines.push(JSON.parse(l)) })
-  const metrics = createMetrics(new Registry(Registry.OPENMETRICS_CONTENT_TYPE))
+  const metrics = createMetrics(openMetricsRegistry())
   const app = new Hono<AppEnv>()
   app.use(correlation())
   app.use(httpTelemetry({ tracer: provider.getTracer('test'), logger, metrics }))

@@ -15,6 +15,13 @@ const BARGE_IN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]
 
 export type Metrics = ReturnType<typeof createMetrics>
 
+/** A fresh registry that speaks OpenMetrics, the format that carries exemplars. */
+export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
+  const registry = new Registry<OpenMetricsContentType>()
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
+  return registry
+}
+
 /** Sources for gauges read at scrape time. */
 export interface MetricSources {
   queueDepth?: () => number
@@ -27,7 +34,7 @@ export interface MetricSources {
  * prom-client only records exemplars on metrics created on such a registry.
  *
  * @example
- * const metrics = createMetrics(new Registry(Registry.OPENMETRICS_CONTENT_TYPE))
+ * const metrics = createMetrics(openMetricsRegistry())
  * metrics.speechRequests.inc({ result: 'cache_hit' })
  */
 export function createMetrics(registry: Registry<OpenMetricsContentType>, sources: MetricSources = {}) {

@@ -31,6 +31,8 @@ export interface Boundary {
   textLength: number
   /** Sample index, counted from the start of the whole utterance, where the unit starts. */
   sampleOffset: number
+  /** What the unit is: a word the engine reported, or a sentence the text was split into. */
+  kind?: 'word' | 'sentence'
 }
 
 /** A block of synthesised audio. */

@@ -69,7 +69,9 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
   }
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let pending = ''
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const decoder = new TextDecoder()
+    for await (const bytes of stream as unknown as AsyncIterable<Uint8Array>) {
+      const chunk = decoder.decode(bytes, { stream: true })
       text += chunk
       pending += chunk
       const lines = pending.split('\n')
