@@ -61,6 +61,8 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: url.optional(),
   OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.default({}),
   OTEL_EXPORTER_OTLP_TIMEOUT: int(1, 600_000).default(10_000),
+  // Only OTLP/HTTP with JSON bodies is built in; saying so beats silently sending JSON.
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/json']).default('http/json'),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_TRACES_SAMPLER: z
