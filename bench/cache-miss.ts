@@ -1,0 +1,54 @@
+/**
+ * Cache-miss latency through HTTP vs the engine called directly on the same 20-word text,
+ * for each engine. The service runs with TTS_CACHE_MAX_BYTES=0 so every request is a miss.
+ */
+import type { EngineKind } from '../src/tts/engines/index.ts'
+import { createEngine, isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
+import { timeEngine } from './engine-speed.ts'
+import { spawnService } from './service.ts'
+import { fmt, quantile, verdict } from './stats.ts'
+import { TWENTY_WORDS } from './texts.ts'
+
+const RUNS = 30
+
+async function direct(kind: EngineKind): Promise<number> {
+  const engine = createEngine({ engine: kind, workers: 2, maxQueue: 8 })
+  await engine.warmup()
+  await timeEngine(engine, TWENTY_WORDS)
+  const ms = []
+  for (let i = 0; i < RUNS; i++) ms.push((await timeEngine(engine, TWENTY_WORDS)).ms)
+  await engine.close()
+  return quantile(ms, 0.5)
+}
+
+async function overHttp(kind: EngineKind, format: string): Promise<number> {
+  const svc = await spawnService({ TTS_ENGINE: kind, TTS_CACHE_MAX_BYTES: '0', TTS_MAX_CONCURRENCY: '2', LOG_LEVEL: 'warn' })
+  const body = JSON.stringify({ model: 'tts-1', voice: 'en-us-f1', input: TWENTY_WORDS, response_format: format })
+  const once = async () => {
+    const t = performance.now()
+    const res = await fetch(`${svc.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    await res.arrayBuffer()
+    if (res.headers.get('x-cache') !== 'MISS') throw new Error('expected a cache miss')
+    return performance.now() - t
+  }
+  await once()
+  const ms = []
+  for (let i = 0; i < RUNS; i++) ms.push(await once())
+  await svc.stop()
+  return quantile(ms, 0.5)
+}
+
+export async function benchCacheMiss(): Promise<string[]> {
+  const lines = [`Cache-miss latency, 20-word sentence, p50 of ${RUNS} (HTTP vs engine called directly):`]
+  const kinds: EngineKind[] = ['espeak-wasm', ...(isNativeEspeakAvailable() ? (['espeak-native'] as const) : [])]
+  for (const kind of kinds) {
+    const engineMs = await direct(kind)
+    for (const format of ['wav', 'pcm', 'mp3']) {
+      const httpMs = await overHttp(kind, format)
+      const ratio = httpMs / engineMs
+      const line = `${kind} ${format}: HTTP ${fmt(httpMs, 1)} ms vs engine ${fmt(engineMs, 1)} ms`
+      lines.push(format === 'mp3' ? `  info  ${line}, ratio ${fmt(ratio)} (mp3 encoding included)` : `  ${verdict('ratio <= 1.10', ratio <= 1.1, `${line}, ratio ${fmt(ratio)}`)}`)
+    }
+  }
+  return lines
+}

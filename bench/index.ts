@@ -1,0 +1,25 @@
+/**
+ * `bun run bench`: every benchmark, side by side in one run, printed as ratios with a
+ * PASS/MISS verdict against the targets of the issues. Bounded in count and time.
+ */
+import { benchCacheMiss } from './cache-miss.ts'
+import { benchEngineSpeed } from './engine-speed.ts'
+import { benchInstrumentation } from './instrumentation.ts'
+import { benchLoad } from './load.ts'
+
+const sections: Record<string, () => Promise<string[]>> = {
+  instrumentation: benchInstrumentation,
+  'cache-miss': benchCacheMiss,
+  'engine-speed': benchEngineSpeed,
+  load: benchLoad,
+}
+
+const only = process.argv.slice(2)
+console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)
+for (const [name, run] of Object.entries(sections)) {
+  if (only.length && !only.includes(name)) continue
+  const started = performance.now()
+  const lines = await run()
+  console.log(`${lines.join('\n')}\n  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`)
+}
+process.exit(0)

@@ -1,0 +1,67 @@
+/**
+ * Pool worker for the native engine: libespeak-ng in synchronous mode, PCM and word
+ * events delivered through the synth callback as espeak produces them. espeak_Synth
+ * blocks this thread for the whole sentence, which is why it lives in a worker; the
+ * callback runs on this same thread, so it needs no thread-safe trampoline. Each worker
+ * loads its own copy of the library, whose global state is not thread-safe.
+ */
+import { JSCallback, ptr, type Pointer } from 'bun:ffi'
+import { UnknownVoiceError } from '../voices.ts'
+import { serveJobs } from '../worker-host.ts'
+import { runEspeakJob, type EspeakChunk, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
+import { copySamples, openPrivateEspeakLibrary, readNativeEvents } from './espeak-native-library.ts'
+
+const AUDIO_OUTPUT_SYNCHRONOUS = 2
+const INITIALIZE_DONT_EXIT = 0x8000
+const RATE = 1
+const POS_CHARACTER = 1
+const CHARS_UTF8 = 1
+const ENDPAUSE = 0x1000
+/** Callback block length in ms: small blocks are what make the first chunk early. */
+const BUFFER_MS = 50
+/** Chunks posted to the pool hold at least this much audio (the first goes at once). */
+const CHUNK_SAMPLES = 4096
+
+export interface NativeInit {
+  libraryPath: string
+}
+
+serveJobs<NativeInit, EspeakRequest, EspeakChunk>(({ libraryPath }) => {
+  const { symbols } = openPrivateEspeakLibrary(libraryPath)
+  const sampleRate = symbols.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, null, INITIALIZE_DONT_EXIT)
+  if (sampleRate <= 0) throw new Error(`espeak_Initialize failed (${sampleRate})`)
+
+  let onBlock: ((samples: Int16Array, events: EspeakEvent[]) => boolean) | undefined
+  const callback = new JSCallback(
+    (wav: Pointer | null, count: number, events: Pointer | null) =>
+      onBlock?.(copySamples(wav, count), readNativeEvents(events)) ? 1 : 0,
+    { args: ['ptr', 'i32', 'ptr'], returns: 'i32' },
+  )
+  symbols.espeak_SetSynthCallback(callback.ptr)
+
+  let currentVoice = ''
+  const speak: SpeakFn = (text, voice, rate, handler) => {
+    if (voice !== currentVoice) {
+      if (symbols.espeak_SetVoiceByName(ptr(cString(voice))) !== 0) {
+        currentVoice = ''
+        throw new UnknownVoiceError(voice)
+      }
+      currentVoice = voice
+    }
+    symbols.espeak_SetParameter(RATE, rate, 0)
+    const bytes = cString(text)
+    onBlock = handler
+    try {
+      const rc = symbols.espeak_Synth(ptr(bytes), bytes.length, 0, POS_CHARACTER, 0, CHARS_UTF8 | ENDPAUSE, null, null)
+      if (rc !== 0) throw new Error(`espeak_Synth failed (${rc})`)
+    } finally {
+      onBlock = undefined
+    }
+  }
+  speak('Warm up.', 'en-us', 175, () => false)
+  return (request, ctx) => runEspeakJob(request, ctx, speak, CHUNK_SAMPLES)
+})
+
+function cString(text: string): Uint8Array {
+  return new TextEncoder().encode(`${text}\0`)
+}

@@ -1,0 +1,48 @@
+/**
+ * Engine selection (TTS_ENGINE). `espeak` means the fastest espeak-ng available here:
+ * the native library when it loads, else the WASM build that needs nothing installed.
+ */
+import type { Engine } from '../engine.ts'
+import type { PoolEngineOptions } from './espeak-engine.ts'
+import { findEspeakLibrary } from './espeak-native-library.ts'
+import { createEspeakNativeEngine } from './espeak-native.ts'
+import { createEspeakWasmEngine } from './espeak-wasm.ts'
+
+export type EngineKind = 'espeak' | 'espeak-wasm' | 'espeak-native'
+
+export interface CreateEngineOptions extends PoolEngineOptions {
+  engine: EngineKind
+}
+
+/**
+ * True when libespeak-ng can be loaded through bun:ffi (checked once, then cached).
+ *
+ * @example
+ * isNativeEspeakAvailable() // true on Debian with libespeak-ng1 installed
+ */
+export function isNativeEspeakAvailable(): boolean {
+  return findEspeakLibrary() !== null
+}
+
+/**
+ * Builds the configured engine; call `warmup()` before serving and `close()` on shutdown.
+ * `espeak-native` throws EngineUnavailableError when the library is missing.
+ *
+ * @example
+ * const engine = createEngine({ engine: config.TTS_ENGINE, workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE })
+ * await engine.warmup()
+ */
+export function createEngine(options: CreateEngineOptions): Engine {
+  const { engine, ...pool } = options
+  switch (engine) {
+    case 'espeak-native':
+      return createEspeakNativeEngine(pool)
+    case 'espeak-wasm':
+      return createEspeakWasmEngine(pool)
+    case 'espeak':
+      return isNativeEspeakAvailable() ? createEspeakNativeEngine(pool) : createEspeakWasmEngine(pool)
+  }
+}
+
+export { createEspeakNativeEngine, createEspeakWasmEngine }
+export type { PoolEngineOptions }

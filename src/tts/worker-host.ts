@@ -1,0 +1,70 @@
+/**
+ * The worker side of {@link WorkerPool}: receives the init message, then runs one job at
+ * a time and streams its results back. Engine workers only supply the handler.
+ */
+import type { FromWorker, ToWorker } from './worker-protocol.ts'
+
+/** What a job handler can do besides computing. */
+export interface JobContext<Out> {
+  /** Sends one result to the pool now (the pool yields it to the caller in order). */
+  emit(out: Out, transfer?: Transferable[]): void
+  /** True once the pool asked to stop this job; check it between units of work. */
+  cancelled(): boolean
+}
+
+export type JobHandler<Req, Out> = (request: Req, ctx: JobContext<Out>) => void | Promise<void>
+
+declare const self: Worker
+
+/**
+ * Serves pool jobs in this worker. `setup` runs once with the pool's `init` value (load
+ * and compile here, so `warmup()` covers it) and returns the per-job handler.
+ *
+ * @example
+ * // my.worker.ts
+ * serveJobs<{ factor: number }, number, number>(({ factor }) => (n, ctx) => ctx.emit(n * factor))
+ */
+export function serveJobs<Init, Req, Out>(
+  setup: (init: Init) => JobHandler<Req, Out> | Promise<JobHandler<Req, Out>>,
+): void {
+  let handler: JobHandler<Req, Out> | undefined
+  let cancelCell: Int32Array<ArrayBufferLike> = new Int32Array(1)
+  // Jobs arrive one at a time, but chain them anyway so an async handler never overlaps.
+  let tail: Promise<void> = Promise.resolve()
+  const send = (msg: FromWorker, transfer?: Transferable[]) => self.postMessage(msg, transfer ?? [])
+
+  self.onmessage = (event: MessageEvent<ToWorker>) => {
+    const msg = event.data
+    if (msg.type === 'init') {
+      cancelCell = new Int32Array(msg.cancel)
+      Promise.resolve()
+        .then(() => setup(msg.init as Init))
+        .then(
+          (h) => {
+            handler = h
+            send({ type: 'ready' })
+          },
+          (err: unknown) => send({ type: 'init-error', ...describe(err) }),
+        )
+      return
+    }
+    const { id, request } = msg
+    tail = tail.then(async () => {
+      const ctx: JobContext<Out> = {
+        emit: (out, transfer) => send({ type: 'chunk', id, out }, transfer),
+        cancelled: () => Atomics.load(cancelCell, 0) === id,
+      }
+      try {
+        if (!handler) throw new Error('worker used before init')
+        await handler(request as Req, ctx)
+        send({ type: 'done', id })
+      } catch (err) {
+        send({ type: 'error', id, ...describe(err) })
+      }
+    })
+  }
+}
+
+function describe(err: unknown): { name: string; message: string } {
+  return err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) }
+}

@@ -1,0 +1,51 @@
+/**
+ * A worker for worker-pool.test.ts: each request names a behaviour a real engine worker
+ * might show (stream, fail, crash, hang, wait for cancellation).
+ */
+import { serveJobs } from './worker-host.ts'
+
+export type FixtureRequest =
+  | { kind: 'echo'; value: number; times: number }
+  | { kind: 'fail'; message: string }
+  | { kind: 'crash' }
+  | { kind: 'throw-async' }
+  | { kind: 'hang' }
+  | { kind: 'until-cancelled' }
+  | { kind: 'history' }
+
+let history: number[] = []
+const parked = new Int32Array(new SharedArrayBuffer(4))
+
+serveJobs<{ failInit?: boolean }, FixtureRequest, number | number[]>((init) => {
+  if (init?.failInit) throw new Error('fixture refuses to start')
+  return (request, ctx) => {
+    switch (request.kind) {
+      case 'echo':
+        history.push(request.value)
+        for (let i = 0; i < request.times; i++) ctx.emit(request.value + i)
+        return
+      case 'fail':
+        throw new Error(request.message)
+      case 'crash':
+        process.exit(3)
+      case 'throw-async':
+        setTimeout(() => {
+          throw new Error('boom outside any job')
+        })
+        // Never completes, so only the uncaught error can end the job.
+        return new Promise<void>(() => {})
+      case 'hang':
+        for (;;) {}
+      case 'until-cancelled':
+        ctx.emit(-1)
+        // Blocks like a synchronous synthesis call, polling the cancel cell as engines do.
+        while (!ctx.cancelled()) Atomics.wait(parked, 0, 0, 2)
+        return
+      case 'history': {
+        const seen = history
+        history = []
+        ctx.emit(seen)
+      }
+    }
+  }
+})

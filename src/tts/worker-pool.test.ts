@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { EngineBusyError, EngineUnavailableError } from './engine.ts'
+import type { FixtureRequest } from './worker-pool.fixture.ts'
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts'
+
+const url = new URL('./worker-pool.fixture.ts', import.meta.url)
+let pools: WorkerPool<FixtureRequest, unknown>[] = []
+
+function makePool(options: Partial<WorkerPoolOptions> = {}) {
+  const pool = new WorkerPool<FixtureRequest, unknown>({ url, size: 1, maxQueue: 4, ...options })
+  pools.push(pool)
+  return pool
+}
+
+/**
+ * The error a promise rejects with. Used instead of `expect(p).rejects`, which in Bun
+ * 1.4.5 blocks the event loop in a way that stops Worker messages from being delivered.
+ */
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  )
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
+
+/** Starts a job and resolves once its worker has begun (emitted its first value). */
+async function startBlocking(pool: WorkerPool<FixtureRequest, unknown>, signal?: AbortSignal) {
+  const it = pool.run({ kind: 'until-cancelled' }, { signal })[Symbol.asyncIterator]()
+  expect((await it.next()).value).toBe(-1)
+  return it
+}
+
+afterEach(async () => {
+  await Promise.all(pools.map((p) => p.close()))
+  pools = []
+})
+
+describe('WorkerPool', () => {
+  test('warms up every worker and streams several results of one job in order', async () => {
+    const pool = makePool({ size: 2 })
+    await pool.warmup()
+    expect(pool.stats()).toEqual({ queued: 0, busy: 0, workers: 2, ready: true })
+    expect(await collect(pool.run({ kind: 'echo', value: 10, times: 3 }))).toEqual([10, 11, 12])
+  })
+
+  test('runs queued jobs first in, first out', async () => {
+    const pool = makePool()
+    await pool.warmup()
+    const results = await Promise.all([1, 2, 3].map((v) => collect(pool.run({ kind: 'echo', value: v, times: 1 }))))
+    expect(results).toEqual([[1], [2], [3]])
+    expect(await collect(pool.run({ kind: 'history' }))).toEqual([[1, 2, 3]])
+  })
+
+  test('refuses work with EngineBusyError when the queue is full', async () => {
+    const pool = makePool({ maxQueue: 1 })
+    await pool.warmup()
+    const controller = new AbortController()
+    const running = await startBlocking(pool, controller.signal)
+    const queued = collect(pool.run({ kind: 'echo', value: 1, times: 1 }))
+    expect(pool.stats()).toMatchObject({ queued: 1, busy: 1 })
+    const error = await failure(collect(pool.run({ kind: 'echo', value: 2, times: 1 })))
+    expect(error).toBeInstanceOf(EngineBusyError)
+    controller.abort()
+    expect(await failure(running.next())).toBeInstanceOf(DOMException)
+    expect(await queued).toEqual([1])
+  })
+
+  test('drops a job aborted while queued before any worker runs it', async () => {
+    const pool = makePool()
+    await pool.warmup()
+    const blocker = new AbortController()
+    const running = await startBlocking(pool, blocker.signal)
+    const controller = new AbortController()
+    const queued = collect(pool.run({ kind: 'echo', value: 99, times: 1 }, { signal: controller.signal }))
+    controller.abort(new Error('client went away'))
+    expect(await failure(queued)).toHaveProperty('message', 'client went away')
+    expect(pool.stats().queued).toBe(0)
+    blocker.abort()
+    expect(await failure(running.next())).toBeInstanceOf(DOMException)
+    expect(await collect(pool.run({ kind: 'history' }))).toEqual([[]])
+  })
+
+  test('stops a running job on abort and the worker takes the next job', async () => {
+    const pool = makePool()
+    await pool.warmup()
+    const controller = new AbortController()
+    const running = await startBlocking(pool, controller.signal)
+    controller.abort(new Error('barge-in'))
+    expect(await failure(running.next())).toHaveProperty('message', 'barge-in')
+    expect(await collect(pool.run({ kind: 'echo', value: 5, times: 1 }))).toEqual([5])
+  })
+
+  test('passes a job error through without replacing the worker', async () => {
+    const pool = makePool()
+    await pool.warmup()
+    expect(await failure(collect(pool.run({ kind: 'fail', message: 'no such voice' })))).toHaveProperty('message', 'no such voice')
+    expect(await collect(pool.run({ kind: 'echo', value: 1, times: 1 }))).toEqual([1])
+  })
+
+  test.each([['crash'], ['throw-async']] as const)('a worker that dies (%s) fails its job with EngineUnavailableError; the next job succeeds', async (kind) => {
+    const pool = makePool()
+    await pool.warmup()
+    const error = await failure(collect(pool.run({ kind })))
+    expect(error).toBeInstanceOf(EngineUnavailableError)
+    expect(await collect(pool.run({ kind: 'echo', value: 7, times: 2 }))).toEqual([7, 8])
+  })
+
+  test('a hung job times out with EngineUnavailableError and the worker is replaced', async () => {
+    const pool = makePool({ jobTimeoutMs: 300 })
+    await pool.warmup()
+    const error = await failure(collect(pool.run({ kind: 'hang' })))
+    expect(error).toBeInstanceOf(EngineUnavailableError)
+    expect((error as Error).message).toContain('no progress')
+    expect(await collect(pool.run({ kind: 'echo', value: 3, times: 1 }))).toEqual([3])
+    expect(pool.stats()).toMatchObject({ busy: 0, workers: 1 })
+  })
+
+  test('workers that cannot start make warmup and jobs fail with EngineUnavailableError', async () => {
+    const pool = makePool({ init: { failInit: true } })
+    expect(await failure(pool.warmup())).toBeInstanceOf(EngineUnavailableError)
+    const error = await failure(collect(pool.run({ kind: 'echo', value: 1, times: 1 })))
+    expect(error).toBeInstanceOf(EngineUnavailableError)
+  })
+
+  test('close fails queued work instead of leaving callers waiting', async () => {
+    const pool = makePool()
+    const pending = collect(pool.run({ kind: 'echo', value: 1, times: 1 }))
+    await pool.close()
+    expect(await failure(pending)).toBeInstanceOf(EngineUnavailableError)
+  })
+})

@@ -1,0 +1,249 @@
+/**
+ * A fixed pool of Bun Workers with a bounded FIFO queue, so synthesis never runs on the
+ * event loop and a burst of requests waits (or is refused with 429) instead of piling up.
+ *
+ * Failure model: a worker that crashes, or makes no progress for `jobTimeoutMs`, fails
+ * its job with {@link EngineUnavailableError} and is terminated and replaced; the next
+ * job runs on the fresh worker. A job aborted while queued never reaches a worker; one
+ * aborted while running is told to stop through a shared cell (see worker-protocol.ts).
+ */
+import { EngineBusyError, EngineUnavailableError, type EngineStats } from './engine.ts'
+import { JobChannel } from './job-channel.ts'
+import type { FromWorker, ToWorker } from './worker-protocol.ts'
+
+export interface WorkerPoolOptions {
+  /** The worker script, e.g. `new URL('./x.worker.ts', import.meta.url)`; it calls `serveJobs`. */
+  url: string | URL
+  /** Number of workers (TTS_MAX_CONCURRENCY). */
+  size: number
+  /** Jobs allowed to wait for a worker (TTS_MAX_QUEUE); one more throws EngineBusyError. */
+  maxQueue: number
+  /** A running job that produces nothing for this long is declared hung (default 30 s). */
+  jobTimeoutMs?: number
+  /** Passed to every worker's `serveJobs` setup (must be structured-cloneable). */
+  init?: unknown
+}
+
+export interface RunOptions {
+  signal?: AbortSignal
+  /** Buffers in the request to move rather than copy. */
+  transfer?: Transferable[]
+}
+
+interface Job {
+  id: number
+  request: unknown
+  transfer: Transferable[]
+  channel: JobChannel<unknown>
+  cancelled: boolean
+}
+
+interface Slot {
+  worker: Worker | undefined
+  state: 'starting' | 'idle' | 'busy' | 'failed'
+  job: Job | undefined
+  cancel: Int32Array
+  timer: ReturnType<typeof setTimeout> | undefined
+  ready: Promise<void>
+  markReady: (error?: Error) => void
+}
+
+/**
+ * @example
+ * const pool = new WorkerPool<number, number>({ url: new URL('./double.worker.ts', import.meta.url), size: 2, maxQueue: 8 })
+ * await pool.warmup()
+ * for await (const n of pool.run(21, { signal })) console.log(n) // 42
+ * await pool.close()
+ */
+export class WorkerPool<Req, Out> {
+  private readonly slots: Slot[] = []
+  private readonly queue: Job[] = []
+  private readonly timeoutMs: number
+  private nextId = 1
+  private warmed = false
+  private closed = false
+  private lastInitError = 'worker failed to start'
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.timeoutMs = options.jobTimeoutMs ?? 30_000
+    for (let i = 0; i < Math.max(1, options.size); i++) {
+      const slot = { cancel: new Int32Array(new SharedArrayBuffer(4)) } as Slot
+      this.slots.push(slot)
+      this.spawn(slot)
+    }
+  }
+
+  /** Resolves once every worker finished its setup; rejects if one could not start. */
+  async warmup(): Promise<void> {
+    for (const slot of this.slots) if (slot.state === 'failed') this.spawn(slot)
+    await Promise.all(this.slots.map((s) => s.ready))
+    this.warmed = true
+  }
+
+  stats(): EngineStats {
+    const busy = this.slots.filter((s) => s.state === 'busy').length
+    return { queued: this.queue.length, busy, workers: this.slots.length, ready: this.warmed && !this.closed }
+  }
+
+  /**
+   * Queues `request` and yields what the worker emits for it, in order. Throws
+   * EngineBusyError when the queue is full, EngineUnavailableError when the worker dies
+   * or hangs, the signal's reason on abort, or the worker's own error.
+   */
+  async *run(request: Req, options: RunOptions = {}): AsyncGenerator<Out, void, undefined> {
+    const { signal } = options
+    signal?.throwIfAborted()
+    if (this.closed) throw new EngineUnavailableError('the engine is shut down')
+    const idle = this.slots.some((s) => s.state === 'idle')
+    if (!idle && this.queue.length >= this.options.maxQueue) {
+      throw new EngineBusyError(this.queue.length, this.options.maxQueue)
+    }
+    const job: Job = {
+      id: this.nextId++,
+      request,
+      transfer: options.transfer ?? [],
+      channel: new JobChannel(),
+      cancelled: false,
+    }
+    const onAbort = () => this.cancel(job, signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    // A failed worker gets one new chance per incoming job rather than a tight respawn loop.
+    for (const slot of this.slots) if (slot.state === 'failed') this.spawn(slot)
+    this.queue.push(job)
+    this.pump()
+    try {
+      for await (const out of job.channel) yield out as Out
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      // The consumer stopped early (break, or an error of its own): stop the work too.
+      if (!job.channel.closed) this.cancel(job, new Error('consumer stopped'))
+    }
+  }
+
+  /** Terminates every worker; queued and running jobs fail with EngineUnavailableError. */
+  async close(): Promise<void> {
+    this.closed = true
+    const error = new EngineUnavailableError('the engine is shut down')
+    for (const job of this.queue.splice(0)) job.channel.fail(error)
+    for (const slot of this.slots) {
+      clearTimeout(slot.timer)
+      slot.job?.channel.fail(error)
+      const worker = slot.worker
+      slot.worker = undefined
+      worker?.terminate()
+    }
+  }
+
+  private spawn(slot: Slot): void {
+    if (this.closed) return
+    const worker = new Worker(String(this.options.url), { type: 'module' })
+    Object.assign(slot, { worker, state: 'starting', job: undefined, timer: undefined })
+    slot.ready = new Promise<void>((resolve, reject) => {
+      slot.markReady = (error) => (error ? reject(error) : resolve())
+    })
+    slot.ready.catch(() => {}) // observed by warmup() when someone asks
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      if (slot.worker === worker) this.onMessage(slot, event.data)
+    }
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault?.()
+      if (slot.worker === worker) this.crash(slot, `worker error: ${event.message}`)
+    }
+    worker.addEventListener('close', () => {
+      if (slot.worker === worker) this.crash(slot, 'worker exited')
+    })
+    const cancel = slot.cancel.buffer as SharedArrayBuffer
+    worker.postMessage({ type: 'init', init: this.options.init, cancel } satisfies ToWorker)
+  }
+
+  private onMessage(slot: Slot, msg: FromWorker): void {
+    switch (msg.type) {
+      case 'ready':
+        slot.state = 'idle'
+        slot.markReady()
+        this.pump()
+        return
+      case 'init-error':
+        this.lastInitError = `${msg.name}: ${msg.message}`
+        this.retire(slot, 'failed')
+        slot.markReady(new EngineUnavailableError(this.lastInitError))
+        this.pump()
+        return
+      case 'chunk':
+        if (slot.job?.id !== msg.id) return
+        this.armTimer(slot)
+        slot.job.channel.push(msg.out)
+        return
+      case 'done':
+      case 'error': {
+        const job = slot.job
+        if (job?.id !== msg.id) return
+        clearTimeout(slot.timer)
+        slot.job = undefined
+        slot.state = 'idle'
+        if (msg.type === 'done') job.channel.end()
+        else job.channel.fail(Object.assign(new Error(msg.message), { name: msg.name }))
+        this.pump()
+      }
+    }
+  }
+
+  /** The worker died or hung: fail its job, replace it. */
+  private crash(slot: Slot, reason: string): void {
+    const wasStarting = slot.state === 'starting'
+    slot.job?.channel.fail(new EngineUnavailableError(`synthesis failed: ${reason}`))
+    if (wasStarting) {
+      this.lastInitError = reason
+      this.retire(slot, 'failed')
+      slot.markReady(new EngineUnavailableError(reason))
+    } else {
+      this.retire(slot, 'failed')
+      this.spawn(slot)
+    }
+    this.pump()
+  }
+
+  private retire(slot: Slot, state: Slot['state']): void {
+    clearTimeout(slot.timer)
+    const worker = slot.worker
+    Object.assign(slot, { worker: undefined, job: undefined, timer: undefined, state })
+    worker?.terminate()
+  }
+
+  private cancel(job: Job, reason: unknown): void {
+    if (job.channel.closed) return
+    job.cancelled = true
+    job.channel.fail(reason ?? new DOMException('aborted', 'AbortError'))
+    const queued = this.queue.indexOf(job)
+    if (queued >= 0) {
+      this.queue.splice(queued, 1)
+      return
+    }
+    const slot = this.slots.find((s) => s.job === job)
+    // The worker keeps its slot until it acknowledges; the job timer still guards it.
+    if (slot) Atomics.store(slot.cancel, 0, job.id)
+  }
+
+  private armTimer(slot: Slot): void {
+    clearTimeout(slot.timer)
+    slot.timer = setTimeout(() => this.crash(slot, `no progress for ${this.timeoutMs} ms`), this.timeoutMs)
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((s) => s.state === 'idle')
+      if (!slot) break
+      const job = this.queue.shift() as Job
+      slot.state = 'busy'
+      slot.job = job
+      Atomics.store(slot.cancel, 0, 0)
+      this.armTimer(slot)
+      slot.worker?.postMessage({ type: 'job', id: job.id, request: job.request } satisfies ToWorker, job.transfer)
+    }
+    // Nobody can ever take the queued work: fail it now rather than let callers hang.
+    if (this.queue.length > 0 && this.slots.every((s) => s.state === 'failed')) {
+      const error = new EngineUnavailableError(`no worker available: ${this.lastInitError}`)
+      for (const job of this.queue.splice(0)) job.channel.fail(error)
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Messages between a {@link WorkerPool} and the workers it runs (see worker-host.ts).
+ *
+ * Cancellation does not travel as a message: a worker busy in a synchronous synthesis
+ * call cannot read its inbox, so each worker shares a one-cell Int32Array with the pool
+ * and the pool stores the id of the job to stop there, where a callback can see it.
+ */
+
+/** Pool → worker. */
+export type ToWorker =
+  | { type: 'init'; init: unknown; cancel: SharedArrayBuffer }
+  | { type: 'job'; id: number; request: unknown }
+
+/** Worker → pool. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'init-error'; name: string; message: string }
+  | { type: 'chunk'; id: number; out: unknown }
+  | { type: 'done'; id: number }
+  | { type: 'error'; id: number; name: string; message: string }
