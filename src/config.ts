@@ -50,6 +50,9 @@ const schema = z.object({
   TTS_JOB_TIMEOUT_MS: int(100, 600_000).default(30_000),
   TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),
   TTS_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
+  // Telemetry flush at shutdown gets this long: a collector that is down would otherwise
+  // hold the exit for the exporter's whole retry schedule.
+  TTS_SHUTDOWN_FLUSH_MS: int(0, 60_000).default(3000),
   TTS_LOG_TEXT: bool.default(false),
   TTS_METRICS_ENABLED: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -84,18 +84,35 @@ const server = Bun.serve({
 logger.info({ url: server.url.href, cache: audioCache.kind }, 'tts-edge listening')
 
 let stopping = false
+/**
+ * SIGTERM: stop accepting, let in-flight requests finish, then flush spans and logs within
+ * a deadline (a collector that is down must not hold the exit hostage), then exit 0.
+ */
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
+  const started = performance.now()
   logger.info({ signal }, 'shutting down')
   await server.stop(false)
   await engine.close()
   await audioCache.close()
-  // Spans and logs last, so the shutdown itself is recorded.
-  await tracing.shutdown()
-  await shipper?.shutdown()
+  const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
+  logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   flushLogger(logger)
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
+
+/** True when `promise` settled within `ms`. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  const done = promise.then(
+    () => true,
+    () => true,
+  )
+  const result = await Promise.race([done, deadline])
+  clearTimeout(timer)
+  return result
+}

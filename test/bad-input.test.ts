@@ -12,7 +12,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   expect(await svc.stop()).toBe(0)
-})
+}, 30_000)
 
 const json = (body: unknown) => ({
   method: 'POST',

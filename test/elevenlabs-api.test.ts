@@ -16,7 +16,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   expect(await svc.stop()).toBe(0)
-})
+}, 30_000)
 
 /** The SDK error a call rejects with (and a test failure if it resolves). */
 async function failure(call: Promise<unknown>): Promise<ElevenLabsError & { body: any }> {
@@ -84,12 +84,6 @@ describe('text-to-speech through the ElevenLabs SDK', () => {
     const err = await failure(client.textToSpeech.convert('no-such-voice', { text: 'x' }))
     expect(err.statusCode).toBe(404)
     expect(err.body).toEqual({ detail: { status: 'voice_not_found', message: expect.any(String) } })
-  })
-
-  test('a missing text field is a 422 listing the field', async () => {
-    const err = await failure(client.textToSpeech.convert('en-us-f1', {} as { text: string }))
-    expect(err.statusCode).toBe(422)
-    expect(err.body.detail[0]).toMatchObject({ loc: ['body', 'text'], type: expect.any(String) })
   })
 
   test('a wrong API key is a 401 in the ElevenLabs shape', async () => {

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc.stop()
   receiver.stop()
-})
+}, 30_000)
 
 const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex')
 

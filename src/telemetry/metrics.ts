@@ -13,7 +13,7 @@ const SESSION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
 const RTF_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]
 const BARGE_IN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]
 
-export type Metrics = ReturnType<typeof createMetrics>
+export type Metrics = ReturnType<typeof buildMetrics>
 
 /** A fresh registry that speaks OpenMetrics, the format that carries exemplars. */
 export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
@@ -37,7 +37,13 @@ export interface MetricSources {
  * const metrics = createMetrics(openMetricsRegistry())
  * metrics.speechRequests.inc({ result: 'cache_hit' })
  */
-export function createMetrics(registry: Registry<OpenMetricsContentType>, sources: MetricSources = {}) {
+export function createMetrics(registry: Registry<OpenMetricsContentType>, sources: MetricSources = {}): Metrics {
+  const metrics = buildMetrics(registry, sources)
+  initialiseSeries(metrics)
+  return metrics
+}
+
+function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: MetricSources) {
   const registers = [registry]
   const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers, enableExemplars: true })
@@ -115,6 +121,48 @@ export function createMetrics(registry: Registry<OpenMetricsContentType>, source
     cacheBytes: gauge('tts_cache_bytes', 'Bytes held by the audio cache.', [], sources.cacheBytes),
     cacheErrors: counter('tts_cache_errors_total', 'Cache backend operations that failed.', ['op']),
   }
+}
+
+/** Label values known up front, so rates and ratios start at 0 instead of "no data". */
+export const KNOWN_LABELS = {
+  result: ['cache_hit', 'created', 'error'],
+  vendor: ['elevenlabs', 'tts-edge'],
+  errorType: [
+    'bad_request',
+    'validation',
+    'unauthorized',
+    'not_found',
+    'payload_too_large',
+    'unsupported_media_type',
+    'busy',
+    'engine_unavailable',
+    'timeout',
+    'internal',
+    'stream_aborted',
+  ],
+  wordRange: ['1-10', '11-25', '26-50', '51-100', '101-200', '200+'],
+  charRange: ['1-50', '51-100', '101-250', '251-500', '501-1000', '1001-2000', '2000+'],
+  cacheOp: ['get', 'set', 'evict'],
+} as const
+
+function initialiseSeries(m: Metrics): void {
+  for (const result of KNOWN_LABELS.result) m.speechRequests.inc({ result }, 0)
+  for (const type of KNOWN_LABELS.errorType) m.errors.inc({ type }, 0)
+  for (const op of KNOWN_LABELS.cacheOp) m.cacheErrors.inc({ op }, 0)
+  for (const range of KNOWN_LABELS.wordRange) m.wordCountDuration.zero({ word_count_range: range })
+  for (const range of KNOWN_LABELS.charRange) m.charCountDuration.zero({ char_count_range: range })
+  for (const vendor of KNOWN_LABELS.vendor) {
+    m.streamingCreated.inc({ vendor }, 0)
+    m.streamingEnded.inc({ vendor }, 0)
+    m.streamingActive.set({ vendor }, 0)
+    m.streamingMessages.inc({ vendor }, 0)
+    m.streamingErrors.inc({ vendor }, 0)
+    m.framesSent.inc({ vendor }, 0)
+    m.framesDropped.inc({ vendor }, 0)
+    m.streamingDuration.zero({ vendor })
+    m.bargeInLatency.zero({ vendor })
+  }
+  m.websocketConnections.set(0)
 }
 
 /**

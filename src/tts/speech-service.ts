@@ -19,6 +19,12 @@ import { charCountRange, countWords, wordCountRange } from './text.ts'
 
 const EMPTY_AUDIO_RATE = 22050
 
+interface Flight {
+  broadcast: Broadcast
+  /** The finished file, set once synthesis completed, until the cache write lands. */
+  stored?: CachedAudio
+}
+
 export interface SpeechRequest {
   /** Normalised text to speak. */
   text: string
@@ -54,7 +60,9 @@ export interface SpeechServiceDeps {
  * for await (const bytes of result.chunks) send(bytes)
  */
 export class SpeechService {
-  readonly #inflight = new Map<string, Broadcast>()
+  // Syntheses in progress, and finished ones until their cache write lands: a request that
+  // arrives in between is served the finished file instead of missing the cache.
+  readonly #inflight = new Map<string, Flight>()
 
   constructor(private readonly deps: SpeechServiceDeps) {}
 
@@ -81,20 +89,26 @@ export class SpeechService {
       return { cacheResult: 'cache_hit', contentType: cached.contentType, chunks: once(cached.body), timings }
     }
     let flight = this.#inflight.get(key)
-    if (!flight || flight.signal.aborted) {
-      flight = new Broadcast()
-      this.#inflight.set(key, flight)
-      const produced = this.#produce(request, key, flight, context.active())
-      produced.finally(() => {
-        if (this.#inflight.get(key) === flight) this.#inflight.delete(key)
+    if (flight?.stored) {
+      metrics?.speechRequests.inc({ result: 'cache_hit' })
+      return { cacheResult: 'cache_hit', contentType: flight.stored.contentType, chunks: once(flight.stored.body), timings }
+    }
+    if (!flight || flight.broadcast.signal.aborted) {
+      const created: Flight = { broadcast: new Broadcast() }
+      flight = created
+      this.#inflight.set(key, created)
+      const produced = this.#produce(request, key, created, context.active())
+      void produced.finally(() => {
+        if (this.#inflight.get(key) === created) this.#inflight.delete(key)
       })
     }
-    const chunks = countOutcome(flight.read(request.signal), metrics, request.signal)
+    const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
     return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings }
   }
 
   /** Synthesises, encodes into `flight`, then stores the whole file. Never rejects. */
-  async #produce(request: SpeechRequest, key: string, flight: Broadcast, parent: Context): Promise<void> {
+  async #produce(request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
+    const flight = job.broadcast
     const { engine, tracer, metrics, cache } = this.deps
     const started = performance.now()
     const words = countWords(request.text)
@@ -145,9 +159,14 @@ export class SpeechService {
     synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
     synthSpan.setAttribute('tts.rtf', rtf)
     synthSpan.end()
-    recordEncodeSpan(tracer, synthContext, encodeMs, request.format)
+    recordEncodeSpan(tracer, parent, encodeMs, request.format)
 
-    const whole = encoder.finalize(concat(flight.chunks))
+    const entry: CachedAudio = {
+      body: encoder.finalize(concat(flight.chunks)),
+      contentType: request.format.contentType,
+      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate },
+    }
+    job.stored = entry
     flight.end()
     context.with(synthContext, () => {
       if (metrics) {
@@ -157,13 +176,8 @@ export class SpeechService {
         if (rtf) observe(metrics.synthesisRtf, {}, rtf)
       }
     })
-    const entry: CachedAudio = {
-      body: whole,
-      contentType: request.format.contentType,
-      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate },
-    }
     await context.with(parent, () =>
-      withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': whole.byteLength }, () =>
+      withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
         cache.set(key, entry),
       ),
     ).catch(() => {})

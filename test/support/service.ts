@@ -44,6 +44,7 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_BLRP_SCHEDULE_DELAY: '100',
+      TTS_SHUTDOWN_FLUSH_MS: '1000',
       ...env,
     },
     stdout: 'pipe',
