@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, waitUntil } from '../test/support/wait.ts'
 
 export interface BenchService {
   url: string
@@ -14,13 +15,16 @@ export interface BenchService {
 
 const ROOT = join(import.meta.dir, '..')
 
+
 export async function spawnService(env: Record<string, string>): Promise<BenchService> {
+  // A known port and a readiness poll: with LOG_LEVEL=silent there is no "listening" line to read.
+  const port = await freePort()
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
       TTS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tts-bench-cache-')),
       ...env,
@@ -28,23 +32,14 @@ export async function spawnService(env: Record<string, string>): Promise<BenchSe
     stdout: 'pipe',
     stderr: 'inherit',
   })
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
-  const decoder = new TextDecoder()
-  let seen = ''
-  let url = ''
-  while (!url) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error(`service exited before listening:\n${seen}`)
-    seen += decoder.decode(value, { stream: true })
-    url = seen.match(/"msg":"tts-edge listening"[^\n]*"url":"([^"]+)"|"url":"([^"]+)"[^\n]*"msg":"tts-edge listening"/)?.slice(1).find(Boolean) ?? ''
-  }
   void (async () => {
-    while (!(await reader.read()).done) {
-      // Drain: the service must never block on a full stdout pipe.
-    }
+    // Drain unparsed: the service must never block on a full stdout pipe.
+    for await (const _ of proc.stdout as unknown as AsyncIterable<Uint8Array>) void _
   })()
+  const url = `http://127.0.0.1:${port}`
+  await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, 60_000, 'service ready')
   return {
-    url: url.replace(/\/$/, ''),
+    url,
     pid: proc.pid,
     async stop() {
       proc.kill('SIGTERM')

@@ -101,6 +101,11 @@ async function shutdown(signal: string): Promise<void> {
   flushLogger(logger)
   process.exit(0)
 }
+// A bug that escapes a request must not take every other request down with it.
+process.on('unhandledRejection', (err) => {
+  metrics?.errors.inc({ type: 'internal' })
+  logger.error({ err }, 'unhandled rejection')
+})
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 

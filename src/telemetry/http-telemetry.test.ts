@@ -76,6 +76,15 @@ describe('httpTelemetry', () => {
     expect(text).toMatch(/tts_request_duration_seconds_bucket\{[^}]*route="\/items\/:id"[^}]*\} 1 # \{trace_id="0af7651916cd43dd8448eb211c80319c",span_id="[0-9a-f]{16}"\}/)
   })
 
+  test('counts an unsampled request without an exemplar', async () => {
+    const { app, metrics } = setup()
+    const res = await app.request('/items/8', { headers: { traceparent: '00-1af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' } })
+    expect(res.status).toBe(200)
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('tts_request_duration_seconds_count{route="/items/:id",method="GET",status_code="200"} 1')
+    expect(text).not.toContain('1af7651916cd43dd8448eb211c80319c')
+  })
+
   test('labels unknown paths as unmatched so scans add no series', async () => {
     const { app, metrics } = setup()
     for (const path of ['/a', '/b/c', '/items']) await app.request(path)

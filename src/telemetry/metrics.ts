@@ -178,6 +178,8 @@ export function observe<L extends string>(
   value: number,
 ): void {
   const spanContext = trace.getSpan(context.active())?.spanContext()
+  // Exemplar-enabled histograms only take the object form: observe(labels, value) would
+  // read `labels` as that object and throw.
   if (spanContext && spanContext.traceFlags & TraceFlags.SAMPLED) {
     histogram.observe({
       labels,
@@ -185,6 +187,6 @@ export function observe<L extends string>(
       exemplarLabels: { trace_id: spanContext.traceId, span_id: spanContext.spanId } as Partial<Record<L, string>>,
     })
   } else {
-    histogram.observe(labels, value)
+    histogram.observe({ labels, value })
   }
 }

@@ -7,6 +7,8 @@
  * spoken. Engines never run synthesis on the event loop: see worker-pool.ts.
  */
 
+import type { AudioFormatSpec } from '../audio/formats.ts'
+
 /** Gender as the voice catalogue reports it (OpenAI / ElevenLabs labels). */
 export type Gender = 'male' | 'female'
 
@@ -37,9 +39,17 @@ export interface Boundary {
 
 /** A block of synthesised audio. */
 export interface PcmChunk {
-  /** Signed 16-bit mono samples. */
+  /** Signed 16-bit mono samples (empty when the engine encoded them: see `encoded`). */
   samples: Int16Array
   sampleRate: number
+  /** When `SynthesisOptions.format` was given and the engine encodes: this chunk's bytes. */
+  encoded?: Uint8Array
+  /** Samples `encoded` stands for. */
+  sampleCount?: number
+  /** On the last chunk of an encoding job: the complete file with final headers. */
+  whole?: Uint8Array
+  /** With `whole`: time spent encoding, ms. */
+  encodeMs?: number
   /**
    * Boundaries that start inside this chunk, measured by the engine (word events for
    * engines that report them, at least one per sentence otherwise). Used for alignment.
@@ -50,6 +60,11 @@ export interface PcmChunk {
 export interface SynthesisOptions {
   /** Speaking rate multiplier, 0.25 to 4.0 (1 = the engine's normal rate). */
   speed?: number
+  /**
+   * Output format. Engines that can encode off the main thread return `encoded` bytes
+   * (and `whole` at the end) instead of samples; others ignore it and the caller encodes.
+   */
+  format?: AudioFormatSpec
 }
 
 /** Thrown when the engine cannot accept more work (the queue is full): maps to 429. */

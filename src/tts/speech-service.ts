@@ -98,15 +98,21 @@ export class SpeechService {
       flight = created
       this.#inflight.set(key, created)
       const produced = this.#produce(request, key, created, context.active())
-      void produced.finally(() => {
-        if (this.#inflight.get(key) === created) this.#inflight.delete(key)
-      })
+      void produced
+        .catch((err: unknown) => {
+          // A bug after the audio was delivered: log it, keep serving, and let readers finish.
+          this.deps.logger.error({ err }, 'speech production failed')
+          created.broadcast.end(err)
+        })
+        .finally(() => {
+          if (this.#inflight.get(key) === created) this.#inflight.delete(key)
+        })
     }
     const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
     return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings }
   }
 
-  /** Synthesises, encodes into `flight`, then stores the whole file. Never rejects. */
+  /** Synthesises, encodes into the flight's broadcast, then stores the whole file. */
   async #produce(request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
     const flight = job.broadcast
     const { engine, tracer, metrics, cache } = this.deps
@@ -132,21 +138,33 @@ export class SpeechService {
     let encodeMs = 0
     let samples = 0
     let sampleRate = 0
+    let whole: Uint8Array | undefined
+    // Only for engines that do not encode in their workers.
     let encoder: ReturnType<typeof createEncoder> | undefined
     try {
-      for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed }, flight.signal)) {
+      const options = { speed: request.speed, format: request.format }
+      for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
+        sampleRate = chunk.sampleRate
+        if (chunk.encoded) {
+          samples += chunk.sampleCount ?? 0
+          flight.push(chunk.encoded)
+          if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
+          continue
+        }
         const t = performance.now()
         encoder ??= createEncoder(request.format, chunk.sampleRate)
-        sampleRate = chunk.sampleRate
         samples += chunk.samples.length
         flight.push(encoder.write(chunk.samples))
         encodeMs += performance.now() - t
       }
-      const t = performance.now()
-      // Text that yields no audio at all still gets a valid (empty) file.
-      encoder ??= createEncoder(request.format, EMPTY_AUDIO_RATE)
-      flight.push(encoder.end())
-      encodeMs += performance.now() - t
+      if (!whole) {
+        const t = performance.now()
+        // Text that yields no audio at all still gets a valid (empty) file.
+        encoder ??= createEncoder(request.format, EMPTY_AUDIO_RATE)
+        flight.push(encoder.end())
+        whole = encoder.finalize(concat(flight.chunks))
+        encodeMs += performance.now() - t
+      }
     } catch (err) {
       recordError(synthSpan, err)
       synthSpan.end()
@@ -162,7 +180,7 @@ export class SpeechService {
     recordEncodeSpan(tracer, parent, encodeMs, request.format)
 
     const entry: CachedAudio = {
-      body: encoder.finalize(concat(flight.chunks)),
+      body: whole,
       contentType: request.format.contentType,
       meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate },
     }

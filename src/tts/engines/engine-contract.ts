@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { EngineBusyError, type Engine, type PcmChunk } from '../engine.ts'
 import { splitSentences } from '../text.ts'
 import { resolveVoice, UnknownVoiceError } from '../voices.ts'
+import { parseOpenAIFormat } from '../../audio/formats.ts'
 import type { PoolEngineOptions } from './espeak-engine.ts'
 
 export const FOX = 'The quick brown fox jumps over the lazy dog while seven happy children watch from the old wooden bridge.'
@@ -130,6 +131,24 @@ export function describeEngine(name: string, make: (o: PoolEngineOptions) => Eng
       const error = await failure(collect(engine.synthesize('Hello.', bogus, {})))
       expect(error).toBeInstanceOf(UnknownVoiceError)
       expect(seconds(await speak('Hello again.'))).toBeGreaterThan(0.5)
+    })
+
+    test('with a format, the worker encodes: bytes stream per sentence and the last chunk holds the whole file', async () => {
+      const format = parseOpenAIFormat('wav')
+      if (!format.ok) throw new Error(format.message)
+      const plain = await speak(FOX)
+      const chunks = await collect(engine.synthesize(FOX, voice, { format: format.spec }))
+      expect(chunks.every((c) => c.samples.length === 0 && c.encoded instanceof Uint8Array)).toBe(true)
+      const streamed = Buffer.concat(chunks.map((c) => c.encoded!))
+      const whole = chunks.at(-1)!.whole!
+      expect(whole.byteLength).toBe(streamed.byteLength)
+      // The finished file states its data size; the streamed header could not know it.
+      const dataBytes = new DataView(whole.buffer, whole.byteOffset).getUint32(40, true)
+      expect(dataBytes).toBe(whole.byteLength - 44)
+      const sampleCount = chunks.reduce((n, c) => n + (c.sampleCount ?? 0), 0)
+      // Same speech either way (espeak's output length varies by a few samples between runs).
+      expect(sampleCount / plain.reduce((n, c) => n + c.samples.length, 0)).toBeWithin(0.999, 1.001)
+      expect(dataBytes / 2 / 24000).toBeCloseTo(sampleCount / 22050, 2)
     })
 
     test('empty text yields no audio', async () => {

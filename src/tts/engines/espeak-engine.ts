@@ -51,10 +51,16 @@ export function createEspeakEngine(spec: EspeakEngineSpec, options: PoolEngineOp
       if (sentences.length === 0) return
       const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, options.speed ?? 1))
       const { rate, stretch } = planSpeed(speed, spec.rates)
-      const request: EspeakRequest = { sentences, voice: voice.engineVoice, rate, stretch }
+      const request: EspeakRequest = { sentences, voice: voice.engineVoice, rate, stretch, ...(options.format && { format: options.format }) }
       try {
         for await (const chunk of pool.run(request, { signal })) {
-          yield { samples: chunk.samples, sampleRate: ESPEAK_SAMPLE_RATE, boundaries: chunk.boundaries }
+          yield {
+            samples: chunk.samples,
+            sampleRate: ESPEAK_SAMPLE_RATE,
+            boundaries: chunk.boundaries,
+            ...(chunk.encoded && { encoded: chunk.encoded, sampleCount: chunk.sampleCount ?? 0 }),
+            ...(chunk.whole && { whole: chunk.whole, encodeMs: chunk.encodeMs ?? 0 }),
+          }
         }
       } catch (err) {
         // Worker errors arrive as plain Errors carrying the original name.

@@ -6,8 +6,10 @@
  */
 import type { Boundary } from '../engine.ts'
 import type { Sentence } from '../text.ts'
+import type { AudioFormatSpec } from '../../audio/formats.ts'
 import type { JobContext } from '../worker-host.ts'
 import { timeStretch } from './time-stretch.ts'
+import { encodingContext } from './worker-encoding.ts'
 
 /** espeak-ng's native output rate. */
 export const ESPEAK_SAMPLE_RATE = 22050
@@ -16,6 +18,8 @@ export const NORMAL_RATE = 175
 
 export interface EspeakRequest {
   sentences: Sentence[]
+  /** When set, the worker encodes (see worker-encoding.ts) and sends bytes instead of samples. */
+  format?: AudioFormatSpec
   /** espeak voice selector, e.g. `en-us+f3`. */
   voice: string
   /** Words per minute handed to espeak (already within what the engine accepts). */
@@ -27,6 +31,13 @@ export interface EspeakRequest {
 export interface EspeakChunk {
   samples: Int16Array
   boundaries: Boundary[]
+  /** With `format`: how many samples `encoded` holds (samples itself is then empty). */
+  sampleCount?: number
+  encoded?: Uint8Array
+  /** With `format`, on the last chunk: the complete file, headers final. */
+  whole?: Uint8Array
+  /** With `whole`: time the worker spent encoding, ms. */
+  encodeMs?: number
 }
 
 /** One espeak callback event, decoded (the fields both struct layouts share). */
@@ -83,6 +94,13 @@ export function runEspeakJob(
   speak: SpeakFn,
   blockSamples = Number.POSITIVE_INFINITY,
 ): void {
+  if (!request.format) return speakSentences(request, ctx, speak, blockSamples)
+  const encoding = encodingContext(ctx, request.format, ESPEAK_SAMPLE_RATE)
+  speakSentences(request, encoding.ctx, speak, blockSamples)
+  if (!ctx.cancelled()) encoding.finish()
+}
+
+function speakSentences(request: EspeakRequest, ctx: JobContext<EspeakChunk>, speak: SpeakFn, blockSamples: number): void {
   let emitted = 0 // samples sent so far
   let carried: Boundary[] = [] // boundaries waiting for the chunk they start in
   const send = (samples: Int16Array, boundaries: Boundary[]) => {

@@ -1,0 +1,68 @@
+/**
+ * Encoding inside the engine worker. mp3 (lamejs) runs at only 30-60x real time and even
+ * resampling costs milliseconds per sentence: on the main thread that would stall every
+ * other request, so when a job names an output format the worker encodes each chunk it
+ * produces and sends bytes instead of samples, and the finished file at the end.
+ */
+import type { AudioEncoder } from '../../audio/encoder.ts'
+import { createEncoder, type AudioFormatSpec } from '../../audio/formats.ts'
+import type { JobContext } from '../worker-host.ts'
+import type { EspeakChunk } from './espeak-job.ts'
+
+const NO_SAMPLES = new Int16Array(0)
+
+export interface EncodingContext {
+  ctx: JobContext<EspeakChunk>
+  /** Sends the encoder's tail and the complete file; call when the job finished normally. */
+  finish(): void
+}
+
+/**
+ * Wraps `ctx` so every emitted PCM chunk leaves encoded as `format`.
+ *
+ * @example
+ * const encoding = encodingContext(ctx, request.format, 22050)
+ * runEspeakJob(request, encoding.ctx, speak)
+ * if (!ctx.cancelled()) encoding.finish()
+ */
+export function encodingContext(ctx: JobContext<EspeakChunk>, format: AudioFormatSpec, inputRate: number): EncodingContext {
+  const encoder: AudioEncoder = createEncoder(format, inputRate)
+  const parts: Uint8Array[] = []
+  let total = 0
+  let encodeMs = 0
+  const timed = <T>(fn: () => T): T => {
+    const t = performance.now()
+    const out = fn()
+    encodeMs += performance.now() - t
+    return out
+  }
+  const keep = (bytes: Uint8Array) => {
+    // Encoders may hand out views of buffers they reuse: keep a copy for the finished file.
+    if (bytes.byteLength > 0) {
+      parts.push(bytes.slice())
+      total += bytes.byteLength
+    }
+    return bytes
+  }
+  return {
+    ctx: {
+      cancelled: ctx.cancelled,
+      emit(chunk) {
+        const encoded = keep(timed(() => encoder.write(chunk.samples)))
+        // Not transferred: the bytes may be a view of the encoder's own buffer (postMessage copies).
+        ctx.emit({ samples: NO_SAMPLES, sampleCount: chunk.samples.length, boundaries: chunk.boundaries, encoded })
+      },
+    },
+    finish() {
+      const tail = keep(timed(() => encoder.end()))
+      const whole = new Uint8Array(total)
+      let at = 0
+      for (const part of parts) {
+        whole.set(part, at)
+        at += part.byteLength
+      }
+      const finished = timed(() => encoder.finalize(whole))
+      ctx.emit({ samples: NO_SAMPLES, sampleCount: 0, boundaries: [], encoded: tail, whole: finished, encodeMs })
+    },
+  }
+}
