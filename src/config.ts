@@ -45,7 +45,9 @@ const schema = z.object({
   TTS_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
   TTS_REDIS_URL: url.optional(),
   TTS_API_KEYS: csv.optional(),
-  TTS_MAX_CONCURRENCY: int(1, 256).default(Math.max(1, availableParallelism())),
+  // One core is left to the event loop: with every core synthesising, the OS would starve
+  // the thread that answers cache hits and health checks.
+  TTS_MAX_CONCURRENCY: int(1, 256).default(Math.max(1, availableParallelism() - 1)),
   TTS_MAX_QUEUE: int(0, 100_000).default(64),
   TTS_JOB_TIMEOUT_MS: int(100, 600_000).default(30_000),
   TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),

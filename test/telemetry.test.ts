@@ -83,7 +83,9 @@ describe('a request sent with a traceparent', () => {
     expect(line).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/), status: 200, service: 'tts-edge-test' })
     await receiver.waitFor((r) => r.logs.some((l) => l.traceId === traceId && l.attributes.request_id === requestId))
     const record = receiver.logs.find((l) => l.traceId === traceId)!
-    expect(record.body).toBe('request completed')
+    // The record's body is the stdout line itself; filterable fields ride as attributes.
+    expect(JSON.parse(String(record.body))).toMatchObject({ msg: 'request completed', request_id: requestId, trace_id: traceId })
+    expect(record.attributes).toMatchObject({ request_id: requestId, route: '/v1/audio/speech', status: 200 })
     expect(record.severityText).toBe('INFO')
   })
 

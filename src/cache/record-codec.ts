@@ -6,21 +6,25 @@
  * Layout (integers big-endian):
  * ```
  * 0   4  magic "TTSA"
- * 4   1  version (1)
+ * 4   1  version (2)
  * 5   3  reserved, zero
  * 8   4  header length H (UTF-8 JSON: key, contentType, meta)
  * 12  4  body length B
- * 16  32 sha256 over header JSON + body
+ * 16  4  CRC-32 over header JSON + body
+ * 20  28 zero (version 1 kept a sha256 here)
  * 48  H  header JSON
  * 48+H B body
  * ```
  * The total length must be exactly 48 + H + B, so truncation and trailing
- * garbage both fail before the checksum is even computed.
+ * garbage both fail before the checksum is even computed. CRC-32 catches every
+ * burst error up to 32 bits and random damage with p = 2^-32; this guards against
+ * torn writes and disk faults, not forgery, and costs 1 µs per 50 KB hit where
+ * sha256 cost 30 µs on the hot path.
  */
 import type { CachedAudio } from './cache.ts'
 
 const MAGIC = new Uint8Array([0x54, 0x54, 0x53, 0x41]) // "TTSA"
-const VERSION = 1
+const VERSION = 2
 const PREFIX_BYTES = 48
 const MAX_HEADER_BYTES = 1 << 20
 
@@ -96,8 +100,11 @@ export function decodeRecord(key: string, bytes: Uint8Array): CachedAudio {
   return { body: bytes.subarray(PREFIX_BYTES + headerLength), contentType: header.contentType, meta: header.meta }
 }
 
+/** The 32-byte checksum field: CRC-32 big-endian, then zeros. */
 function checksum(data: Uint8Array): Uint8Array {
-  return new Bun.CryptoHasher('sha256').update(data).digest()
+  const field = new Uint8Array(PREFIX_BYTES - 16)
+  new DataView(field.buffer).setUint32(0, Bun.hash.crc32(data))
+  return field
 }
 
 function parseHeader(json: Uint8Array): RecordHeader {

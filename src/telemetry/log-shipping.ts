@@ -1,10 +1,13 @@
 /**
  * Ships pino's JSON lines as OTLP log records (collector -> Loki), batched and bounded.
  *
- * The record's trace context comes from the line's own trace_id/span_id fields, so a line
- * written after its span ended (a session's closing summary) still links to its trace.
+ * The record's body is the very line written to stdout, so Loki shows what `docker logs`
+ * shows. Lines are not parsed again (that cost more than the rest of a request's telemetry):
+ * severity comes from pino's per-line metadata, the trace context from the active context
+ * (logging is synchronous, so it is the context the line was written in), and the few
+ * fields worth filtering on become attributes, hence Loki structured metadata.
  */
-import { ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api'
+import { context } from '@opentelemetry/api'
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http'
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs'
@@ -12,8 +15,8 @@ import { otlpSignalUrl, type Config } from '../config.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface LogShipper {
-  /** Takes one serialised pino line. Never throws. */
-  ship(line: string): void
+  /** Takes one serialised pino line, its level and the call's own fields. Never throws. */
+  ship(line: string, level: number, fields: Record<string, unknown> | undefined): void
   forceFlush(): Promise<void>
   shutdown(): Promise<void>
 }
@@ -27,8 +30,11 @@ const SEVERITY: Record<number, [SeverityNumber, string]> = {
   60: [SeverityNumber.FATAL, 'FATAL'],
 }
 
-// Fields that become the record's own parts rather than attributes.
-const OWN_FIELDS = new Set(['level', 'time', 'msg', 'trace_id', 'span_id', 'trace_flags', 'service', 'pid', 'hostname'])
+// Fields of the logging call that become attributes (bounded, useful as Loki filters).
+const ATTRIBUTE_FIELDS = ['route', 'method', 'status', 'duration_ms', 'cache', 'voice', 'format', 'session_id'] as const
+// Correlation ids live in child-logger bindings, which pino has already serialised.
+const REQUEST_ID = /"request_id":"([^"\\]{1,128})"/
+const SESSION_ID = /"session_id":"([^"\\]{1,128})"/
 
 /**
  * Creates a shipper, or undefined when log export is off.
@@ -59,40 +65,28 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter): 
   })
   const otelLogger = provider.getLogger('tts-edge')
   return {
-    ship(line) {
-      let record: Record<string, unknown>
-      try {
-        record = JSON.parse(line)
-      } catch {
-        return
-      }
-      const [severityNumber, severityText] = SEVERITY[Number(record.level)] ?? [SeverityNumber.INFO, 'INFO']
+    ship(line, level, fields) {
+      const [severityNumber, severityText] = SEVERITY[level] ?? [SeverityNumber.INFO, 'INFO']
       const attributes: LogAttributes = {}
-      for (const [key, value] of Object.entries(record)) {
-        if (OWN_FIELDS.has(key)) continue
-        attributes[key] = typeof value === 'object' && value !== null ? JSON.stringify(value) : (value as string | number | boolean)
+      const requestId = REQUEST_ID.exec(line)?.[1]
+      if (requestId) attributes.request_id = requestId
+      const sessionId = SESSION_ID.exec(line)?.[1]
+      if (sessionId) attributes.session_id = sessionId
+      if (fields) {
+        for (const key of ATTRIBUTE_FIELDS) {
+          const value = fields[key]
+          if (typeof value === 'string' || typeof value === 'number') attributes[key] = value
+        }
       }
       otelLogger.emit({
-        timestamp: typeof record.time === 'number' ? record.time : Date.now(),
         severityNumber,
         severityText,
-        body: typeof record.msg === 'string' ? record.msg : '',
+        body: line.endsWith('\n') ? line.slice(0, -1) : line,
         attributes,
-        context: traceContextOf(record),
+        context: context.active(),
       })
     },
     forceFlush: () => provider.forceFlush().catch(() => {}),
     shutdown: () => provider.shutdown().catch(() => {}),
   }
-}
-
-function traceContextOf(record: Record<string, unknown>): Context {
-  const { trace_id: traceId, span_id: spanId, trace_flags: flags } = record
-  if (typeof traceId !== 'string' || typeof spanId !== 'string') return ROOT_CONTEXT
-  return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId,
-    spanId,
-    traceFlags: typeof flags === 'string' ? Number.parseInt(flags, 16) || 0 : 0,
-    isRemote: true,
-  })
 }
