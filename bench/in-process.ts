@@ -42,6 +42,8 @@ export async function buildApp(options: InProcessOptions) {
   const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
   const app = createApp({
     speech,
+    engine,
+    streamIdleTimeoutSeconds: 60,
     voices: () => engine.voices(),
     resolveVoice,
     tracer: tracing.tracer,

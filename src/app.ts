@@ -21,11 +21,16 @@ import { openaiRoutes } from './routes/openai.ts'
 import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
-import type { Voice } from './tts/engine.ts'
+import { elevenlabsStreamInputRoutes } from './routes/elevenlabs-stream-input.ts'
+import { streamRoutes } from './routes/stream.ts'
+import { keyMatches } from './routes/api-key-auth.ts'
+import type { Engine, Voice } from './tts/engine.ts'
 import type { SpeechService } from './tts/speech-service.ts'
 
 export interface AppDeps {
   speech: SpeechService
+  /** Streaming sessions synthesise sentence by sentence on it directly. */
+  engine: Engine
   voices: () => readonly Voice[]
   resolveVoice: (nameOrId: string) => Voice | undefined
   tracer: Tracer
@@ -37,6 +42,8 @@ export interface AppDeps {
   maxInputChars: number
   maxBodyBytes: number
   logText: boolean
+  /** Inactivity before a /v1/stream session is closed, seconds. */
+  streamIdleTimeoutSeconds: number
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
@@ -79,7 +86,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   )
   const auth = apiKeyAuth({ keys: deps.apiKeys ?? [] })
   app.use('/v1/audio/speech', auth)
-  app.use('/v1/text-to-speech/*', auth)
+  app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
+    // stream-input may carry its key in the first WebSocket message, where browsers must.
+    if (c.req.path.endsWith('/stream-input')) return next()
+    return auth(c, next)
+  })
 
   const routeDeps = {
     speech: deps.speech,
@@ -91,6 +102,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route('/', openaiRoutes(routeDeps))
   app.route('/', elevenlabsRoutes(routeDeps))
+  const keyDigests = (deps.apiKeys ?? []).map((k) => new Bun.CryptoHasher('sha256').update(k).digest() as Buffer)
+  const streamDeps = {
+    engine: deps.engine,
+    tracer: deps.tracer,
+    logger: deps.logger,
+    ...(deps.metrics && { metrics: deps.metrics }),
+    resolveVoice: deps.resolveVoice,
+    apiKeyValid: (key: string | undefined) => keyDigests.length === 0 || (key !== undefined && keyMatches(key, keyDigests)),
+    idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
+  }
+  app.route('/', streamRoutes(streamDeps))
+  app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', modelsRoutes())
   app.route('/', healthRoutes(deps.readiness))
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.registry))

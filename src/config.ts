@@ -56,6 +56,8 @@ const schema = z.object({
   // hold the exit for the exporter's whole retry schedule.
   TTS_SHUTDOWN_FLUSH_MS: int(0, 60_000).default(3000),
   TTS_LOG_TEXT: bool.default(false),
+  TTS_WS_MAX_MESSAGE_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
+  TTS_WS_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
   TTS_METRICS_ENABLED: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_SDK_DISABLED: bool.default(false),

@@ -3,6 +3,7 @@
  * listens on a port and exits. Everything else receives its dependencies.
  */
 import { createApp } from './app.ts'
+import { createWebsocketHandler } from './routes/websocket.ts'
 import type { AudioCache, CacheOp } from './cache/cache.ts'
 import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
@@ -58,6 +59,7 @@ cache = audioCache
 const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
 const app = createApp({
   speech,
+  engine,
   voices: () => engine.voices(),
   resolveVoice,
   tracer: tracing.tracer,
@@ -68,6 +70,7 @@ const app = createApp({
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
   logText: config.TTS_LOG_TEXT,
+  streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
 })
 
 const warmupStarted = performance.now()
@@ -78,6 +81,7 @@ const server = Bun.serve({
   port: config.PORT,
   hostname: config.HOST,
   fetch: app.fetch,
+  websocket: createWebsocketHandler({ maxMessageBytes: config.TTS_WS_MAX_MESSAGE_BYTES }),
   // Synthesis of a long text can take a while before the first byte; idle applies between bytes.
   idleTimeout: 60,
 })

@@ -1,0 +1,238 @@
+/**
+ * What both streaming protocols share: the session span (continuing the upgrade
+ * request's trace), the session metrics and log lines, inactivity timeout, frame
+ * parsing errors, backpressure plumbing and an orderly close. A protocol subclass only
+ * says how messages look on its wire.
+ */
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import type { ServerWebSocket } from 'bun'
+import type { Logger } from 'pino'
+import type { AudioFormatSpec } from '../audio/formats.ts'
+import { observe, type Metrics } from '../telemetry/metrics.ts'
+import type { Engine, Voice } from '../tts/engine.ts'
+import { StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
+import type { Context as HonoContext } from 'hono'
+import type { AppEnv } from '../app-env.ts'
+import { presentedKey } from './api-key-auth.ts'
+import { sendResult, type WsConnection, type WsData } from './websocket.ts'
+
+export interface StreamDeps {
+  engine: Engine
+  tracer: Tracer
+  logger: Logger
+  metrics?: Metrics
+  resolveVoice: (nameOrId: string) => Voice | undefined
+  apiKeyValid: (key: string | undefined) => boolean
+  /** Inactivity before the server closes the session, seconds. */
+  idleTimeoutSeconds: number
+}
+
+export interface ConnectionContext {
+  requestId: string
+  /** Context of the upgrade request's span. */
+  parent: Context
+  /** True when the upgrade request already carried a valid API key (header). */
+  authenticated: boolean
+}
+
+/** Correlation, trace parent and header auth of the upgrade request. */
+export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
+  return {
+    requestId: c.get('requestId'),
+    parent: trace.setSpan(context.active(), c.get('span')),
+    authenticated: deps.apiKeyValid(presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))),
+  }
+}
+
+/** A protocol violation: reported in the protocol's shape, then the socket closes with `closeCode`. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError'
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly closeCode = 1008,
+  ) {
+    super(message)
+  }
+}
+
+export abstract class StreamConnection implements WsConnection {
+  protected abstract readonly vendor: 'elevenlabs' | 'tts-edge'
+  protected abstract readonly route: string
+  protected ws: ServerWebSocket<WsData> | undefined
+  protected session: StreamSession | undefined
+  protected readonly sessionId = crypto.randomUUID()
+  protected readonly log: Logger
+  protected span!: Span
+  #spanContext!: Context
+  #started = 0
+  #idleTimer: ReturnType<typeof setTimeout> | undefined
+  #idleSeconds: number
+  #drainWaiters: (() => void)[] = []
+  #closed = false
+  #errored = false
+
+  constructor(
+    protected readonly deps: StreamDeps,
+    protected readonly ctx: ConnectionContext,
+  ) {
+    this.log = context.with(ctx.parent, () => deps.logger.child({ request_id: ctx.requestId, session_id: this.sessionId }))
+    this.#idleSeconds = deps.idleTimeoutSeconds
+  }
+
+  /** Handles one parsed client message. Throw ProtocolError for bad input. */
+  protected abstract handle(message: unknown): void | Promise<void>
+  /** Sends one audio frame in the protocol's framing; returns Bun's raw send status. */
+  protected abstract sendFrame(frame: AudioFrame): number
+  /** The protocol's error message for `err`. */
+  protected abstract errorMessage(err: ProtocolError): string
+
+  open(ws: ServerWebSocket<WsData>): void {
+    this.ws = ws
+    this.#started = performance.now()
+    this.span = this.deps.tracer.startSpan(
+      `WS ${this.route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.route': this.route, 'request.id': this.ctx.requestId, 'tts.session.id': this.sessionId } },
+      this.ctx.parent,
+    )
+    this.#spanContext = trace.setSpan(this.ctx.parent, this.span)
+    const m = this.deps.metrics
+    m?.streamingCreated.inc({ vendor: this.vendor })
+    m?.streamingActive.inc({ vendor: this.vendor })
+    m?.websocketConnections.inc()
+    this.#withContext(() => this.log.info({ route: this.route }, 'session started'))
+    this.#armIdleTimer()
+  }
+
+  message(_ws: ServerWebSocket<WsData>, raw: string | Buffer): void {
+    if (this.#closed) return
+    this.#armIdleTimer()
+    this.deps.metrics?.streamingMessages.inc({ vendor: this.vendor })
+    if (typeof raw !== 'string') return this.fail(new ProtocolError('binary_not_supported', 'Binary frames are not accepted: send JSON text messages.', 1003))
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(raw)
+    } catch {
+      return this.fail(new ProtocolError('invalid_json', 'Messages must be JSON text.'))
+    }
+    this.#withContext(() => {
+      try {
+        const done = this.handle(parsed)
+        if (done instanceof Promise) done.catch((err: unknown) => this.fail(err))
+      } catch (err) {
+        this.fail(err)
+      }
+    })
+  }
+
+  close(_ws: ServerWebSocket<WsData>, code: number, reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#idleTimer)
+    this.session?.close()
+    this.#releaseDrainWaiters()
+    const seconds = (performance.now() - this.#started) / 1000
+    const m = this.deps.metrics
+    m?.streamingEnded.inc({ vendor: this.vendor })
+    m?.streamingActive.dec({ vendor: this.vendor })
+    m?.websocketConnections.dec()
+    this.span.setAttributes({
+      'websocket.close.code': code,
+      'tts.frames.sent': this.session?.framesSent ?? 0,
+      'tts.frames.dropped': this.session?.framesDropped ?? 0,
+    })
+    this.#withContext(() => {
+      if (m) observe(m.streamingDuration, { vendor: this.vendor }, seconds)
+      this.log.info(
+        { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: this.session?.framesSent ?? 0, frames_dropped: this.session?.framesDropped ?? 0 },
+        'session ended',
+      )
+    })
+    this.span.end()
+  }
+
+  drain(): void {
+    this.#releaseDrainWaiters()
+  }
+
+  /** Starts the session pipeline once the protocol knows voice, format and options. */
+  protected startSession(options: { voice: Voice; format: AudioFormatSpec; speed: number; alignment: boolean; chunkLengthSchedule?: readonly number[] }): StreamSession {
+    const { voice } = options
+    this.span.setAttributes({ 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.gender': voice.gender, 'tts.format': options.format.name })
+    this.deps.metrics?.streamingLanguage.inc({ language: voice.language, gender: voice.gender })
+    this.session = new StreamSession({
+      ...options,
+      engine: this.deps.engine,
+      tracer: this.deps.tracer,
+      parent: this.#spanContext,
+      ...(this.deps.metrics && { metrics: this.deps.metrics }),
+      vendor: this.vendor,
+      route: this.route,
+      transport: {
+        sendAudio: (frame) => this.#send(() => this.sendFrame(frame)),
+        drained: () => (this.#closed ? Promise.resolve() : new Promise((resolve) => this.#drainWaiters.push(resolve))),
+      },
+      onError: (err) => this.fail(err),
+    })
+    return this.session
+  }
+
+  /** Sends a JSON text message unless the socket is gone. */
+  protected sendJson(message: unknown): SendResult {
+    return this.#send(() => this.ws?.send(JSON.stringify(message)) ?? 0)
+  }
+
+  /** Records a session event on the span (flush, cancel, ...). */
+  protected event(name: string, attributes: Record<string, number | string> = {}): void {
+    this.span.addEvent(name, attributes)
+  }
+
+  /** Reports `err` in the protocol's shape and closes the socket. */
+  protected fail(err: unknown): void {
+    if (this.#closed || this.#errored) return
+    this.#errored = true
+    const problem = err instanceof ProtocolError ? err : new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
+    this.deps.metrics?.streamingErrors.inc({ vendor: this.vendor })
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: problem.code })
+    this.span.setAttribute('error.type', problem.code)
+    this.#withContext(() => this.log.warn({ route: this.route, error_code: problem.code, close_code: problem.closeCode, ...(!(err instanceof ProtocolError) && { err }) }, 'session error'))
+    this.session?.close()
+    this.ws?.send(this.errorMessage(problem))
+    this.ws?.close(problem.closeCode, problem.message.slice(0, 120))
+  }
+
+  /** Orderly end: closes with 1000 after the protocol's final message. */
+  protected end(finalMessage?: unknown): void {
+    if (finalMessage !== undefined) this.sendJson(finalMessage)
+    this.ws?.close(1000, 'done')
+  }
+
+  #send(send: () => number): SendResult {
+    if (this.#closed) return 'dropped'
+    return sendResult(send())
+  }
+
+  #armIdleTimer(): void {
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = setTimeout(
+      () => this.fail(new ProtocolError('input_timeout_exceeded', `No message for ${this.#idleSeconds} s: closing.`)),
+      this.#idleSeconds * 1000,
+    )
+  }
+
+  /** Changes the inactivity timeout (ElevenLabs' `inactivity_timeout` query parameter). */
+  protected setIdleTimeout(seconds: number): void {
+    this.#idleSeconds = seconds
+    this.#armIdleTimer()
+  }
+
+  #releaseDrainWaiters(): void {
+    const waiters = this.#drainWaiters
+    this.#drainWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  #withContext<T>(fn: () => T): T {
+    return context.with(this.#spanContext ?? this.ctx.parent, fn)
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * `GET /v1/stream`: tts-edge's own streaming protocol, for clients that want raw audio
+ * with little overhead. JSON control messages in, binary audio frames out:
+ *
+ *   client → {"type":"start","voice":"alloy","format":"pcm","sample_rate":24000,"speed":1,"alignment":true}
+ *   server → {"type":"started","session_id","request_id","trace_id","format","sample_rate"}
+ *   client → {"type":"text","text":"Hello there. How"}   (any number, any split)
+ *   client → {"type":"flush"} | {"type":"cancel"} | {"type":"close"}
+ *   server → binary frame: 4-byte big-endian sequence number, then audio bytes
+ *            (preceded by {"type":"alignment","seq",...} when alignment is on)
+ *   server → {"type":"flushed","last_seq"} | {"type":"cancelled","last_seq"}
+ *   server → {"type":"end","last_seq","frames"} then close 1000
+ *   server → {"type":"error","code","message"} then close 1008 (bad input), 1003 (binary in), 1011
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../app-env.ts'
+import { parseElevenLabsFormat } from '../audio/formats.ts'
+import type { AudioFrame } from '../tts/stream-session.ts'
+import { QueueFullError } from '../tts/stream-session.ts'
+import { BufferOverflowError } from '../tts/text-buffer.ts'
+import { connectionContext, ProtocolError, StreamConnection, type StreamDeps } from './stream-connection.ts'
+import { upgrade } from './websocket.ts'
+
+const ROUTE = '/v1/stream'
+const MAX_TEXT = 10_000
+
+export const streamStartSchema = z.strictObject({
+  type: z.literal('start'),
+  voice: z.string().min(1).max(200),
+  format: z.enum(['pcm', 'mulaw', 'alaw', 'mp3']).default('pcm'),
+  sample_rate: z.number().int().optional(),
+  speed: z.number().min(0.25).max(4).default(1),
+  alignment: z.boolean().default(false),
+  api_key: z.string().max(500).optional(),
+})
+
+export const streamMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text'), text: z.string().max(MAX_TEXT) }),
+  z.strictObject({ type: z.literal('flush') }),
+  z.strictObject({ type: z.literal('cancel') }),
+  z.strictObject({ type: z.literal('close') }),
+])
+
+const DEFAULT_RATE = { pcm: 24000, mulaw: 8000, alaw: 8000, mp3: 44100 } as const
+
+function formatName(format: z.infer<typeof streamStartSchema>['format'], rate: number): string {
+  switch (format) {
+    case 'pcm':
+      return `pcm_${rate}`
+    case 'mulaw':
+      return `ulaw_${rate}`
+    case 'alaw':
+      return `alaw_${rate}`
+    case 'mp3':
+      return rate === 22050 ? 'mp3_22050_32' : `mp3_${rate}_128`
+  }
+}
+
+function invalid(error: z.ZodError): ProtocolError {
+  const issue = error.issues[0]
+  return new ProtocolError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`)
+}
+
+class TtsEdgeStream extends StreamConnection {
+  protected readonly vendor = 'tts-edge' as const
+  protected readonly route = ROUTE
+
+  protected handle(message: unknown): void {
+    if (!this.session) return this.start(message)
+    const parsed = streamMessageSchema.safeParse(message)
+    if (!parsed.success) throw invalid(parsed.error)
+    const session = this.session
+    try {
+      switch (parsed.data.type) {
+        case 'text':
+          session.text(parsed.data.text)
+          return
+        case 'flush':
+          session.flush()
+          this.event('flush')
+          void session.idle().then(() => this.sendJson({ type: 'flushed', last_seq: session.lastSeq }))
+          return
+        case 'cancel': {
+          const lastSeq = session.cancel()
+          this.event('cancel', { last_seq: lastSeq })
+          this.sendJson({ type: 'cancelled', last_seq: lastSeq })
+          return
+        }
+        case 'close':
+          void session.finish().then(() => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }))
+          return
+      }
+    } catch (err) {
+      if (err instanceof QueueFullError || err instanceof BufferOverflowError) throw new ProtocolError('too_much_text', err.message)
+      throw err
+    }
+  }
+
+  private start(message: unknown): void {
+    const parsed = streamStartSchema.safeParse(message)
+    if (!parsed.success) {
+      const type = (message as { type?: unknown } | null)?.type
+      if (type !== 'start') throw new ProtocolError('start_required', 'The first message must be {"type":"start","voice":...}.')
+      throw invalid(parsed.error)
+    }
+    const start = parsed.data
+    if (!this.ctx.authenticated && !this.deps.apiKeyValid(start.api_key)) {
+      throw new ProtocolError('invalid_api_key', 'Missing or invalid API key (Authorization header or start.api_key).')
+    }
+    const voice = this.deps.resolveVoice(start.voice)
+    if (!voice) throw new ProtocolError('voice_not_found', `Unknown voice '${start.voice.slice(0, 100)}'. See GET /v1/audio/voices.`)
+    const rate = start.sample_rate ?? DEFAULT_RATE[start.format]
+    const lookup = parseElevenLabsFormat(formatName(start.format, rate))
+    if (!lookup.ok) throw new ProtocolError('unsupported_format', `Unsupported format ${start.format} at ${rate} Hz.`)
+    this.startSession({ voice, format: lookup.spec, speed: start.speed, alignment: start.alignment })
+    const { traceId } = this.span.spanContext()
+    this.sendJson({
+      type: 'started',
+      session_id: this.sessionId,
+      request_id: this.ctx.requestId,
+      trace_id: traceId,
+      voice: voice.id,
+      format: start.format,
+      sample_rate: lookup.spec.sampleRate,
+    })
+  }
+
+  protected sendFrame(frame: AudioFrame): number {
+    const ws = this.ws
+    if (!ws) return 0
+    if (frame.alignment) {
+      ws.send(JSON.stringify({ type: 'alignment', seq: frame.seq, chars: frame.alignment.chars, char_start_ms: frame.alignment.charStartTimesMs, char_duration_ms: frame.alignment.charDurationsMs }))
+    }
+    const out = new Uint8Array(4 + frame.bytes.byteLength)
+    new DataView(out.buffer).setUint32(0, frame.seq)
+    out.set(frame.bytes, 4)
+    return ws.send(out)
+  }
+
+  protected errorMessage(err: ProtocolError): string {
+    return JSON.stringify({ type: 'error', code: err.code, message: err.message })
+  }
+}
+
+/**
+ * @example
+ * app.route('/', streamRoutes(deps))
+ */
+export function streamRoutes(deps: StreamDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.get(ROUTE, (c) => upgrade(c, new TtsEdgeStream(deps, connectionContext(c, deps))))
+  return app
+}

@@ -1,0 +1,105 @@
+/**
+ * Buffers text arriving in pieces (an LLM's tokens) and releases it in units worth
+ * synthesising: whole sentences as soon as they end, or, with ElevenLabs'
+ * `chunk_length_schedule`, whatever has accumulated once it passes the next threshold
+ * (cut at a word boundary so no word is split between two syntheses).
+ */
+import { splitSentences } from './text.ts'
+
+export interface TextBufferOptions {
+  /** ElevenLabs' schedule: release at >= schedule[i] chars for the i-th release; the last value repeats. */
+  chunkLengthSchedule?: readonly number[]
+  /** Upper bound on buffered characters; push() beyond it throws BufferOverflowError. */
+  maxChars?: number
+}
+
+export class BufferOverflowError extends Error {
+  override readonly name = 'BufferOverflowError'
+}
+
+/**
+ * @example
+ * const buffer = new TextBuffer()
+ * buffer.push('Hello wor') // []
+ * buffer.push('ld. How')   // ['Hello world.']
+ * buffer.flush()           // ['How']
+ */
+export class TextBuffer {
+  #pending = ''
+  #released = 0
+  readonly #schedule: readonly number[] | undefined
+  readonly #maxChars: number
+
+  constructor(options: TextBufferOptions = {}) {
+    this.#schedule = options.chunkLengthSchedule?.length ? options.chunkLengthSchedule : undefined
+    this.#maxChars = options.maxChars ?? 100_000
+  }
+
+  /** Characters waiting. */
+  get size(): number {
+    return this.#pending.length
+  }
+
+  /** Adds text; returns the units now complete, in order. */
+  push(text: string): string[] {
+    if (this.#pending.length + text.length > this.#maxChars) {
+      throw new BufferOverflowError(`more than ${this.#maxChars} characters buffered without a flush`)
+    }
+    this.#pending += text
+    return this.#schedule ? this.#releaseBySchedule() : this.#releaseSentences()
+  }
+
+  /** Releases everything buffered (a flush, or the end of input). */
+  flush(): string[] {
+    const rest = this.#pending.trim()
+    this.#pending = ''
+    if (!rest) return []
+    this.#released++
+    return [rest]
+  }
+
+  /** Releases the complete sentences buffered now, whatever the schedule says (ElevenLabs' try_trigger_generation). */
+  takeSentences(): string[] {
+    return this.#releaseSentences()
+  }
+
+  /** Drops what is buffered (barge-in). */
+  clear(): void {
+    this.#pending = ''
+  }
+
+  #releaseSentences(): string[] {
+    const sentences = splitSentences(this.#pending)
+    if (sentences.length < 2 && !endsSentence(this.#pending)) return []
+    // The last piece may still be growing unless the buffer ends right after a sentence end.
+    const complete = endsSentence(this.#pending) ? sentences : sentences.slice(0, -1)
+    const last = complete.at(-1)
+    if (!last) return []
+    this.#pending = this.#pending.slice(last.offset + last.text.length)
+    this.#released += complete.length
+    return complete.map((s) => s.text)
+  }
+
+  #releaseBySchedule(): string[] {
+    const schedule = this.#schedule!
+    const out: string[] = []
+    while (true) {
+      const threshold = schedule[Math.min(this.#released, schedule.length - 1)]!
+      if (this.#pending.length < threshold) return out
+      // Cut after the last whitespace so the trailing, possibly partial, word waits.
+      const cut = this.#pending.search(/\s\S*$/)
+      if (cut <= 0) return out
+      const unit = this.#pending.slice(0, cut).trim()
+      this.#pending = this.#pending.slice(cut + 1)
+      if (unit) {
+        out.push(unit)
+        this.#released++
+      }
+    }
+  }
+}
+
+/** True when text ends with terminal punctuation followed by whitespace (the sentence is closed). */
+function endsSentence(text: string): boolean {
+  return /[.!?…。！？।؟]["'”’)\]]*\s+$/.test(text)
+}

@@ -1,0 +1,196 @@
+/**
+ * Streaming over WebSocket against the real service: tts-edge's own protocol and
+ * ElevenLabs' stream-input, text fed word by word as an LLM would, audio checked in
+ * order with alignment, barge-in, and every kind of bad input.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { OtlpReceiver } from './support/otlp-receiver.ts'
+import { startService, type RunningService } from './support/service.ts'
+import { isJson, WsClient } from './support/ws-client.ts'
+
+let receiver: OtlpReceiver
+let svc: RunningService
+let ws: string
+
+beforeAll(async () => {
+  receiver = new OtlpReceiver()
+  svc = await startService({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    TTS_WS_IDLE_TIMEOUT_SECONDS: '2',
+    TTS_WS_MAX_MESSAGE_BYTES: '16384',
+  })
+  ws = svc.url.replace(/^http/, 'ws')
+})
+afterAll(async () => {
+  await svc.stop()
+  receiver.stop()
+}, 30_000)
+
+const PARAGRAPH = 'The storm rolled in at dusk. Lights flickered across the harbour, and the boats rocked at their moorings. By midnight the rain had stopped.'
+const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex')
+
+async function connect(path: string, headers: Record<string, string> = {}) {
+  const client = new WsClient(`${ws}${path}`, headers)
+  await client.opened
+  return client
+}
+
+describe('/v1/stream', () => {
+  test('streams a paragraph fed word by word: ordered frames, measured alignment, one trace', async () => {
+    const traceId = hex(16)
+    const client = await connect('/v1/stream', { traceparent: `00-${traceId}-${hex(8)}-01` })
+    client.send({ type: 'start', voice: 'en-us-f1', format: 'pcm', sample_rate: 24000, alignment: true })
+    const started = (await client.next(isJson((j) => j.type === 'started'))) as { json: any }
+    expect(started.json).toMatchObject({ trace_id: traceId, format: 'pcm', sample_rate: 24000, session_id: expect.any(String) })
+    for (const word of PARAGRAPH.split(' ')) client.send({ type: 'text', text: `${word} ` })
+    client.send({ type: 'close' })
+    const end = (await client.next(isJson((j) => j.type === 'end'))) as { json: any }
+    expect((await client.closed).code).toBe(1000)
+
+    const frames = client.binary()
+    const seqs = frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0))
+    expect(seqs).toEqual(seqs.map((_, i) => i))
+    expect(end.json).toMatchObject({ last_seq: seqs.length - 1, frames: seqs.length })
+    const seconds = frames.reduce((n, f) => n + (f.length - 4) / 2, 0) / 24000
+    expect(seconds).toBeGreaterThan(5)
+    // Alignment comes before its frame, covers the words in order, and its times rise within each frame.
+    const alignments = client.json().filter((j) => j.type === 'alignment')
+    expect(alignments.map((a) => a.seq)).toEqual(seqs)
+    // Every character of the text, in order (the spaces between sentences belong to no sentence).
+    const spoken = alignments.flatMap((a) => a.chars).join('')
+    expect(spoken.replace(/\s+/g, '')).toBe(PARAGRAPH.replace(/\s+/g, ''))
+    for (const a of alignments) expect(a.char_start_ms).toEqual([...a.char_start_ms].sort((x: number, y: number) => x - y))
+
+    await receiver.waitFor((r) => r.spans.some((s) => s.traceId === traceId && s.name === 'WS /v1/stream'))
+    const session = receiver.spans.find((s) => s.traceId === traceId && s.name === 'WS /v1/stream')!
+    const synth = receiver.spans.filter((s) => s.traceId === traceId && s.name === 'tts.synthesize')
+    expect(synth.length).toBe(3)
+    for (const s of synth) expect(s.parentSpanId).toBe(session.spanId)
+    const ended = await svc.waitForLog((l) => l.msg === 'session ended' && l.trace_id === traceId)
+    expect(ended).toMatchObject({ close_code: 1000, frames_sent: seqs.length, session_id: started.json.session_id })
+  })
+
+  test('cancel stops the audio: nothing arrives after the cancelled marker, and the session goes on', async () => {
+    const client = await connect('/v1/stream')
+    client.send({ type: 'start', voice: 'alloy', format: 'pcm' })
+    await client.next(isJson((j) => j.type === 'started'))
+    client.send({ type: 'text', text: `${Array.from({ length: 30 }, (_, i) => `This is sentence number ${i + 1}.`).join(' ')} ` })
+    await client.next((m) => m.kind === 'binary')
+    client.send({ type: 'cancel' })
+    const cancelled = (await client.next(isJson((j) => j.type === 'cancelled'))) as { json: { last_seq: number } }
+    const index = client.messages.findIndex((m) => m.kind === 'text' && m.json?.type === 'cancelled')
+    client.send({ type: 'text', text: 'After the interruption. ' })
+    client.send({ type: 'close' })
+    await client.next(isJson((j) => j.type === 'end'), index)
+    const after = client.messages.slice(index + 1).filter((m) => m.kind === 'binary') as { data: Uint8Array }[]
+    const seqsAfter = after.map((m) => new DataView(m.data.buffer, m.data.byteOffset).getUint32(0))
+    // Frames after the cancel are the new sentence only, numbered on from the last one sent.
+    expect(seqsAfter[0]).toBe(cancelled.json.last_seq + 1)
+    const before = client.messages.slice(0, index).filter((m) => m.kind === 'binary').length
+    expect(before).toBe(cancelled.json.last_seq + 1)
+    expect(before).toBeLessThan(30)
+  })
+
+  test.each([
+    ['non-JSON text', 'hello', 1008, 'invalid_json'],
+    ['text before start', { type: 'text', text: 'hi' }, 1008, 'start_required'],
+    ['an unknown voice', { type: 'start', voice: 'nobody' }, 1008, 'voice_not_found'],
+    ['a wrong field type', { type: 'start', voice: 'alloy', speed: 'fast' }, 1008, 'invalid_message'],
+    ['an unknown field', { type: 'start', voice: 'alloy', volume: 11 }, 1008, 'invalid_message'],
+    ['an unsupported sample rate', { type: 'start', voice: 'alloy', format: 'pcm', sample_rate: 12345 }, 1008, 'unsupported_format'],
+  ] as const)('%s gets an error message and close %i', async (_name, message, closeCode, code) => {
+    const client = await connect('/v1/stream')
+    client.send(message)
+    const error = (await client.next(isJson((j) => j.type === 'error'))) as { json: any }
+    expect(error.json).toMatchObject({ code, message: expect.any(String) })
+    expect((await client.closed).code).toBe(closeCode)
+  })
+
+  test('a binary frame where JSON is expected closes with 1003', async () => {
+    const client = await connect('/v1/stream')
+    client.send(new Uint8Array([1, 2, 3]))
+    expect((await client.next(isJson((j) => j.type === 'error'))) as { json: any }).toMatchObject({ json: { code: 'binary_not_supported' } })
+    expect((await client.closed).code).toBe(1003)
+  })
+
+  test('an oversized message closes with 1009', async () => {
+    const client = await connect('/v1/stream')
+    client.send({ type: 'start', voice: 'alloy', padding: 'x'.repeat(20_000) })
+    expect((await client.closed).code).toBe(1009)
+  })
+
+  test('an idle session is closed after the inactivity timeout', async () => {
+    const client = await connect('/v1/stream')
+    client.send({ type: 'start', voice: 'alloy' })
+    const error = (await client.next(isJson((j) => j.type === 'error'), 0, 10_000)) as { json: any }
+    expect(error.json.code).toBe('input_timeout_exceeded')
+    expect((await client.closed).code).toBe(1008)
+  })
+
+  test('a plain GET without an upgrade is told to use WebSocket', async () => {
+    const res = await fetch(`${svc.url}/v1/stream`)
+    expect(res.status).toBe(426)
+  })
+})
+
+describe('ElevenLabs stream-input', () => {
+  test('text in pieces, then "" : audio with alignment, then isFinal and close 1000', async () => {
+    const client = await connect('/v1/text-to-speech/en-gb-m1/stream-input?output_format=pcm_16000&auto_mode=true')
+    client.send({ text: ' ', voice_settings: { stability: 0.5, similarity_boost: 0.8 } })
+    for (const word of PARAGRAPH.split(' ')) client.send({ text: `${word} `, try_trigger_generation: true })
+    client.send({ text: '' })
+    await client.next(isJson((j) => j.isFinal === true))
+    expect((await client.closed).code).toBe(1000)
+    const audio = client.json().filter((j) => j.audio)
+    expect(audio.length).toBeGreaterThanOrEqual(3)
+    for (const a of audio) {
+      expect(a.isFinal).toBeNull()
+      expect(a.alignment.chars.length).toBe(a.alignment.charStartTimesMs.length)
+      expect(a.normalizedAlignment).toEqual(a.alignment)
+    }
+    const pcmBytes = audio.reduce((n, a) => n + Buffer.from(a.audio, 'base64').length, 0)
+    expect(pcmBytes / 2 / 16000).toBeGreaterThan(5)
+    expect(audio.flatMap((a) => a.alignment.chars).join('').replace(/\s+/g, '')).toBe(PARAGRAPH.replace(/\s+/g, ''))
+  })
+
+  test('the chunk length schedule holds text back until a threshold or a flush', async () => {
+    const client = await connect('/v1/text-to-speech/en-us-m1/stream-input?output_format=ulaw_8000')
+    client.send({ text: ' ', generation_config: { chunk_length_schedule: [500] } })
+    client.send({ text: 'Short text, well under the threshold. ' })
+    client.send({ text: 'Still short. ', flush: true })
+    // Nothing is spoken until the flush; then both messages go out as one piece.
+    await client.next(isJson((j) => typeof j.audio === 'string'))
+    const flushedAt = client.messages.findIndex((m) => m.kind === 'text' && m.json?.audio)
+    client.send({ text: '' })
+    await client.next(isJson((j) => j.isFinal === true))
+    expect((await client.closed).code).toBe(1000)
+    const spoken = client.json().filter((j) => j.audio).flatMap((j) => j.alignment.chars).join('')
+    expect(spoken).toBe('Short text, well under the threshold. Still short.')
+    expect(flushedAt).toBe(0)
+  })
+
+  test('an unknown voice is reported in the protocol and closed with 1008', async () => {
+    const client = await connect('/v1/text-to-speech/no-such-voice/stream-input')
+    const error = (await client.next(isJson((j) => j.error !== undefined))) as { json: any }
+    expect(error.json).toMatchObject({ error: 'voice_not_found', code: 1008, message: expect.any(String) })
+    expect((await client.closed).code).toBe(1008)
+  })
+
+  test('a bad query is an HTTP 422 in the ElevenLabs shape, before any upgrade', async () => {
+    const res = await fetch(`${svc.url}/v1/text-to-speech/en-us-f1/stream-input?inactivity_timeout=9999`, { headers: { upgrade: 'websocket' } })
+    expect(res.status).toBe(422)
+    expect(await res.json()).toMatchObject({ detail: [{ loc: ['query', 'inactivity_timeout'] }] })
+  })
+})
+
+test('every session that ended, however it ended, leaves streaming_active at 0', async () => {
+  const text = await (await fetch(`${svc.url}/metrics`)).text()
+  const value = (series: string) => Number(text.match(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm'))?.[1])
+  expect(value('streaming_active{vendor="tts-edge"}')).toBe(0)
+  expect(value('streaming_active{vendor="elevenlabs"}')).toBe(0)
+  expect(value('tts_websocket_connections_active')).toBe(0)
+  expect(value('streaming_created_total{vendor="tts-edge"}')).toBeGreaterThan(5)
+  expect(value('streaming_ended_total{vendor="tts-edge"}')).toBe(value('streaming_created_total{vendor="tts-edge"}'))
+  expect(value('tts_frames_sent_total{vendor="tts-edge"}')).toBeGreaterThan(0)
+  expect(svc.logs.some((l) => l.level === 50)).toBe(false)
+})
