@@ -22,6 +22,7 @@ import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
 import { elevenlabsStreamInputRoutes } from './routes/elevenlabs-stream-input.ts'
+import { elevenlabsTimestampRoutes } from './routes/elevenlabs-timestamps.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { keyMatches } from './routes/api-key-auth.ts'
 import type { Engine, Voice } from './tts/engine.ts'
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route('/', openaiRoutes(routeDeps))
   app.route('/', elevenlabsRoutes(routeDeps))
+  app.route('/', elevenlabsTimestampRoutes({ ...routeDeps, engine: deps.engine }))
   const keyDigests = (deps.apiKeys ?? []).map((k) => new Bun.CryptoHasher('sha256').update(k).digest() as Buffer)
   const streamDeps = {
     engine: deps.engine,

@@ -94,6 +94,33 @@ describe('text-to-speech through the ElevenLabs SDK', () => {
   })
 })
 
+describe('timestamps through the ElevenLabs SDK', () => {
+  const text = 'Timing matters. Every word has its moment.'
+
+  test('convertWithTimestamps returns audio and rising character times covering the text', async () => {
+    const res = await client.textToSpeech.convertWithTimestamps('en-us-f1', { text, outputFormat: 'pcm_22050' })
+    const pcm = Buffer.from(res.audioBase64, 'base64')
+    const seconds = pcm.length / 2 / 22050
+    const { characters, characterStartTimesSeconds: starts, characterEndTimesSeconds: ends } = res.alignment!
+    expect(characters.join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''))
+    expect(starts).toEqual([...starts].sort((a, b) => a - b))
+    expect(ends.every((end, i) => end >= starts[i]!)).toBe(true)
+    expect(ends.at(-1)!).toBeLessThanOrEqual(seconds + 0.01)
+    // Measured, not spread evenly: the second sentence starts after the first one's pause.
+    const second = characters.join('').indexOf('Every')
+    expect(starts[second]!).toBeGreaterThan(seconds * 0.3)
+  })
+
+  test('streamWithTimestamps sends newline-delimited chunks with absolute times', async () => {
+    const chunks = []
+    for await (const chunk of await client.textToSpeech.streamWithTimestamps('en-us-m1', { text, outputFormat: 'pcm_16000' })) chunks.push(chunk)
+    expect(chunks.length).toBeGreaterThanOrEqual(2)
+    const starts = chunks.flatMap((c) => c.alignment?.characterStartTimesSeconds ?? [])
+    expect(starts).toEqual([...starts].sort((a, b) => a - b))
+    expect(chunks.flatMap((c) => c.alignment?.characters ?? []).join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''))
+  })
+})
+
 describe('catalogue through the ElevenLabs SDK', () => {
   test('voices list carries language and gender labels', async () => {
     const { voices } = await client.voices.getAll()

@@ -68,6 +68,10 @@ describe('/v1/stream', () => {
     for (const s of synth) expect(s.parentSpanId).toBe(session.spanId)
     const ended = await svc.waitForLog((l) => l.msg === 'session ended' && l.trace_id === traceId)
     expect(ended).toMatchObject({ close_code: 1000, frames_sent: seqs.length, session_id: started.json.session_id })
+    // The session's first-audio latency and duration carry its trace id as an exemplar.
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text()
+    expect(metrics).toMatch(new RegExp(`tts_first_audio_latency_seconds_bucket\\{[^}]*route="/v1/stream"[^}]*\\} \\d+ # \\{trace_id="${traceId}"`))
+    expect(metrics).toMatch(new RegExp(`streaming_duration_seconds_bucket\\{[^}]*\\} \\d+ # \\{trace_id="${traceId}"`))
   })
 
   test('cancel stops the audio: nothing arrives after the cancelled marker, and the session goes on', async () => {

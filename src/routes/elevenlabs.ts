@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { parseElevenLabsFormat } from '../audio/formats.ts'
+import { parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
 import { ApiError } from '../errors.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
@@ -61,38 +61,8 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
 
   const speak = (route: string) => async (c: Context<AppEnv>) => {
     const started = performance.now()
-    const query = parseWith(c, elevenlabsQuerySchema, c.req.query(), 'query')
-    const body = parseWith(c, elevenlabsSpeechSchema, await readJsonBody(c))
-    const voice = findVoice(deps, c.req.param('voice_id') ?? '')
-    const text = normaliseText(body.text)
-    if (!text) throw detail(400, 'empty_text', 'text must contain something to speak.')
-    if (text.length > deps.maxInputChars) {
-      throw detail(400, 'max_character_limit_exceeded', `text is ${text.length} characters; the limit is ${deps.maxInputChars}.`)
-    }
-    if (!findModel(body.model_id)) throw detail(404, 'model_not_found', `Model '${body.model_id.slice(0, 100)}' does not exist.`)
-    const lookup = parseElevenLabsFormat(query.output_format)
-    if (!lookup.ok) throw detail(400, 'invalid_output_format', lookup.message)
-    const format = lookup.spec
-    c.get('span').setAttributes({
-      'tts.voice': voice.id,
-      'tts.language': voice.language,
-      'tts.gender': voice.gender,
-      'tts.format': query.output_format,
-      'tts.characters': text.length,
-    })
-    Object.assign(c.get('logFields'), describeText(text, deps.logText), {
-      voice: voice.id,
-      format: query.output_format,
-      model: body.model_id,
-    })
-    const result = await deps.speech.speak({
-      text,
-      voice,
-      format,
-      speed: body.voice_settings?.speed ?? 1,
-      model: body.model_id,
-      signal: c.req.raw.signal,
-    })
+    const request = await readElevenLabsRequest(c, deps)
+    const result = await deps.speech.speak({ ...request, signal: c.req.raw.signal })
     c.get('logFields').cache = result.cacheResult
     c.get('span').setAttribute('tts.cache.result', result.cacheResult)
     return audioResponse(c, result, { metrics: deps.metrics, route, started })
@@ -107,7 +77,49 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
   return app
 }
 
-function findVoice(deps: ElevenLabsRoutesDeps, id: string): Voice {
+/** A validated ElevenLabs speech request: path voice, query format, JSON body. */
+export interface ElevenLabsRequest {
+  text: string
+  voice: Voice
+  format: AudioFormatSpec
+  speed: number
+  model: string
+}
+
+/**
+ * Reads and validates an ElevenLabs text-to-speech request, annotating the span and the
+ * request's log line; throws ApiError in ElevenLabs' shape.
+ *
+ * @example
+ * const { text, voice, format, speed, model } = await readElevenLabsRequest(c, deps)
+ */
+export async function readElevenLabsRequest(
+  c: Context<AppEnv>,
+  deps: Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText'>,
+): Promise<ElevenLabsRequest> {
+  const query = parseWith(c, elevenlabsQuerySchema, c.req.query(), 'query')
+  const body = parseWith(c, elevenlabsSpeechSchema, await readJsonBody(c))
+  const voice = findVoice(deps, c.req.param('voice_id') ?? '')
+  const text = normaliseText(body.text)
+  if (!text) throw detail(400, 'empty_text', 'text must contain something to speak.')
+  if (text.length > deps.maxInputChars) {
+    throw detail(400, 'max_character_limit_exceeded', `text is ${text.length} characters; the limit is ${deps.maxInputChars}.`)
+  }
+  if (!findModel(body.model_id)) throw detail(404, 'model_not_found', `Model '${body.model_id.slice(0, 100)}' does not exist.`)
+  const lookup = parseElevenLabsFormat(query.output_format)
+  if (!lookup.ok) throw detail(400, 'invalid_output_format', lookup.message)
+  c.get('span').setAttributes({
+    'tts.voice': voice.id,
+    'tts.language': voice.language,
+    'tts.gender': voice.gender,
+    'tts.format': query.output_format,
+    'tts.characters': text.length,
+  })
+  Object.assign(c.get('logFields'), describeText(text, deps.logText), { voice: voice.id, format: query.output_format, model: body.model_id })
+  return { text, voice, format: lookup.spec, speed: body.voice_settings?.speed ?? 1, model: body.model_id }
+}
+
+function findVoice(deps: Pick<ElevenLabsRoutesDeps, 'resolveVoice'>, id: string): Voice {
   const voice = deps.resolveVoice(id)
   if (!voice) throw detail(404, 'voice_not_found', `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
   return voice

@@ -1,0 +1,120 @@
+/**
+ * ElevenLabs' "with timing" endpoints:
+ *   POST /v1/text-to-speech/{voice_id}/with-timestamps         → {audio_base64, alignment, normalized_alignment}
+ *   POST /v1/text-to-speech/{voice_id}/stream/with-timestamps  → the same, one JSON object per line, as audio is ready
+ * Alignment is `{characters, character_start_times_seconds, character_end_times_seconds}`
+ * from the engine's measured word boundaries (see tts/alignment.ts), in seconds from the
+ * start of the audio. These responses are not cached: the cache holds audio only.
+ */
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../app-env.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import { alignChunk, toSeconds, type SecondsAlignment } from '../tts/alignment.ts'
+import type { Boundary, Engine } from '../tts/engine.ts'
+import { readElevenLabsRequest, type ElevenLabsRequest, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
+
+export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText'> {
+  engine: Engine
+  metrics?: Metrics
+}
+
+interface TimedChunk {
+  bytes: Uint8Array
+  alignment: SecondsAlignment
+}
+
+/** Synthesises with the engine (encoding in its worker) and aligns each chunk as it leaves. */
+async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal): AsyncGenerator<TimedChunk> {
+  const boundaries: Boundary[] = []
+  let start = 0
+  let textFrom = 0
+  let pending: { bytes: Uint8Array; count: number; rate: number } | undefined
+  const flush = (final: boolean): TimedChunk | undefined => {
+    if (!pending) return undefined
+    const { bytes, count, rate } = pending
+    const { alignment, textEnd } = alignChunk({ text: request.text, boundaries, sampleRate: rate, chunkStart: start, chunkEnd: start + count, fromText: textFrom, final })
+    const out = { bytes, alignment: toSeconds(alignment, (start * 1000) / rate) }
+    textFrom = textEnd
+    start += count
+    pending = undefined
+    return out
+  }
+  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format }, signal)) {
+    boundaries.push(...(chunk.boundaries ?? []))
+    const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
+    const count = chunk.sampleCount ?? chunk.samples.length
+    // One chunk of lookahead: a chunk's last word ends where the next measured word starts.
+    if (bytes.byteLength === 0 && count === 0) continue
+    const ready = flush(false)
+    if (ready) yield ready
+    pending = { bytes, count, rate: chunk.sampleRate }
+  }
+  const last = flush(true)
+  if (last) yield last
+}
+
+const json = (chunk: TimedChunk) => ({
+  audio_base64: Buffer.from(chunk.bytes).toString('base64'),
+  alignment: chunk.alignment,
+  normalized_alignment: chunk.alignment,
+})
+
+/**
+ * @example
+ * app.route('/', elevenlabsTimestampRoutes({ engine, resolveVoice, maxInputChars: 4096, logText: false }))
+ */
+export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.post('/v1/text-to-speech/:voice_id/with-timestamps', async (c) => {
+    const request = await readElevenLabsRequest(c, deps)
+    const parts: Uint8Array[] = []
+    const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
+    for await (const chunk of timedChunks(deps.engine, request, c.req.raw.signal)) {
+      parts.push(chunk.bytes)
+      merged.characters.push(...chunk.alignment.characters)
+      merged.character_start_times_seconds.push(...chunk.alignment.character_start_times_seconds)
+      merged.character_end_times_seconds.push(...chunk.alignment.character_end_times_seconds)
+    }
+    deps.metrics?.speechRequests.inc({ result: 'created' })
+    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }))
+  })
+
+  app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
+    const request = await readElevenLabsRequest(c, deps)
+    const chunks = timedChunks(deps.engine, request, c.req.raw.signal)
+    // The first chunk before the status line: queue-full and engine errors keep their status.
+    const first = await chunks.next()
+    const encoder = new TextEncoder()
+    let settle!: () => void
+    c.set('bodyDone', new Promise<void>((resolve) => (settle = resolve)))
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (!first.done) controller.enqueue(encoder.encode(`${JSON.stringify(json(first.value))}\n`))
+      },
+      async pull(controller) {
+        try {
+          const next = first.done ? first : await chunks.next()
+          if (next.done) {
+            deps.metrics?.speechRequests.inc({ result: 'created' })
+            controller.close()
+            settle()
+            return
+          }
+          controller.enqueue(encoder.encode(`${JSON.stringify(json(next.value))}\n`))
+        } catch (err) {
+          c.get('log').error({ err }, 'timestamp stream failed after the response started')
+          controller.error(err)
+          settle()
+        }
+      },
+      async cancel() {
+        await chunks.return(undefined)
+        settle()
+      },
+    })
+    return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } })
+  })
+
+  return app
+}
