@@ -44,6 +44,7 @@ export async function buildApp(options: InProcessOptions) {
     speech,
     engine,
     streamIdleTimeoutSeconds: 60,
+    maxStreamContexts: 5,
     voices: () => engine.voices(),
     resolveVoice,
     tracer: tracing.tracer,

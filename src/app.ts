@@ -21,6 +21,7 @@ import { openaiRoutes } from './routes/openai.ts'
 import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
+import { elevenlabsMultiStreamInputRoutes } from './routes/elevenlabs-multi-stream-input.ts'
 import { elevenlabsStreamInputRoutes } from './routes/elevenlabs-stream-input.ts'
 import { elevenlabsTimestampRoutes } from './routes/elevenlabs-timestamps.ts'
 import { streamRoutes } from './routes/stream.ts'
@@ -45,6 +46,8 @@ export interface AppDeps {
   logText: boolean
   /** Inactivity before a /v1/stream session is closed, seconds. */
   streamIdleTimeoutSeconds: number
+  /** Contexts one multi-stream-input socket may hold open. */
+  maxStreamContexts: number
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
@@ -89,7 +92,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/audio/speech', auth)
   app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
     // stream-input may carry its key in the first WebSocket message, where browsers must.
-    if (c.req.path.endsWith('/stream-input')) return next()
+    if (c.req.path.endsWith('stream-input')) return next()
     return auth(c, next)
   })
 
@@ -116,6 +119,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
+  app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
   app.route('/', modelsRoutes())
   app.route('/', healthRoutes(deps.readiness))
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.registry))

@@ -58,6 +58,7 @@ const schema = z.object({
   TTS_LOG_TEXT: bool.default(false),
   TTS_WS_MAX_MESSAGE_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
   TTS_WS_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
+  TTS_WS_MAX_CONTEXTS: int(1, 100).default(5),
   TTS_METRICS_ENABLED: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_SDK_DISABLED: bool.default(false),

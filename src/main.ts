@@ -71,6 +71,7 @@ const app = createApp({
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
   logText: config.TTS_LOG_TEXT,
   streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
+  maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
 })
 
 const warmupStarted = performance.now()

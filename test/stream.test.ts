@@ -187,6 +187,50 @@ describe('ElevenLabs stream-input', () => {
   })
 })
 
+describe('ElevenLabs multi-stream-input', () => {
+  const path = '/v1/text-to-speech/en-us-f1/multi-stream-input?output_format=pcm_16000&auto_mode=true'
+
+  test('two contexts on one socket: audio tagged per context, close_context stops one, close_socket ends the rest', async () => {
+    const client = await connect(path)
+    const turnOne = Array.from({ length: 20 }, (_, i) => `Turn one sentence ${i + 1}.`).join(' ')
+    client.send({ text: ' ', context_id: 'turn-1' })
+    client.send({ text: `${turnOne} `, context_id: 'turn-1' })
+    await client.next(isJson((j) => j.contextId === 'turn-1' && typeof j.audio === 'string'))
+    // The user interrupts: the agent abandons turn 1 and speaks turn 2.
+    client.send({ context_id: 'turn-1', close_context: true })
+    await client.next(isJson((j) => j.isFinal === true && j.contextId === 'turn-1'))
+    const closedAt = client.messages.length
+    client.send({ text: 'Turn two answers. ', context_id: 'turn-2' })
+    client.send({ close_socket: true })
+    await client.next(isJson((j) => j.isFinal === true && j.contextId === 'turn-2'))
+    expect((await client.closed).code).toBe(1000)
+    const after = client.json().slice(closedAt)
+    expect(after.some((j) => j.contextId === 'turn-1' && j.audio)).toBe(false)
+    const turn2 = after.filter((j) => j.contextId === 'turn-2' && j.audio)
+    expect(turn2.flatMap((j) => j.alignment.chars).join('')).toBe('Turn two answers.')
+    // Turn 1 was cut off: its last sentences were never spoken.
+    const turn1 = client.json().filter((j) => j.contextId === 'turn-1' && j.audio).flatMap((j) => j.alignment.chars).join('')
+    expect(turn1.length).toBeGreaterThan(0)
+    expect(turnOne.replace(/\s+/g, '').startsWith(turn1.replace(/\s+/g, ''))).toBe(true)
+    expect(turn1).not.toContain('sentence 20.')
+  })
+
+  test('one context more than the limit is a protocol error', async () => {
+    const client = await connect(path)
+    for (let i = 0; i < 6; i++) client.send({ text: ' ', context_id: `c${i}` })
+    const error = (await client.next(isJson((j) => j.error !== undefined))) as { json: any }
+    expect(error.json).toMatchObject({ error: 'too_many_contexts', code: 1008 })
+    expect((await client.closed).code).toBe(1008)
+  })
+
+  test('closing a context that does not exist is a protocol error', async () => {
+    const client = await connect(path)
+    client.send({ context_id: 'ghost', close_context: true })
+    expect(((await client.next(isJson((j) => j.error !== undefined))) as { json: any }).json.error).toBe('context_not_found')
+    expect((await client.closed).code).toBe(1008)
+  })
+})
+
 test('every session that ended, however it ended, leaves streaming_active at 0', async () => {
   const text = await (await fetch(`${svc.url}/metrics`)).text()
   const value = (series: string) => Number(text.match(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm'))?.[1])

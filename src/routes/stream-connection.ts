@@ -44,6 +44,14 @@ export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): Con
   }
 }
 
+export interface SessionSetup {
+  voice: Voice
+  format: AudioFormatSpec
+  speed: number
+  alignment: boolean
+  chunkLengthSchedule?: readonly number[]
+}
+
 /** A protocol violation: reported in the protocol's shape, then the socket closes with `closeCode`. */
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError'
@@ -60,7 +68,10 @@ export abstract class StreamConnection implements WsConnection {
   protected abstract readonly vendor: 'elevenlabs' | 'tts-edge'
   protected abstract readonly route: string
   protected ws: ServerWebSocket<WsData> | undefined
+  /** The session of single-session protocols. */
   protected session: StreamSession | undefined
+  /** Every session this connection opened (several for multi-context protocols). */
+  protected readonly sessions = new Set<StreamSession>()
   protected readonly sessionId = crypto.randomUUID()
   protected readonly log: Logger
   protected span!: Span
@@ -129,22 +140,21 @@ export abstract class StreamConnection implements WsConnection {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#idleTimer)
-    this.session?.close()
+    for (const session of this.sessions) session.close()
     this.#releaseDrainWaiters()
     const seconds = (performance.now() - this.#started) / 1000
     const m = this.deps.metrics
     m?.streamingEnded.inc({ vendor: this.vendor })
     m?.streamingActive.dec({ vendor: this.vendor })
     m?.websocketConnections.dec()
-    this.span.setAttributes({
-      'websocket.close.code': code,
-      'tts.frames.sent': this.session?.framesSent ?? 0,
-      'tts.frames.dropped': this.session?.framesDropped ?? 0,
-    })
+    const sessions = [...this.sessions]
+    const framesSent = sessions.reduce((n, s) => n + s.framesSent, 0)
+    const framesDropped = sessions.reduce((n, s) => n + s.framesDropped, 0)
+    this.span.setAttributes({ 'websocket.close.code': code, 'tts.frames.sent': framesSent, 'tts.frames.dropped': framesDropped })
     this.#withContext(() => {
       if (m) observe(m.streamingDuration, { vendor: this.vendor }, seconds)
       this.log.info(
-        { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: this.session?.framesSent ?? 0, frames_dropped: this.session?.framesDropped ?? 0 },
+        { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped },
         'session ended',
       )
     })
@@ -156,11 +166,17 @@ export abstract class StreamConnection implements WsConnection {
   }
 
   /** Starts the session pipeline once the protocol knows voice, format and options. */
-  protected startSession(options: { voice: Voice; format: AudioFormatSpec; speed: number; alignment: boolean; chunkLengthSchedule?: readonly number[] }): StreamSession {
+  protected startSession(options: SessionSetup): StreamSession {
+    this.session = this.createSession(options, (frame) => this.sendFrame(frame))
+    return this.session
+  }
+
+  /** A session whose frames go out through `send` (multi-context protocols tag them). */
+  protected createSession(options: SessionSetup, send: (frame: AudioFrame) => number): StreamSession {
     const { voice } = options
     this.span.setAttributes({ 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.gender': voice.gender, 'tts.format': options.format.name })
     this.deps.metrics?.streamingLanguage.inc({ language: voice.language, gender: voice.gender })
-    this.session = new StreamSession({
+    const session = new StreamSession({
       ...options,
       engine: this.deps.engine,
       tracer: this.deps.tracer,
@@ -169,12 +185,13 @@ export abstract class StreamConnection implements WsConnection {
       vendor: this.vendor,
       route: this.route,
       transport: {
-        sendAudio: (frame) => this.#send(() => this.sendFrame(frame)),
+        sendAudio: (frame) => this.#send(() => send(frame)),
         drained: () => (this.#closed ? Promise.resolve() : new Promise((resolve) => this.#drainWaiters.push(resolve))),
       },
       onError: (err) => this.fail(err),
     })
-    return this.session
+    this.sessions.add(session)
+    return session
   }
 
   /** Sends a JSON text message unless the socket is gone. */
@@ -196,7 +213,7 @@ export abstract class StreamConnection implements WsConnection {
     this.span.setStatus({ code: SpanStatusCode.ERROR, message: problem.code })
     this.span.setAttribute('error.type', problem.code)
     this.#withContext(() => this.log.warn({ route: this.route, error_code: problem.code, close_code: problem.closeCode, ...(!(err instanceof ProtocolError) && { err }) }, 'session error'))
-    this.session?.close()
+    for (const session of this.sessions) session.close()
     this.ws?.send(this.errorMessage(problem))
     this.ws?.close(problem.closeCode, problem.message.slice(0, 120))
   }
