@@ -43,7 +43,7 @@ interface Outcome {
   requestId: string | undefined
 }
 
-type Plan = { kind: string; path: string; body: unknown; headers?: Record<string, string> }
+type Plan = { kind: string; path: string; body: unknown; headers?: Record<string, string> } | { kind: 'stream' | 'stream + cancel'; text: string; voice: string }
 
 let sent = 0
 
@@ -54,6 +54,8 @@ function nextRequest(): Plan {
   const fresh = Math.random() < 0.4
   if (slot === 3) return { kind: 'bad request', path: '/v1/audio/speech', body: { model: 'tts-1', voice: 'nobody', input: 'x' } }
   if (slot === 8) return { kind: 'bad request', path: '/v1/text-to-speech/en-us-f1', body: { model_id: 'eleven_multilingual_v2' } }
+  if (slot === 5 || slot === 15) return { kind: 'stream', text: text(words, true), voice: pick(VOICES) }
+  if (slot === 11) return { kind: 'stream + cancel', text: text(200, true), voice: pick(VOICES) }
   if (slot === 19) {
     return { kind: 'slow', path: '/v1/audio/speech', body: { model: 'tts-1', voice: 'onyx', input: text(400, true), speed: 0.5, response_format: 'mp3' } }
   }
@@ -66,7 +68,38 @@ function nextRequest(): Plan {
   return { kind: `elevenlabs ${format}`, path: `/v1/text-to-speech/${pick(VOICES.slice(3))}${route}?output_format=${format}`, body: { text: text(words, fresh) } }
 }
 
+/** One /v1/stream session: text word by word, then close (or a cancel after the first audio). */
+function stream(plan: Extract<Plan, { text: string }>): Promise<Outcome> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/stream`)
+    let traceId: string | undefined
+    let cancelled = false
+    const done = (status: number) => resolve({ kind: plan.kind, status, ms: performance.now() - started, traceId, requestId: undefined })
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: 'start', voice: plan.voice, format: 'pcm', ...(args['api-key'] && { api_key: args['api-key'] }) }))
+      for (const word of plan.text.split(' ')) socket.send(JSON.stringify({ type: 'text', text: `${word} ` }))
+      if (plan.kind === 'stream') socket.send(JSON.stringify({ type: 'close' }))
+    }
+    socket.onmessage = (event) => {
+      if (typeof event.data !== 'string') {
+        if (plan.kind === 'stream + cancel' && !cancelled) {
+          cancelled = true
+          socket.send(JSON.stringify({ type: 'cancel' }))
+          socket.send(JSON.stringify({ type: 'close' }))
+        }
+        return
+      }
+      const message = JSON.parse(event.data)
+      if (message.type === 'started') traceId = message.trace_id
+    }
+    socket.onclose = (event) => done(event.code === 1000 ? 200 : event.code === 1008 ? 400 : 500)
+    socket.onerror = () => done(0)
+  })
+}
+
 async function send(plan: Plan): Promise<Outcome> {
+  if ('text' in plan) return stream(plan)
   const started = performance.now()
   try {
     const res = await fetch(`${base}${plan.path}`, {

@@ -15,7 +15,7 @@ afterAll(async () => {
   await svc.stop()
 }, 30_000)
 
-test('a bounded run sends a mix of both APIs, including bad requests, and names the slowest trace', async () => {
+test('a bounded run sends a mix of both APIs, streams and bad requests, and names the slowest trace', async () => {
   const run = Bun.spawn(
     [process.execPath, join(import.meta.dir, '..', 'scripts', 'loadgen.ts'), '--url', svc.url, '--duration', '4', '--concurrency', '2', '--quiet'],
     { stdout: 'pipe', stderr: 'pipe' },
@@ -26,6 +26,7 @@ test('a bounded run sends a mix of both APIs, including bad requests, and names 
   expect(output).toContain('openai ')
   expect(output).toContain('elevenlabs ')
   expect(output).toMatch(/bad request -> 4\d\d/)
+  expect(output).toMatch(/stream -> 200/)
   const traceId = output.match(/trace_id +([0-9a-f]{32})/)?.[1]
   const requestId = output.match(/request_id +(\S+)/)?.[1]
   expect(traceId).toBeDefined()
