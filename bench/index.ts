@@ -6,12 +6,14 @@ import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchInstrumentation } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchStreaming } from './streaming.ts'
 
 const sections: Record<string, () => Promise<string[]>> = {
   instrumentation: benchInstrumentation,
   'cache-miss': benchCacheMiss,
   'engine-speed': benchEngineSpeed,
   load: benchLoad,
+  streaming: benchStreaming,
 }
 
 const only = process.argv.slice(2)

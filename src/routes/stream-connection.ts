@@ -9,7 +9,7 @@ import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
-import type { Engine, Voice } from '../tts/engine.ts'
+import { EngineBusyError, EngineUnavailableError, type Engine, type Voice } from '../tts/engine.ts'
 import { StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
 import type { Context as HonoContext } from 'hono'
 import type { AppEnv } from '../app-env.ts'
@@ -208,7 +208,14 @@ export abstract class StreamConnection implements WsConnection {
   protected fail(err: unknown): void {
     if (this.#closed || this.#errored) return
     this.#errored = true
-    const problem = err instanceof ProtocolError ? err : new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
+    const problem =
+      err instanceof ProtocolError
+        ? err
+        : err instanceof EngineBusyError
+          ? new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
+          : err instanceof EngineUnavailableError
+            ? new ProtocolError('engine_unavailable', 'The speech engine failed; reconnect shortly.', 1011)
+            : new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
     this.deps.metrics?.streamingErrors.inc({ vendor: this.vendor })
     this.span.setStatus({ code: SpanStatusCode.ERROR, message: problem.code })
     this.span.setAttribute('error.type', problem.code)
