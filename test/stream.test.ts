@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { OtlpReceiver } from './support/otlp-receiver.ts'
 import { startService, type RunningService } from './support/service.ts'
+import { RawWsClient } from './support/raw-ws.ts'
+import { waitUntil } from './support/wait.ts'
 import { isJson, WsClient } from './support/ws-client.ts'
 
 let receiver: OtlpReceiver
@@ -129,6 +131,32 @@ describe('/v1/stream', () => {
     const error = (await client.next(isJson((j) => j.type === 'error'), 0, 10_000)) as { json: any }
     expect(error.json.code).toBe('input_timeout_exceeded')
     expect((await client.closed).code).toBe(1008)
+  })
+
+  test('a reader that stops reading holds the session back, and nothing is lost when it reads again', async () => {
+    const metric = async (series: string) => {
+      const text = await (await fetch(`${svc.url}/metrics`)).text()
+      return Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0)
+    }
+    const backpressure = 'tts_stream_backpressure_total{vendor="tts-edge"}'
+    const dropped = 'tts_frames_dropped_total{vendor="tts-edge"}'
+    const [waitsBefore, droppedBefore] = [await metric(backpressure), await metric(dropped)]
+    const raw = new RawWsClient(svc.port, '/v1/stream')
+    await raw.opened()
+    raw.pause()
+    raw.sendJson({ type: 'start', voice: 'en-us-f1', format: 'pcm', sample_rate: 48000 })
+    raw.sendJson({ type: 'text', text: `${Array.from({ length: 40 }, (_, i) => `Slow readers get sentence number ${i + 1} a little later than the others.`).join(' ')} ` })
+    raw.sendJson({ type: 'close' })
+    // The server's socket buffer fills and the session pauses for it to drain.
+    await waitUntil(async () => (await metric(backpressure)) > waitsBefore, 30_000, 'the session to meet backpressure')
+    raw.resume()
+    await raw.waitFor((f) => f.opcode === 1 && f.payload.toString().includes('"type":"end"'))
+    const end = JSON.parse(raw.frames.find((f) => f.opcode === 1 && f.payload.toString().includes('"type":"end"'))!.payload.toString())
+    const seqs = raw.frames.filter((f) => f.opcode === 2).map((f) => f.payload.readUInt32BE(0))
+    expect(seqs).toEqual(seqs.map((_, i) => i))
+    expect(end.frames).toBe(seqs.length)
+    expect(await metric(dropped)).toBe(droppedBefore)
+    raw.destroy()
   })
 
   test('a plain GET without an upgrade is told to use WebSocket', async () => {

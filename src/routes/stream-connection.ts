@@ -150,7 +150,13 @@ export abstract class StreamConnection implements WsConnection {
     const sessions = [...this.sessions]
     const framesSent = sessions.reduce((n, s) => n + s.framesSent, 0)
     const framesDropped = sessions.reduce((n, s) => n + s.framesDropped, 0)
-    this.span.setAttributes({ 'websocket.close.code': code, 'tts.frames.sent': framesSent, 'tts.frames.dropped': framesDropped })
+    const backpressureWaits = sessions.reduce((n, s) => n + s.backpressureWaits, 0)
+    this.span.setAttributes({
+      'websocket.close.code': code,
+      'tts.frames.sent': framesSent,
+      'tts.frames.dropped': framesDropped,
+      'tts.backpressure.waits': backpressureWaits,
+    })
     this.#withContext(() => {
       if (m) observe(m.streamingDuration, { vendor: this.vendor }, seconds)
       this.log.info(

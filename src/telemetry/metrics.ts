@@ -110,6 +110,7 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     workersBusy: gauge('tts_synthesis_workers_busy', 'Engine workers synthesising now.', [], sources.workersBusy),
     framesSent: counter('tts_frames_sent_total', 'Audio frames sent on streaming sessions.', ['vendor']),
     framesDropped: counter('tts_frames_dropped_total', 'Audio frames dropped because a client read too slowly.', ['vendor']),
+    streamBackpressure: counter('tts_stream_backpressure_total', 'Times a streaming session paused for a slow reader to drain its socket.', ['vendor']),
     bargeInLatency: histogram(
       'tts_barge_in_latency_seconds',
       'Time from a cancel to the last audio frame sent.',
@@ -159,6 +160,7 @@ function initialiseSeries(m: Metrics): void {
     m.streamingErrors.inc({ vendor }, 0)
     m.framesSent.inc({ vendor }, 0)
     m.framesDropped.inc({ vendor }, 0)
+    m.streamBackpressure.inc({ vendor }, 0)
     m.streamingDuration.zero({ vendor })
     m.bargeInLatency.zero({ vendor })
   }

@@ -86,6 +86,7 @@ export class StreamSession {
   #awaitingFirstAudio = true
   framesSent = 0
   framesDropped = 0
+  backpressureWaits = 0
 
   constructor(options: StreamSessionOptions) {
     this.#o = options
@@ -282,7 +283,12 @@ export class StreamSession {
       this.#awaitingFirstAudio = false
       if (metrics) context.with(this.#o.parent, () => observe(metrics.firstAudioLatency, { route: this.#o.route }, (performance.now() - unit.queuedAt) / 1000))
     }
-    if (result === 'backpressure') await this.#o.transport.drained()
+    if (result === 'backpressure') {
+      // The socket's buffer is full: stop here, which also stops synthesising ahead.
+      metrics?.streamBackpressure.inc({ vendor: this.#o.vendor })
+      this.backpressureWaits++
+      await this.#o.transport.drained()
+    }
     return true
   }
 
