@@ -159,6 +159,36 @@ describe('/v1/stream', () => {
     raw.destroy()
   })
 
+  test('a client that disconnects aborts its queued and running synthesis', async () => {
+    const traceId = hex(16)
+    const client = await connect('/v1/stream', { traceparent: `00-${traceId}-${hex(8)}-01` })
+    client.send({ type: 'start', voice: 'en-us-f1', format: 'pcm' })
+    client.send({ type: 'text', text: `${Array.from({ length: 30 }, (_, i) => `Unheard sentence number ${i + 1}.`).join(' ')} ` })
+    await client.next((m) => m.kind === 'binary')
+    client.socket.close()
+    await svc.waitForLog((l) => l.msg === 'session ended' && l.trace_id === traceId)
+    await receiver.waitFor((r) => r.spans.some((s) => s.traceId === traceId && s.name === 'WS /v1/stream'))
+    const synth = receiver.spans.filter((s) => s.traceId === traceId && s.name === 'tts.synthesize')
+    // Only the sentences already started (the one playing and a bounded few ahead) ever ran.
+    expect(synth.length).toBeGreaterThanOrEqual(1)
+    expect(synth.length).toBeLessThanOrEqual(4)
+    expect(synth.some((s) => s.attributes['tts.cancelled'] === true)).toBe(true)
+  })
+
+  test('a session that fails leaves another one on the same server unaffected', async () => {
+    const good = await connect('/v1/stream')
+    good.send({ type: 'start', voice: 'alloy', format: 'pcm' })
+    good.send({ type: 'text', text: 'The first half. ' })
+    const bad = await connect('/v1/stream')
+    bad.send('{not json')
+    expect((await bad.closed).code).toBe(1008)
+    good.send({ type: 'text', text: 'The second half. ' })
+    good.send({ type: 'close' })
+    const end = (await good.next(isJson((j) => j.type === 'end'))) as { json: any }
+    expect(end.json.frames).toBeGreaterThan(0)
+    expect((await good.closed).code).toBe(1000)
+  })
+
   test('a plain GET without an upgrade is told to use WebSocket', async () => {
     const res = await fetch(`${svc.url}/v1/stream`)
     expect(res.status).toBe(426)
@@ -205,6 +235,14 @@ describe('ElevenLabs stream-input', () => {
     const client = await connect('/v1/text-to-speech/no-such-voice/stream-input')
     const error = (await client.next(isJson((j) => j.error !== undefined))) as { json: any }
     expect(error.json).toMatchObject({ error: 'voice_not_found', code: 1008, message: expect.any(String) })
+    expect((await client.closed).code).toBe(1008)
+  })
+
+  test('inactivity_timeout closes a silent socket with the protocol error', async () => {
+    const client = await connect('/v1/text-to-speech/en-us-f1/stream-input?inactivity_timeout=1')
+    client.send({ text: ' ' })
+    const error = (await client.next(isJson((j) => j.error !== undefined))) as { json: any }
+    expect(error.json).toMatchObject({ error: 'input_timeout_exceeded', code: 1008 })
     expect((await client.closed).code).toBe(1008)
   })
 
