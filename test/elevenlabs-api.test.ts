@@ -94,6 +94,19 @@ describe('text-to-speech through the ElevenLabs SDK', () => {
   })
 })
 
+test('with API keys configured, the OpenAI route wants a Bearer key and answers 401 in its own shape', async () => {
+  const body = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'Key check.' })
+  const call = (headers: Record<string, string>) =>
+    fetch(`${svc.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+  const missing = await call({})
+  expect(missing.status).toBe(401)
+  expect(await missing.json()).toMatchObject({ error: { code: 'invalid_api_key', type: 'invalid_request_error' } })
+  expect((await call({ authorization: 'Bearer wrong' })).status).toBe(401)
+  const ok = await call({ authorization: `Bearer ${KEY}` })
+  expect(ok.status).toBe(200)
+  await ok.arrayBuffer()
+})
+
 describe('timestamps through the ElevenLabs SDK', () => {
   const text = 'Timing matters. Every word has its moment.'
 
