@@ -12,7 +12,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
-import { apiKeyAuth } from './routes/api-key-auth.ts'
+import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -25,7 +25,6 @@ import { elevenlabsMultiStreamInputRoutes } from './routes/elevenlabs-multi-stre
 import { elevenlabsStreamInputRoutes } from './routes/elevenlabs-stream-input.ts'
 import { elevenlabsTimestampRoutes } from './routes/elevenlabs-timestamps.ts'
 import { streamRoutes } from './routes/stream.ts'
-import { keyMatches } from './routes/api-key-auth.ts'
 import type { Engine, Voice } from './tts/engine.ts'
 import type { SpeechService } from './tts/speech-service.ts'
 
@@ -107,14 +106,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', openaiRoutes(routeDeps))
   app.route('/', elevenlabsRoutes(routeDeps))
   app.route('/', elevenlabsTimestampRoutes({ ...routeDeps, engine: deps.engine }))
-  const keyDigests = (deps.apiKeys ?? []).map((k) => new Bun.CryptoHasher('sha256').update(k).digest() as Buffer)
   const streamDeps = {
     engine: deps.engine,
     tracer: deps.tracer,
     logger: deps.logger,
     ...(deps.metrics && { metrics: deps.metrics }),
     resolveVoice: deps.resolveVoice,
-    apiKeyValid: (key: string | undefined) => keyDigests.length === 0 || (key !== undefined && keyMatches(key, keyDigests)),
+    apiKeyValid: apiKeyChecker(deps.apiKeys ?? []),
     idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
   }
   app.route('/', streamRoutes(streamDeps))

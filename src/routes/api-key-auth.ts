@@ -24,6 +24,17 @@ export function keyMatches(presented: string, keyDigests: readonly Buffer[]): bo
   return match
 }
 
+/**
+ * A check for presented keys: always true when no keys are configured (auth off).
+ *
+ * @example
+ * const valid = apiKeyChecker(['k1']); valid('k1') // true
+ */
+export function apiKeyChecker(keys: readonly string[]): (presented: string | undefined) => boolean {
+  const digests = keys.map(digest)
+  return (presented) => digests.length === 0 || (presented !== undefined && keyMatches(presented, digests))
+}
+
 /** The key a request presents, from either vendor's header. */
 export function presentedKey(authorization: string | undefined, xiApiKey: string | undefined): string | undefined {
   if (xiApiKey) return xiApiKey
@@ -41,11 +52,12 @@ export interface ApiKeyAuthOptions {
  * app.use('/v1/audio/speech', apiKeyAuth({ keys: config.TTS_API_KEYS }))
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions = {}): MiddlewareHandler<AppEnv> {
-  const digests = (options.keys ?? []).map(digest)
+  const keys = options.keys ?? []
+  const valid = apiKeyChecker(keys)
   return async function apiKeyAuthMiddleware(c, next) {
-    if (digests.length === 0) return next()
+    if (keys.length === 0) return next()
     const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
-    if (!key || !keyMatches(key, digests)) {
+    if (!valid(key)) {
       throw new ApiError({
         status: 401,
         kind: 'unauthorized',

@@ -15,15 +15,10 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
-import { ApiError } from '../errors.ts'
-import type { Voice } from '../tts/engine.ts'
-import { findModel } from '../tts/models.ts'
 import { QueueFullError, type AudioFrame, type StreamSession } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
-import { DEFAULT_CHUNK_LENGTH_SCHEDULE, streamInputMessageSchema, streamInputQuerySchema } from './elevenlabs-stream-input.ts'
-import { parseWith } from './request-body.ts'
-import { connectionContext, ProtocolError, StreamConnection, type StreamDeps } from './stream-connection.ts'
+import { ElevenLabsSocket, readSocketSetup, streamInputMessageSchema, type SocketSetup } from './elevenlabs-socket.ts'
+import { connectionContext, ProtocolError, type ConnectionContext, type StreamDeps } from './stream-connection.ts'
 import { upgrade } from './websocket.ts'
 
 const ROUTE = '/v1/text-to-speech/:voice_id/multi-stream-input'
@@ -35,32 +30,17 @@ export const multiStreamMessageSchema = streamInputMessageSchema.extend({
   close_socket: z.boolean().nullish(),
 })
 
-interface Setup {
-  voice: Voice | undefined
-  voiceId: string
-  format: AudioFormatSpec
-  autoMode: boolean
-  inactivitySeconds: number
-  maxContexts: number
-}
-
-class MultiStreamInput extends StreamConnection {
-  protected readonly vendor = 'elevenlabs' as const
+class MultiStreamInput extends ElevenLabsSocket {
   protected readonly route = ROUTE
   readonly #contexts = new Map<string, StreamSession>()
 
   constructor(
     deps: StreamDeps,
-    ctx: ReturnType<typeof connectionContext>,
-    private readonly setup: Setup,
+    ctx: ConnectionContext,
+    setup: SocketSetup,
+    private readonly maxContexts: number,
   ) {
-    super(deps, ctx)
-  }
-
-  override open(ws: Parameters<StreamConnection['open']>[0]): void {
-    super.open(ws)
-    this.setIdleTimeout(this.setup.inactivitySeconds)
-    if (!this.setup.voice) this.fail(new ProtocolError('voice_not_found', `A voice with voice_id '${this.setup.voiceId.slice(0, 100)}' was not found.`))
+    super(deps, ctx, setup)
   }
 
   protected handle(message: unknown): void | Promise<void> {
@@ -101,18 +81,10 @@ class MultiStreamInput extends StreamConnection {
   }
 
   #open(id: string, msg: z.infer<typeof multiStreamMessageSchema>): StreamSession {
-    if (this.#contexts.size >= this.setup.maxContexts) {
-      throw new ProtocolError('too_many_contexts', `At most ${this.setup.maxContexts} contexts may be open on one socket.`)
+    if (this.#contexts.size >= this.maxContexts) {
+      throw new ProtocolError('too_many_contexts', `At most ${this.maxContexts} contexts may be open on one socket.`)
     }
-    if (this.#contexts.size === 0 && this.sessions.size === 0) {
-      const key = msg['xi-api-key'] ?? msg.authorization?.replace(/^Bearer\s+/i, '') ?? undefined
-      if (!this.ctx.authenticated && !this.deps.apiKeyValid(key)) throw new ProtocolError('invalid_api_key', 'Missing or invalid xi-api-key.')
-    }
-    const schedule = this.setup.autoMode ? undefined : (msg.generation_config?.chunk_length_schedule ?? DEFAULT_CHUNK_LENGTH_SCHEDULE)
-    const session = this.createSession(
-      { voice: this.setup.voice!, format: this.setup.format, speed: msg.voice_settings?.speed ?? 1, alignment: true, ...(schedule && { chunkLengthSchedule: schedule }) },
-      (frame) => this.#sendFrame(frame, id),
-    )
+    const session = this.createSession(this.openingSetup(msg), (frame) => this.sendAudioMessage(frame, { contextId: id }))
     this.#contexts.set(id, session)
     return session
   }
@@ -129,19 +101,8 @@ class MultiStreamInput extends StreamConnection {
     this.end()
   }
 
-  #sendFrame(frame: AudioFrame, contextId: string): number {
-    const alignment = frame.alignment ?? null
-    return this.ws?.send(
-      JSON.stringify({ audio: Buffer.from(frame.bytes).toString('base64'), isFinal: null, normalizedAlignment: alignment, alignment, contextId }),
-    ) ?? 0
-  }
-
-  protected sendFrame(): number {
-    return 0 // every frame belongs to a context: see #sendFrame
-  }
-
-  protected errorMessage(err: ProtocolError): string {
-    return JSON.stringify({ message: err.message, error: err.code, code: err.closeCode })
+  protected sendFrame(_frame: AudioFrame): number {
+    return 0 // every frame belongs to a context and goes out through its own sender
   }
 }
 
@@ -151,25 +112,6 @@ class MultiStreamInput extends StreamConnection {
  */
 export function elevenlabsMultiStreamInputRoutes(deps: StreamDeps, options: { maxContexts: number }): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  app.get(ROUTE, (c) => {
-    const query = parseWith(c, streamInputQuerySchema, c.req.query(), 'query')
-    const lookup = parseElevenLabsFormat(query.output_format)
-    if (!lookup.ok) throw new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message: lookup.message })
-    if (!findModel(query.model_id)) {
-      throw new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message: `Model '${query.model_id.slice(0, 100)}' does not exist.` })
-    }
-    const voiceId = c.req.param('voice_id')
-    return upgrade(
-      c,
-      new MultiStreamInput(deps, connectionContext(c, deps), {
-        voice: deps.resolveVoice(voiceId),
-        voiceId,
-        format: lookup.spec,
-        autoMode: query.auto_mode === 'true',
-        inactivitySeconds: query.inactivity_timeout,
-        maxContexts: options.maxContexts,
-      }),
-    )
-  })
+  app.get(ROUTE, (c) => upgrade(c, new MultiStreamInput(deps, connectionContext(c, deps), readSocketSetup(c, deps), options.maxContexts)))
   return app
 }

@@ -8,6 +8,7 @@
  */
 import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
+import { concatBytes } from '../audio/bytes.ts'
 import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import { cacheKey } from '../cache/cache.ts'
@@ -162,7 +163,7 @@ export class SpeechService {
         // Text that yields no audio at all still gets a valid (empty) file.
         encoder ??= createEncoder(request.format, EMPTY_AUDIO_RATE)
         flight.push(encoder.end())
-        whole = encoder.finalize(concat(flight.chunks))
+        whole = encoder.finalize(concatBytes(flight.chunks))
         encodeMs += performance.now() - t
       }
     } catch (err) {
@@ -236,16 +237,4 @@ export function formatId(format: AudioFormatSpec): string {
 
 async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
   yield body
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const c of chunks) length += c.byteLength
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
 }

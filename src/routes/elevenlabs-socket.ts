@@ -1,0 +1,122 @@
+/**
+ * What ElevenLabs' two WebSocket protocols (stream-input and multi-stream-input) share:
+ * the query parameters (checked before the upgrade), the message schema, the opening
+ * handshake (API key in the first message, voice settings, chunk length schedule), the
+ * audio message and the error message.
+ */
+import type { Context } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../app-env.ts'
+import { parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
+import { ApiError } from '../errors.ts'
+import type { Voice } from '../tts/engine.ts'
+import { findModel } from '../tts/models.ts'
+import type { AudioFrame } from '../tts/stream-session.ts'
+import { elevenlabsVoiceSettingsSchema } from './elevenlabs.ts'
+import { parseWith } from './request-body.ts'
+import { ProtocolError, StreamConnection, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-connection.ts'
+
+/** ElevenLabs' documented default. */
+export const DEFAULT_CHUNK_LENGTH_SCHEDULE = [120, 160, 250, 290]
+
+export const streamInputQuerySchema = z.object({
+  model_id: z.string().max(200).default('eleven_multilingual_v2'),
+  output_format: z.string().max(50).default('mp3_44100_128'),
+  inactivity_timeout: z.coerce.number().int().min(1).max(180).default(20),
+  sync_alignment: z.enum(['true', 'false']).default('false'),
+  auto_mode: z.enum(['true', 'false']).default('false'),
+  enable_logging: z.enum(['true', 'false']).optional(),
+  enable_ssml_parsing: z.enum(['true', 'false']).optional(),
+  language_code: z.string().max(20).optional(),
+})
+
+export const streamInputMessageSchema = z.object({
+  text: z.string().max(10_000),
+  try_trigger_generation: z.boolean().nullish(),
+  flush: z.boolean().nullish(),
+  voice_settings: elevenlabsVoiceSettingsSchema.nullish(),
+  generation_config: z.object({ chunk_length_schedule: z.array(z.number().int().min(1).max(5000)).min(1).max(10).nullish() }).nullish(),
+  'xi-api-key': z.string().max(500).nullish(),
+  authorization: z.string().max(600).nullish(),
+})
+
+type OpeningMessage = Pick<z.infer<typeof streamInputMessageSchema>, 'voice_settings' | 'generation_config' | 'xi-api-key' | 'authorization'>
+
+export interface SocketSetup {
+  voice: Voice | undefined
+  voiceId: string
+  format: AudioFormatSpec
+  autoMode: boolean
+  inactivitySeconds: number
+}
+
+/**
+ * Validates the query before the upgrade: problems are HTTP errors in ElevenLabs' shape.
+ *
+ * @example
+ * const setup = readSocketSetup(c, deps)
+ */
+export function readSocketSetup(c: Context<AppEnv>, deps: StreamDeps): SocketSetup {
+  const query = parseWith(c, streamInputQuerySchema, c.req.query(), 'query')
+  const badRequest = (message: string) => new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message })
+  const lookup = parseElevenLabsFormat(query.output_format)
+  if (!lookup.ok) throw badRequest(lookup.message)
+  if (!findModel(query.model_id)) throw badRequest(`Model '${query.model_id.slice(0, 100)}' does not exist.`)
+  const voiceId = c.req.param('voice_id') ?? ''
+  return {
+    voice: deps.resolveVoice(voiceId),
+    voiceId,
+    format: lookup.spec,
+    autoMode: query.auto_mode === 'true',
+    inactivitySeconds: query.inactivity_timeout,
+  }
+}
+
+export abstract class ElevenLabsSocket extends StreamConnection {
+  protected readonly vendor = 'elevenlabs' as const
+  /** Once a message carried a valid key, the socket is authenticated (later contexts need none). */
+  #keyAccepted = false
+
+  constructor(
+    deps: StreamDeps,
+    ctx: ConnectionContext,
+    protected readonly setup: SocketSetup,
+  ) {
+    super(deps, ctx)
+  }
+
+  override open(ws: Parameters<StreamConnection['open']>[0]): void {
+    super.open(ws)
+    this.setIdleTimeout(this.setup.inactivitySeconds)
+    // An unknown voice is reported in the protocol, as ElevenLabs does, not as an HTTP error.
+    if (!this.setup.voice) this.fail(new ProtocolError('voice_not_found', `A voice with voice_id '${this.setup.voiceId.slice(0, 100)}' was not found.`))
+  }
+
+  /** Checks the key of an opening message (when the upgrade carried none) and returns the session's settings. */
+  protected openingSetup(msg: OpeningMessage): SessionSetup {
+    const key = msg['xi-api-key'] ?? msg.authorization?.replace(/^Bearer\s+/i, '') ?? undefined
+    if (!this.ctx.authenticated && !this.#keyAccepted && !this.deps.apiKeyValid(key)) {
+      throw new ProtocolError('invalid_api_key', 'Missing or invalid xi-api-key.')
+    }
+    this.#keyAccepted = true
+    const schedule = this.setup.autoMode ? undefined : (msg.generation_config?.chunk_length_schedule ?? DEFAULT_CHUNK_LENGTH_SCHEDULE)
+    return {
+      voice: this.setup.voice!,
+      format: this.setup.format,
+      speed: msg.voice_settings?.speed ?? 1,
+      alignment: true,
+      ...(schedule && { chunkLengthSchedule: schedule }),
+    }
+  }
+
+  /** `{"audio","isFinal":null,"normalizedAlignment","alignment",...extra}`; alignment times are chunk-relative ms. */
+  protected sendAudioMessage(frame: AudioFrame, extra: Record<string, string> = {}): number {
+    const alignment = frame.alignment ?? null
+    const message = { audio: Buffer.from(frame.bytes).toString('base64'), isFinal: null, normalizedAlignment: alignment, alignment, ...extra }
+    return this.ws?.send(JSON.stringify(message)) ?? 0
+  }
+
+  protected errorMessage(err: ProtocolError): string {
+    return JSON.stringify({ message: err.message, error: err.code, code: err.closeCode })
+  }
+}
