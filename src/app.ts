@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
 import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
+import { docsRoutes } from './routes/docs.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
   app.route('/', modelsRoutes())
+  app.route('/', docsRoutes())
   app.route('/', healthRoutes(deps.readiness))
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.registry))
 
