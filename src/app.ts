@@ -11,6 +11,7 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
+import type { Lifecycle } from './lifecycle.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
 import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
 import { docsRoutes } from './routes/docs.ts'
@@ -48,6 +49,8 @@ export interface AppDeps {
   streamIdleTimeoutSeconds: number
   /** Contexts one multi-stream-input socket may hold open. */
   maxStreamContexts: number
+  /** Draining state, in-flight requests and open sessions, for graceful shutdown. */
+  lifecycle?: Lifecycle
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
@@ -69,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.use(correlation())
+  if (deps.lifecycle) app.use(deps.lifecycle.track())
   app.use(httpTelemetry({ tracer: deps.tracer, logger: deps.logger, ...(deps.metrics && { metrics: deps.metrics }) }))
   app.use(async function apiStyle(c, next) {
     c.set('apiStyle', apiStyleOf(c))
@@ -115,6 +119,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     resolveVoice: deps.resolveVoice,
     apiKeyValid: apiKeyChecker(deps.apiKeys ?? []),
     idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
+    ...(deps.lifecycle && { lifecycle: deps.lifecycle }),
   }
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))

@@ -55,6 +55,8 @@ const schema = z.object({
   // Telemetry flush at shutdown gets this long: a collector that is down would otherwise
   // hold the exit for the exporter's whole retry schedule.
   TTS_SHUTDOWN_FLUSH_MS: int(0, 60_000).default(3000),
+  // In-flight requests and streaming sessions get this long to finish after SIGTERM.
+  TTS_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   TTS_LOG_TEXT: bool.default(false),
   TTS_WS_MAX_MESSAGE_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
   TTS_WS_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),

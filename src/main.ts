@@ -3,6 +3,7 @@
  * listens on a port and exits. Everything else receives its dependencies.
  */
 import { createApp } from './app.ts'
+import { Lifecycle } from './lifecycle.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
 import type { AudioCache, CacheOp } from './cache/cache.ts'
 import { openAudioCache } from './cache/open-cache.ts'
@@ -56,6 +57,7 @@ const audioCache: AudioCache = await openAudioCache({
 })
 cache = audioCache
 
+const lifecycle = new Lifecycle()
 const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
 const app = createApp({
   speech,
@@ -65,7 +67,8 @@ const app = createApp({
   tracer: tracing.tracer,
   logger,
   ...(metrics && { metrics }),
-  readiness: { engine: () => engine.stats().ready, cache: () => audioCache.writable() },
+  readiness: { accepting: () => !lifecycle.draining, engine: () => engine.stats().ready, cache: () => audioCache.writable() },
+  lifecycle,
   ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
@@ -97,8 +100,13 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   const started = performance.now()
-  logger.info({ signal }, 'shutting down')
-  await server.stop(false)
+  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size }, 'shutting down')
+  // Readiness is 503 from here on; in-flight requests finish and sessions leave after their audio.
+  const stopAccepting = server.stop(false)
+  const left = await lifecycle.drain(config.TTS_SHUTDOWN_GRACE_MS)
+  if (left.requests || left.sessions) logger.warn(left, 'grace period over: closing what is still open')
+  server.stop(true)
+  await stopAccepting
   await engine.close()
   await audioCache.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)

@@ -21,7 +21,7 @@ test('a started service is alive and ready, with its engine warmed and its cache
   expect(await health.json()).toMatchObject({ status: 'ok', version: expect.any(String) })
   const ready = await fetch(`${svc.url}/readyz`)
   expect(ready.status).toBe(200)
-  expect(await ready.json()).toEqual({ status: 'ready', checks: { engine: true, cache: true } })
+  expect(await ready.json()).toEqual({ status: 'ready', checks: { accepting: true, engine: true, cache: true } })
 })
 
 test('an unwritable cache makes the service not ready, yet speech is still served', async () => {

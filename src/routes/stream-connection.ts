@@ -12,6 +12,7 @@ import { observe, type Metrics } from '../telemetry/metrics.ts'
 import { EngineBusyError, EngineUnavailableError, type Engine, type Voice } from '../tts/engine.ts'
 import { StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
 import type { Context as HonoContext } from 'hono'
+import type { Departing, Lifecycle } from '../lifecycle.ts'
 import type { AppEnv } from '../app-env.ts'
 import { presentedKey } from './api-key-auth.ts'
 import { sendResult, type WsConnection, type WsData } from './websocket.ts'
@@ -25,6 +26,8 @@ export interface StreamDeps {
   apiKeyValid: (key: string | undefined) => boolean
   /** Inactivity before the server closes the session, seconds. */
   idleTimeoutSeconds: number
+  /** Open sessions register here so shutdown can ask them to leave. */
+  lifecycle?: Lifecycle
 }
 
 export interface ConnectionContext {
@@ -64,7 +67,7 @@ export class ProtocolError extends Error {
   }
 }
 
-export abstract class StreamConnection implements WsConnection {
+export abstract class StreamConnection implements WsConnection, Departing {
   protected abstract readonly vendor: 'elevenlabs' | 'tts-edge'
   protected abstract readonly route: string
   protected ws: ServerWebSocket<WsData> | undefined
@@ -82,6 +85,8 @@ export abstract class StreamConnection implements WsConnection {
   #drainWaiters: (() => void)[] = []
   #closed = false
   #errored = false
+  #goingAway = false
+  #onClosed: (() => void)[] = []
 
   constructor(
     protected readonly deps: StreamDeps,
@@ -113,10 +118,23 @@ export abstract class StreamConnection implements WsConnection {
     m?.websocketConnections.inc()
     this.#withContext(() => this.log.info({ route: this.route }, 'session started'))
     this.#armIdleTimer()
+    this.deps.lifecycle?.sessions.add(this)
+  }
+
+  /** Shutdown: take no more text, let the queued audio go out, then close with 1001 (going away). */
+  async goAway(deadline: Promise<void>): Promise<void> {
+    if (this.#closed) return
+    this.#goingAway = true
+    this.event('going_away')
+    const closed = new Promise<void>((resolve) => this.#onClosed.push(resolve))
+    await Promise.race([Promise.all([...this.sessions].map((s) => s.idle())), deadline])
+    this.ws?.close(1001, 'server shutting down')
+    await closed
   }
 
   message(_ws: ServerWebSocket<WsData>, raw: string | Buffer): void {
-    if (this.#closed) return
+    // While going away, what was already accepted is spoken; new input is not taken.
+    if (this.#closed || this.#goingAway) return
     this.#armIdleTimer()
     this.deps.metrics?.streamingMessages.inc({ vendor: this.vendor })
     if (typeof raw !== 'string') return this.fail(new ProtocolError('binary_not_supported', 'Binary frames are not accepted: send JSON text messages.', 1003))
@@ -165,6 +183,8 @@ export abstract class StreamConnection implements WsConnection {
       )
     })
     this.span.end()
+    this.deps.lifecycle?.sessions.delete(this)
+    for (const resolve of this.#onClosed) resolve()
   }
 
   drain(): void {

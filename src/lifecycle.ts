@@ -1,0 +1,79 @@
+/**
+ * What graceful shutdown needs to know: whether we are draining (readiness turns false at
+ * once), which HTTP requests are still in flight, and which WebSocket sessions are open
+ * (each is asked to finish its current audio and leave with a going-away close).
+ */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from './app-env.ts'
+
+/** A WebSocket session that can be asked to leave. */
+export interface Departing {
+  /** Stop taking text, finish the audio already queued, close with 1001. Resolves when closed. */
+  goAway(deadline: Promise<void>): Promise<void>
+}
+
+export class Lifecycle {
+  #draining = false
+  #inflight = 0
+  #idleWaiters: (() => void)[] = []
+  readonly sessions = new Set<Departing>()
+
+  get draining(): boolean {
+    return this.#draining
+  }
+
+  get inflight(): number {
+    return this.#inflight
+  }
+
+  /**
+   * Counts a request from its start until its body has been sent (streamed bodies too).
+   *
+   * @example
+   * app.use(lifecycle.track())
+   */
+  track(): MiddlewareHandler<AppEnv> {
+    const lifecycle = this
+    return async function trackInflight(c, next) {
+      lifecycle.#inflight++
+      let counted = true
+      const done = () => {
+        if (!counted) return
+        counted = false
+        lifecycle.#inflight--
+        if (lifecycle.#inflight === 0) lifecycle.#wake()
+      }
+      try {
+        await next()
+      } finally {
+        const body = c.get('bodyDone')
+        if (body) body.then(done, done)
+        else done()
+      }
+    }
+  }
+
+  /**
+   * Starts draining and resolves when every request and session has finished, or at the
+   * deadline, whichever comes first. Returns what was still open at the deadline.
+   *
+   * @example
+   * const { requests, sessions } = await lifecycle.drain(10_000)
+   */
+  async drain(graceMs: number): Promise<{ requests: number; sessions: number }> {
+    this.#draining = true
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))
+    const requestsDone = this.#inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
+    const sessionsDone = Promise.all([...this.sessions].map((s) => s.goAway(deadline)))
+    await Promise.race([Promise.all([requestsDone, sessionsDone]), deadline])
+    clearTimeout(timer)
+    return { requests: this.#inflight, sessions: this.sessions.size }
+  }
+
+  #wake(): void {
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}
