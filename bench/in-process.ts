@@ -45,6 +45,7 @@ export async function buildApp(options: InProcessOptions) {
     engine,
     streamIdleTimeoutSeconds: 60,
     maxStreamContexts: 5,
+    maxStreamSessions: 1000,
     voices: () => engine.voices(),
     resolveVoice,
     tracer: tracing.tracer,

@@ -21,5 +21,7 @@ export interface AppEnv {
     bodyDone: Promise<void> | undefined
     /** The error onError rendered, so telemetry can record it on the span. */
     error: unknown
+    /** Spends characters of the caller's per-key budget (set when keys and limits are configured). */
+    chargeChars: ((chars: number) => void) | undefined
   }
 }

@@ -11,9 +11,10 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
-import type { Lifecycle } from './lifecycle.ts'
+import { Lifecycle } from './lifecycle.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
 import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
+import { keyLimits, type KeyLimits } from './routes/key-limits.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
@@ -27,6 +28,7 @@ import { elevenlabsMultiStreamInputRoutes } from './routes/elevenlabs-multi-stre
 import { elevenlabsStreamInputRoutes } from './routes/elevenlabs-stream-input.ts'
 import { elevenlabsTimestampRoutes } from './routes/elevenlabs-timestamps.ts'
 import { streamRoutes } from './routes/stream.ts'
+import { webRoutes } from './routes/web.ts'
 import type { Engine, Voice } from './tts/engine.ts'
 import type { SpeechService } from './tts/speech-service.ts'
 
@@ -49,8 +51,14 @@ export interface AppDeps {
   streamIdleTimeoutSeconds: number
   /** Contexts one multi-stream-input socket may hold open. */
   maxStreamContexts: number
+  /** Per-API-key concurrency and characters per minute (only when keys are configured). */
+  keyLimits?: KeyLimits
+  /** Streaming sessions open at once across the server; one more is refused with 1013. */
+  maxStreamSessions: number
   /** Draining state, in-flight requests and open sessions, for graceful shutdown. */
   lifecycle?: Lifecycle
+  /** Playground trace links (TTS_TRACE_URL_TEMPLATE, `{traceId}` replaced); unset: no link. */
+  traceUrlTemplate?: string
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
@@ -71,8 +79,10 @@ export function apiStyleOf(c: Context): ApiStyle {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
+  // Without one from main (tests), a private lifecycle still counts sessions for the limit.
+  const lifecycle = deps.lifecycle ?? new Lifecycle()
   app.use(correlation())
-  if (deps.lifecycle) app.use(deps.lifecycle.track())
+  app.use(lifecycle.track())
   app.use(httpTelemetry({ tracer: deps.tracer, logger: deps.logger, ...(deps.metrics && { metrics: deps.metrics }) }))
   app.use(async function apiStyle(c, next) {
     c.set('apiStyle', apiStyleOf(c))
@@ -93,11 +103,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   )
   const auth = apiKeyAuth({ keys: deps.apiKeys ?? [] })
+  const limitKeys = keyLimits(deps.keyLimits)
   app.use('/v1/audio/speech', auth)
+  app.use('/v1/audio/speech', limitKeys)
   app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
-    // stream-input may carry its key in the first WebSocket message, where browsers must.
+    // stream-input may carry its key in the first WebSocket message, where browsers must;
+    // its sessions apply the same checks and limits themselves.
     if (c.req.path.endsWith('stream-input')) return next()
-    return auth(c, next)
+    await auth(c, async () => {
+      await limitKeys(c, next)
+    })
   })
 
   const routeDeps = {
@@ -119,13 +134,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     resolveVoice: deps.resolveVoice,
     apiKeyValid: apiKeyChecker(deps.apiKeys ?? []),
     idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
-    ...(deps.lifecycle && { lifecycle: deps.lifecycle }),
+    lifecycle,
+    maxSessions: deps.maxStreamSessions,
+    ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
   }
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
   app.route('/', modelsRoutes())
   app.route('/', docsRoutes())
+  app.route('/', webRoutes({ ...(deps.traceUrlTemplate && { traceUrlTemplate: deps.traceUrlTemplate }) }))
   app.route('/', healthRoutes(deps.readiness))
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.registry))
 

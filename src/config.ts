@@ -61,6 +61,11 @@ const schema = z.object({
   TTS_WS_MAX_MESSAGE_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
   TTS_WS_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
   TTS_WS_MAX_CONTEXTS: int(1, 100).default(5),
+  TTS_TRACE_URL_TEMPLATE: z.string().max(2000).optional(),
+  TTS_WS_MAX_SESSIONS: int(1, 100_000).default(1000),
+  // Per-API-key limits (only with TTS_API_KEYS); 0 means unlimited.
+  TTS_KEY_MAX_CONCURRENCY: int(0, 100_000).default(0),
+  TTS_KEY_CHARS_PER_MINUTE: int(0, 100_000_000).default(0),
   TTS_METRICS_ENABLED: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_SDK_DISABLED: bool.default(false),

@@ -4,6 +4,7 @@
  */
 import { createApp } from './app.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { KeyLimits } from './routes/key-limits.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
 import type { AudioCache, CacheOp } from './cache/cache.ts'
 import { openAudioCache } from './cache/open-cache.ts'
@@ -75,6 +76,11 @@ const app = createApp({
   logText: config.TTS_LOG_TEXT,
   streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
+  ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
+  maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
+  ...(config.TTS_API_KEYS?.length && {
+    keyLimits: new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE }),
+  }),
 })
 
 const warmupStarted = performance.now()

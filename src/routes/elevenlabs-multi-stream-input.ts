@@ -64,10 +64,16 @@ class MultiStreamInput extends ElevenLabsSocket {
     try {
       if (!session) {
         session = this.#open(id, msg)
-        if (msg.text?.trim()) session.text(msg.text)
+        if (msg.text?.trim()) {
+          this.chargeText(msg.text)
+          session.text(msg.text)
+        }
         return
       }
-      if (msg.text) session.text(msg.text)
+      if (msg.text) {
+        this.chargeText(msg.text)
+        session.text(msg.text)
+      }
       if (msg.flush) {
         session.flush()
         this.event('flush', { context_id: id })

@@ -99,6 +99,7 @@ export abstract class ElevenLabsSocket extends StreamConnection {
       throw new ProtocolError('invalid_api_key', 'Missing or invalid xi-api-key.')
     }
     this.#keyAccepted = true
+    if (key) this.useKey(key)
     const schedule = this.setup.autoMode ? undefined : (msg.generation_config?.chunk_length_schedule ?? DEFAULT_CHUNK_LENGTH_SCHEDULE)
     return {
       voice: this.setup.voice!,

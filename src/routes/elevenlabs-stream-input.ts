@@ -40,6 +40,7 @@ class StreamInput extends ElevenLabsSocket {
         void session.finish().then(() => this.end({ isFinal: true }))
         return
       }
+      this.chargeText(msg.text)
       this.session.text(msg.text)
       if (msg.flush) {
         this.session.flush()
@@ -56,7 +57,10 @@ class StreamInput extends ElevenLabsSocket {
   /** The opening message: settings, schedule, and (without a header) the API key. */
   private begin(msg: z.infer<typeof streamInputMessageSchema>): void {
     const session = this.startSession(this.openingSetup(msg))
-    if (msg.text.trim()) session.text(msg.text)
+    if (msg.text.trim()) {
+      this.chargeText(msg.text)
+      session.text(msg.text)
+    }
   }
 
   protected sendFrame(frame: AudioFrame): number {

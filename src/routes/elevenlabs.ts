@@ -106,6 +106,7 @@ export async function readElevenLabsRequest(
     throw detail(400, 'max_character_limit_exceeded', `text is ${text.length} characters; the limit is ${deps.maxInputChars}.`)
   }
   if (!findModel(body.model_id)) throw detail(404, 'model_not_found', `Model '${body.model_id.slice(0, 100)}' does not exist.`)
+  c.get('chargeChars')?.(text.length)
   const lookup = parseElevenLabsFormat(query.output_format)
   if (!lookup.ok) throw detail(400, 'invalid_output_format', lookup.message)
   c.get('span').setAttributes({

@@ -54,6 +54,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
     if (text.length > deps.maxInputChars) {
       throw invalid('input', `input is ${text.length} characters; the limit is ${deps.maxInputChars}.`, 'string_above_max_length')
     }
+    c.get('chargeChars')?.(text.length)
     if (!findModel(body.model)) {
       throw new ApiError({
         status: 404,

@@ -13,6 +13,7 @@ import { EngineBusyError, EngineUnavailableError, type Engine, type Voice } from
 import { StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
 import type { Context as HonoContext } from 'hono'
 import type { Departing, Lifecycle } from '../lifecycle.ts'
+import { keyId, type KeyLimits } from './key-limits.ts'
 import type { AppEnv } from '../app-env.ts'
 import { presentedKey } from './api-key-auth.ts'
 import { sendResult, type WsConnection, type WsData } from './websocket.ts'
@@ -26,8 +27,11 @@ export interface StreamDeps {
   apiKeyValid: (key: string | undefined) => boolean
   /** Inactivity before the server closes the session, seconds. */
   idleTimeoutSeconds: number
-  /** Open sessions register here so shutdown can ask them to leave. */
-  lifecycle?: Lifecycle
+  /** Open sessions register here so shutdown can ask them to leave (and the limit counts them). */
+  lifecycle: Lifecycle
+  /** Sessions open at once across the server. */
+  maxSessions: number
+  keyLimits?: KeyLimits
 }
 
 export interface ConnectionContext {
@@ -36,14 +40,18 @@ export interface ConnectionContext {
   parent: Context
   /** True when the upgrade request already carried a valid API key (header). */
   authenticated: boolean
+  /** The key the upgrade request presented, for per-key limits. */
+  key: string | undefined
 }
 
 /** Correlation, trace parent and header auth of the upgrade request. */
 export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
+  const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
   return {
     requestId: c.get('requestId'),
     parent: trace.setSpan(context.active(), c.get('span')),
-    authenticated: deps.apiKeyValid(presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))),
+    authenticated: deps.apiKeyValid(key),
+    key,
   }
 }
 
@@ -86,6 +94,8 @@ export abstract class StreamConnection implements WsConnection, Departing {
   #closed = false
   #errored = false
   #goingAway = false
+  #keyId: string | undefined
+  #releaseKey: (() => void) | undefined
   #onClosed: (() => void)[] = []
 
   constructor(
@@ -118,7 +128,33 @@ export abstract class StreamConnection implements WsConnection, Departing {
     m?.websocketConnections.inc()
     this.#withContext(() => this.log.info({ route: this.route }, 'session started'))
     this.#armIdleTimer()
-    this.deps.lifecycle?.sessions.add(this)
+    if (this.deps.lifecycle.sessions.size >= this.deps.maxSessions) {
+      return this.fail(new ProtocolError('too_many_sessions', `The server has ${this.deps.maxSessions} sessions open; reconnect shortly.`, 1013))
+    }
+    this.deps.lifecycle.sessions.add(this)
+    if (this.ctx.key) this.useKey(this.ctx.key)
+  }
+
+  /** Puts the session under its API key's limits (one concurrency slot, characters per minute). */
+  protected useKey(key: string): void {
+    if (!this.deps.keyLimits || this.#keyId) return
+    const id = keyId(key)
+    try {
+      this.#releaseKey = this.deps.keyLimits.acquire(id)
+    } catch (err) {
+      throw new ProtocolError('too_many_concurrent_requests', err instanceof Error ? err.message : 'Too many sessions for this key.', 1013)
+    }
+    this.#keyId = id
+  }
+
+  /** Spends the key's character budget for text about to be spoken; past it, a 1008 error. */
+  protected chargeText(text: string): void {
+    if (!this.deps.keyLimits || !this.#keyId) return
+    try {
+      this.deps.keyLimits.charge(this.#keyId, text.length)
+    } catch (err) {
+      throw new ProtocolError('rate_limit_exceeded', err instanceof Error ? err.message : 'Character budget exceeded.')
+    }
   }
 
   /** Shutdown: take no more text, let the queued audio go out, then close with 1001 (going away). */
@@ -183,7 +219,8 @@ export abstract class StreamConnection implements WsConnection, Departing {
       )
     })
     this.span.end()
-    this.deps.lifecycle?.sessions.delete(this)
+    this.#releaseKey?.()
+    this.deps.lifecycle.sessions.delete(this)
     for (const resolve of this.#onClosed) resolve()
   }
 

@@ -74,6 +74,7 @@ class TtsEdgeStream extends StreamConnection {
     try {
       switch (parsed.data.type) {
         case 'text':
+          this.chargeText(parsed.data.text)
           session.text(parsed.data.text)
           return
         case 'flush':
@@ -108,6 +109,7 @@ class TtsEdgeStream extends StreamConnection {
     if (!this.ctx.authenticated && !this.deps.apiKeyValid(start.api_key)) {
       throw new ProtocolError('invalid_api_key', 'Missing or invalid API key (Authorization header or start.api_key).')
     }
+    if (start.api_key) this.useKey(start.api_key)
     const voice = this.deps.resolveVoice(start.voice)
     if (!voice) throw new ProtocolError('voice_not_found', `Unknown voice '${start.voice.slice(0, 100)}'. See GET /v1/audio/voices.`)
     const rate = start.sample_rate ?? DEFAULT_RATE[start.format]

@@ -1,0 +1,117 @@
+/**
+ * Per-API-key limits, when keys are configured: requests (or sessions) in flight at once,
+ * and characters spoken per minute (a token bucket refilled continuously). One key cannot
+ * take the whole engine from the others.
+ */
+import { createHash } from 'node:crypto'
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../app-env.ts'
+import { ApiError } from '../errors.ts'
+import { presentedKey } from './api-key-auth.ts'
+
+export interface KeyLimitOptions {
+  /** Requests or sessions one key may have open at once (0: unlimited). */
+  maxConcurrent: number
+  /** Characters one key may have spoken per minute (0: unlimited). */
+  charsPerMinute: number
+}
+
+interface KeyState {
+  inflight: number
+  tokens: number
+  refilledAt: number
+}
+
+/**
+ * @example
+ * const limits = new KeyLimits({ maxConcurrent: 4, charsPerMinute: 20_000 })
+ * const release = limits.acquire(key) // throws ApiError 429 past the limit
+ * limits.charge(key, text.length)
+ * release()
+ */
+export class KeyLimits {
+  readonly #keys = new Map<string, KeyState>()
+
+  constructor(private readonly options: KeyLimitOptions) {}
+
+  /** Takes a concurrency slot for `key`; the returned function gives it back (idempotent). */
+  acquire(key: string): () => void {
+    const state = this.#state(key)
+    if (this.options.maxConcurrent > 0 && state.inflight >= this.options.maxConcurrent) {
+      throw new ApiError({
+        status: 429,
+        kind: 'busy',
+        code: 'too_many_concurrent_requests',
+        message: `This API key already has ${state.inflight} requests in flight (limit ${this.options.maxConcurrent}).`,
+        retryAfterSeconds: 1,
+        headers: { 'current-concurrent-requests': String(state.inflight), 'maximum-concurrent-requests': String(this.options.maxConcurrent) },
+      })
+    }
+    state.inflight++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      state.inflight--
+    }
+  }
+
+  /** Spends `chars` of the key's per-minute budget, or throws a 429 saying when to retry. */
+  charge(key: string, chars: number): void {
+    const limit = this.options.charsPerMinute
+    if (limit <= 0) return
+    const state = this.#state(key)
+    const now = performance.now()
+    state.tokens = Math.min(limit, state.tokens + ((now - state.refilledAt) / 60_000) * limit)
+    state.refilledAt = now
+    if (chars > state.tokens) {
+      const waitSeconds = chars > limit ? 60 : Math.ceil(((chars - state.tokens) / limit) * 60)
+      throw new ApiError({
+        status: 429,
+        kind: 'busy',
+        code: 'rate_limit_exceeded',
+        message: `This API key may speak ${limit} characters per minute; ${Math.floor(state.tokens)} are left.`,
+        retryAfterSeconds: waitSeconds,
+      })
+    }
+    state.tokens -= chars
+  }
+
+  #state(key: string): KeyState {
+    let state = this.#keys.get(key)
+    if (!state) {
+      state = { inflight: 0, tokens: this.options.charsPerMinute, refilledAt: performance.now() }
+      this.#keys.set(key, state)
+    }
+    return state
+  }
+}
+
+/** A stable, non-reversible id for a key (never kept or logged in clear). */
+export function keyId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16)
+}
+
+/**
+ * Holds a concurrency slot for the request's key until its body is sent, and lets the
+ * handler charge characters with `c.get('chargeChars')`.
+ *
+ * @example
+ * app.use('/v1/audio/speech', keyLimits(limits))
+ */
+export function keyLimits(limits: KeyLimits | undefined): MiddlewareHandler<AppEnv> {
+  return async function keyLimitsMiddleware(c, next) {
+    const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+    if (!limits || !key) return next()
+    const id = keyId(key)
+    const release = limits.acquire(id)
+    c.set('chargeChars', (chars: number) => limits.charge(id, chars))
+    try {
+      await next()
+    } finally {
+      const body = c.get('bodyDone')
+      if (body) body.then(release, release)
+      else release()
+    }
+  }
+}
