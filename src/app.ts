@@ -14,6 +14,7 @@ import type { AppEnv } from './app-env.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
 import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
+import { bodyDeadline } from './routes/body-deadline.ts'
 import { keyLimits, type KeyLimits } from './routes/key-limits.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
@@ -46,6 +47,8 @@ export interface AppDeps {
   apiKeys?: readonly string[]
   maxInputChars: number
   maxBodyBytes: number
+  /** A request body must have arrived whole within this long (408 otherwise). */
+  bodyTimeoutMs?: number
   logText: boolean
   /** Inactivity before a /v1/stream session is closed, seconds. */
   streamIdleTimeoutSeconds: number
@@ -55,6 +58,8 @@ export interface AppDeps {
   keyLimits?: KeyLimits
   /** Streaming sessions open at once across the server; one more is refused with 1013. */
   maxStreamSessions: number
+  /** Longest a streaming session may last, seconds. */
+  maxStreamSeconds?: number
   /** Draining state, in-flight requests and open sessions, for graceful shutdown. */
   lifecycle?: Lifecycle
   /** Playground trace links (TTS_TRACE_URL_TEMPLATE, `{traceId}` replaced); unset: no link. */
@@ -102,6 +107,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   )
+  app.use('/v1/*', bodyDeadline({ timeoutMs: deps.bodyTimeoutMs }))
   const auth = apiKeyAuth({ keys: deps.apiKeys ?? [] })
   const limitKeys = keyLimits(deps.keyLimits)
   app.use('/v1/audio/speech', auth)
@@ -136,6 +142,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
     lifecycle,
     maxSessions: deps.maxStreamSessions,
+    maxSessionSeconds: deps.maxStreamSeconds ?? 3600,
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
   }
   app.route('/', streamRoutes(streamDeps))

@@ -52,6 +52,10 @@ const schema = z.object({
   TTS_JOB_TIMEOUT_MS: int(100, 600_000).default(30_000),
   TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),
   TTS_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
+  TTS_BODY_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  // Bun closes a connection with no bytes in either direction for this long (slow headers, stalled readers).
+  TTS_HTTP_IDLE_TIMEOUT_SECONDS: int(1, 255).default(30),
+  TTS_WS_MAX_SESSION_SECONDS: int(1, 86_400).default(3600),
   // Telemetry flush at shutdown gets this long: a collector that is down would otherwise
   // hold the exit for the exporter's whole retry schedule.
   TTS_SHUTDOWN_FLUSH_MS: int(0, 60_000).default(3000),

@@ -73,6 +73,8 @@ const app = createApp({
   ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
+  bodyTimeoutMs: config.TTS_BODY_TIMEOUT_MS,
+  maxStreamSeconds: config.TTS_WS_MAX_SESSION_SECONDS,
   logText: config.TTS_LOG_TEXT,
   streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
@@ -92,8 +94,8 @@ const server = Bun.serve({
   hostname: config.HOST,
   fetch: app.fetch,
   websocket: createWebsocketHandler({ maxMessageBytes: config.TTS_WS_MAX_MESSAGE_BYTES }),
-  // Synthesis of a long text can take a while before the first byte; idle applies between bytes.
-  idleTimeout: 60,
+  // Synthesis answers within a sentence's time, so a connection idle this long is stuck or hostile.
+  idleTimeout: config.TTS_HTTP_IDLE_TIMEOUT_SECONDS,
 })
 logger.info({ url: server.url.href, cache: audioCache.kind }, 'tts-edge listening')
 

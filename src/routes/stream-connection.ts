@@ -31,6 +31,8 @@ export interface StreamDeps {
   lifecycle: Lifecycle
   /** Sessions open at once across the server. */
   maxSessions: number
+  /** Longest a session may last, however busy, seconds. */
+  maxSessionSeconds: number
   keyLimits?: KeyLimits
 }
 
@@ -89,6 +91,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
   #spanContext!: Context
   #started = 0
   #idleTimer: ReturnType<typeof setTimeout> | undefined
+  #lifetimeTimer: ReturnType<typeof setTimeout> | undefined
   #idleSeconds: number
   #drainWaiters: (() => void)[] = []
   #closed = false
@@ -128,6 +131,10 @@ export abstract class StreamConnection implements WsConnection, Departing {
     m?.websocketConnections.inc()
     this.#withContext(() => this.log.info({ route: this.route }, 'session started'))
     this.#armIdleTimer()
+    this.#lifetimeTimer = setTimeout(
+      () => this.fail(new ProtocolError('session_too_long', `Sessions last at most ${this.deps.maxSessionSeconds} s: reconnect to go on.`)),
+      this.deps.maxSessionSeconds * 1000,
+    )
     if (this.deps.lifecycle.sessions.size >= this.deps.maxSessions) {
       return this.fail(new ProtocolError('too_many_sessions', `The server has ${this.deps.maxSessions} sessions open; reconnect shortly.`, 1013))
     }
@@ -194,6 +201,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#idleTimer)
+    clearTimeout(this.#lifetimeTimer)
     for (const session of this.sessions) session.close()
     this.#releaseDrainWaiters()
     const seconds = (performance.now() - this.#started) / 1000
