@@ -9,6 +9,7 @@
 import type { Tracer } from '@opentelemetry/api'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -43,6 +44,12 @@ export interface AppDeps {
   logger: Logger
   /** Absent when metrics are switched off (TTS_METRICS_ENABLED=false). */
   metrics?: Metrics
+  /** Bearer token /metrics requires (TTS_METRICS_TOKEN). */
+  metricsToken?: string
+  /** False when /metrics is served on its own port instead (TTS_METRICS_PORT). */
+  metricsOnMainPort?: boolean
+  /** Origins allowed to call the API from a browser (TTS_CORS_ORIGINS); none by default. */
+  corsOrigins?: readonly string[]
   readiness: ReadinessChecks
   apiKeys?: readonly string[]
   maxInputChars: number
@@ -56,8 +63,8 @@ export interface AppDeps {
   maxStreamContexts: number
   /** Per-API-key concurrency and characters per minute (only when keys are configured). */
   keyLimits?: KeyLimits
-  /** Streaming sessions open at once across the server; one more is refused with 1013. */
-  maxStreamSessions: number
+  /** Streaming sessions open at once across the server (default 1000); one more is refused with 1013. */
+  maxStreamSessions?: number
   /** Longest a streaming session may last, seconds. */
   maxStreamSeconds?: number
   /** Draining state, in-flight requests and open sessions, for graceful shutdown. */
@@ -89,6 +96,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(correlation())
   app.use(lifecycle.track())
   app.use(httpTelemetry({ tracer: deps.tracer, logger: deps.logger, ...(deps.metrics && { metrics: deps.metrics }) }))
+  if (deps.corsOrigins?.length) {
+    const origins = [...deps.corsOrigins]
+    app.use(
+      '/v1/*',
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowHeaders: ['content-type', 'authorization', 'xi-api-key', 'x-request-id', 'traceparent', 'tracestate', 'baggage'],
+        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after'],
+        maxAge: 600,
+      }),
+    )
+  }
   app.use(async function apiStyle(c, next) {
     c.set('apiStyle', apiStyleOf(c))
     await next()
@@ -141,7 +160,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     apiKeyValid: apiKeyChecker(deps.apiKeys ?? []),
     idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
     lifecycle,
-    maxSessions: deps.maxStreamSessions,
+    maxSessions: deps.maxStreamSessions ?? 1000,
     maxSessionSeconds: deps.maxStreamSeconds ?? 3600,
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
   }
@@ -152,7 +171,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', docsRoutes())
   app.route('/', webRoutes({ ...(deps.traceUrlTemplate && { traceUrlTemplate: deps.traceUrlTemplate }) }))
   app.route('/', healthRoutes(deps.readiness))
-  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.registry))
+  if (deps.metrics && deps.metricsOnMainPort !== false) {
+    app.route('/', metricsRoutes(deps.metrics.registry, { ...(deps.metricsToken && { token: deps.metricsToken }) }))
+  }
 
   app.notFound((c) =>
     errorResponse(

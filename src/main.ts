@@ -5,6 +5,7 @@
 import { createApp } from './app.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { KeyLimits } from './routes/key-limits.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
 import type { AudioCache, CacheOp } from './cache/cache.ts'
 import { openAudioCache } from './cache/open-cache.ts'
@@ -73,6 +74,9 @@ const app = createApp({
   ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
+  ...(config.TTS_METRICS_TOKEN && { metricsToken: config.TTS_METRICS_TOKEN }),
+  metricsOnMainPort: config.TTS_METRICS_PORT === undefined,
+  ...(config.TTS_CORS_ORIGINS && { corsOrigins: config.TTS_CORS_ORIGINS }),
   bodyTimeoutMs: config.TTS_BODY_TIMEOUT_MS,
   maxStreamSeconds: config.TTS_WS_MAX_SESSION_SECONDS,
   logText: config.TTS_LOG_TEXT,
@@ -97,7 +101,16 @@ const server = Bun.serve({
   // Synthesis answers within a sentence's time, so a connection idle this long is stuck or hostile.
   idleTimeout: config.TTS_HTTP_IDLE_TIMEOUT_SECONDS,
 })
-logger.info({ url: server.url.href, cache: audioCache.kind }, 'tts-edge listening')
+// /metrics on its own port keeps it off the public listener (bind that port to the internal network).
+const metricsServer =
+  metrics && config.TTS_METRICS_PORT !== undefined
+    ? Bun.serve({
+        port: config.TTS_METRICS_PORT,
+        hostname: config.HOST,
+        fetch: metricsRoutes(metrics.registry, { ...(config.TTS_METRICS_TOKEN && { token: config.TTS_METRICS_TOKEN }) }).fetch,
+      })
+    : undefined
+logger.info({ url: server.url.href, cache: audioCache.kind, ...(metricsServer && { metrics_url: `${metricsServer.url.href}metrics` }) }, 'tts-edge listening')
 
 let stopping = false
 /**
@@ -114,6 +127,7 @@ async function shutdown(signal: string): Promise<void> {
   const left = await lifecycle.drain(config.TTS_SHUTDOWN_GRACE_MS)
   if (left.requests || left.sessions) logger.warn(left, 'grace period over: closing what is still open')
   server.stop(true)
+  metricsServer?.stop(true)
   await stopAccepting
   await engine.close()
   await audioCache.close()
