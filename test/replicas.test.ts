@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 import { startService, type RunningService } from './support/service.ts'
+import { waitUntil } from './support/wait.ts'
 
 let redis: RedisServer
 let a: RunningService
@@ -37,11 +38,29 @@ test('audio synthesised by one replica is a cache hit on the other', async () =>
   expect(new Uint8Array(await second.arrayBuffer()).subarray(44)).toEqual(firstBytes.subarray(44))
 })
 
-test('with Redis gone, both replicas still answer (without the shared cache)', async () => {
-  await redis.stop()
-  const res = await speak(b, `No cache now ${crypto.randomUUID().slice(0, 8)}.`)
-  expect(res.status).toBe(200)
-  expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(10_000)
-  const ready = await (await fetch(`${b.url}/readyz`)).json()
-  expect(ready).toMatchObject({ checks: { engine: true } })
-})
+test('with Redis down, replicas keep their local cache and keep serving; when it returns, sharing resumes', async () => {
+  const known = `Cached before the outage ${crypto.randomUUID().slice(0, 8)}.`
+  await (await speak(a, known)).arrayBuffer()
+  await (await speak(b, known)).arrayBuffer() // now also in b's local tier
+  await redis.kill()
+
+  const hit = await speak(b, known)
+  expect(hit.headers.get('x-cache')).toBe('HIT')
+  await hit.arrayBuffer()
+  const fresh = await speak(b, `During the outage ${crypto.randomUUID().slice(0, 8)}.`)
+  expect(fresh.status).toBe(200)
+  expect((await fresh.arrayBuffer()).byteLength).toBeGreaterThan(10_000)
+  // Audio is still cached locally, so the replica stays ready.
+  expect((await fetch(`${b.url}/readyz`)).status).toBe(200)
+
+  await redis.restart()
+  await waitUntil(async () => {
+    // A new text each time, so b can only hit it through Redis (a's write lands once a has
+    // reconnected; its backoff is at most 5 s).
+    const after = `After the outage ${crypto.randomUUID().slice(0, 8)}.`
+    await (await speak(a, after)).arrayBuffer()
+    const res = await speak(b, after)
+    await res.arrayBuffer()
+    return res.headers.get('x-cache') === 'HIT'
+  }, 20_000, 'replica b to hit what replica a stored after Redis came back')
+}, 40_000)

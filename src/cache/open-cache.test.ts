@@ -20,13 +20,17 @@ describe('openAudioCache', () => {
     expect(opened.writable()).toBe(true)
   })
 
-  test('Redis when a URL is given, even if nothing listens there yet', async () => {
+  test('Redis behind the local tier when a URL is given; with nothing listening, the local tier still works', async () => {
     const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
     const port = listener.port
     listener.stop(true)
-    opened = await openAudioCache({ redisUrl: `redis://127.0.0.1:${port}` })
+    dir = await mkdtemp(join(tmpdir(), 'tts-open-cache-'))
+    opened = await openAudioCache({ dir, redisUrl: `redis://127.0.0.1:${port}` })
     expect(opened.kind).toBe('redis')
-    expect(opened.writable()).toBe(false)
     expect(await opened.get('k')).toBeUndefined()
+    const value = { body: new Uint8Array([1, 2, 3]), contentType: 'audio/wav', meta: {} }
+    await opened.set('k', value)
+    expect(opened.writable()).toBe(true)
+    expect((await opened.get('k'))?.body).toEqual(value.body)
   })
 })

@@ -1,18 +1,19 @@
 /**
  * Picks the backend from configuration (DESIGN.md "Configuration"):
- * Redis when `TTS_REDIS_URL` is set (replicas share it), else the
- * filesystem under `TTS_CACHE_DIR` capped at `TTS_CACHE_MAX_BYTES`.
+ * the filesystem under `TTS_CACHE_DIR` capped at `TTS_CACHE_MAX_BYTES`, with
+ * Redis as a shared tier behind it when `TTS_REDIS_URL` is set (see tiered-cache.ts).
  */
 import type { AudioCache, CacheErrorHook } from './cache.ts'
 import { FsCache } from './fs-cache.ts'
 import { RedisCache } from './redis-cache.ts'
+import { TieredCache } from './tiered-cache.ts'
 
 export interface OpenCacheOptions {
   /** `TTS_CACHE_DIR`; default `.cache/tts`. */
   dir?: string
   /** `TTS_CACHE_MAX_BYTES`; default 512 MiB. */
   maxBytes?: number
-  /** `TTS_REDIS_URL`; when set, Redis replaces the filesystem. */
+  /** `TTS_REDIS_URL`; when set, a Redis tier shared by the replicas sits behind the local one. */
   redisUrl?: string
   /** Expiry of Redis entries in seconds; default 7 days, 0 for none. */
   redisTtlSeconds?: number
@@ -31,8 +32,8 @@ export interface OpenCacheOptions {
  */
 export async function openAudioCache(options: OpenCacheOptions = {}): Promise<AudioCache> {
   const { onError } = options
-  if (options.redisUrl) {
-    return RedisCache.open({ url: options.redisUrl, ttlSeconds: options.redisTtlSeconds, onError })
-  }
-  return FsCache.open({ dir: options.dir, maxBytes: options.maxBytes, onError })
+  const local = await FsCache.open({ dir: options.dir, maxBytes: options.maxBytes, onError })
+  if (!options.redisUrl) return local
+  // Redis is shared by the replicas; the local tier keeps serving when Redis is down.
+  return new TieredCache(local, await RedisCache.open({ url: options.redisUrl, ttlSeconds: options.redisTtlSeconds, onError }))
 }
