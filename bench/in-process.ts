@@ -13,12 +13,15 @@ import { createLogShipper } from '../src/telemetry/log-shipping.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
 import { createMetrics, openMetricsRegistry } from '../src/telemetry/metrics.ts'
 import { createTracing } from '../src/telemetry/tracing.ts'
+import type { Engine } from '../src/tts/engine.ts'
 import { createEngine } from '../src/tts/engines/index.ts'
 import { SpeechService } from '../src/tts/speech-service.ts'
 import { resolveVoice } from '../src/tts/voices.ts'
 
 export interface InProcessOptions {
   telemetry: boolean
+  /** Another engine (fault tests); the WASM engine otherwise. */
+  engine?: Engine
   /** Where OTLP exports go when telemetry is on. */
   endpoint?: string
   exporter?: SpanExporter
@@ -35,7 +38,7 @@ export async function buildApp(options: InProcessOptions) {
   const shipper = createLogShipper(config)
   const sink = { write: () => {} } // stdout stands in: the cost of serialising is what we measure
   const logger = createLogger({ level: config.LOG_LEVEL, destination: sink, ...(shipper && { shipper }) })
-  const engine = createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
+  const engine = options.engine ?? createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
   await engine.warmup()
   const cache = await FsCache.open({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')) })
   const metrics = config.TTS_METRICS_ENABLED ? createMetrics(openMetricsRegistry()) : undefined
