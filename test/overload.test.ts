@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { probeAudio } from './support/ffprobe.ts'
 import { startService, type RunningService } from './support/service.ts'
+import { waitUntil } from './support/wait.ts'
 import { isJson, WsClient } from './support/ws-client.ts'
 
 const running: RunningService[] = []
@@ -93,6 +94,30 @@ describe('per-key limits', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await over.json()).toMatchObject({ error: { code: 'rate_limit_exceeded' } })
   })
+})
+
+test('a queued request whose client has gone is dropped before it is synthesised', async () => {
+  const svc = await service({ TTS_MAX_CONCURRENCY: '1', TTS_MAX_QUEUE: '4', TTS_ENGINE: 'espeak-wasm' })
+  const gauge = async (name: string) =>
+    Number((await (await fetch(`${svc.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1])
+  const speak = (input: string, signal?: AbortSignal) =>
+    fetch(`${svc.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input, response_format: 'pcm' }),
+      ...(signal && { signal }),
+    })
+  // The only worker gets a long job; its response is left unread, so it keeps the worker busy.
+  const busy = speak(sentences(60, 'long'))
+  const controller = new AbortController()
+  const queued = speak('I will hang up before my turn.', controller.signal).catch((e: unknown) => e)
+  await waitUntil(async () => (await gauge('tts_synthesis_queue_depth')) === 1, 10_000, 'the second request to queue')
+  controller.abort()
+  await queued
+  // Dropped from the queue while the long job still runs: it never reached the engine.
+  await waitUntil(async () => (await gauge('tts_synthesis_queue_depth')) === 0, 10_000, 'the queue to empty')
+  expect(await gauge('tts_synthesis_workers_busy')).toBe(1)
+  await (await busy).arrayBuffer()
 })
 
 test('a streaming session past the server limit is refused with close 1013', async () => {

@@ -9,9 +9,9 @@
  */
 import { context } from '@opentelemetry/api'
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http'
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs'
 import { otlpSignalUrl, type Config } from '../config.ts'
+import { createLogExporter } from './otlp-exporter.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface LogShipper {
@@ -47,7 +47,7 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter): 
   if (config.OTEL_SDK_DISABLED || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
   const logExporter =
     exporter ??
-    new OTLPLogExporter({
+    createLogExporter({
       url: otlpSignalUrl(config, 'logs'),
       headers: config.OTEL_EXPORTER_OTLP_HEADERS,
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,

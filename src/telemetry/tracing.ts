@@ -1,5 +1,5 @@
 /**
- * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP,
+ * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP JSON,
  * W3C trace context + baggage, AsyncLocalStorage context. Bun.serve is not node:http,
  * so there is no auto-instrumentation: spans come from our middleware and withSpan.
  */
@@ -16,8 +16,6 @@ import {
 } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -29,6 +27,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
 import { otlpSignalUrl, type Config } from '../config.ts'
+import { createSpanExporter } from './otlp-exporter.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface Tracing {
@@ -90,7 +89,7 @@ export function createTracing(config: Config, exporter?: SpanExporter): Tracing 
   }
   const spanExporter =
     exporter ??
-    new OTLPTraceExporter({
+    createSpanExporter({
       url: otlpSignalUrl(config, 'traces'),
       headers: config.OTEL_EXPORTER_OTLP_HEADERS,
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
