@@ -15,6 +15,7 @@ import { createLogger, flushLogger } from './telemetry/logger.ts'
 import { createMetrics, openMetricsRegistry, type Metrics } from './telemetry/metrics.ts'
 import { createTracing } from './telemetry/tracing.ts'
 import { createEngine } from './tts/engines/index.ts'
+import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { resolveVoice } from './tts/voices.ts'
 
@@ -27,8 +28,21 @@ try {
   process.exit(78) // EX_CONFIG
 }
 
-const tracing = createTracing(config)
-const shipper = createLogShipper(config)
+// Metrics first: telemetry reports what it drops into them. Gauges read the engine and
+// cache at scrape time, once those exist.
+let engineRef: Engine | undefined
+let cache: AudioCache | undefined
+const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
+  ? createMetrics(openMetricsRegistry(), {
+      queueDepth: () => engineRef?.stats().queued ?? 0,
+      workersBusy: () => engineRef?.stats().busy ?? 0,
+      cacheBytes: () => cache?.bytes() ?? 0,
+    })
+  : undefined
+const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics?.telemetryDropped.inc({ signal }, count)
+
+const tracing = createTracing(config, undefined, onTelemetryDropped)
+const shipper = createLogShipper(config, undefined, onTelemetryDropped)
 const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, ...(shipper && { shipper }) })
 
 const engine = createEngine({
@@ -37,15 +51,7 @@ const engine = createEngine({
   maxQueue: config.TTS_MAX_QUEUE,
   jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
 })
-
-let cache: AudioCache | undefined
-const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
-  ? createMetrics(openMetricsRegistry(), {
-      queueDepth: () => engine.stats().queued,
-      workersBusy: () => engine.stats().busy,
-      cacheBytes: () => cache?.bytes() ?? 0,
-    })
-  : undefined
+engineRef = engine
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')

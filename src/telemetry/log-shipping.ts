@@ -11,6 +11,7 @@ import { context } from '@opentelemetry/api'
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs'
 import { otlpSignalUrl, type Config } from '../config.ts'
+import { countingLogProcessor, type DropHook } from './drop-accounting.ts'
 import { createLogExporter } from './otlp-exporter.ts'
 import { telemetryResource } from './resource.ts'
 
@@ -43,7 +44,7 @@ const SESSION_ID = /"session_id":"([^"\\]{1,128})"/
  * const shipper = createLogShipper(config)
  * const logger = createLogger({ level: 'info', service: 'tts-edge', shipper })
  */
-export function createLogShipper(config: Config, exporter?: LogRecordExporter): LogShipper | undefined {
+export function createLogShipper(config: Config, exporter?: LogRecordExporter, onDropped: DropHook = () => {}): LogShipper | undefined {
   if (config.OTEL_SDK_DISABLED || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
   const logExporter =
     exporter ??
@@ -51,16 +52,23 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter): 
       url: otlpSignalUrl(config, 'logs'),
       headers: config.OTEL_EXPORTER_OTLP_HEADERS,
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+      onDropped,
     })
   const provider = new LoggerProvider({
     resource: telemetryResource(config),
     processors: [
-      new BatchLogRecordProcessor(logExporter, {
-        maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
-        maxExportBatchSize: Math.min(512, config.OTEL_BLRP_MAX_QUEUE_SIZE),
-        scheduledDelayMillis: config.OTEL_BLRP_SCHEDULE_DELAY,
-        exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-      }),
+      countingLogProcessor(
+        logExporter,
+        config.OTEL_BLRP_MAX_QUEUE_SIZE,
+        (e) =>
+          new BatchLogRecordProcessor(e, {
+            maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
+            maxExportBatchSize: Math.min(512, config.OTEL_BLRP_MAX_QUEUE_SIZE),
+            scheduledDelayMillis: config.OTEL_BLRP_SCHEDULE_DELAY,
+            exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+          }),
+        onDropped,
+      ),
     ],
   })
   const otelLogger = provider.getLogger('tts-edge')

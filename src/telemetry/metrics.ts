@@ -121,6 +121,7 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     errors: counter('tts_errors_total', 'Errors by bounded type.', ['type']),
     cacheBytes: gauge('tts_cache_bytes', 'Bytes held by the audio cache.', [], sources.cacheBytes),
     cacheErrors: counter('tts_cache_errors_total', 'Cache backend operations that failed.', ['op']),
+    telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
   }
 }
 
@@ -150,6 +151,7 @@ function initialiseSeries(m: Metrics): void {
   for (const result of KNOWN_LABELS.result) m.speechRequests.inc({ result }, 0)
   for (const type of KNOWN_LABELS.errorType) m.errors.inc({ type }, 0)
   for (const op of KNOWN_LABELS.cacheOp) m.cacheErrors.inc({ op }, 0)
+  for (const signal of ['traces', 'logs']) m.telemetryDropped.inc({ signal }, 0)
   for (const range of KNOWN_LABELS.wordRange) m.wordCountDuration.zero({ word_count_range: range })
   for (const range of KNOWN_LABELS.charRange) m.charCountDuration.zero({ char_count_range: range })
   for (const vendor of KNOWN_LABELS.vendor) {

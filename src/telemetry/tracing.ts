@@ -28,6 +28,7 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
+import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface Tracing {
@@ -82,7 +83,7 @@ function sampler(config: Config): Sampler {
  * const tracing = createTracing(config)
  * await withSpan(tracing.tracer, 'tts.encode', {}, async () => encode())
  */
-export function createTracing(config: Config, exporter?: SpanExporter): Tracing {
+export function createTracing(config: Config, exporter?: SpanExporter, onDropped: DropHook = () => {}): Tracing {
   const propagator = installContext()
   if (config.OTEL_SDK_DISABLED || (config.OTEL_TRACES_EXPORTER === 'none' && !exporter)) {
     return { tracer: trace.getTracer('tts-edge'), propagator, forceFlush: async () => {}, shutdown: async () => {} }
@@ -93,18 +94,25 @@ export function createTracing(config: Config, exporter?: SpanExporter): Tracing 
       url: otlpSignalUrl(config, 'traces'),
       headers: config.OTEL_EXPORTER_OTLP_HEADERS,
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+      onDropped,
     })
   const provider = new BasicTracerProvider({
     resource: telemetryResource(config),
     sampler: sampler(config),
     spanProcessors: [
-      // A bounded queue: when the collector is down, spans are dropped, never buffered without limit.
-      new BatchSpanProcessor(spanExporter, {
-        maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
-        maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
-        scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
-        exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-      }),
+      // A bounded queue: when the collector is down, spans are dropped (and counted), never buffered without limit.
+      countingSpanProcessor(
+        spanExporter,
+        config.OTEL_BSP_MAX_QUEUE_SIZE,
+        (e) =>
+          new BatchSpanProcessor(e, {
+            maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
+            maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
+            scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
+            exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+          }),
+        onDropped,
+      ),
     ],
   })
   return {
