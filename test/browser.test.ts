@@ -221,5 +221,25 @@ describe('playground', () => {
   })
 })
 
-// The /docs page's browser test goes here: a `describe('/docs', ...)` reusing `svc` and
-// `browser` above (each test gets its own `page` from beforeEach).
+describe('/docs', () => {
+  test('renders every route, and its "Try it out" call to the voices endpoint succeeds', async () => {
+    await page.goto(`${svc.url}/docs`)
+    await page.locator('.opblock').first().waitFor()
+    const summaries = await page.locator('.opblock-summary-path').allTextContents()
+    for (const path of ['/v1/audio/speech', '/v1/text-to-speech/{voice_id}', '/v1/stream', '/v1/voices']) {
+      expect(summaries.map((t) => t.replace(/\u200b/g, ''))).toContain(path)
+    }
+    mkdirSync(OUTPUT, { recursive: true })
+    await page.screenshot({ path: join(OUTPUT, 'docs.png'), fullPage: false })
+
+    const voices = page.locator('#operations-OpenAI-compatible-get_v1_audio_voices')
+    await voices.locator('.opblock-summary').click()
+    // The page opens operations in "try it out" mode (tryItOutEnabled): Execute is there at once.
+    await voices.getByRole('button', { name: 'Execute' }).click()
+    const status = voices.locator('.live-responses-table tbody .response-col_status').first()
+    await status.waitFor()
+    expect((await status.textContent())?.trim()).toBe('200')
+    expect(await voices.locator('.live-responses-table .microlight').first().textContent()).toContain('en-us-f1')
+    expect(errors).toEqual([])
+  }, 30_000)
+})

@@ -23,6 +23,7 @@ const PAGE = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>tts-edge API</title>
+  <link rel="icon" href="/web/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
