@@ -4,7 +4,7 @@
  * `chunk_length_schedule`, whatever has accumulated once it passes the next threshold
  * (cut at a word boundary so no word is split between two syntheses).
  */
-import { splitSentences } from './text.ts'
+import { endsSentence, splitSentences } from './text.ts'
 
 export interface TextBufferOptions {
   /** ElevenLabs' schedule: release at >= schedule[i] chars for the i-th release; the last value repeats. */
@@ -70,9 +70,10 @@ export class TextBuffer {
 
   #releaseSentences(): string[] {
     const sentences = splitSentences(this.#pending)
-    if (sentences.length < 2 && !endsSentence(this.#pending)) return []
+    const closed = endsSentence(this.#pending)
+    if (sentences.length < 2 && !closed) return []
     // The last piece may still be growing unless the buffer ends right after a sentence end.
-    const complete = endsSentence(this.#pending) ? sentences : sentences.slice(0, -1)
+    const complete = closed ? sentences : sentences.slice(0, -1)
     const last = complete.at(-1)
     if (!last) return []
     this.#pending = this.#pending.slice(last.offset + last.text.length)
@@ -97,9 +98,4 @@ export class TextBuffer {
       }
     }
   }
-}
-
-/** True when text ends with terminal punctuation followed by whitespace (the sentence is closed). */
-function endsSentence(text: string): boolean {
-  return /[.!?…。！？।؟]["'”’)\]]*\s+$/.test(text)
 }

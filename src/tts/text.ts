@@ -26,9 +26,12 @@ export const MAX_SENTENCE_CHARS = 400
  * normaliseText('  Hello\r\n  world\u0000 ') // 'Hello world'
  */
 export function normaliseText(text: string): string {
+  // Control characters go before composing: removed afterwards, they would leave a base
+  // letter and its combining mark side by side uncomposed ('e\u0000\u0301' -> 'e\u0301'),
+  // so the result would not be its own normal form and one utterance could get two keys.
   return text
-    .normalize('NFC')
     .replace(/[\u0000-\u0008\u000B\u000E-\u001F\u007F]/g, '')
+    .normalize('NFC')
     .replace(/\s+/g, ' ')
     .trim()
 }
@@ -88,9 +91,17 @@ export function charCountRange(chars: number): string {
 
 // Sentence ends: terminal punctuation (Latin, CJK, Devanagari, Arabic), optionally
 // followed by closing quotes/brackets, then whitespace or the end of the text.
-const SENTENCE_END = /[.!?…。！？।؟]+["'”’)\]]*(?=\s|$)|\n\s*\n/g
+// The lookbehind lets a match start only where a run of punctuation starts: otherwise a
+// run of n marks not followed by a space is retried from each of its n positions, each
+// backtracking over the rest of the run, and 20 000 '.' then a letter took ~500 ms of
+// event loop (a streamed message may carry 10 000 characters).
+const SENTENCE_END = /(?<![.!?…。！？।؟])[.!?…。！？।؟]+["'”’)\]]*(?=\s|$)|\n\s*\n/g
 // Abbreviations that end in a full stop without ending the sentence.
 const ABBREVIATION = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|Fig)\.$/i
+// The abbreviation test looks at this many characters before a full stop, not at the
+// whole sentence so far (quadratic on 'Mr. Mr. Mr. ...'). Longer than any abbreviation
+// plus its leading space, so `^` can only match at a real sentence start.
+const ABBREVIATION_WINDOW = 8
 
 /**
  * Splits text into sentences, each trimmed and tagged with its offset in `text`.
@@ -105,14 +116,42 @@ const ABBREVIATION = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|
 export function splitSentences(text: string): Sentence[] {
   const out: Sentence[] = []
   let start = 0
-  for (const match of text.matchAll(SENTENCE_END)) {
-    const end = match.index + match[0].length
-    if (match[0].startsWith('.') && ABBREVIATION.test(text.slice(start, end))) continue
+  for (const end of sentenceEnds(text)) {
     pushPiece(text, start, end, out)
     start = end
   }
   pushPiece(text, start, text.length, out)
   return out
+}
+
+/**
+ * True when `text` ends with a sentence the splitter considers closed (its end is not an
+ * abbreviation) followed by whitespace, so nothing more can join that sentence. The
+ * streaming buffer asks this to release a sentence before the next one starts; it must
+ * use the splitter's rules, or 'Dr. ' arriving as one token is spoken on its own.
+ *
+ * @example
+ * endsSentence('Hello there. ') // true
+ * endsSentence('Hello Dr. ')    // false
+ * endsSentence('Hello there.')  // false (a quote or more marks may follow)
+ */
+export function endsSentence(text: string): boolean {
+  const body = text.trimEnd().length
+  if (body === text.length) return false
+  let last = -1
+  for (const end of sentenceEnds(text)) last = end
+  return last >= body
+}
+
+/** End offsets of the sentences in `text`, in order (abbreviations skipped). */
+function* sentenceEnds(text: string): Generator<number> {
+  let start = 0
+  for (const match of text.matchAll(SENTENCE_END)) {
+    const end = match.index + match[0].length
+    if (match[0].startsWith('.') && ABBREVIATION.test(text.slice(Math.max(start, end - ABBREVIATION_WINDOW), end))) continue
+    yield end
+    start = end
+  }
 }
 
 function pushPiece(text: string, from: number, to: number, out: Sentence[]): void {
