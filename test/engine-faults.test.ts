@@ -4,7 +4,7 @@
  * and the app are the real ones; only espeak is replaced by a worker that misbehaves.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { buildApp } from '../bench/in-process.ts'
+import { buildApp } from './support/in-process-app.ts'
 import { createEspeakEngine } from '../src/tts/engines/espeak-engine.ts'
 
 let built: Awaited<ReturnType<typeof buildApp>>

@@ -1,66 +1,34 @@
 /**
  * Any body, any content type, any query sent to the batch speech endpoints gets either
  * audio (2xx) or a 4xx in that API's own error shape: never a 5xx, never a throw, never
- * an error-level log line. The app is built with createApp exactly as main.ts builds it
- * (bench/in-process.ts does the same) and driven with app.request, so thousands of
+ * an error-level log line. The app is built exactly as main.ts builds it
+ * (test/support/in-process-app.ts) and driven with app.request, so thousands of
  * requests cost no sockets. Bodies are drawn to pass validation often enough that
  * synthesis and every encoder run too, on short texts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import type { Hono } from 'hono'
 import type { AppEnv } from '../src/app-env.ts'
-import { createApp } from '../src/app.ts'
-import { FsCache } from '../src/cache/fs-cache.ts'
-import { createLogger } from '../src/telemetry/logger.ts'
-import { createMetrics, openMetricsRegistry } from '../src/telemetry/metrics.ts'
-import { createTracing } from '../src/telemetry/tracing.ts'
-import { loadConfig } from '../src/config.ts'
-import type { Engine } from '../src/tts/engine.ts'
-import { createEngine } from '../src/tts/engines/index.ts'
-import { SpeechService } from '../src/tts/speech-service.ts'
-import { resolveVoice } from '../src/tts/voices.ts'
+import { buildApp } from './support/in-process-app.ts'
 
 const MAX_INPUT_CHARS = 200
 let app: Hono<AppEnv>
-let engine: Engine
-let shutdownTracing: () => Promise<void>
+let close: () => Promise<unknown>
 /** Every log line the app wrote, parsed. */
 const logs: { level: number; msg?: string }[] = []
 
 beforeAll(async () => {
-  const config = loadConfig({ OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'info' })
-  const tracing = createTracing(config)
-  shutdownTracing = () => tracing.shutdown()
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } })
-  engine = createEngine({ engine: config.TTS_ENGINE, workers: 1, maxQueue: 8 })
-  await engine.warmup()
-  const cache = await FsCache.open({ dir: mkdtempSync(join(tmpdir(), 'tts-fuzz-cache-')) })
-  const metrics = createMetrics(openMetricsRegistry())
-  const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, metrics })
-  app = createApp({
-    speech,
-    engine,
-    voices: () => engine.voices(),
-    resolveVoice,
-    tracer: tracing.tracer,
-    logger,
-    metrics,
-    readiness: {},
+  const built = await buildApp({
+    telemetry: false,
+    logLines: (line) => void logs.push(JSON.parse(line)),
     maxInputChars: MAX_INPUT_CHARS,
     maxBodyBytes: 4096,
-    logText: false,
-    streamIdleTimeoutSeconds: 60,
-    maxStreamContexts: 5,
   })
+  app = built.app
+  close = built.close
 })
-afterAll(async () => {
-  await engine.close()
-  await shutdownTracing()
-})
+afterAll(() => close())
 
 // --- What clients might send -------------------------------------------------------
 

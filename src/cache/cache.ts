@@ -8,7 +8,6 @@
  */
 
 export { cacheKey, type CacheKeyFields, type CacheKeyValue } from './cache-key.ts'
-export { SingleFlight } from './single-flight.ts'
 export { CorruptRecordError } from './record-codec.ts'
 
 /** One finished, encoded utterance as the HTTP layer serves it. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { buildApp } from '../../bench/in-process.ts'
+import { buildApp } from '../../test/support/in-process-app.ts'
 
 let built: Awaited<ReturnType<typeof buildApp>>
 

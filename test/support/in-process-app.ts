@@ -1,25 +1,30 @@
 /**
- * Server-side cost of one cache-hit request, measured in-process (app.fetch, no sockets),
- * so the figure is the service's own CPU without a load generator competing for the cores.
+ * The app built in-process exactly as main.ts builds it, for tests that drive thousands of
+ * requests through app.request (no sockets) and for measuring the service's own CPU
+ * without a load generator competing for the cores.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { createApp } from '../src/app.ts'
-import { FsCache } from '../src/cache/fs-cache.ts'
-import { loadConfig } from '../src/config.ts'
-import { createLogShipper } from '../src/telemetry/log-shipping.ts'
-import { createLogger } from '../src/telemetry/logger.ts'
-import { createMetrics, openMetricsRegistry } from '../src/telemetry/metrics.ts'
-import { createTracing } from '../src/telemetry/tracing.ts'
-import type { Engine } from '../src/tts/engine.ts'
-import { createEngine } from '../src/tts/engines/index.ts'
-import { SpeechService } from '../src/tts/speech-service.ts'
-import { resolveVoice } from '../src/tts/voices.ts'
+import { createApp } from '../../src/app.ts'
+import { FsCache } from '../../src/cache/fs-cache.ts'
+import { loadConfig } from '../../src/config.ts'
+import { createLogShipper } from '../../src/telemetry/log-shipping.ts'
+import { createLogger } from '../../src/telemetry/logger.ts'
+import { createMetrics, openMetricsRegistry } from '../../src/telemetry/metrics.ts'
+import { createTracing } from '../../src/telemetry/tracing.ts'
+import type { Engine } from '../../src/tts/engine.ts'
+import { createEngine } from '../../src/tts/engines/index.ts'
+import { SpeechService } from '../../src/tts/speech-service.ts'
+import { resolveVoice } from '../../src/tts/voices.ts'
 
 export interface InProcessOptions {
   telemetry: boolean
+  /** Receives every log line (at info level, whatever `telemetry` says); discarded otherwise. */
+  logLines?: (line: string) => void
+  maxInputChars?: number
+  maxBodyBytes?: number
   /** Another engine (fault tests); the WASM engine otherwise. */
   engine?: Engine
   /** Where OTLP exports go when telemetry is on. */
@@ -36,8 +41,10 @@ export async function buildApp(options: InProcessOptions) {
   )
   const tracing = createTracing(config, options.exporter)
   const shipper = createLogShipper(config)
-  const sink = { write: () => {} } // stdout stands in: the cost of serialising is what we measure
-  const logger = createLogger({ level: config.LOG_LEVEL, destination: sink, ...(shipper && { shipper }) })
+  // Without a reader, lines go nowhere: the cost of serialising them is what a benchmark measures.
+  const sink = { write: options.logLines ?? (() => {}) }
+  const level = options.logLines ? 'info' : config.LOG_LEVEL
+  const logger = createLogger({ level, destination: sink, ...(shipper && { shipper }) })
   const engine = options.engine ?? createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
   await engine.warmup()
   const cache = await FsCache.open({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')) })
@@ -55,9 +62,9 @@ export async function buildApp(options: InProcessOptions) {
     logger,
     ...(metrics && { metrics }),
     readiness: {},
-    maxInputChars: 4096,
-    maxBodyBytes: 65536,
+    maxInputChars: options.maxInputChars ?? 4096,
+    maxBodyBytes: options.maxBodyBytes ?? 65536,
     logText: false,
   })
-  return { app, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown()]) }
+  return { app, engine, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown()]) }
 }
