@@ -31,6 +31,20 @@ afterEach(async () => {
 })
 
 describe('FsCache', () => {
+  test('a shard directory removed under it is recreated: one write is lost, the next lands', async () => {
+    const cache = await FsCache.open({ dir, maxBytes: 1 << 20, onError })
+    const first = keyOf('a')
+    await cache.set(first, audio(1))
+    await rm(join(dir, first.slice(0, 2)), { recursive: true })
+    // Another key in the same shard.
+    let other = keyOf('b')
+    for (let i = 0; other.slice(0, 2) !== first.slice(0, 2); i++) other = keyOf(`b${i}`)
+    await cache.set(other, audio(2))
+    expect(errors.map((e) => e.op)).toEqual(['set'])
+    await cache.set(other, audio(2))
+    expect((await cache.get(other))?.body).toEqual(audio(2).body)
+  })
+
   test('round trip keeps body, content type and meta; unknown keys miss', async () => {
     const cache = await FsCache.open({ dir, maxBytes: 1 << 20, onError })
     const value: CachedAudio = { body: Uint8Array.from({ length: 256 }, (_, i) => i), contentType: 'audio/wav', meta: { a: 'x', n: 2 } }

@@ -44,6 +44,7 @@ export class FsCache implements AudioCache {
   readonly #onError: CacheErrorHook | undefined
   readonly #index = new LruIndex()
   readonly #pending = new Set<Promise<void>>()
+  readonly #shards = new Set<string>()
   #writable = true
   #closed = false
 
@@ -132,7 +133,11 @@ export class FsCache implements AudioCache {
     const temp = join(shard, `${TEMP_PREFIX}${name}-${randomUUID()}`)
     let stamp: number
     try {
-      await mkdir(shard, { recursive: true })
+      // mkdir once per shard, not per write (it showed in the event loop's profile under load).
+      if (!this.#shards.has(shard)) {
+        await mkdir(shard, { recursive: true })
+        this.#shards.add(shard)
+      }
       const file = await open(temp, 'wx', 0o644)
       try {
         await file.writeFile(record)
@@ -145,6 +150,7 @@ export class FsCache implements AudioCache {
       await rename(temp, join(shard, name))
     } catch (err) {
       this.#writable = false
+      this.#shards.delete(shard) // it may have been removed under us: create it again next time
       reportError(this.#onError, 'set', err)
       await unlink(temp).catch(() => {})
       return

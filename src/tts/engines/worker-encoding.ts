@@ -62,7 +62,10 @@ export function encodingContext(ctx: JobContext<EspeakChunk>, format: AudioForma
         at += part.byteLength
       }
       const finished = timed(() => encoder.finalize(whole))
-      ctx.emit({ samples: NO_SAMPLES, sampleCount: 0, boundaries: [], encoded: tail, whole: finished, encodeMs })
+      // The finished file is this job's own fresh buffer: hand it over instead of copying
+      // megabytes on the receiving (event loop) side.
+      const owned = finished.byteOffset === 0 && finished.byteLength === finished.buffer.byteLength && finished.buffer !== tail.buffer
+      ctx.emit({ samples: NO_SAMPLES, sampleCount: 0, boundaries: [], encoded: tail, whole: finished, encodeMs }, owned ? [finished.buffer] : [])
     },
   }
 }
