@@ -7,7 +7,7 @@
  * streamed bodies the handler sets `bodyDone` and everything completes when the last
  * byte has left (or the client went away).
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
+import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from 'pino'
@@ -46,7 +46,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const requestId = c.get('requestId')
     if (quiet.has(c.req.path)) {
       c.set('log', logger)
-      c.set('span', trace.wrapSpanContext({ traceId: '', spanId: '', traceFlags: 0 }))
+      c.set('span', trace.wrapSpanContext(INVALID_SPAN_CONTEXT))
       return next()
     }
     const started = performance.now()

@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'bun:test'
+import { Broadcast } from './broadcast.ts'
+
+const bytes = (n: number) => new Uint8Array([n])
+
+async function drain(it: AsyncIterable<Uint8Array>): Promise<number[]> {
+  const out: number[] = []
+  for await (const chunk of it) out.push(chunk[0]!)
+  return out
+}
+
+describe('Broadcast', () => {
+  test('every reader gets every chunk from the start, late joiners included', async () => {
+    const b = new Broadcast()
+    const early = drain(b.read())
+    b.push(bytes(1))
+    b.push(bytes(2))
+    const late = drain(b.read())
+    b.push(bytes(3))
+    b.end()
+    expect(await early).toEqual([1, 2, 3])
+    expect(await late).toEqual([1, 2, 3])
+  })
+
+  test('the producer is aborted only when the last reader leaves', async () => {
+    const b = new Broadcast()
+    const a = new AbortController()
+    const c = new AbortController()
+    const first = drain(b.read(a.signal)).catch((e: unknown) => e)
+    const second = drain(b.read(c.signal)).catch((e: unknown) => e)
+    b.push(bytes(1))
+    a.abort(new Error('first client left'))
+    expect(await first).toBeInstanceOf(Error)
+    expect(b.signal.aborted).toBe(false)
+    c.abort(new Error('second client left'))
+    await second
+    expect(b.signal.aborted).toBe(true)
+  })
+
+  test('a failure reaches every reader', async () => {
+    const b = new Broadcast()
+    const reader = drain(b.read()).catch((e: unknown) => e)
+    b.push(bytes(1))
+    b.end(new Error('engine crashed'))
+    expect(await reader).toHaveProperty('message', 'engine crashed')
+    expect(await drain(b.read()).catch((e: unknown) => e)).toHaveProperty('message', 'engine crashed')
+  })
+})
