@@ -3,7 +3,9 @@
  * token or on its own port, and hostile input that cannot mint new metric series.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
+import { OtlpReceiver } from './support/otlp-receiver.ts'
 import { freePort } from './support/wait.ts'
+import { isJson, WsClient } from './support/ws-client.ts'
 import { startService, type RunningService } from './support/service.ts'
 
 const running: RunningService[] = []
@@ -58,6 +60,26 @@ describe('/metrics protection', () => {
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('tts_request_duration_seconds')
   })
+})
+
+test('keys and spoken text sent over a WebSocket appear in no log line or span', async () => {
+  const receiver = new OtlpReceiver()
+  const key = `key-${crypto.randomUUID()}`
+  const secret = `SECRET${crypto.randomUUID().slice(0, 8)}`
+  const svc = await service({ TTS_API_KEYS: key, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  const client = new WsClient(`${svc.url.replace(/^http/, 'ws')}/v1/stream`)
+  await client.opened
+  client.send({ type: 'start', voice: 'alloy', api_key: key })
+  client.send({ type: 'text', text: `Do not log ${secret}. ` })
+  client.send({ type: 'close' })
+  await client.next(isJson((j) => j.type === 'end'))
+  await svc.waitForLog((l) => l.msg === 'session ended')
+  await receiver.waitFor((r) => r.spans.some((s) => s.name === 'WS /v1/stream'))
+  for (const text of [svc.output(), JSON.stringify(receiver.spans), JSON.stringify(receiver.logs)]) {
+    expect(text).not.toContain(secret)
+    expect(text).not.toContain(key)
+  }
+  receiver.stop()
 })
 
 test('a flood of unknown voices, routes and formats adds no metric series', async () => {
