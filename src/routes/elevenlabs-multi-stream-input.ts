@@ -18,7 +18,7 @@ import type { AppEnv } from '../app-env.ts'
 import { QueueFullError, type AudioFrame, type StreamSession } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { ElevenLabsSocket, readSocketSetup, streamInputMessageSchema, type SocketSetup } from './elevenlabs-socket.ts'
-import { connectionContext, ProtocolError, type ConnectionContext, type StreamDeps } from './stream-connection.ts'
+import { connectionContext, ProtocolError, type ConnectionContext, type StreamDeps } from './stream-context.ts'
 import { upgrade } from './websocket.ts'
 
 const ROUTE = '/v1/text-to-speech/:voice_id/multi-stream-input'

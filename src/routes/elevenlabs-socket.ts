@@ -14,7 +14,8 @@ import { findModel } from '../tts/models.ts'
 import type { AudioFrame } from '../tts/stream-session.ts'
 import { elevenlabsVoiceSettingsSchema } from './elevenlabs.ts'
 import { parseWith } from './request-body.ts'
-import { ProtocolError, StreamConnection, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-connection.ts'
+import { StreamConnection } from './stream-connection.ts'
+import { ProtocolError, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-context.ts'
 
 /** ElevenLabs' documented default. */
 export const DEFAULT_CHUNK_LENGTH_SCHEDULE = [120, 160, 250, 290]

@@ -4,78 +4,16 @@
  * parsing errors, backpressure plumbing and an orderly close. A protocol subclass only
  * says how messages look on its wire.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
 import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
-import type { AudioFormatSpec } from '../audio/formats.ts'
-import { observe, type Metrics } from '../telemetry/metrics.ts'
-import { EngineBusyError, EngineUnavailableError, type Engine, type Voice } from '../tts/engine.ts'
+import type { Departing } from '../lifecycle.ts'
+import { observe } from '../telemetry/metrics.ts'
+import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
 import { StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
-import type { Context as HonoContext } from 'hono'
-import type { Departing, Lifecycle } from '../lifecycle.ts'
-import { keyId, type KeyLimits } from './key-limits.ts'
-import type { AppEnv } from '../app-env.ts'
-import { presentedKey } from './api-key-auth.ts'
+import { keyId } from './key-limits.ts'
+import { ProtocolError, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-context.ts'
 import { sendResult, type WsConnection, type WsData } from './websocket.ts'
-
-export interface StreamDeps {
-  engine: Engine
-  tracer: Tracer
-  logger: Logger
-  metrics?: Metrics
-  resolveVoice: (nameOrId: string) => Voice | undefined
-  apiKeyValid: (key: string | undefined) => boolean
-  /** Inactivity before the server closes the session, seconds. */
-  idleTimeoutSeconds: number
-  /** Open sessions register here so shutdown can ask them to leave (and the limit counts them). */
-  lifecycle: Lifecycle
-  /** Sessions open at once across the server. */
-  maxSessions: number
-  /** Longest a session may last, however busy, seconds. */
-  maxSessionSeconds: number
-  keyLimits?: KeyLimits
-}
-
-export interface ConnectionContext {
-  requestId: string
-  /** Context of the upgrade request's span. */
-  parent: Context
-  /** True when the upgrade request already carried a valid API key (header). */
-  authenticated: boolean
-  /** The key the upgrade request presented, for per-key limits. */
-  key: string | undefined
-}
-
-/** Correlation, trace parent and header auth of the upgrade request. */
-export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
-  const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
-  return {
-    requestId: c.get('requestId'),
-    parent: trace.setSpan(context.active(), c.get('span')),
-    authenticated: deps.apiKeyValid(key),
-    key,
-  }
-}
-
-export interface SessionSetup {
-  voice: Voice
-  format: AudioFormatSpec
-  speed: number
-  alignment: boolean
-  chunkLengthSchedule?: readonly number[]
-}
-
-/** A protocol violation: reported in the protocol's shape, then the socket closes with `closeCode`. */
-export class ProtocolError extends Error {
-  override readonly name = 'ProtocolError'
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly closeCode = 1008,
-  ) {
-    super(message)
-  }
-}
 
 export abstract class StreamConnection implements WsConnection, Departing {
   protected abstract readonly vendor: 'elevenlabs' | 'tts-edge'

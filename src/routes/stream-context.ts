@@ -1,0 +1,74 @@
+/**
+ * What a streaming connection is given: its dependencies, the upgrade request's
+ * correlation and auth, the settings of one session, and the protocol-error type every
+ * protocol throws for bad input.
+ */
+import { context, trace, type Context, type Tracer } from '@opentelemetry/api'
+import type { Context as HonoContext } from 'hono'
+import type { Logger } from 'pino'
+import type { AppEnv } from '../app-env.ts'
+import type { AudioFormatSpec } from '../audio/formats.ts'
+import type { Lifecycle } from '../lifecycle.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import type { Engine, Voice } from '../tts/engine.ts'
+import { presentedKey } from './api-key-auth.ts'
+import type { KeyLimits } from './key-limits.ts'
+
+export interface StreamDeps {
+  engine: Engine
+  tracer: Tracer
+  logger: Logger
+  metrics?: Metrics
+  resolveVoice: (nameOrId: string) => Voice | undefined
+  apiKeyValid: (key: string | undefined) => boolean
+  /** Inactivity before the server closes the session, seconds. */
+  idleTimeoutSeconds: number
+  /** Open sessions register here so shutdown can ask them to leave (and the limit counts them). */
+  lifecycle: Lifecycle
+  /** Sessions open at once across the server. */
+  maxSessions: number
+  /** Longest a session may last, however busy, seconds. */
+  maxSessionSeconds: number
+  keyLimits?: KeyLimits
+}
+
+export interface ConnectionContext {
+  requestId: string
+  /** Context of the upgrade request's span. */
+  parent: Context
+  /** True when the upgrade request already carried a valid API key (header). */
+  authenticated: boolean
+  /** The key the upgrade request presented, for per-key limits. */
+  key: string | undefined
+}
+
+/** Correlation, trace parent and header auth of the upgrade request. */
+export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
+  const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+  return {
+    requestId: c.get('requestId'),
+    parent: trace.setSpan(context.active(), c.get('span')),
+    authenticated: deps.apiKeyValid(key),
+    key,
+  }
+}
+
+export interface SessionSetup {
+  voice: Voice
+  format: AudioFormatSpec
+  speed: number
+  alignment: boolean
+  chunkLengthSchedule?: readonly number[]
+}
+
+/** A protocol violation: reported in the protocol's shape, then the socket closes with `closeCode`. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError'
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly closeCode = 1008,
+  ) {
+    super(message)
+  }
+}
