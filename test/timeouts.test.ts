@@ -52,6 +52,22 @@ test('an idle keep-alive connection is closed after TTS_HTTP_IDLE_TIMEOUT_SECOND
   expect(performance.now() - started).toBeLessThan(9000)
 }, 15_000)
 
+test('a client that never reads its response is cut off, and the request is released', async () => {
+  const long = Array.from({ length: 60 }, (_, i) => `Nobody will ever read sentence ${i + 1} of this answer.`).join(' ')
+  const body = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: long, response_format: 'wav' })
+  const socket = connect(svc.port, '127.0.0.1')
+  socket.on('connect', () => {
+    socket.write(
+      `POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Request-Id: never-reads\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+    socket.pause() // several megabytes of audio come back; none of it is read
+  })
+  // The server gives up on the stalled connection and finishes the request's bookkeeping.
+  const line = await svc.waitForLog((l) => l.request_id === 'never-reads' && typeof l.status === 'number', 25_000)
+  expect(line).toMatchObject({ status: 200, client_disconnected: true })
+  socket.destroy()
+}, 30_000)
+
 test('a streaming session is closed at its maximum length, however busy', async () => {
   const client = new WsClient(`${svc.url.replace(/^http/, 'ws')}/v1/stream`)
   await client.opened

@@ -69,6 +69,7 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
       // The client went away: stop reading, which lets the shared synthesis stop if nobody else listens.
       await iterator.return?.(undefined)
       span.setAttribute('tts.client.disconnected', true)
+      c.get('logFields').client_disconnected = true
       settle()
     },
   })
