@@ -231,6 +231,14 @@ describe('ElevenLabs stream-input', () => {
     expect(flushedAt).toBe(0)
   })
 
+  test('more text than the session may queue is a protocol error, even in the opening message', async () => {
+    const client = await connect('/v1/text-to-speech/en-us-f1/stream-input?auto_mode=true')
+    client.send({ text: `${Array.from({ length: 70 }, (_, i) => `Part ${i + 1}.`).join(' ')} ` })
+    const error = (await client.next(isJson((j) => j.error !== undefined))) as { json: any }
+    expect(error.json).toMatchObject({ error: 'too_much_text', code: 1008 })
+    expect((await client.closed).code).toBe(1008)
+  })
+
   test('an unknown voice is reported in the protocol and closed with 1008', async () => {
     const client = await connect('/v1/text-to-speech/no-such-voice/stream-input')
     const error = (await client.next(isJson((j) => j.error !== undefined))) as { json: any }

@@ -15,8 +15,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { QueueFullError, type AudioFrame, type StreamSession } from '../tts/stream-session.ts'
-import { BufferOverflowError } from '../tts/text-buffer.ts'
+import type { AudioFrame, StreamSession } from '../tts/stream-session.ts'
 import { ElevenLabsSocket, readSocketSetup, streamInputMessageSchema, type SocketSetup } from './elevenlabs-socket.ts'
 import { connectionContext, ProtocolError, type ConnectionContext, type StreamDeps } from './stream-context.ts'
 import { upgrade } from './websocket.ts'
@@ -61,28 +60,23 @@ class MultiStreamInput extends ElevenLabsSocket {
       this.sendJson({ isFinal: true, contextId: id })
       return
     }
-    try {
-      if (!session) {
-        session = this.#open(id, msg)
-        if (msg.text?.trim()) {
-          this.chargeText(msg.text)
-          session.text(msg.text)
-        }
-        return
-      }
-      if (msg.text) {
+    if (!session) {
+      session = this.#open(id, msg)
+      if (msg.text?.trim()) {
         this.chargeText(msg.text)
         session.text(msg.text)
       }
-      if (msg.flush) {
-        session.flush()
-        this.event('flush', { context_id: id })
-      } else if (msg.try_trigger_generation) {
-        session.trigger()
-      }
-    } catch (err) {
-      if (err instanceof QueueFullError || err instanceof BufferOverflowError) throw new ProtocolError('too_much_text', err.message)
-      throw err
+      return
+    }
+    if (msg.text) {
+      this.chargeText(msg.text)
+      session.text(msg.text)
+    }
+    if (msg.flush) {
+      session.flush()
+      this.event('flush', { context_id: id })
+    } else if (msg.try_trigger_generation) {
+      session.trigger()
     }
   }
 

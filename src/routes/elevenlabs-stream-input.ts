@@ -15,8 +15,7 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { QueueFullError, type AudioFrame } from '../tts/stream-session.ts'
-import { BufferOverflowError } from '../tts/text-buffer.ts'
+import type { AudioFrame } from '../tts/stream-session.ts'
 import { ElevenLabsSocket, readSocketSetup, streamInputMessageSchema } from './elevenlabs-socket.ts'
 import { connectionContext, ProtocolError, type StreamDeps } from './stream-context.ts'
 import { upgrade } from './websocket.ts'
@@ -34,23 +33,18 @@ class StreamInput extends ElevenLabsSocket {
     }
     const msg = parsed.data
     if (!this.session) return this.begin(msg)
-    try {
-      if (msg.text === '') {
-        const session = this.session
-        void session.finish().then(() => this.end({ isFinal: true }))
-        return
-      }
-      this.chargeText(msg.text)
-      this.session.text(msg.text)
-      if (msg.flush) {
-        this.session.flush()
-        this.event('flush')
-      } else if (msg.try_trigger_generation) {
-        this.session.trigger()
-      }
-    } catch (err) {
-      if (err instanceof QueueFullError || err instanceof BufferOverflowError) throw new ProtocolError('too_much_text', err.message)
-      throw err
+    if (msg.text === '') {
+      const session = this.session
+      void session.finish().then(() => this.end({ isFinal: true }))
+      return
+    }
+    this.chargeText(msg.text)
+    this.session.text(msg.text)
+    if (msg.flush) {
+      this.session.flush()
+      this.event('flush')
+    } else if (msg.try_trigger_generation) {
+      this.session.trigger()
     }
   }
 

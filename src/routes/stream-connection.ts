@@ -10,7 +10,8 @@ import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
 import { observe } from '../telemetry/metrics.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
-import { StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
+import { QueueFullError, StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
+import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { keyId } from './key-limits.ts'
 import { ProtocolError, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-context.ts'
 import { sendResult, type WsConnection, type WsData } from './websocket.ts'
@@ -217,14 +218,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
   protected fail(err: unknown): void {
     if (this.#closed || this.#errored) return
     this.#errored = true
-    const problem =
-      err instanceof ProtocolError
-        ? err
-        : err instanceof EngineBusyError
-          ? new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
-          : err instanceof EngineUnavailableError
-            ? new ProtocolError('engine_unavailable', 'The speech engine failed; reconnect shortly.', 1011)
-            : new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
+    const problem = protocolErrorOf(err)
     this.deps.metrics?.streamingErrors.inc({ vendor: this.vendor })
     this.span.setStatus({ code: SpanStatusCode.ERROR, message: problem.code })
     this.span.setAttribute('error.type', problem.code)
@@ -268,4 +262,14 @@ export abstract class StreamConnection implements WsConnection, Departing {
   #withContext<T>(fn: () => T): T {
     return context.with(this.#spanContext ?? this.ctx.parent, fn)
   }
+}
+
+/** How a failure reaches the client: its own ProtocolError, or the one a known failure maps to. */
+function protocolErrorOf(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err
+  // Too much text waiting is the client's doing, wherever in a protocol it happened.
+  if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
+  if (err instanceof EngineBusyError) return new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
+  if (err instanceof EngineUnavailableError) return new ProtocolError('engine_unavailable', 'The speech engine failed; reconnect shortly.', 1011)
+  return new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
 }

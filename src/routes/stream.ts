@@ -17,8 +17,6 @@ import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
 import { parseElevenLabsFormat } from '../audio/formats.ts'
 import type { AudioFrame } from '../tts/stream-session.ts'
-import { QueueFullError } from '../tts/stream-session.ts'
-import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { StreamConnection } from './stream-connection.ts'
 import { connectionContext, ProtocolError, type StreamDeps } from './stream-context.ts'
 import { upgrade } from './websocket.ts'
@@ -72,30 +70,25 @@ class TtsEdgeStream extends StreamConnection {
     const parsed = streamMessageSchema.safeParse(message)
     if (!parsed.success) throw invalid(parsed.error)
     const session = this.session
-    try {
-      switch (parsed.data.type) {
-        case 'text':
-          this.chargeText(parsed.data.text)
-          session.text(parsed.data.text)
-          return
-        case 'flush':
-          session.flush()
-          this.event('flush')
-          void session.idle().then(() => this.sendJson({ type: 'flushed', last_seq: session.lastSeq }))
-          return
-        case 'cancel': {
-          const lastSeq = session.cancel()
-          this.event('cancel', { last_seq: lastSeq })
-          this.sendJson({ type: 'cancelled', last_seq: lastSeq })
-          return
-        }
-        case 'close':
-          void session.finish().then(() => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }))
-          return
+    switch (parsed.data.type) {
+      case 'text':
+        this.chargeText(parsed.data.text)
+        session.text(parsed.data.text)
+        return
+      case 'flush':
+        session.flush()
+        this.event('flush')
+        void session.idle().then(() => this.sendJson({ type: 'flushed', last_seq: session.lastSeq }))
+        return
+      case 'cancel': {
+        const lastSeq = session.cancel()
+        this.event('cancel', { last_seq: lastSeq })
+        this.sendJson({ type: 'cancelled', last_seq: lastSeq })
+        return
       }
-    } catch (err) {
-      if (err instanceof QueueFullError || err instanceof BufferOverflowError) throw new ProtocolError('too_much_text', err.message)
-      throw err
+      case 'close':
+        void session.finish().then(() => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }))
+        return
     }
   }
 
