@@ -12,6 +12,7 @@ import type { Metrics } from '../telemetry/metrics.ts'
 import { alignChunk, toSeconds, type SecondsAlignment } from '../tts/alignment.ts'
 import type { Boundary, Engine } from '../tts/engine.ts'
 import { readElevenLabsRequest, type ElevenLabsRequest, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
+import { streamedBody } from './streamed-body.ts'
 
 export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText'> {
   engine: Engine
@@ -80,38 +81,14 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
     return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }))
   })
 
+
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
     const request = await readElevenLabsRequest(c, deps)
-    const chunks = timedChunks(deps.engine, request, c.req.raw.signal)
-    // The first chunk before the status line: queue-full and engine errors keep their status.
-    const first = await chunks.next()
     const encoder = new TextEncoder()
-    let settle!: () => void
-    c.set('bodyDone', new Promise<void>((resolve) => (settle = resolve)))
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (!first.done) controller.enqueue(encoder.encode(`${JSON.stringify(json(first.value))}\n`))
-      },
-      async pull(controller) {
-        try {
-          const next = first.done ? first : await chunks.next()
-          if (next.done) {
-            deps.metrics?.speechRequests.inc({ result: 'created' })
-            controller.close()
-            settle()
-            return
-          }
-          controller.enqueue(encoder.encode(`${JSON.stringify(json(next.value))}\n`))
-        } catch (err) {
-          c.get('log').error({ err }, 'timestamp stream failed after the response started')
-          controller.error(err)
-          settle()
-        }
-      },
-      async cancel() {
-        await chunks.return(undefined)
-        settle()
-      },
+    const body = await streamedBody(c, timedChunks(deps.engine, request, c.req.raw.signal), {
+      frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
+      onComplete: () => deps.metrics?.speechRequests.inc({ result: 'created' }),
+      ...(deps.metrics && { metrics: deps.metrics }),
     })
     return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } })
   })
