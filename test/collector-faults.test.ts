@@ -4,6 +4,7 @@
  */
 import { afterAll, expect, test } from 'bun:test'
 import { startService, type RunningService } from './support/service.ts'
+import { metricValue } from './support/metrics.ts'
 import { waitUntil } from './support/wait.ts'
 
 const running: RunningService[] = []
@@ -13,13 +14,7 @@ afterAll(async () => {
   for (const l of listeners) l.stop(true)
 }, 30_000)
 
-const dropped = async (svc: RunningService, signal: string) =>
-  Number(
-    (await (await fetch(`${svc.url}/metrics`)).text())
-      .split('\n')
-      .find((l) => l.startsWith(`tts_telemetry_dropped_total{signal="${signal}"} `))
-      ?.split(' ')[1] ?? NaN,
-  )
+const dropped = (svc: RunningService, signal: string) => metricValue(svc.url, `tts_telemetry_dropped_total{signal="${signal}"}`)
 
 async function traffic(svc: RunningService, n: number) {
   const statuses = []

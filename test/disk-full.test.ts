@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startService, type RunningService } from './support/service.ts'
+import { metricValue } from './support/metrics.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tts-full-disk-'))
 const mounted = Bun.spawnSync(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).exitCode === 0
@@ -22,8 +23,7 @@ afterAll(async () => {
 
 // Mounting needs root (CI runs as root); elsewhere the reason is printed in the test name.
 test.skipIf(!mounted)('a full cache disk costs caching, not answers (skipped when tmpfs cannot be mounted)', async () => {
-  const metric = async (series: string) =>
-    Number((await (await fetch(`${svc.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0)
+  const metric = (series: string) => metricValue(svc.url, series)
   const res = await fetch(`${svc.url}/v1/audio/speech`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

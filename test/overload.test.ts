@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test'
 import { probeAudio } from './support/ffprobe.ts'
+import { metricValue } from './support/metrics.ts'
 import { startService, type RunningService } from './support/service.ts'
 import { waitUntil } from './support/wait.ts'
 import { isJson, WsClient } from './support/ws-client.ts'
@@ -98,8 +99,7 @@ describe('per-key limits', () => {
 
 test('a queued request whose client has gone is dropped before it is synthesised', async () => {
   const svc = await service({ TTS_MAX_CONCURRENCY: '1', TTS_MAX_QUEUE: '4', TTS_ENGINE: 'espeak-wasm' })
-  const gauge = async (name: string) =>
-    Number((await (await fetch(`${svc.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1])
+  const gauge = (name: string) => metricValue(svc.url, name)
   const speak = (input: string, signal?: AbortSignal) =>
     fetch(`${svc.url}/v1/audio/speech`, {
       method: 'POST',

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { OtlpReceiver } from './support/otlp-receiver.ts'
+import { metricValue } from './support/metrics.ts'
 import { startService, type RunningService } from './support/service.ts'
 import { RawWsClient } from './support/raw-ws.ts'
 import { waitUntil } from './support/wait.ts'
@@ -134,10 +135,7 @@ describe('/v1/stream', () => {
   })
 
   test('a reader that stops reading holds the session back, and nothing is lost when it reads again', async () => {
-    const metric = async (series: string) => {
-      const text = await (await fetch(`${svc.url}/metrics`)).text()
-      return Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0)
-    }
+    const metric = (series: string) => metricValue(svc.url, series)
     const backpressure = 'tts_stream_backpressure_total{vendor="tts-edge"}'
     const dropped = 'tts_frames_dropped_total{vendor="tts-edge"}'
     const [waitsBefore, droppedBefore] = [await metric(backpressure), await metric(dropped)]
