@@ -5,7 +5,7 @@
  * reaches a metric. Export failures are counted by the exporter itself (otlp-exporter.ts).
  */
 import { TraceFlags, type Context } from '@opentelemetry/api'
-import type { LogRecordExporter, LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs'
+import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs'
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 
 export type DropHook = (signal: 'traces' | 'logs', count: number) => void
@@ -25,6 +25,25 @@ class QueueAccount {
   }
 }
 
+/** What both SDK exporter interfaces share. */
+interface BatchExporter<T> {
+  export(items: T[], done: Parameters<SpanExporter['export']>[1]): void
+  shutdown(): Promise<void>
+  forceFlush?(): Promise<void>
+}
+
+/** The exporter the batch processor sees: every batch it hands over leaves the account. */
+function handedOff<T, E extends BatchExporter<T>>(exporter: E, account: QueueAccount): E {
+  return {
+    export: (items: T[], done: Parameters<E['export']>[1]) => {
+      account.handed(items.length)
+      exporter.export(items, done)
+    },
+    shutdown: () => exporter.shutdown(),
+    ...(exporter.forceFlush && { forceFlush: () => exporter.forceFlush!() }),
+  } as E
+}
+
 /**
  * Wraps a BatchSpanProcessor (built by `make` around the given exporter) so queue-full drops are counted.
  *
@@ -38,14 +57,7 @@ export function countingSpanProcessor(
   onDropped: DropHook,
 ): SpanProcessor {
   const account = new QueueAccount(maxQueueSize)
-  const inner = make({
-    export: (spans: ReadableSpan[], done) => {
-      account.handed(spans.length)
-      exporter.export(spans, done)
-    },
-    shutdown: () => exporter.shutdown(),
-    ...(exporter.forceFlush && { forceFlush: () => exporter.forceFlush!() }),
-  })
+  const inner = make(handedOff<ReadableSpan, SpanExporter>(exporter, account))
   return {
     onStart: (span: Span, context: Context) => inner.onStart(span, context),
     onEnd(span: ReadableSpan) {
@@ -71,14 +83,7 @@ export function countingLogProcessor(
   onDropped: DropHook,
 ): LogRecordProcessor {
   const account = new QueueAccount(maxQueueSize)
-  const inner = make({
-    export: (records, done) => {
-      account.handed(records.length)
-      exporter.export(records, done)
-    },
-    shutdown: () => exporter.shutdown(),
-    ...(exporter.forceFlush && { forceFlush: () => exporter.forceFlush!() }),
-  })
+  const inner = make(handedOff<ReadableLogRecord, LogRecordExporter>(exporter, account))
   return {
     onEmit(record: SdkLogRecord, context?: Context) {
       if (!account.admit()) onDropped('logs', 1)
