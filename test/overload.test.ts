@@ -87,6 +87,13 @@ describe('per-key limits', () => {
 
   test('a key over its characters per minute gets 429 with the time to wait', async () => {
     const svc = await service({ TTS_API_KEYS: 'key-c', TTS_KEY_CHARS_PER_MINUTE: '100' })
+    // A request that fails validation spends nothing.
+    const rejected = await fetch(`${svc.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer key-c' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'nobody', input: 'z'.repeat(90) }),
+    })
+    expect(rejected.status).toBe(400)
     const ok = await speak(svc, 'key-c', 'x'.repeat(60))
     expect(ok.status).toBe(200)
     await ok.arrayBuffer()

@@ -106,7 +106,6 @@ export async function readElevenLabsRequest(
     throw detail(400, 'max_character_limit_exceeded', `text is ${text.length} characters; the limit is ${deps.maxInputChars}.`)
   }
   if (!findModel(body.model_id)) throw detail(404, 'model_not_found', `Model '${body.model_id.slice(0, 100)}' does not exist.`)
-  c.get('chargeChars')?.(text.length)
   const lookup = parseElevenLabsFormat(query.output_format)
   if (!lookup.ok) throw detail(400, 'invalid_output_format', lookup.message)
   c.get('span').setAttributes({
@@ -117,6 +116,8 @@ export async function readElevenLabsRequest(
     'tts.characters': text.length,
   })
   Object.assign(c.get('logFields'), describeText(text, deps.logText), { voice: voice.id, format: query.output_format, model: body.model_id })
+  // Charged once the request is known to be valid: a rejected one costs the key nothing.
+  c.get('chargeChars')?.(text.length)
   return { text, voice, format: lookup.spec, speed: body.voice_settings?.speed ?? 1, model: body.model_id }
 }
 

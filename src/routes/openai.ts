@@ -54,7 +54,6 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
     if (text.length > deps.maxInputChars) {
       throw invalid('input', `input is ${text.length} characters; the limit is ${deps.maxInputChars}.`, 'string_above_max_length')
     }
-    c.get('chargeChars')?.(text.length)
     if (!findModel(body.model)) {
       throw new ApiError({
         status: 404,
@@ -70,6 +69,8 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
     const lookup = parseOpenAIFormat(body.response_format)
     if (!lookup.ok) throw invalid('response_format', lookup.message, 'unsupported_format')
     const format = lookup.spec
+    // Charged once the request is known to be valid: a rejected one costs the key nothing.
+    c.get('chargeChars')?.(text.length)
     c.get('span').setAttributes({
       'tts.voice': voice.id,
       'tts.language': voice.language,
