@@ -139,7 +139,7 @@ async function shutdown(signal: string): Promise<void> {
   await audioCache.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
-  flushLogger(logger)
+  await flushLogger(logger)
   process.exit(0)
 }
 // A bug that escapes a request must not take every other request down with it.

@@ -70,15 +70,29 @@ function shippingDestination(out: DestinationStream, shipper: LogShipper): Desti
       out.write(line)
       shipper.ship(line, destination.lastLevel, destination.lastObj)
     },
+    flush(done: (err?: Error) => void) {
+      const target = out as DestinationStream & { flush?: (cb: (err?: Error) => void) => void }
+      if (target.flush) target.flush(done)
+      else done()
+    },
   }
   return destination
 }
 
-/** Flushes buffered stdout lines; call before exit. */
-export function flushLogger(logger: Logger): void {
-  try {
-    logger.flush()
-  } catch {
-    // Nothing buffered, or stdout already closed: nothing left to save.
-  }
+/**
+ * Resolves once buffered lines have reached stdout; await it before exit, or the last
+ * lines (the shutdown summary) can be lost.
+ *
+ * @example
+ * await flushLogger(logger)
+ * process.exit(0)
+ */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush(() => resolve())
+    } catch {
+      resolve() // stdout already closed: nothing left to save
+    }
+  })
 }
