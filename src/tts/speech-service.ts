@@ -78,6 +78,9 @@ export class SpeechService {
       speed: request.speed,
       text: request.text,
     })
+    // A flight that finishes during the lookup leaves the map (its file is now in the cache)
+    // after the lookup may already have missed: keep hold of it, or we would synthesise again.
+    const before = this.#inflight.get(key)
     const lookupStart = performance.now()
     const cached = await withSpan(tracer, 'tts.cache.lookup', { 'tts.cache.backend': cache.kind }, async (span) => {
       const hit = await cache.get(key)
@@ -89,7 +92,7 @@ export class SpeechService {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
       return { cacheResult: 'cache_hit', contentType: cached.contentType, chunks: once(cached.body), timings }
     }
-    let flight = this.#inflight.get(key)
+    let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     if (flight?.stored) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
       return { cacheResult: 'cache_hit', contentType: flight.stored.contentType, chunks: once(flight.stored.body), timings }
