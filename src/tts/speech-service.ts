@@ -190,6 +190,9 @@ export class SpeechService {
     }
     job.stored = entry
     flight.end()
+    // Let the readers' last bytes leave first: storing copies and checksums the whole file
+    // on this thread, and the client would wait for it. Meanwhile `job.stored` serves repeats.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     context.with(synthContext, () => {
       if (metrics) {
         observe(metrics.speechCreateDuration, {}, seconds)
