@@ -4,7 +4,7 @@
  */
 import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
-import { benchInstrumentation } from './instrumentation.ts'
+import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
 
@@ -14,12 +14,15 @@ const sections: Record<string, () => Promise<string[]>> = {
   'engine-speed': benchEngineSpeed,
   load: benchLoad,
   streaming: benchStreaming,
+  // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
+  'instrumentation-breakdown': benchInstrumentationBreakdown,
 }
+const ON_REQUEST = new Set(['instrumentation-breakdown'])
 
 const only = process.argv.slice(2)
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)
 for (const [name, run] of Object.entries(sections)) {
-  if (only.length && !only.includes(name)) continue
+  if (only.length ? !only.includes(name) : ON_REQUEST.has(name)) continue
   const started = performance.now()
   const lines = await run()
   console.log(`${lines.join('\n')}\n  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`)

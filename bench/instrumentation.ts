@@ -2,6 +2,9 @@
  * Instrumentation cost on the cache-hit path: the same server with every request traced
  * (100% sampling, OTLP export to a live sink), metrics and a log line per request, against
  * the same server with telemetry off. Rounds alternate so drift on a shared machine hits both.
+ *
+ * `bun run bench instrumentation-breakdown` runs one server per telemetry part instead, to
+ * show where the added CPU goes.
  */
 import { spawnService, otlpSink, type BenchService } from './service.ts'
 import { fmt, processCpuSeconds, quantile, runConcurrently, verdict } from './stats.ts'
@@ -13,48 +16,75 @@ const ROUNDS = 5
 // per request (more code to compile with telemetry on), which is start-up, not steady cost.
 const WARMUP = 20_000
 
-async function round(svc: BenchService, body: string) {
-  const cpu0 = processCpuSeconds(svc.pid)
-  const t0 = performance.now()
-  await runConcurrently(REQUESTS, CONCURRENCY, () =>
-    fetch(`${svc.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) =>
+const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
+const BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'Cached hello.', response_format: 'wav' })
+
+const hits = (svc: BenchService, count: number) =>
+  runConcurrently(count, CONCURRENCY, () =>
+    fetch(`${svc.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY }).then((r) =>
       r.arrayBuffer(),
     ),
   )
+
+async function round(svc: BenchService) {
+  const cpu0 = processCpuSeconds(svc.pid)
+  const t0 = performance.now()
+  await hits(svc, REQUESTS)
   const seconds = (performance.now() - t0) / 1000
   return { rps: REQUESTS / seconds, cpuUsPerRequest: ((processCpuSeconds(svc.pid) - cpu0) / REQUESTS) * 1e6 }
 }
 
-export async function benchInstrumentation(): Promise<string[]> {
+/** Medians over alternating rounds, one server per variant; on 2 shared cores one bad round must not decide. */
+async function compare(variants: Record<string, Record<string, string>>) {
   const sink = otlpSink()
-  const on = await spawnService({
-    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-    OTEL_TRACES_SAMPLER: 'always_on',
-    LOG_LEVEL: 'info',
-    TTS_MAX_CONCURRENCY: '1',
-  })
-  const off = await spawnService({ OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', TTS_MAX_CONCURRENCY: '1' })
-  const body = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'Cached hello.', response_format: 'wav' })
-  for (const svc of [on, off]) await runConcurrently(WARMUP, CONCURRENCY, () => fetch(`${svc.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.arrayBuffer()))
-  const results = { on: [] as Awaited<ReturnType<typeof round>>[], off: [] as Awaited<ReturnType<typeof round>>[] }
+  const base = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info', TTS_MAX_CONCURRENCY: '1' }
+  const names = Object.keys(variants)
+  const services = await Promise.all(names.map((name) => spawnService({ ...base, ...variants[name] })))
+  for (const svc of services) await hits(svc, WARMUP)
+  const rounds = services.map(() => [] as Awaited<ReturnType<typeof round>>[])
   for (let i = 0; i < ROUNDS; i++) {
-    results.on.push(await round(on, body))
-    results.off.push(await round(off, body))
+    for (const [n, svc] of services.entries()) rounds[n]!.push(await round(svc))
   }
-  await Promise.all([on.stop(), off.stop()])
+  await Promise.all(services.map((svc) => svc.stop()))
   sink.stop()
-  // Medians: on 2 shared cores single rounds swing by tens of µs; one bad round must not decide.
   const median = (xs: number[]) => quantile(xs, 0.5)
-  const rpsOn = median(results.on.map((r) => r.rps))
-  const rpsOff = median(results.off.map((r) => r.rps))
-  const cpuOn = median(results.on.map((r) => r.cpuUsPerRequest))
-  const cpuOff = median(results.off.map((r) => r.cpuUsPerRequest))
-  const added = cpuOn - cpuOff
+  return Object.fromEntries(
+    names.map((name, n) => [
+      name,
+      { rps: median(rounds[n]!.map((r) => r.rps)), cpu: median(rounds[n]!.map((r) => r.cpuUsPerRequest)) },
+    ]),
+  )
+}
+
+export async function benchInstrumentation(): Promise<string[]> {
+  const { on, off } = await compare({ on: {}, off: OFF })
+  const added = on!.cpu - off!.cpu
   return [
-    `Instrumentation on the cache-hit path (median of ${ROUNDS} alternating rounds of ${REQUESTS} requests, ${CONCURRENCY} in flight):`,
-    `  telemetry on : ${fmt(rpsOn, 0)} req/s, ${fmt(cpuOn, 1)} µs CPU/request`,
-    `  telemetry off: ${fmt(rpsOff, 0)} req/s, ${fmt(cpuOff, 1)} µs CPU/request`,
+    `Instrumentation on the cache-hit path (median of ${ROUNDS} alternating rounds of ${REQUESTS} requests, ${CONCURRENCY} in flight, after ${WARMUP} to warm up):`,
+    `  telemetry on : ${fmt(on!.rps, 0)} req/s, ${fmt(on!.cpu, 1)} µs CPU/request`,
+    `  telemetry off: ${fmt(off!.rps, 0)} req/s, ${fmt(off!.cpu, 1)} µs CPU/request`,
     verdict('added CPU per request <= 10 µs', added <= 10, `${fmt(added, 1)} µs`),
-    verdict('throughput ratio >= 0.85', rpsOn / rpsOff >= 0.85, fmt(rpsOn / rpsOff)),
+    verdict('throughput ratio >= 0.85', on!.rps / off!.rps >= 0.85, fmt(on!.rps / off!.rps)),
+  ]
+}
+
+/** One server per telemetry part, each against the same server with everything off. */
+export async function benchInstrumentationBreakdown(): Promise<string[]> {
+  const results = await compare({
+    off: OFF,
+    'spans + export': { TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', OTEL_LOGS_EXPORTER: 'none' },
+    metrics: { ...OFF, TTS_METRICS_ENABLED: 'true' },
+    'log line (stdout)': { ...OFF, LOG_LEVEL: 'info' },
+    'log line + OTLP logs': { TTS_METRICS_ENABLED: 'false', OTEL_TRACES_EXPORTER: 'none' },
+    everything: {},
+  })
+  const off = results.off!
+  const delta = (cpu: number) => `${cpu >= off.cpu ? '+' : ''}${fmt(cpu - off.cpu, 1)}`
+  return [
+    `Instrumentation by part, cache-hit path (median of ${ROUNDS} alternating rounds, all servers up at once):`,
+    ...Object.entries(results).map(
+      ([name, r]) =>
+        `  ${name.padEnd(22)} ${fmt(r.cpu, 1).padStart(6)} µs CPU/request (${name === 'off' ? 'baseline' : delta(r.cpu)}), ${fmt(r.rps, 0)} req/s (x${fmt(r.rps / off.rps)})`,
+    ),
   ]
 }
