@@ -30,7 +30,7 @@ function counting(inner: Engine): Engine & { calls: number } {
 class SlowCache extends MemoryCache {
   #writeGate: Promise<void> | undefined
   #getGate: Promise<void> | undefined
-  readonly writes: Promise<void>[] = []
+  #landed: (() => void) | undefined
   /** Resolves when the held lookup has read the cache. */
   lookupRead: Promise<void> = Promise.resolve()
 
@@ -38,6 +38,11 @@ class SlowCache extends MemoryCache {
     let release = () => {}
     this.#writeGate = new Promise((resolve) => (release = resolve))
     return release
+  }
+
+  /** Resolves once the next write has landed. */
+  nextWriteLanded(): Promise<void> {
+    return new Promise((resolve) => (this.#landed = resolve))
   }
 
   holdNextLookup(): () => void {
@@ -57,14 +62,10 @@ class SlowCache extends MemoryCache {
     return answer
   }
 
-  override set(key: string, value: CachedAudio): Promise<void> {
-    const gate = this.#writeGate
-    const write = (async () => {
-      await gate
-      await super.set(key, value)
-    })()
-    this.writes.push(write)
-    return write
+  override async set(key: string, value: CachedAudio): Promise<void> {
+    await this.#writeGate
+    await super.set(key, value)
+    this.#landed?.()
   }
 }
 
@@ -91,10 +92,11 @@ test('a synthesis that finishes during a lookup that missed is served, not synth
   // The second lookup misses (the first file is not stored yet) and answers only after the
   // first request's cache write has landed and its synthesis has left the in-flight table.
   const releaseLookup = cache.holdNextLookup()
+  const landed = cache.nextWriteLanded()
   const second = speech.speak(request(text))
   await cache.lookupRead
   releaseWrites()
-  await Promise.all(cache.writes)
+  await landed
   setImmediate(releaseLookup) // after the microtasks that retire the finished synthesis
 
   const result = await second
