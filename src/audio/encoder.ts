@@ -6,7 +6,7 @@
  * A streaming encoder for one response: 16-bit mono PCM in (at the engine's rate), file bytes out.
  *
  * @example
- * const enc = createEncoder(spec, 22050)
+ * const enc = await createEncoder(spec, 22050)
  * for await (const chunk of engine.synthesize(...)) send(enc.write(chunk.samples))
  * send(enc.end())
  * await cache.store(key, enc.finalize(concatBytes(sent)))

@@ -34,7 +34,7 @@ function decoderView(spec: AudioFormatSpec): { ext: string; raw: string[]; codec
 
 async function checkRoundTrip(spec: AudioFormatSpec, inputRate: number): Promise<void> {
   const input = tone(440, 1.5, inputRate)
-  const enc = createEncoder(spec, inputRate)
+  const enc = await createEncoder(spec, inputRate)
   const bytes = enc.finalize(encodeInChunks(enc, input))
   const view = decoderView(spec)
   const p = await probe(bytes, view.ext, view.raw)
@@ -85,9 +85,9 @@ describe('format registry', () => {
     expect(ELEVENLABS_FORMATS.some((n) => n.startsWith('opus'))).toBe(false)
   })
 
-  test('createEncoder refuses formats that are not implemented', () => {
+  test('createEncoder refuses formats that are not implemented', async () => {
     const aac = { name: 'aac', container: 'aac', sampleRate: 24000, contentType: 'audio/aac', fileExtension: 'aac', implemented: false } as const
-    expect(() => createEncoder(aac, 22050)).toThrow(/not implemented/)
+    await expect(createEncoder(aac, 22050)).rejects.toThrow(/not implemented/)
   })
 })
 

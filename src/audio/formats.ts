@@ -138,15 +138,16 @@ export function parseElevenLabsFormat(value: string | undefined | null): FormatL
 }
 
 /**
- * A fresh encoder for one response. Throws for a spec that is not implemented (parse first).
+ * A fresh encoder for one response. Rejects for a spec that is not implemented (parse first).
+ * Asynchronous because the mp3 encoder is a WebAssembly instance.
  *
  * @example
- * const enc = createEncoder(spec, chunk.sampleRate)
+ * const enc = await createEncoder(spec, chunk.sampleRate)
  */
-export function createEncoder(spec: AudioFormatSpec, inputSampleRate: number): AudioEncoder {
+export async function createEncoder(spec: AudioFormatSpec, inputSampleRate: number): Promise<AudioEncoder> {
   switch (spec.container) {
     case 'mp3':
-      return new Mp3Encoder(inputSampleRate, spec.sampleRate, spec.bitrateKbps ?? 64)
+      return Mp3Encoder.create(inputSampleRate, spec.sampleRate, spec.bitrateKbps ?? 64)
     case 'wav':
       return new WavEncoder(inputSampleRate, spec.sampleRate)
     case 'pcm':

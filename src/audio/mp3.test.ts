@@ -14,7 +14,7 @@ describe('Mp3Encoder', () => {
     [44100, 128],
     [48000, 192],
   ])('%d Hz %d kbps: CBR mono mp3 of the right duration and pitch', async (rate, kbps) => {
-    const bytes = encodeInChunks(new Mp3Encoder(22050, rate, kbps), input)
+    const bytes = encodeInChunks(await Mp3Encoder.create(22050, rate, kbps), input)
     const p = await probe(bytes, 'mp3')
     expect(p).toMatchObject({ codecName: 'mp3', sampleRate: rate, channels: 1, bitRate: kbps * 1000 })
     const pcm = await decode(bytes, 'mp3')
@@ -25,15 +25,40 @@ describe('Mp3Encoder', () => {
     expect(Math.abs(zeroCrossings(pcm, Math.round(0.2 * rate), Math.round(1.2 * rate)) - 880)).toBeLessThanOrEqual(2)
   })
 
-  test('frames stream out before end()', () => {
-    const enc = new Mp3Encoder(22050, 24000, 64)
+  test('frames stream out before end()', async () => {
+    const enc = await Mp3Encoder.create(22050, 24000, 64)
     let sent = 0
     for (let i = 0; i < input.length; i += 2205) sent += enc.write(input.subarray(i, i + 2205)).length
     expect(sent).toBeGreaterThan(0)
     expect(enc.end().length).toBeGreaterThan(0)
   })
 
-  test('rejects a rate MP3 cannot carry', () => {
-    expect(() => new Mp3Encoder(22050, 96000, 128)).toThrow(RangeError)
+  test('rejects a rate MP3 cannot carry, and a bitrate that is not CBR', async () => {
+    await expect(Mp3Encoder.create(22050, 96000, 128)).rejects.toThrow(RangeError)
+    await expect(Mp3Encoder.create(22050, 24000, 100)).rejects.toThrow(RangeError)
+  })
+
+  test('an encoder reused after an unfinished stream starts clean: same bytes as a fresh one', async () => {
+    const fresh = encodeInChunks(await Mp3Encoder.create(22050, 24000, 64), input)
+    const abandoned = await Mp3Encoder.create(22050, 24000, 64)
+    abandoned.write(input.subarray(0, 5000)) // a client that left mid-stream: never ended
+    // Interleaved streams on one thread each keep their own LAME state.
+    const a = await Mp3Encoder.create(22050, 24000, 64)
+    const b = await Mp3Encoder.create(22050, 24000, 64)
+    const partsA: Uint8Array[] = []
+    const partsB: Uint8Array[] = []
+    for (let i = 0; i < input.length; i += 3000) {
+      partsA.push(a.write(input.subarray(i, i + 3000)))
+      partsB.push(b.write(input.subarray(i, i + 3000)))
+    }
+    partsA.push(a.end())
+    partsB.push(b.end())
+    const joined = (parts: Uint8Array[]) => Buffer.concat(parts)
+    // CBR frames do not depend on how the input was chunked, so all three files are identical.
+    expect(joined(partsA)).toEqual(Buffer.from(fresh))
+    expect(joined(partsB)).toEqual(Buffer.from(fresh))
+    // The instance handed back by `a` serves a new stream from scratch.
+    expect(encodeInChunks(await Mp3Encoder.create(22050, 24000, 64), input)).toEqual(fresh)
+    expect(() => a.write(input)).toThrow()
   })
 })

@@ -1,17 +1,56 @@
 /**
- * MP3 via lamejs (pure JS LAME): OpenAI `mp3` and ElevenLabs `mp3_<rate>_<kbps>`. CBR, mono.
+ * MP3 through LAME compiled to WebAssembly (wasm-media-encoders): OpenAI `mp3` and ElevenLabs
+ * `mp3_<rate>_<kbps>`, CBR, mono. It replaced lamejs, a pure-JS port of an older LAME: the
+ * same frame layout and file size, about three times the speed (6 s of 24 kHz audio: 13 ms
+ * against 45 ms; 44.1 kHz at 128 kbps: 24 ms against 63 ms), and mp3 is the default format of
+ * both APIs.
+ *
+ * The module is compiled once per thread; each encoder needs its own instance, created
+ * asynchronously (hence `Mp3Encoder.create`). A finished encoder hands its instance back for
+ * the next one, so a worker serving jobs one after another instantiates once.
  */
-import { Mp3Encoder as LameEncoder } from '@breezystack/lamejs'
-import type { AudioEncoder } from './encoder.ts'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { createEncoder as createWasmEncoder, type WasmMediaEncoder } from 'wasm-media-encoders'
 import { EMPTY_BYTES } from './bytes.ts'
+import type { AudioEncoder } from './encoder.ts'
 import { StreamingResampler } from './resample.ts'
 
 /** Sample rates an MPEG-1/2/2.5 layer III stream can carry. */
 export const MP3_SAMPLE_RATES: readonly number[] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
 
-/** lamejs returns Int8Array views of fresh copies; reinterpret without copying again. */
-function asBytes(chunk: Int8Array | Uint8Array): Uint8Array {
-  return chunk.length === 0 ? EMPTY_BYTES : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+/** Bitrates LAME takes for CBR. */
+const CBR_KBPS = [8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const
+type CbrKbps = (typeof CBR_KBPS)[number]
+
+type Lame = WasmMediaEncoder<'audio/mpeg'>
+
+// Instances kept for reuse per thread; beyond this, finished ones are left to the GC.
+const MAX_IDLE = 4
+const idle: Lame[] = []
+let compiled: Promise<WebAssembly.Module> | undefined
+
+function compile(): Promise<WebAssembly.Module> {
+  compiled ??= readFile(fileURLToPath(import.meta.resolve('wasm-media-encoders/wasm/mp3'))).then((bytes) => WebAssembly.compile(bytes))
+  return compiled
+}
+
+async function takeLame(): Promise<Lame> {
+  return idle.pop() ?? createWasmEncoder('audio/mpeg', await compile())
+}
+
+/**
+ * Compiles the module and readies one instance, so the first request does not pay for it.
+ *
+ * @example
+ * await warmMp3() // in a worker's setup
+ */
+export async function warmMp3(): Promise<void> {
+  if (idle.length === 0) idle.push(await takeLame())
+}
+
+function isCbr(kbps: number): kbps is CbrKbps {
+  return (CBR_KBPS as readonly number[]).includes(kbps)
 }
 
 /**
@@ -19,36 +58,61 @@ function asBytes(chunk: Int8Array | Uint8Array): Uint8Array {
  * frame, 1152 samples, so the first bytes appear once that much audio arrived).
  *
  * @example
- * const enc = new Mp3Encoder(22050, 44100, 128)
+ * const enc = await Mp3Encoder.create(22050, 44100, 128)
+ * send(enc.write(samples)); send(enc.end())
  */
 export class Mp3Encoder implements AudioEncoder {
-  private readonly resampler: StreamingResampler
-  private readonly lame: LameEncoder
-
-  constructor(inputSampleRate: number, sampleRate: number, bitrateKbps: number) {
+  static async create(inputSampleRate: number, sampleRate: number, bitrateKbps: number): Promise<Mp3Encoder> {
     if (!MP3_SAMPLE_RATES.includes(sampleRate)) throw new RangeError(`mp3 cannot carry ${sampleRate} Hz`)
-    this.resampler = new StreamingResampler(inputSampleRate, sampleRate)
-    this.lame = new LameEncoder(1, sampleRate, bitrateKbps)
+    if (!isCbr(bitrateKbps)) throw new RangeError(`mp3 has no ${bitrateKbps} kbps constant bitrate`)
+    const resampler = new StreamingResampler(inputSampleRate, sampleRate)
+    const lame = await takeLame()
+    // Starts a fresh stream, whatever the instance encoded before (even a stream left unfinished).
+    lame.configure({ channels: 1, sampleRate, bitrate: bitrateKbps })
+    return new Mp3Encoder(resampler, lame)
+  }
+
+  #lame: Lame | undefined
+
+  private constructor(
+    private readonly resampler: StreamingResampler,
+    lame: Lame,
+  ) {
+    this.#lame = lame
   }
 
   write(samples: Int16Array): Uint8Array {
-    const pcm = this.resampler.process(samples)
-    return pcm.length === 0 ? EMPTY_BYTES : asBytes(this.lame.encodeBuffer(pcm))
+    return this.#encode(this.resampler.process(samples))
   }
 
   end(): Uint8Array {
-    const tail = this.resampler.flush()
-    const a = tail.length === 0 ? EMPTY_BYTES : asBytes(this.lame.encodeBuffer(tail))
-    const b = asBytes(this.lame.flush())
-    if (a.length === 0) return b
-    if (b.length === 0) return a
-    const out = new Uint8Array(a.length + b.length)
-    out.set(a)
-    out.set(b, a.length)
+    const tail = this.#encode(this.resampler.flush())
+    const lame = this.#stream()
+    const last = lame.finalize().slice()
+    this.#lame = undefined
+    if (idle.length < MAX_IDLE) idle.push(lame)
+    if (tail.length === 0) return last
+    const out = new Uint8Array(tail.length + last.length)
+    out.set(tail)
+    out.set(last, tail.length)
     return out
   }
 
   finalize(whole: Uint8Array): Uint8Array {
     return whole
+  }
+
+  /** LAME's output is a view of its own memory, reused by the next call: hand out a copy. */
+  #encode(pcm: Int16Array): Uint8Array {
+    if (pcm.length === 0) return EMPTY_BYTES
+    const floats = new Float32Array(pcm.length)
+    for (let i = 0; i < pcm.length; i++) floats[i] = pcm[i]! / 32768
+    const bytes = this.#stream().encode([floats])
+    return bytes.length === 0 ? EMPTY_BYTES : bytes.slice()
+  }
+
+  #stream(): Lame {
+    if (!this.#lame) throw new Error('mp3 encoder used after end()')
+    return this.#lame
   }
 }

@@ -132,7 +132,7 @@ const CHUNK_PATTERN = [1, 0, 997, 4096, 13, 2203, 7919, 511, 3001]
  * Feed `samples` to an encoder in uneven chunks; returns every byte it produced, concatenated.
  *
  * @example
- * const file = encodeInChunks(createEncoder(spec, 22050), tone(440, 1.5, 22050))
+ * const file = encodeInChunks(await createEncoder(spec, 22050), tone(440, 1.5, 22050))
  */
 export function encodeInChunks(encoder: AudioEncoder, samples: Int16Array): Uint8Array {
   const parts: Uint8Array[] = []

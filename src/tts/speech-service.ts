@@ -144,7 +144,7 @@ export class SpeechService {
     let sampleRate = 0
     let whole: Uint8Array | undefined
     // Only for engines that do not encode in their workers.
-    let encoder: ReturnType<typeof createEncoder> | undefined
+    let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
     try {
       const options = { speed: request.speed, format: request.format }
       for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
@@ -156,7 +156,7 @@ export class SpeechService {
           continue
         }
         const t = performance.now()
-        encoder ??= createEncoder(request.format, chunk.sampleRate)
+        encoder ??= await createEncoder(request.format, chunk.sampleRate)
         samples += chunk.samples.length
         flight.push(encoder.write(chunk.samples))
         encodeMs += performance.now() - t
@@ -164,7 +164,7 @@ export class SpeechService {
       if (!whole) {
         const t = performance.now()
         // Text that yields no audio at all still gets a valid (empty) file.
-        encoder ??= createEncoder(request.format, EMPTY_AUDIO_RATE)
+        encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
         flight.push(encoder.end())
         whole = encoder.finalize(concatBytes(flight.chunks))
         encodeMs += performance.now() - t

@@ -88,14 +88,14 @@ export type SpeakFn = (
  * // in a worker
  * serveJobs<unknown, EspeakRequest, EspeakChunk>(() => (request, ctx) => runEspeakJob(request, ctx, espeak.speak))
  */
-export function runEspeakJob(
+export async function runEspeakJob(
   request: EspeakRequest,
   ctx: JobContext<EspeakChunk>,
   speak: SpeakFn,
   blockSamples = Number.POSITIVE_INFINITY,
-): void {
+): Promise<void> {
   if (!request.format) return speakSentences(request, ctx, speak, blockSamples)
-  const encoding = encodingContext(ctx, request.format, ESPEAK_SAMPLE_RATE)
+  const encoding = await encodingContext(ctx, request.format, ESPEAK_SAMPLE_RATE)
   speakSentences(request, encoding.ctx, speak, blockSamples)
   if (!ctx.cancelled()) encoding.finish()
 }

@@ -6,6 +6,7 @@
  * loads its own copy of the library, whose global state is not thread-safe.
  */
 import { JSCallback, ptr, type Pointer } from 'bun:ffi'
+import { warmMp3 } from '../../audio/mp3.ts'
 import { UnknownVoiceError } from '../voices.ts'
 import { serveJobs } from '../worker-host.ts'
 import { runEspeakJob, type EspeakChunk, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
@@ -26,7 +27,7 @@ export interface NativeInit {
   libraryPath: string
 }
 
-serveJobs<NativeInit, EspeakRequest, EspeakChunk>(({ libraryPath }) => {
+serveJobs<NativeInit, EspeakRequest, EspeakChunk>(async ({ libraryPath }) => {
   const { symbols } = openPrivateEspeakLibrary(libraryPath)
   const sampleRate = symbols.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, null, INITIALIZE_DONT_EXIT)
   if (sampleRate <= 0) throw new Error(`espeak_Initialize failed (${sampleRate})`)
@@ -59,6 +60,7 @@ serveJobs<NativeInit, EspeakRequest, EspeakChunk>(({ libraryPath }) => {
     }
   }
   speak('Warm up.', 'en-us', 175, () => false)
+  await warmMp3()
   return (request, ctx) => runEspeakJob(request, ctx, speak, CHUNK_SAMPLES)
 })
 
