@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { ByteBuilder, concatBytes } from './bytes.ts'
 import { durationSeconds, pcm16DurationSeconds, resampledLength } from './duration.ts'
-import { PcmEncoder, int16ToLeBytes, leBytesToInt16 } from './pcm.ts'
+import { PcmEncoder, concatSamples, int16ToLeBytes, leBytesToInt16 } from './pcm.ts'
 import { decode, encodeInChunks, probe, tone } from './test-decoders.ts'
 
 describe('s16le conversion', () => {
@@ -41,6 +41,13 @@ describe('bytes and durations', () => {
     expect([...concatBytes([a, new Uint8Array(0), new Uint8Array([3])])]).toEqual([1, 2, 3])
     expect(concatBytes([a])).toBe(a)
     expect(concatBytes([]).length).toBe(0)
+  })
+
+  test('concatSamples joins in order, without copying a single block', () => {
+    const a = new Int16Array([1, -2])
+    expect([...concatSamples([a, new Int16Array(0), new Int16Array([3])])]).toEqual([1, -2, 3])
+    expect(concatSamples([a])).toBe(a)
+    expect(concatSamples([]).length).toBe(0)
   })
 
   test('ByteBuilder grows and take() resets', () => {

@@ -24,6 +24,25 @@ export function int16ToLeBytes(samples: Int16Array): Uint8Array {
 }
 
 /**
+ * Joins sample blocks in order; a single block comes back as is, without a copy.
+ *
+ * @example
+ * const sentence = concatSamples(blocks) // one Int16Array
+ */
+export function concatSamples(blocks: readonly Int16Array[], totalLength?: number): Int16Array {
+  if (blocks.length === 1) return blocks[0] as Int16Array
+  let length = totalLength ?? 0
+  if (totalLength === undefined) for (const b of blocks) length += b.length
+  const out = new Int16Array(length)
+  let at = 0
+  for (const b of blocks) {
+    out.set(b, at)
+    at += b.length
+  }
+  return out
+}
+
+/**
  * Parse s16le bytes into samples (a trailing odd byte is ignored). Works at any byte offset.
  *
  * @example

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { resampledLength } from './duration.ts'
+import { concatSamples } from './pcm.ts'
 import { StreamingResampler, resampleAll } from './resample.ts'
 import { rms, tone, zeroCrossings } from './test-decoders.ts'
 
@@ -15,13 +16,7 @@ function chunked(input: Int16Array, from: number, to: number, sizes: number[]): 
     i += size
   }
   parts.push(rs.flush())
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatSamples(parts)
 }
 
 describe('StreamingResampler', () => {

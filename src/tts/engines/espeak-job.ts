@@ -7,6 +7,7 @@
 import type { Boundary } from '../engine.ts'
 import type { Sentence } from '../text.ts'
 import type { AudioFormatSpec } from '../../audio/formats.ts'
+import { concatSamples } from '../../audio/pcm.ts'
 import type { JobContext } from '../worker-host.ts'
 import { timeStretch } from './time-stretch.ts'
 import { encodingContext } from './worker-encoding.ts'
@@ -120,7 +121,7 @@ function speakSentences(request: EspeakRequest, ctx: JobContext<EspeakChunk>, sp
     const stretching = request.stretch !== 1
     const flush = () => {
       if (blocks.length === 0) return
-      const samples = concat(blocks, pending)
+      const samples = concatSamples(blocks, pending)
       send(stretching ? timeStretch(samples, request.stretch, ESPEAK_SAMPLE_RATE) : samples, boundaries)
       blocks = []
       pending = 0
@@ -172,15 +173,4 @@ function wordSpan(text: string, toUtf16: number[], event: EspeakEvent): { start:
     end = start + (match ? match[0].length : 1)
   }
   return { start, length: end - start }
-}
-
-function concat(blocks: Int16Array[], total: number): Int16Array {
-  if (blocks.length === 1) return blocks[0]!
-  const out = new Int16Array(total)
-  let at = 0
-  for (const block of blocks) {
-    out.set(block, at)
-    at += block.length
-  }
-  return out
 }
