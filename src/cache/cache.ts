@@ -65,3 +65,29 @@ export function reportError(hook: CacheErrorHook | undefined, op: CacheOp, err: 
     // A metrics hook that throws must not turn a cache miss into a failed request.
   }
 }
+
+/**
+ * Writes still in flight, so `close()` can wait for every one of them.
+ *
+ * @example
+ * ```ts
+ * await this.#pending.track(this.#write(name, record))
+ * await this.#pending.settled() // in close()
+ * ```
+ */
+export class PendingWrites {
+  readonly #writes = new Set<Promise<void>>()
+
+  async track(write: Promise<void>): Promise<void> {
+    this.#writes.add(write)
+    try {
+      await write
+    } finally {
+      this.#writes.delete(write)
+    }
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#writes])
+  }
+}

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, reportError } from './cache.ts'
+import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, PendingWrites, reportError } from './cache.ts'
 import { LruIndex } from './lru-index.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
 
@@ -43,7 +43,7 @@ export class FsCache implements AudioCache {
   readonly #fsync: boolean
   readonly #onError: CacheErrorHook | undefined
   readonly #index = new LruIndex()
-  readonly #pending = new Set<Promise<void>>()
+  readonly #pending = new PendingWrites()
   readonly #shards = new Set<string>()
   #writable = true
   #closed = false
@@ -106,13 +106,7 @@ export class FsCache implements AudioCache {
     const record = encodeRecord(key, value)
     // An entry larger than the whole cache would only evict everything else.
     if (record.length > this.#maxBytes) return
-    const write = this.#write(entryName(key), record)
-    this.#pending.add(write)
-    try {
-      await write
-    } finally {
-      this.#pending.delete(write)
-    }
+    await this.#pending.track(this.#write(entryName(key), record))
   }
 
   bytes(): number {
@@ -125,7 +119,7 @@ export class FsCache implements AudioCache {
 
   async close(): Promise<void> {
     this.#closed = true
-    await Promise.allSettled([...this.#pending])
+    await this.#pending.settled()
   }
 
   async #write(name: string, record: Uint8Array): Promise<void> {

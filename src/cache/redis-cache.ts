@@ -17,7 +17,7 @@
  *   connection is dropped and rebuilt.
  */
 import { RedisClient } from 'bun'
-import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, reportError } from './cache.ts'
+import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, PendingWrites, reportError } from './cache.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
 import { CacheTimeoutError, withTimeout } from './with-timeout.ts'
 
@@ -51,7 +51,7 @@ export class RedisCache implements AudioCache {
   readonly #timeoutMs: number
   readonly #backoff: { min: number; max: number }
   readonly #onError: CacheErrorHook | undefined
-  readonly #pending = new Set<Promise<void>>()
+  readonly #pending = new PendingWrites()
   readonly #timer: ReturnType<typeof setInterval> | undefined
   #connecting: Promise<void> | undefined
   #nextAttemptAt = 0
@@ -118,13 +118,7 @@ export class RedisCache implements AudioCache {
 
   async set(key: string, value: CachedAudio): Promise<void> {
     if (this.#closed) return
-    const write = this.#write(this.#prefix + key, encodeRecord(key, value))
-    this.#pending.add(write)
-    try {
-      await write
-    } finally {
-      this.#pending.delete(write)
-    }
+    await this.#pending.track(this.#write(this.#prefix + key, encodeRecord(key, value)))
   }
 
   /** Redis `used_memory` at the last refresh: shared by all replicas, not this one's share. */
@@ -140,7 +134,7 @@ export class RedisCache implements AudioCache {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#timer)
-    await Promise.allSettled([...this.#pending])
+    await this.#pending.settled()
     this.#client.close()
   }
 
