@@ -50,6 +50,7 @@ const engine = createEngine({
   workers: config.TTS_MAX_CONCURRENCY,
   maxQueue: config.TTS_MAX_QUEUE,
   jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+  nice: config.TTS_ENGINE_NICE,
 })
 engineRef = engine
 const onError = (op: CacheOp, err: unknown) => {

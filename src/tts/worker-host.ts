@@ -2,6 +2,7 @@
  * The worker side of {@link WorkerPool}: receives the init message, then runs one job at
  * a time and streams its results back. Engine workers only supply the handler.
  */
+import { getPriority, setPriority } from 'node:os'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
 /** What a job handler can do besides computing. */
@@ -36,6 +37,7 @@ export function serveJobs<Init, Req, Out>(
   self.onmessage = (event: MessageEvent<ToWorker>) => {
     const msg = event.data
     if (msg.type === 'init') {
+      lowerPriority(msg.nice)
       cancelCell = new Int32Array(msg.cancel)
       Promise.resolve()
         .then(() => setup(msg.init as Init))
@@ -62,6 +64,21 @@ export function serveJobs<Init, Req, Out>(
         send({ type: 'error', id, ...describe(err) })
       }
     })
+  }
+}
+
+/**
+ * Runs this worker thread `steps` nice levels below the thread that started it. Linux keeps
+ * niceness per thread (getpriority/setpriority with 0 address the calling thread), so the
+ * event loop keeps its own. Elsewhere setpriority would lower the whole process, so it is
+ * Linux only. Best effort: where it cannot be changed the worker runs as is.
+ */
+function lowerPriority(steps: number): void {
+  if (!(steps > 0) || process.platform !== 'linux') return
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + steps))
+  } catch {
+    // Not permitted or not supported here: synthesis still works, only without the preference.
   }
 }
 

@@ -2,6 +2,7 @@
  * A worker for worker-pool.test.ts: each request names a behaviour a real engine worker
  * might show (stream, fail, crash, hang, wait for cancellation).
  */
+import { getPriority } from 'node:os'
 import { serveJobs } from './worker-host.ts'
 
 export type FixtureRequest =
@@ -12,6 +13,7 @@ export type FixtureRequest =
   | { kind: 'hang' }
   | { kind: 'until-cancelled' }
   | { kind: 'history' }
+  | { kind: 'priority' }
 
 let history: number[] = []
 const parked = new Int32Array(new SharedArrayBuffer(4))
@@ -40,6 +42,9 @@ serveJobs<{ failInit?: boolean }, FixtureRequest, number | number[]>((init) => {
         ctx.emit(-1)
         // Blocks like a synchronous synthesis call, polling the cancel cell as engines do.
         while (!ctx.cancelled()) Atomics.wait(parked, 0, 0, 2)
+        return
+      case 'priority':
+        ctx.emit(getPriority(0)) // this thread's nice value
         return
       case 'history': {
         const seen = history

@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { EngineBusyError, EngineUnavailableError } from './engine.ts'
 import type { FixtureRequest } from './worker-pool.fixture.ts'
@@ -47,6 +48,17 @@ describe('WorkerPool', () => {
     await pool.warmup()
     expect(pool.stats()).toEqual({ queued: 0, busy: 0, workers: 2, ready: true })
     expect(await collect(pool.run({ kind: 'echo', value: 10, times: 3 }))).toEqual([10, 11, 12])
+  })
+
+  test.skipIf(process.platform !== 'linux')('runs workers the given nice steps below the event loop, which keeps its own priority', async () => {
+    const own = getPriority(0)
+    const nice = Math.min(19, own + 7) - own // a process already at nice 19 cannot go lower
+    const lowered = makePool({ nice: 7 })
+    const plain = makePool()
+    await Promise.all([lowered.warmup(), plain.warmup()])
+    expect(await collect(lowered.run({ kind: 'priority' }))).toEqual([own + nice])
+    expect(await collect(plain.run({ kind: 'priority' }))).toEqual([own])
+    expect(getPriority(0)).toBe(own)
   })
 
   test('runs queued jobs first in, first out', async () => {

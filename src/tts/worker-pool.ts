@@ -22,6 +22,12 @@ export interface WorkerPoolOptions {
   jobTimeoutMs?: number
   /** Passed to every worker's `serveJobs` setup (must be structured-cloneable). */
   init?: unknown
+  /**
+   * How many nice steps below the event loop the workers run (0-19, default 0). On Linux
+   * niceness is per thread: a positive value lets the event loop take a core back from
+   * synthesis at once, so cache hits stay fast while every worker is busy.
+   */
+  nice?: number
 }
 
 export interface RunOptions {
@@ -153,7 +159,7 @@ export class WorkerPool<Req, Out> {
       if (slot.worker === worker) this.crash(slot, 'worker exited')
     })
     const cancel = slot.cancel.buffer as SharedArrayBuffer
-    worker.postMessage({ type: 'init', init: this.options.init, cancel } satisfies ToWorker)
+    worker.postMessage({ type: 'init', init: this.options.init, cancel, nice: this.options.nice ?? 0 } satisfies ToWorker)
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {

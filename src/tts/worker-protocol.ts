@@ -8,7 +8,7 @@
 
 /** Pool → worker. */
 export type ToWorker =
-  | { type: 'init'; init: unknown; cancel: SharedArrayBuffer }
+  | { type: 'init'; init: unknown; cancel: SharedArrayBuffer; nice: number }
   | { type: 'job'; id: number; request: unknown }
 
 /** Worker → pool. */

@@ -15,6 +15,8 @@ export interface PoolEngineOptions {
   maxQueue: number
   /** A job without progress for this long fails with EngineUnavailableError (default 30 s). */
   jobTimeoutMs?: number
+  /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
+  nice?: number
 }
 
 export interface EspeakEngineSpec {
@@ -43,6 +45,7 @@ export function createEspeakEngine(spec: EspeakEngineSpec, options: PoolEngineOp
     maxQueue: options.maxQueue,
     jobTimeoutMs: options.jobTimeoutMs,
     init: spec.init,
+    nice: options.nice ?? 0,
   })
   return {
     name: spec.name,
