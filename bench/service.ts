@@ -15,11 +15,16 @@ export interface BenchService {
 
 const ROOT = join(import.meta.dir, '..')
 
+/**
+ * Extra `bun` flags for the spawned services, from BENCH_BUN_FLAGS: profile the service under
+ * a benchmark's load, e.g. `BENCH_BUN_FLAGS='--cpu-prof-md --cpu-prof-dir=/tmp/prof' bun run bench instrumentation`.
+ */
+const runtimeFlags = () => (process.env.BENCH_BUN_FLAGS ?? '').split(' ').filter(Boolean)
 
 export async function spawnService(env: Record<string, string>): Promise<BenchService> {
   // A known port and a readiness poll: with LOG_LEVEL=silent there is no "listening" line to read.
   const port = await freePort()
-  const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
+  const proc = Bun.spawn([process.execPath, ...runtimeFlags(), 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
