@@ -95,8 +95,9 @@ export class FsCache implements AudioCache {
     }
     const stamp = this.#index.nextStamp()
     if (this.#index.touch(name, stamp)) {
-      // Best effort: only the LRU order after a restart depends on it.
-      await utimes(path, stamp / 1000, stamp / 1000).catch(() => {})
+      // Best effort and off the hit's path (close() waits for it): only the LRU order after a
+      // restart depends on the mtime, and awaiting it cost every hit a thread-pool round trip.
+      void this.#pending.track(utimes(path, stamp / 1000, stamp / 1000).catch(() => {}))
     }
     return value
   }
