@@ -6,7 +6,7 @@ import { spawnService } from './service.ts'
 import { fmt, quantile, runConcurrently, verdict } from './stats.ts'
 import { uniqueLongText } from './texts.ts'
 
-const PROBES = 400
+const PROBES = 1000
 
 export async function benchLoad(): Promise<string[]> {
   const svc = await spawnService({ LOG_LEVEL: 'warn', TTS_MAX_QUEUE: '64' })
