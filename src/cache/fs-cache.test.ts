@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CachedAudio, CacheOp } from './cache.ts'
 import { cacheKey } from './cache-key.ts'
+import { waitUntil } from '../../test/support/wait.ts'
 import { FsCache } from './fs-cache.ts'
 import { CorruptRecordError, encodeRecord } from './record-codec.ts'
 
@@ -110,6 +111,17 @@ describe('FsCache', () => {
     await second.set(keyOf('d'), audio(1))
     expect(existsSync(pathOf(keyOf('b')))).toBe(false)
     for (const name of ['a', 'c', 'd']) expect(await second.get(keyOf(name))).toBeDefined()
+  })
+
+  test('a read reaches the mtime of its file in the background, without a close', async () => {
+    const cache = await FsCache.open({ dir, maxBytes: 1 << 20, onError, recencyFlushMs: 10 })
+    for (const name of ['a', 'b']) await cache.set(keyOf(name), audio(1))
+    const written = (await stat(pathOf(keyOf('a')))).mtimeMs
+    await cache.get(keyOf('a'))
+    // The hit answered before its mtime moved; the mirror writes it shortly after.
+    await waitUntil(async () => (await stat(pathOf(keyOf('a')))).mtimeMs > written, 5000, 'mtime of the read entry')
+    expect((await stat(pathOf(keyOf('a')))).mtimeMs).toBeGreaterThan((await stat(pathOf(keyOf('b')))).mtimeMs)
+    await cache.close()
   })
 
   test('a lowered cap evicts the oldest entries at open', async () => {

@@ -8,16 +8,19 @@
  * - Every file is a checksummed record (record-codec.ts): truncated or
  *   bit-flipped files are deleted on read and count as misses.
  * - The LRU order lives in memory and is mirrored into file mtimes (a strictly
- *   increasing clock), so `open()` rebuilds the same order after a restart.
+ *   increasing clock), so `open()` rebuilds the same order after a restart. Reads
+ *   reach the mtimes in the background within a second (mtime-mirror.ts) and at
+ *   `close()`; a crash loses at most that second of recency, never an entry.
  * - The directory is owned by one process: temp files found at start are
  *   leftovers of a crash and are deleted. Replicas share through Redis, not a
  *   shared directory. Files the cache does not recognise are never touched.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, PendingWrites, reportError } from './cache.ts'
 import { LruIndex } from './lru-index.ts'
+import { MtimeMirror } from './mtime-mirror.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
 
 export const DEFAULT_CACHE_DIR = '.cache/tts'
@@ -30,6 +33,8 @@ export interface FsCacheOptions extends CacheCommonOptions {
   maxBytes?: number
   /** fsync each file before the rename: survives power loss, costs latency. Default false. */
   fsync?: boolean
+  /** How long a read's recency may wait before it reaches the file's mtime, ms. Default 1000. */
+  recencyFlushMs?: number
 }
 
 const ENTRY_NAME = /^[0-9a-f]{64}$/
@@ -45,6 +50,7 @@ export class FsCache implements AudioCache {
   readonly #index = new LruIndex()
   readonly #pending = new PendingWrites()
   readonly #shards = new Set<string>()
+  readonly #mtimes: MtimeMirror
   #writable = true
   #closed = false
 
@@ -69,6 +75,7 @@ export class FsCache implements AudioCache {
     this.#maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES
     this.#fsync = options.fsync ?? false
     this.#onError = options.onError
+    this.#mtimes = new MtimeMirror({ intervalMs: options.recencyFlushMs ?? 1000, track: (writes) => void this.#pending.track(writes) })
   }
 
   async get(key: string): Promise<CachedAudio | undefined> {
@@ -94,11 +101,8 @@ export class FsCache implements AudioCache {
       return undefined
     }
     const stamp = this.#index.nextStamp()
-    if (this.#index.touch(name, stamp)) {
-      // Best effort and off the hit's path (close() waits for it): only the LRU order after a
-      // restart depends on the mtime, and awaiting it cost every hit a thread-pool round trip.
-      void this.#pending.track(utimes(path, stamp / 1000, stamp / 1000).catch(() => {}))
-    }
+    // Only the LRU order after a restart depends on the mtime: written in the background.
+    if (this.#index.touch(name, stamp)) this.#mtimes.mark(path, stamp)
     return value
   }
 
@@ -120,6 +124,7 @@ export class FsCache implements AudioCache {
 
   async close(): Promise<void> {
     this.#closed = true
+    await this.#pending.track(this.#mtimes.flush())
     await this.#pending.settled()
   }
 
@@ -151,6 +156,7 @@ export class FsCache implements AudioCache {
       return
     }
     this.#writable = true
+    this.#mtimes.forget(join(shard, name)) // the new file carries its own stamp
     this.#index.put(name, record.length, stamp)
     await this.#evict(name)
   }
@@ -158,11 +164,13 @@ export class FsCache implements AudioCache {
   async #evict(keep?: string): Promise<void> {
     const victims = this.#index.evictOver(this.#maxBytes, keep)
     await Promise.all(
-      victims.map((name) =>
-        unlink(this.#pathOf(name)).catch((err: unknown) => {
+      victims.map((name) => {
+        const path = this.#pathOf(name)
+        this.#mtimes.forget(path)
+        return unlink(path).catch((err: unknown) => {
           if (!isCode(err, 'ENOENT')) reportError(this.#onError, 'evict', err)
-        }),
-      ),
+        })
+      }),
     )
   }
 
