@@ -38,6 +38,18 @@ describe('Mp3Encoder', () => {
     await expect(Mp3Encoder.create(22050, 24000, 100)).rejects.toThrow(RangeError)
   })
 
+  test('a stream started ahead, between requests, encodes exactly like one started on demand', async () => {
+    const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve))
+    const at24k = encodeInChunks(await Mp3Encoder.create(22050, 24000, 64), input)
+    const at44k = encodeInChunks(await Mp3Encoder.create(22050, 44100, 128), input)
+    await nextTask() // the instance handed back is now primed for 44.1 kHz / 128 kbps
+    expect(encodeInChunks(await Mp3Encoder.create(22050, 44100, 128), input)).toEqual(at44k)
+    await nextTask()
+    // A primed instance asked for another format starts that one instead.
+    expect(encodeInChunks(await Mp3Encoder.create(22050, 24000, 64), input)).toEqual(at24k)
+    expect(encodeInChunks(await Mp3Encoder.create(22050, 44100, 128), input)).toEqual(at44k)
+  })
+
   test('an encoder reused after an unfinished stream starts clean: same bytes as a fresh one', async () => {
     const fresh = encodeInChunks(await Mp3Encoder.create(22050, 24000, 64), input)
     const abandoned = await Mp3Encoder.create(22050, 24000, 64)

@@ -7,7 +7,9 @@
  *
  * The module is compiled once per thread; each encoder needs its own instance, created
  * asynchronously (hence `Mp3Encoder.create`). A finished encoder hands its instance back for
- * the next one, so a worker serving jobs one after another instantiates once.
+ * the next one, so a worker serving jobs one after another instantiates once. Starting a
+ * stream (LAME's init, about 1.1 ms) happens right after the previous one ended, between
+ * jobs, for the same format: the next request with it skips that wait before its first bytes.
  */
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -27,26 +29,60 @@ type Lame = WasmMediaEncoder<'audio/mpeg'>
 
 // Instances kept for reuse per thread; beyond this, finished ones are left to the GC.
 const MAX_IDLE = 4
-const idle: Lame[] = []
+
+interface Stream {
+  sampleRate: number
+  bitrate: CbrKbps
+}
+
+interface IdleLame {
+  lame: Lame
+  /** The stream this instance has already started (configured, nothing encoded), if any. */
+  primed?: string
+}
+
+const idle: IdleLame[] = []
 let compiled: Promise<WebAssembly.Module> | undefined
+const streamKey = (s: Stream) => `${s.sampleRate}/${s.bitrate}`
+const configure = (lame: Lame, s: Stream) => lame.configure({ channels: 1, sampleRate: s.sampleRate, bitrate: s.bitrate })
 
 function compile(): Promise<WebAssembly.Module> {
   compiled ??= readFile(fileURLToPath(import.meta.resolve('wasm-media-encoders/wasm/mp3'))).then((bytes) => WebAssembly.compile(bytes))
   return compiled
 }
 
-async function takeLame(): Promise<Lame> {
-  return idle.pop() ?? createWasmEncoder('audio/mpeg', await compile())
+/** An instance with `stream` started: a primed one if there is, else any idle one (configured now), else a new one. */
+async function takeLame(stream: Stream): Promise<Lame> {
+  const key = streamKey(stream)
+  const at = idle.findIndex((entry) => entry.primed === key)
+  const entry = at >= 0 ? idle.splice(at, 1)[0]! : idle.pop()
+  const lame = entry?.lame ?? (await createWasmEncoder('audio/mpeg', await compile()))
+  // Starts a fresh stream, whatever the instance encoded before (even a stream left unfinished).
+  if (entry?.primed !== key) configure(lame, stream)
+  return lame
+}
+
+/** Hands an instance back, and starts its next stream (same format) once the current task is done. */
+function releaseLame(lame: Lame, stream: Stream): void {
+  if (idle.length >= MAX_IDLE) return
+  const entry: IdleLame = { lame }
+  idle.push(entry)
+  setImmediate(() => {
+    if (!idle.includes(entry)) return // already taken (and configured by its taker)
+    configure(lame, stream)
+    entry.primed = streamKey(stream)
+  })
 }
 
 /**
- * Compiles the module and readies one instance, so the first request does not pay for it.
+ * Compiles the module and readies one instance with `stream` started (OpenAI's default mp3
+ * unless told), so the first request pays for neither.
  *
  * @example
  * await warmMp3() // in a worker's setup
  */
-export async function warmMp3(): Promise<void> {
-  if (idle.length === 0) idle.push(await takeLame())
+export async function warmMp3(stream: Stream = { sampleRate: 24000, bitrate: 64 }): Promise<void> {
+  if (idle.length === 0) idle.push({ lame: await takeLame(stream), primed: streamKey(stream) })
 }
 
 function isCbr(kbps: number): kbps is CbrKbps {
@@ -66,10 +102,8 @@ export class Mp3Encoder implements AudioEncoder {
     if (!MP3_SAMPLE_RATES.includes(sampleRate)) throw new RangeError(`mp3 cannot carry ${sampleRate} Hz`)
     if (!isCbr(bitrateKbps)) throw new RangeError(`mp3 has no ${bitrateKbps} kbps constant bitrate`)
     const resampler = new StreamingResampler(inputSampleRate, sampleRate)
-    const lame = await takeLame()
-    // Starts a fresh stream, whatever the instance encoded before (even a stream left unfinished).
-    lame.configure({ channels: 1, sampleRate, bitrate: bitrateKbps })
-    return new Mp3Encoder(resampler, lame)
+    const stream = { sampleRate, bitrate: bitrateKbps }
+    return new Mp3Encoder(resampler, await takeLame(stream), stream)
   }
 
   #lame: Lame | undefined
@@ -77,6 +111,7 @@ export class Mp3Encoder implements AudioEncoder {
   private constructor(
     private readonly resampler: StreamingResampler,
     lame: Lame,
+    private readonly stream: Stream,
   ) {
     this.#lame = lame
   }
@@ -90,7 +125,7 @@ export class Mp3Encoder implements AudioEncoder {
     const lame = this.#stream()
     const last = lame.finalize().slice()
     this.#lame = undefined
-    if (idle.length < MAX_IDLE) idle.push(lame)
+    releaseLame(lame, this.stream)
     if (tail.length === 0) return last
     const out = new Uint8Array(tail.length + last.length)
     out.set(tail)
