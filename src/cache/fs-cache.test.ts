@@ -124,6 +124,18 @@ describe('FsCache', () => {
     await cache.close()
   })
 
+  test('an entry larger than the whole cache is not stored and evicts nothing', async () => {
+    const cache = await FsCache.open({ dir, maxBytes: 2 * RECORD, onError })
+    await cache.set(keyOf('a'), audio(1))
+    await cache.set(keyOf('huge'), audio(2, 3 * RECORD))
+    await cache.set(keyOf('just over'), audio(3, 2 * RECORD - 10)) // body fits, the record does not
+    expect(await cache.get(keyOf('huge'))).toBeUndefined()
+    expect(await cache.get(keyOf('just over'))).toBeUndefined()
+    expect(await cache.get(keyOf('a'))).toBeDefined()
+    expect(cache.bytes()).toBe(RECORD)
+    expect(errors).toEqual([])
+  })
+
   test('a lowered cap evicts the oldest entries at open', async () => {
     const first = await FsCache.open({ dir, maxBytes: 10 * RECORD, onError })
     for (const name of ['a', 'b', 'c', 'd']) await first.set(keyOf(name), audio(1))

@@ -107,9 +107,10 @@ export class FsCache implements AudioCache {
   }
 
   async set(key: string, value: CachedAudio): Promise<void> {
-    if (this.#closed) return
+    // An entry larger than the whole cache would only evict everything else (the record is
+    // larger still than its body: no need to build it to know).
+    if (this.#closed || value.body.byteLength > this.#maxBytes) return
     const record = encodeRecord(key, value)
-    // An entry larger than the whole cache would only evict everything else.
     if (record.length > this.#maxBytes) return
     await this.#pending.track(this.#write(entryName(key), record))
   }
