@@ -8,6 +8,7 @@ import { splitSentences } from '../text.ts'
 import { resolveVoice, UnknownVoiceError } from '../voices.ts'
 import { parseOpenAIFormat } from '../../audio/formats.ts'
 import type { PoolEngineOptions } from './espeak-engine.ts'
+import { CHUNK_SAMPLES } from './espeak-job.ts'
 
 export const FOX = 'The quick brown fox jumps over the lazy dog while seven happy children watch from the old wooden bridge.'
 const voice = resolveVoice('en-us-f1')!
@@ -56,6 +57,13 @@ export function describeEngine(name: string, make: (o: PoolEngineOptions) => Eng
       expect(seconds(chunks)).toBeLessThan(10)
       expect(rms(chunks)).toBeGreaterThan(500)
       expect(engine.stats()).toMatchObject({ workers: 1, busy: 0, queued: 0, ready: true })
+    })
+
+    test('streams within a sentence: a small first chunk at once, then chunks of at least CHUNK_SAMPLES', async () => {
+      const chunks = (await speak(FOX)).filter((c) => c.samples.length > 0)
+      expect(chunks.length).toBeGreaterThan(2) // one sentence of over 3 s: not one chunk at its end
+      expect(chunks[0]!.samples.length).toBeLessThan(CHUNK_SAMPLES)
+      for (const chunk of chunks.slice(1, -1)) expect(chunk.samples.length).toBeGreaterThanOrEqual(CHUNK_SAMPLES)
     })
 
     test('more words make longer audio', async () => {

@@ -9,7 +9,7 @@ import { JSCallback, ptr, type Pointer } from 'bun:ffi'
 import { warmMp3 } from '../../audio/mp3.ts'
 import { UnknownVoiceError } from '../voices.ts'
 import { serveJobs } from '../worker-host.ts'
-import { runEspeakJob, type EspeakChunk, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
+import { CHUNK_SAMPLES, runEspeakJob, type EspeakChunk, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
 import { copySamples, openPrivateEspeakLibrary, readNativeEvents } from './espeak-native-library.ts'
 
 const AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -20,13 +20,6 @@ const CHARS_UTF8 = 1
 const ENDPAUSE = 0x1000
 /** Callback block length in ms: small blocks are what make the first chunk early. */
 const BUFFER_MS = 50
-/**
- * Chunks posted to the pool hold at least this much audio (0.74 s; the first goes at once).
- * The engine makes it in under a millisecond, so larger chunks cost no latency, while every
- * chunk costs the event loop a message, an encoder call and a socket write: with 4096, a
- * 200-word answer was 330 chunks.
- */
-const CHUNK_SAMPLES = 16384
 
 export interface NativeInit {
   libraryPath: string

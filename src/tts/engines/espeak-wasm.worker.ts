@@ -4,7 +4,7 @@
  */
 import { warmMp3 } from '../../audio/mp3.ts'
 import { serveJobs } from '../worker-host.ts'
-import { runEspeakJob, type EspeakChunk, type EspeakRequest } from './espeak-job.ts'
+import { CHUNK_SAMPLES, runEspeakJob, type EspeakChunk, type EspeakRequest } from './espeak-job.ts'
 import { EspeakWasm, loadEspeakWasmModule } from './espeak-wasm-runtime.ts'
 
 serveJobs<unknown, EspeakRequest, EspeakChunk>(async () => {
@@ -13,5 +13,5 @@ serveJobs<unknown, EspeakRequest, EspeakChunk>(async () => {
   // The first synthesis runs cold code paths (4x slower); pay for it during warm-up.
   espeak.speak('Warm up.', 'en-us', 175, () => false)
   await warmMp3()
-  return (request, ctx) => runEspeakJob(request, ctx, espeak.speak)
+  return (request, ctx) => runEspeakJob(request, ctx, espeak.speak, CHUNK_SAMPLES)
 })
