@@ -7,9 +7,10 @@
  *
  * The module is compiled once per thread; each encoder needs its own instance, created
  * asynchronously (hence `Mp3Encoder.create`). A finished encoder hands its instance back for
- * the next one, so a worker serving jobs one after another instantiates once. Starting a
- * stream (LAME's init, about 1.1 ms) happens right after the previous one ended, between
- * jobs, for the same format: the next request with it skips that wait before its first bytes.
+ * the next one, so a worker serving jobs one after another instantiates once. In a thread that
+ * called `warmMp3()` (the engine workers), starting a stream (LAME's init, about 1.1 ms) happens
+ * right after the previous one ended, between jobs, for the same format: the next request with
+ * it skips that wait before its first bytes. Elsewhere (the event loop) nothing runs ahead.
  */
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -42,6 +43,7 @@ interface IdleLame {
 }
 
 const idle: IdleLame[] = []
+let startAhead = false
 let compiled: Promise<WebAssembly.Module> | undefined
 const streamKey = (s: Stream) => `${s.sampleRate}/${s.bitrate}`
 const configure = (lame: Lame, s: Stream) => lame.configure({ channels: 1, sampleRate: s.sampleRate, bitrate: s.bitrate })
@@ -67,6 +69,7 @@ function releaseLame(lame: Lame, stream: Stream): void {
   if (idle.length >= MAX_IDLE) return
   const entry: IdleLame = { lame }
   idle.push(entry)
+  if (!startAhead) return
   setImmediate(() => {
     if (!idle.includes(entry)) return // already taken (and configured by its taker)
     configure(lame, stream)
@@ -76,12 +79,14 @@ function releaseLame(lame: Lame, stream: Stream): void {
 
 /**
  * Compiles the module and readies one instance with `stream` started (OpenAI's default mp3
- * unless told), so the first request pays for neither.
+ * unless told), so the first request pays for neither; from then on, this thread starts each
+ * finished instance's next stream between jobs.
  *
  * @example
  * await warmMp3() // in a worker's setup
  */
 export async function warmMp3(stream: Stream = { sampleRate: 24000, bitrate: 64 }): Promise<void> {
+  startAhead = true
   if (idle.length === 0) idle.push({ lame: await takeLame(stream), primed: streamKey(stream) })
 }
 
