@@ -2,6 +2,7 @@
  * Per-request state shared by middleware and handlers through Hono's context.
  */
 import type { Span } from '@opentelemetry/api'
+import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import type { ApiStyle } from './errors.ts'
 
@@ -24,4 +25,22 @@ export interface AppEnv {
     /** Spends characters of the caller's per-key budget (set when keys and limits are configured). */
     chargeChars: ((chars: number) => void) | undefined
   }
+}
+
+/**
+ * Runs `fn` once the response is over: at once for an ordinary body, or when a streamed
+ * body (`bodyDone`) has been sent or abandoned. For middleware that hold something (a slot,
+ * a count, a span) until the last byte has left.
+ *
+ * @example
+ * try {
+ *   await next()
+ * } finally {
+ *   afterBody(c, release)
+ * }
+ */
+export function afterBody(c: Context<AppEnv>, fn: () => void): void {
+  const body = c.get('bodyDone')
+  if (body) body.then(fn, fn)
+  else fn()
 }

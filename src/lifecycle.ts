@@ -4,7 +4,7 @@
  * (each is asked to finish its current audio and leave with a going-away close).
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from './app-env.ts'
+import { afterBody, type AppEnv } from './app-env.ts'
 
 /** A WebSocket session that can be asked to leave. */
 export interface Departing {
@@ -46,9 +46,7 @@ export class Lifecycle {
       try {
         await next()
       } finally {
-        const body = c.get('bodyDone')
-        if (body) body.then(done, done)
-        else done()
+        afterBody(c, done)
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../app-env.ts'
+import { afterBody, type AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
 import { presentedKey } from './api-key-auth.ts'
 
@@ -109,9 +109,7 @@ export function keyLimits(limits: KeyLimits | undefined): MiddlewareHandler<AppE
     try {
       await next()
     } finally {
-      const body = c.get('bodyDone')
-      if (body) body.then(release, release)
-      else release()
+      afterBody(c, release)
     }
   }
 }

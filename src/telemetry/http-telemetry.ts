@@ -11,7 +11,7 @@ import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, t
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from 'pino'
-import type { AppEnv } from '../app-env.ts'
+import { afterBody, type AppEnv } from '../app-env.ts'
 import { observe, type Metrics } from './metrics.ts'
 import { recordError } from './tracing.ts'
 
@@ -79,9 +79,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
       await context.with(spanContext, next)
       setTraceResponse(c, span)
     } finally {
-      const bodyDone = c.get('bodyDone')
-      if (bodyDone) bodyDone.then(finish, finish)
-      else finish()
+      afterBody(c, finish)
     }
   }
 }
