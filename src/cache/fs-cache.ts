@@ -157,7 +157,7 @@ export class FsCache implements AudioCache {
       return
     }
     this.#writable = true
-    this.#mtimes.forget(join(shard, name)) // the new file carries its own stamp
+    this.#mtimes.forget(this.#pathOf(name)) // the new file carries its own stamp
     this.#index.put(name, record.length, stamp)
     await this.#evict(name)
   }
