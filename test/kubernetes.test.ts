@@ -14,7 +14,6 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parser as promqlParser } from '@prometheus-io/lezer-promql'
 import { loadConfig } from '../src/config.ts'
 import { kustomizeBuild, parseYamlDocuments, type K8sObject } from './support/kustomize.ts'
 import { schemaProblems } from './support/kubernetes-schema.ts'
