@@ -73,6 +73,11 @@ describe.each(FLEETS)('%s autoscaling', (_, objects) => {
     expect(mainContainer(deployment).ports.map((p: any) => p.name)).toContain(endpoint.port)
     expect(endpoint.path).toBe('/metrics')
     expect(endpoint.relabelings).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'instance' })
+    // The job label is the value of the pod label jobLabel names: the one the dashboard's `instance` variable lists.
+    const job = deployment.spec.template.metadata.labels[monitor.spec.jobLabel]
+    const dashboard = JSON.parse(read('grafana/dashboards/tts-edge.json'))
+    const instanceVariable = dashboard.templating.list.find((v: any) => v.name === 'instance')
+    expect(instanceVariable.query.query).toBe(`label_values(up{job="${job}"}, instance)`)
   })
 
   test('a PodDisruptionBudget lets at most one tts-edge replica go at a time', () => {
