@@ -26,6 +26,12 @@ const built = Object.fromEntries(KUSTOMIZATIONS.map((k) => [k, kustomizeBuild(jo
 const label = (o: K8sObject) => `${o.kind} ${o.metadata.name}`
 const kubectl = Bun.which('kubectl')
 
+test('every file under deploy/kubernetes starts with a comment on how it fits', () => {
+  const files = [...new Bun.Glob('deploy/kubernetes/**/*').scanSync({ cwd: repoRoot })]
+  expect(files.length).toBeGreaterThan(15)
+  for (const file of files) expect(read(file).startsWith('# '), file).toBe(true)
+})
+
 describe.each(KUSTOMIZATIONS)('%s', (kustomization) => {
   const objects = built[kustomization]
 
