@@ -80,6 +80,14 @@ describe.each(FLEETS)('%s autoscaling', (_, objects) => {
     expect(instanceVariable.query.query).toBe(`label_values(up{job="${job}"}, instance)`)
   })
 
+  test("the dashboard charts each replica's queue against the ScaledObject's per-replica threshold", () => {
+    const dashboard = JSON.parse(read('grafana/dashboards/tts-edge.json'))
+    const panel = dashboard.panels.find((p: any) => p.title === 'Queue depth per replica')
+    expect(panel.targets.map((t: any) => t.expr)).toEqual(['sum by (instance) (tts_synthesis_queue_depth{instance=~"$instance"})'])
+    const threshold = scaledObject.spec.triggers.find((t: any) => t.type === 'prometheus').metadata.threshold
+    expect(panel.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toContain(Number(threshold))
+  })
+
   test('a PodDisruptionBudget lets at most one tts-edge replica go at a time', () => {
     const pdb = findObject(objects, 'PodDisruptionBudget', 'tts-edge')
     expect(selects(pdb.spec.selector.matchLabels, findObject(objects, 'Deployment', 'tts-edge'))).toBe(true)
