@@ -103,9 +103,13 @@ export class TraceKeeper {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** A context where `span` roots a new unit of work (child of `parent`). */
+  /**
+   * A context where `span` roots a new unit of work. `parent` is the span's parent, or for a
+   * new trace linked to a session, the session's context: a session a sampled caller opened
+   * keeps its utterances too.
+   */
   begin(span: Span, parent: Context): Context {
-    const unit = new WorkUnit(span, this, parentSampled(span, parent))
+    const unit = new WorkUnit(span, this, parentSampled(span, parent) || (unitOf(parent)?.parentSampled ?? false))
     return trace.setSpan(parent, span).setValue(UNIT, unit)
   }
 
