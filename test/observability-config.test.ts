@@ -305,6 +305,10 @@ describe("Grafana provisioning", () => {
     }
   });
 
+  test("no alert rule reads Tempo's span metrics or service graph (kept traces only)", () => {
+    expect(read("prometheus/alerts.yml")).not.toMatch(/^\s*(expr|-).*traces_(spanmetrics|service_graph)_/m);
+  });
+
   test("panels reading Tempo's span metrics say they see kept traces only", () => {
     for (const panel of dashboard.panels as any[]) {
       const exprs = (panel.targets ?? []).map((t: any) => String(t.expr ?? ""));
