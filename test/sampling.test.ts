@@ -100,12 +100,31 @@ describe('every link the service shows resolves to a kept trace', () => {
   })
 })
 
+describe('streaming sessions', () => {
+  test('a session that fails ends in an ERROR close trace that is kept, linked to its session span', async () => {
+    const requestId = `failing-${hex(3)}`
+    const ws = new WsClient(`${svc.url.replace(/^http/, 'ws')}/v1/stream`, { 'x-request-id': requestId })
+    await ws.opened
+    ws.socket.send('{not json')
+    await ws.closed
+    const ended = await svc.waitForLog((l) => l.request_id === requestId && l.msg === 'session ended')
+    expect(ended.trace_kept).toBe(true)
+    await receiver.waitFor(() => spansOf(ended.trace_id as string).length > 0)
+    const [closing] = spansOf(ended.trace_id as string)
+    expect(closing).toMatchObject({ name: 'WS /v1/stream close', status: { code: 2 }, attributes: { 'tts.sampling.reason': 'error', 'error.type': 'invalid_json' } })
+    const session = receiver.spans.find((s) => s.name === 'WS /v1/stream' && s.attributes['request.id'] === requestId)
+    expect(closing!.links.map((l) => l.spanId)).toEqual([session!.spanId])
+  })
+})
+
 describe('rates stay true', () => {
   test('the request histograms count every request of the mix, kept or dropped', async () => {
     const text = await (await fetch(`${svc.url}/metrics`)).text()
     const counted = [...text.matchAll(/^tts_request_duration_seconds_count\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
-    // The mix, plus the WebSocket upgrade request.
-    expect(counted).toBe(sent.length + 1)
+    // One request log line per request: the mix and the WebSocket upgrades.
+    const requestLines = svc.logs.filter((l) => l.msg === 'request completed' || l.msg === 'request failed').length
+    expect(requestLines).toBeGreaterThan(sent.length)
+    expect(counted).toBe(requestLines)
     const keptRequests = new Set(svc.logs.filter((l) => l.trace_kept === true && 'status' in l).map((l) => l.trace_id))
     expect(keptRequests.size).toBeLessThan(counted)
   })
