@@ -14,7 +14,8 @@ import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
 import { observe } from '../telemetry/metrics.ts'
-import { keeperOf, unitOf } from '../telemetry/sampling.ts'
+import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
+import { unitOf } from '../telemetry/sampling.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
 import { QueueFullError, StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
@@ -166,7 +167,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     const framesSent = sessions.reduce((n, s) => n + s.framesSent, 0)
     const framesDropped = sessions.reduce((n, s) => n + s.framesDropped, 0)
     const backpressureWaits = sessions.reduce((n, s) => n + s.backpressureWaits, 0)
-    const closing = this.#closeSpan({
+    const closing = this.#closeTrace({
       'websocket.close.code': code,
       'tts.session.duration_s': seconds,
       'tts.frames.sent': framesSent,
@@ -175,13 +176,12 @@ export abstract class StreamConnection implements WsConnection, Departing {
     })
     context.with(closing, () => {
       if (m) observe(m.streamingDuration, { vendor: this.vendor }, seconds)
-      const unit = unitOf(closing)!
-      const kept = unit.keeper.decide(unit, { error: this.#problem !== undefined, seconds: 0 }) !== undefined
+      // The session's length is not slowness: only an error, an exemplar or the share keep the close.
+      const kept = finishLinkedTrace(closing, { error: this.#problem !== undefined, seconds: 0 })
       this.log.info(
         { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped, trace_kept: kept },
         'session ended',
       )
-      unit.span.end()
     })
     this.#releaseKey?.()
     this.deps.lifecycle.sessions.delete(this)
@@ -189,22 +189,21 @@ export abstract class StreamConnection implements WsConnection, Departing {
   }
 
   /** The close's own short trace, linked to the session span, carrying the session's totals, events and error. */
-  #closeSpan(totals: Attributes): Context {
-    const span = this.deps.tracer.startSpan(
-      `WS ${this.route} close`,
-      {
-        kind: SpanKind.INTERNAL,
-        root: true,
-        links: [{ context: this.span.spanContext() }],
-        attributes: { 'http.route': this.route, 'request.id': this.ctx.requestId, 'tts.session.id': this.sessionId, ...this.#attributes, ...totals },
-      },
-    )
+  #closeTrace(totals: Attributes): Context {
+    const closing = startLinkedTrace(this.deps.tracer, `WS ${this.route} close`, this.#spanContext ?? this.ctx.parent, {
+      'http.route': this.route,
+      'request.id': this.ctx.requestId,
+      'tts.session.id': this.sessionId,
+      ...this.#attributes,
+      ...totals,
+    })
+    const span = trace.getSpan(closing)!
     for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time)
     if (this.#problem) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: this.#problem.code })
       span.setAttribute('error.type', this.#problem.code)
     }
-    return keeperOf(this.deps.tracer).begin(span, this.#spanContext ?? this.ctx.parent)
+    return closing
   }
 
   drain(): void {

@@ -13,7 +13,7 @@
 import { context, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
-import { keeperOf, unitOf } from '../telemetry/sampling.ts'
+import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
 import { recordError } from '../telemetry/tracing.ts'
 import { alignChunk, type CharAlignment } from './alignment.ts'
 import type { Engine, PcmChunk, Voice } from './engine.ts'
@@ -172,27 +172,20 @@ export class StreamSession {
 
   #utterance(text: string): Context {
     const { tracer, parent, voice, format, route } = this.#o
-    const link = trace.getSpanContext(parent)
-    const span = tracer.startSpan('tts.utterance', {
-      root: true,
-      ...(link && { links: [{ context: link }] }),
-      attributes: { 'http.route': route, 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.format': format.name, 'tts.characters': text.length },
-    })
-    return keeperOf(tracer).begin(span, parent)
+    return startLinkedTrace(tracer, 'tts.utterance', parent, { 'http.route': route, 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.format': format.name, 'tts.characters': text.length })
   }
 
   /** Ends the utterance's trace once: kept if it failed, was slow, renewed an exemplar, or by share. */
   #endUnit(unit: Unit, outcome: 'sent' | 'cancelled' | 'failed'): void {
     if (unit.ended) return
     unit.ended = true
-    const work = unitOf(unit.trace)!
-    if (outcome === 'cancelled') work.span.setAttribute('tts.cancelled', true)
+    const span = trace.getSpan(unit.trace)!
+    if (outcome === 'cancelled') span.setAttribute('tts.cancelled', true)
     if (outcome === 'failed') {
-      if (unit.error) recordError(work.span, unit.error)
-      else work.span.setStatus({ code: SpanStatusCode.ERROR })
+      if (unit.error) recordError(span, unit.error)
+      else span.setStatus({ code: SpanStatusCode.ERROR })
     }
-    work.keeper.decide(work, { error: outcome === 'failed', seconds: (performance.now() - unit.queuedAt) / 1000 })
-    work.span.end()
+    finishLinkedTrace(unit.trace, { error: outcome === 'failed', seconds: (performance.now() - unit.queuedAt) / 1000 })
   }
 
   #startAhead(): void {
