@@ -79,7 +79,9 @@ function sampler(config: Config): Sampler {
 
 /**
  * Builds tracing from config. With `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
- * the tracer is the API's no-op one, so instrumentation costs next to nothing.
+ * the tracer is the API's no-op one, so instrumentation costs next to nothing. Otherwise the
+ * tracer comes with its TraceKeeper (sampling.ts, from the TTS_TRACE_KEEP_* settings) and only
+ * the spans of traces it keeps reach the exporter (kept-trace-processor.ts).
  *
  * @example
  * const tracing = createTracing(config)
