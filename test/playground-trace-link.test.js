@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { traceIdFrom, traceKeptFrom } from './api.js'
+import { traceIdFrom, traceKeptFrom } from '../src/web/api.js'
 
 describe('the playground reads traceresponse', () => {
   test('links a trace only when the sampled flag says the service kept it', () => {
