@@ -133,13 +133,14 @@ export class TraceKeeper {
     unit.reason = reason
     if (reason) unit.span.setAttributes({ [KEEP_ATTRIBUTE]: true, [REASON_ATTRIBUTE]: reason })
     const now = this.now()
-    for (const o of pending) this.#record(o, unit.kept, now)
+    const keptTrace = unit.kept ? unit.span.spanContext().traceId : undefined
+    for (const o of pending) this.#record(o, keptTrace, now)
     return reason
   }
 
   /** Records an observation made after its unit's decision (or outside any unit). */
   observeNow(histogram: Histogram<string>, labels: Record<string, string | number>, value: number, unit: WorkUnit | undefined, span: SpanContext | undefined): void {
-    this.#record({ histogram, labels, value, span }, unit?.kept ?? false, this.now())
+    this.#record({ histogram, labels, value, span }, unit?.kept ? unit.span.spanContext().traceId : undefined, this.now())
   }
 
   #reason(unit: WorkUnit, outcome: { error: boolean; seconds: number }, pending: PendingObservation[]): KeepReason | undefined {
@@ -158,8 +159,9 @@ export class TraceKeeper {
     return last === undefined || now - last >= this.policy.exemplarIntervalSeconds * 1000
   }
 
-  #record(o: PendingObservation, kept: boolean, now: number): void {
-    if (kept && o.span && o.span.traceFlags & TraceFlags.SAMPLED) {
+  /** An exemplar only for a span of the kept trace itself (never one of another trace active meanwhile). */
+  #record(o: PendingObservation, keptTrace: string | undefined, now: number): void {
+    if (keptTrace && o.span?.traceId === keptTrace && o.span.traceFlags & TraceFlags.SAMPLED) {
       this.#slots.set(slotKey(o), now)
       // Exemplar-enabled histograms only take the object form.
       o.histogram.observe({ labels: o.labels, value: o.value, exemplarLabels: { trace_id: o.span.traceId, span_id: o.span.spanId } })
