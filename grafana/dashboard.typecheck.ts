@@ -1,6 +1,6 @@
 /**
  * Type-checks grafana/dashboards/tts-edge.json against @grafana/schema's Dashboard type
- * (Grafana 13.2.3, the version compose.yaml runs). Run by `tsc --noEmit` (see tsconfig "include").
+ * (@grafana/schema 13.2.3; compose.yaml runs Grafana 13.2.0). Run by `tsc --noEmit` (see tsconfig "include").
  *
  * A JSON import widens every string to `string`, so the schema's literal unions and string
  * enums (panel `type: "row"`, color modes, ...) could never match. `Widen` relaxes exactly

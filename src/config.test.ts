@@ -24,6 +24,19 @@ describe('loadConfig', () => {
     }
   })
 
+  test('validates the trace keep settings, all reported at once', () => {
+    expect(loadConfig({})).toMatchObject({ TTS_TRACE_KEEP_RATIO: 0.1, TTS_TRACE_KEEP_SLOW_MS: 1000, TTS_EXEMPLAR_INTERVAL_SECONDS: 15 })
+    expect(loadConfig({ TTS_TRACE_KEEP_RATIO: '0' }).TTS_TRACE_KEEP_RATIO).toBe(0)
+    try {
+      loadConfig({ TTS_TRACE_KEEP_RATIO: '1.5', TTS_TRACE_KEEP_SLOW_MS: 'slow', TTS_EXEMPLAR_INTERVAL_SECONDS: '-1' })
+      throw new Error('expected a ConfigError')
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError)
+      const keys = (err as ConfigError).problems.map((p) => p.split('=')[0])
+      expect(keys.sort()).toEqual(['TTS_EXEMPLAR_INTERVAL_SECONDS', 'TTS_TRACE_KEEP_RATIO', 'TTS_TRACE_KEEP_SLOW_MS'])
+    }
+  })
+
   test('treats empty strings as unset, as compose files produce them', () => {
     expect(loadConfig({ PORT: '', TTS_REDIS_URL: '' }).PORT).toBe(8080)
   })

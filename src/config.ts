@@ -99,6 +99,12 @@ const schema = z.object({
     ])
     .default('parentbased_always_on'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  // The service keeps or drops each trace at the end of its request/utterance (telemetry/sampling.ts):
+  // errors, requests slower than this, the exemplars' traces and this share of the rest are kept.
+  TTS_TRACE_KEEP_RATIO: z.coerce.number().min(0).max(1).default(0.1),
+  TTS_TRACE_KEEP_SLOW_MS: int(0, 3_600_000).default(1000),
+  // A histogram bucket's exemplar (and the trace kept for it) is renewed at most this often.
+  TTS_EXEMPLAR_INTERVAL_SECONDS: int(0, 86_400).default(15),
   OTEL_BSP_MAX_QUEUE_SIZE: int(1, 1_000_000).default(2048),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int(1, 100_000).default(512),
   OTEL_BSP_SCHEDULE_DELAY: int(0, 600_000).default(5000),

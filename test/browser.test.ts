@@ -55,7 +55,8 @@ let errors: string[]
 
 beforeAll(async () => {
   // Side by side to save time; settled so a missing Chromium still leaves a service to stop.
-  const [service, chromium] = await Promise.allSettled([startService({ TTS_TRACE_URL_TEMPLATE: TRACE_TEMPLATE }), launchChromium()])
+  // Every trace kept, so the playground links each request's trace (it links only kept ones).
+  const [service, chromium] = await Promise.allSettled([startService({ TTS_TRACE_URL_TEMPLATE: TRACE_TEMPLATE, TTS_TRACE_KEEP_RATIO: '1' }), launchChromium()])
   if (service.status === 'fulfilled') svc = service.value
   if (chromium.status === 'fulfilled') browser = chromium.value
   for (const result of [chromium, service]) if (result.status === 'rejected') throw result.reason

@@ -19,7 +19,9 @@ import { tmpdir } from "node:os";
 import { parser as logqlParser } from "@grafana/lezer-logql";
 import { parser as traceqlParser } from "@grafana/lezer-traceql";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
+import { deterministicKeeper, tailSamplingPolicies } from "./support/collector-policies.ts";
 import { allPromQLQueries, repoRoot, substituteGrafanaVariables, tempoGeneratedQueries } from "./support/dashboard-queries.ts";
+import { IMAGE_FACTS } from "./support/image-facts.ts";
 
 const root = repoRoot;
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -262,7 +264,7 @@ describe("Grafana provisioning", () => {
         expect(uidTypes.has(obj.datasourceUid), `${path}.datasourceUid = ${obj.datasourceUid}`).toBe(true);
       }
     });
-    expect(links.length).toBeGreaterThanOrEqual(6);
+    expect(links.length).toBeGreaterThanOrEqual(5);
   });
 
   test("the correlations of DESIGN.md are configured", () => {
@@ -275,8 +277,46 @@ describe("Grafana provisioning", () => {
     expect(tempo.tracesToLogsV2.query).toContain("trace_id=");
     expect(tempo.tracesToMetrics.datasourceUid).toBe("prometheus");
     expect(tempo.serviceMap.datasourceUid).toBe("prometheus");
-    const derived = byUid("loki").derivedFields as Array<{ matcherType: string; matcherRegex: string; datasourceUid: string }>;
-    expect(derived).toContainEqual(expect.objectContaining({ matcherType: "label", matcherRegex: "trace_id", datasourceUid: "tempo" }));
+  });
+
+  test("a Loki line gets exactly one trace link, and only when its trace was kept", () => {
+    const derived = provisioned.find((d) => d.uid === "loki")!.jsonData.derivedFields as Array<{ matcherType: string; matcherRegex: string; datasourceUid: string }>;
+    expect(derived).toHaveLength(1);
+    expect(derived[0]).toMatchObject({ matcherType: "regex", datasourceUid: "tempo" });
+    // Grafana applies the regex to the line and links capture group 1; lines as pino writes them.
+    const regex = new RegExp(derived[0]!.matcherRegex);
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const line = (kept: boolean) =>
+      JSON.stringify({ level: 30, service: "tts-edge", request_id: "r1", trace_id: traceId, span_id: "b7ad6b7169203331", trace_flags: "01", route: "/v1/audio/speech", status: 200, trace_kept: kept, msg: "request completed" });
+    expect(regex.exec(line(true))?.[1]).toBe(traceId);
+    expect(regex.exec(line(false))).toBeNull();
+    expect(regex.exec(JSON.stringify({ trace_id: traceId, msg: "cache operation failed" }))).toBeNull();
+  });
+
+  test("the Tempo datasource sets no option Grafana ignores, and reads rates from histograms that count every request", () => {
+    const tempo = provisioned.find((d) => d.uid === "tempo")!.jsonData;
+    // With customQuery the query runs as written; filterByTraceID/filterBySpanID only shape the built one.
+    expect(tempo.tracesToLogsV2.customQuery).toBe(true);
+    expect(tempo.tracesToLogsV2).not.toHaveProperty("filterByTraceID");
+    expect(tempo.tracesToLogsV2).not.toHaveProperty("filterBySpanID");
+    for (const q of tempo.tracesToMetrics.queries as Array<{ query: string }>) {
+      expect(q.query).toContain("tts_request_duration_seconds_");
+      expect(q.query).not.toContain("traces_spanmetrics");
+    }
+  });
+
+  test("no alert rule reads Tempo's span metrics or service graph (kept traces only)", () => {
+    expect(read("prometheus/alerts.yml")).not.toMatch(/^\s*(expr|-).*traces_(spanmetrics|service_graph)_/m);
+  });
+
+  test("panels reading Tempo's span metrics say they see kept traces only", () => {
+    for (const panel of dashboard.panels as any[]) {
+      const exprs = (panel.targets ?? []).map((t: any) => String(t.expr ?? ""));
+      if (exprs.some((e: string) => /traces_(spanmetrics|service_graph)_/.test(e))) {
+        expect(panel.description, panel.title).toContain("kept");
+        expect(panel.description, panel.title).toContain("count every request");
+      }
+    }
   });
 
   test("the dashboard has the rows, variables and panel types the schema allows", () => {
@@ -345,10 +385,41 @@ describe("compose.yaml and Dockerfile", () => {
     expect(mounts).toBeGreaterThanOrEqual(6);
   });
 
-  test("services have healthchecks where the image can run one", () => {
+  test("every healthcheck runs a binary its image holds (IMAGE_FACTS), and waits only on services that have one", () => {
+    for (const [name, svc] of services) {
+      const facts = IMAGE_FACTS[svc.image];
+      expect(facts, `${name}: ${svc.image} has written facts in test/support/image-facts.ts`).toBeDefined();
+      const test = svc.healthcheck?.test as string[] | undefined;
+      if (test) {
+        expect(["CMD", "CMD-SHELL"], name).toContain(test[0]!);
+        if (test[0] === "CMD-SHELL") expect(facts!.shell, `${name}: CMD-SHELL needs a shell (${facts!.source})`).toBe(true);
+        const binary = test[0] === "CMD" ? test[1]! : test[1]!.split(/\s+/)[0]!;
+        const present = binary.startsWith("/") ? facts!.files.includes(binary) : facts!.onPath.includes(binary);
+        expect(present, `${name}: ${binary} is in ${svc.image} (${facts!.source})`).toBe(true);
+      }
+      for (const [dependency, cond] of Object.entries((svc.depends_on ?? {}) as Record<string, { condition: string }>)) {
+        if (cond.condition === "service_healthy") {
+          expect(compose.services[dependency].healthcheck?.test, `${name} waits for ${dependency} to be healthy`).toBeArray();
+        }
+      }
+    }
     for (const name of ["tts-edge", "loki", "prometheus", "grafana"]) {
       expect(compose.services[name].healthcheck?.test, name).toBeArray();
     }
+    expect(compose.services.loki.healthcheck.test).toEqual(["CMD", "/usr/bin/loki", "-health"]);
+  });
+
+  test("every pinned image cites the release that confirms its tag", () => {
+    const text = read("compose.yaml");
+    for (const [name, svc] of services) {
+      if (svc.build) continue;
+      const [repo, tag] = (svc.image as string).split(":");
+      expect(text, `${name}: the header names ${svc.image}`).toContain(svc.image);
+      expect(IMAGE_FACTS[svc.image]!.release.length, `${name}: release of ${repo} ${tag}`).toBeGreaterThan(10);
+    }
+  });
+
+  test("services have healthchecks where the image can run one", () => {
     expect(read("Dockerfile")).toContain("/healthz");
     expect(read("Dockerfile")).toMatch(/^USER\s+(?!root)\S+/m);
     expect(read("Dockerfile")).toContain("libespeak-ng1");
@@ -365,10 +436,19 @@ describe("compose.yaml and Dockerfile", () => {
     expect(Object.keys(otel.processors)).toEqual(["memory_limiter", "tail_sampling"]);
     expect(otel.service.pipelines.traces.processors).toEqual(["memory_limiter", "tail_sampling"]);
     const policies = otel.processors.tail_sampling.policies.map((p: any) => p.type);
-    expect(policies).toEqual(["status_code", "latency", "probabilistic"]);
+    expect(policies).toEqual(["boolean_attribute", "status_code"]);
     for (const exporter of Object.keys(otel.exporters)) expect(exporter).toMatch(/^(otlp_grpc|otlp_http)\//);
     expect(otel.receivers.otlp.protocols.grpc.endpoint).toBe("0.0.0.0:4317");
     expect(otel.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
+  });
+
+  test("the collector keeps a trace tts-edge marked, or one with an error, and nothing by chance", () => {
+    const policies = tailSamplingPolicies();
+    const span = (attributes: Record<string, unknown>, code = 0) => ({ attributes, resource: { "service.name": "tts-edge" }, status: { code } });
+    expect(deterministicKeeper(policies, [span({}), span({ "tts.sampling.keep": true })])).toBe("keep-marked");
+    expect(deterministicKeeper(policies, [span({}, 2)])).toBe("keep-errors");
+    expect(deterministicKeeper(policies, [span({}), span({ "tts.sampling.keep": false })])).toBeUndefined();
+    expect(policies.map((p) => p.type)).not.toContain("probabilistic");
   });
 });
 

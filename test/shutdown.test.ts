@@ -10,7 +10,8 @@ import { isJson, WsClient } from './support/ws-client.ts'
 
 test('SIGTERM lets in-flight requests and sessions finish, flushes telemetry, exits 0', async () => {
   const receiver = new OtlpReceiver()
-  const svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', TTS_MAX_CONCURRENCY: '1' })
+  // Every trace kept (TTS_TRACE_KEEP_RATIO=1): this checks the flush at exit, not sampling.
+  const svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', TTS_MAX_CONCURRENCY: '1', TTS_TRACE_KEEP_RATIO: '1' })
   const long = Array.from({ length: 25 }, (_, i) => `This sentence number ${i + 1} keeps the engine busy for a while.`).join(' ')
 
   // A streaming session with a long answer queued, and audio already flowing.
@@ -47,6 +48,6 @@ test('SIGTERM lets in-flight requests and sessions finish, flushes telemetry, ex
   expect(exitCode).toBe(0)
   expect(svc.logs.some((l) => l.msg === 'stopped')).toBe(true)
   expect(receiver.spans.some((s) => s.name === 'POST /v1/audio/speech' && s.attributes['request.id'] === 'in-flight-1')).toBe(true)
-  expect(receiver.spans.some((s) => s.name === 'WS /v1/stream' && s.attributes['websocket.close.code'] === 1001)).toBe(true)
+  expect(receiver.spans.some((s) => s.name === 'WS /v1/stream close' && s.attributes['websocket.close.code'] === 1001)).toBe(true)
   receiver.stop()
 }, 60_000)

@@ -32,6 +32,11 @@ afterAll(async () => {
 const PARAGRAPH = 'The storm rolled in at dusk. Lights flickered across the harbour, and the boats rocked at their moorings. By midnight the rain had stopped.'
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex')
 
+/** Root spans of other traces that link to the session span `spanId`. */
+function linkedTo(spanId: string, name: string) {
+  return receiver.spans.filter((s) => s.name === name && s.links.some((l) => l.spanId === spanId))
+}
+
 async function connect(path: string, headers: Record<string, string> = {}) {
   const client = new WsClient(`${ws}${path}`, headers)
   await client.opened
@@ -64,17 +69,28 @@ describe('/v1/stream', () => {
     expect(spoken.replace(/\s+/g, '')).toBe(PARAGRAPH.replace(/\s+/g, ''))
     for (const a of alignments) expect(a.char_start_ms).toEqual([...a.char_start_ms].sort((x: number, y: number) => x - y))
 
+    // The session span is short and in the caller's trace; each sentence is its own trace linked to it.
     await receiver.waitFor((r) => r.spans.some((s) => s.traceId === traceId && s.name === 'WS /v1/stream'))
     const session = receiver.spans.find((s) => s.traceId === traceId && s.name === 'WS /v1/stream')!
-    const synth = receiver.spans.filter((s) => s.traceId === traceId && s.name === 'tts.synthesize')
-    expect(synth.length).toBe(3)
-    for (const s of synth) expect(s.parentSpanId).toBe(session.spanId)
-    const ended = await svc.waitForLog((l) => l.msg === 'session ended' && l.trace_id === traceId)
-    expect(ended).toMatchObject({ close_code: 1000, frames_sent: seqs.length, session_id: started.json.session_id })
-    // The session's first-audio latency and duration carry its trace id as an exemplar.
+    await receiver.waitFor((r) => linkedTo(session.spanId, 'tts.utterance').length === 3)
+    const utterances = linkedTo(session.spanId, 'tts.utterance')
+    for (const u of utterances) {
+      expect(u.traceId).not.toBe(traceId)
+      expect(u.attributes['tts.sampling.keep']).toBe(true)
+      const synth = receiver.spans.filter((s) => s.traceId === u.traceId && s.name === 'tts.synthesize')
+      expect(synth.map((s) => s.parentSpanId)).toEqual([u.spanId])
+    }
+    const ended = await svc.waitForLog((l) => l.msg === 'session ended' && l.request_id === started.json.request_id)
+    expect(ended).toMatchObject({ close_code: 1000, frames_sent: seqs.length, trace_kept: true })
+    await receiver.waitFor((r) => r.spans.some((s) => s.traceId === ended.trace_id))
+    const closing = receiver.spans.find((s) => s.traceId === ended.trace_id)!
+    expect(closing).toMatchObject({ name: 'WS /v1/stream close', links: [{ traceId, spanId: session.spanId }] })
+    expect(closing.attributes).toMatchObject({ 'tts.frames.sent': seqs.length, 'websocket.close.code': 1000 })
+    // First-audio latency points at the first utterance's trace, the session length at the close's.
     const metrics = await (await fetch(`${svc.url}/metrics`)).text()
-    expect(metrics).toMatch(new RegExp(`tts_first_audio_latency_seconds_bucket\\{[^}]*route="/v1/stream"[^}]*\\} \\d+ # \\{trace_id="${traceId}"`))
-    expect(metrics).toMatch(new RegExp(`streaming_duration_seconds_bucket\\{[^}]*\\} \\d+ # \\{trace_id="${traceId}"`))
+    const first = utterances.map((u) => u.traceId).join('|')
+    expect(metrics).toMatch(new RegExp(`tts_first_audio_latency_seconds_bucket\\{[^}]*route="/v1/stream"[^}]*\\} \\d+ # \\{trace_id="(${first})"`))
+    expect(metrics).toMatch(new RegExp(`streaming_duration_seconds_bucket\\{[^}]*\\} \\d+ # \\{trace_id="${ended.trace_id}"`))
   })
 
   test('cancel stops the audio: nothing arrives after the cancelled marker, and the session goes on', async () => {
@@ -159,14 +175,19 @@ describe('/v1/stream', () => {
 
   test('a client that disconnects aborts its queued and running synthesis', async () => {
     const traceId = hex(16)
-    const client = await connect('/v1/stream', { traceparent: `00-${traceId}-${hex(8)}-01` })
+    const requestId = `disconnect-${hex(4)}`
+    const client = await connect('/v1/stream', { traceparent: `00-${traceId}-${hex(8)}-01`, 'x-request-id': requestId })
     client.send({ type: 'start', voice: 'en-us-f1', format: 'pcm' })
     client.send({ type: 'text', text: `${Array.from({ length: 30 }, (_, i) => `Unheard sentence number ${i + 1}.`).join(' ')} ` })
     await client.next((m) => m.kind === 'binary')
     client.socket.close()
-    await svc.waitForLog((l) => l.msg === 'session ended' && l.trace_id === traceId)
+    await svc.waitForLog((l) => l.msg === 'session ended' && l.request_id === requestId)
     await receiver.waitFor((r) => r.spans.some((s) => s.traceId === traceId && s.name === 'WS /v1/stream'))
-    const synth = receiver.spans.filter((s) => s.traceId === traceId && s.name === 'tts.synthesize')
+    const session = receiver.spans.find((s) => s.traceId === traceId && s.name === 'WS /v1/stream')!
+    // Every queued sentence's utterance trace ends (cancelled), none outlives the session.
+    await receiver.waitFor(() => linkedTo(session.spanId, 'tts.utterance').length === 30)
+    const utterances = new Set(linkedTo(session.spanId, 'tts.utterance').map((u) => u.traceId))
+    const synth = receiver.spans.filter((s) => utterances.has(s.traceId) && s.name === 'tts.synthesize')
     // Only the sentences already started (the one playing and a bounded few ahead) ever ran.
     expect(synth.length).toBeGreaterThanOrEqual(1)
     expect(synth.length).toBeLessThanOrEqual(4)

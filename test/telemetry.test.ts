@@ -11,7 +11,8 @@ let svc: RunningService
 
 beforeAll(async () => {
   receiver = new OtlpReceiver()
-  svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'tts-edge-test' })
+  // Every trace kept: this file checks what a kept trace carries (test/sampling.test.ts checks which are kept).
+  svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'tts-edge-test', TTS_TRACE_KEEP_RATIO: '1' })
 })
 afterAll(async () => {
   await svc.stop()
@@ -141,7 +142,7 @@ test('identical concurrent requests share one synthesis', async () => {
 test('spans buffered at SIGTERM are flushed before exit', async () => {
   const quiet = new OtlpReceiver()
   // A schedule delay far longer than the test: only the shutdown flush can deliver the span.
-  const one = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: quiet.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000' })
+  const one = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: quiet.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_BLRP_SCHEDULE_DELAY: '600000', TTS_TRACE_KEEP_RATIO: '1' })
   const traceId = randomHex(16)
   await fetch(`${one.url}/v1/models`, { headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` } })
   expect(quiet.spans.length).toBe(0)

@@ -1,14 +1,21 @@
 /**
- * What both streaming protocols share: the session span (continuing the upgrade
- * request's trace), the session metrics and log lines, inactivity timeout, frame
- * parsing errors, backpressure plumbing and an orderly close. A protocol subclass only
- * says how messages look on its wire.
+ * What both streaming protocols share: the session's traces, the session metrics and log
+ * lines, inactivity timeout, frame parsing errors, backpressure plumbing and an orderly
+ * close. A protocol subclass only says how messages look on its wire.
+ *
+ * No span lives as long as a session (the collector decides on a trace a few seconds after
+ * its first span arrives): the session span continues the upgrade request's trace and ends
+ * once the socket is open; each utterance is its own trace (stream-session.ts) and the
+ * close is another (`WS <route> close`, with the session's totals and its error), both
+ * linked to the session span.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api'
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api'
 import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
 import { observe } from '../telemetry/metrics.ts'
+import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
+import { unitOf } from '../telemetry/sampling.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
 import { QueueFullError, StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
@@ -26,8 +33,13 @@ export abstract class StreamConnection implements WsConnection, Departing {
   protected readonly sessions = new Set<StreamSession>()
   protected readonly sessionId = crypto.randomUUID()
   protected readonly log: Logger
+  /** The session span: short, ended once the socket is open; utterances and the close link to it. */
   protected span!: Span
   #spanContext!: Context
+  /** What the close span reports: session attributes and events, bounded. */
+  #attributes: Attributes = {}
+  #events: { name: string; attributes: Attributes; time: number }[] = []
+  #problem: ProtocolError | undefined
   #started = 0
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   #lifetimeTimer: ReturnType<typeof setTimeout> | undefined
@@ -68,7 +80,10 @@ export abstract class StreamConnection implements WsConnection, Departing {
     m?.streamingCreated.inc({ vendor: this.vendor })
     m?.streamingActive.inc({ vendor: this.vendor })
     m?.websocketConnections.inc()
-    this.#withContext(() => this.log.info({ route: this.route }, 'session started'))
+    const upgrade = unitOf(this.ctx.parent)
+    const kept = upgrade ? upgrade.keeper.keptAlready(upgrade) : false
+    this.#withContext(() => this.log.info({ route: this.route, trace_kept: kept }, 'session started'))
+    this.span.end()
     this.#armIdleTimer()
     this.#lifetimeTimer = setTimeout(
       () => this.fail(new ProtocolError('session_too_long', `Sessions last at most ${this.deps.maxSessionSeconds} s: reconnect to go on.`)),
@@ -152,23 +167,43 @@ export abstract class StreamConnection implements WsConnection, Departing {
     const framesSent = sessions.reduce((n, s) => n + s.framesSent, 0)
     const framesDropped = sessions.reduce((n, s) => n + s.framesDropped, 0)
     const backpressureWaits = sessions.reduce((n, s) => n + s.backpressureWaits, 0)
-    this.span.setAttributes({
+    const closing = this.#closeTrace({
       'websocket.close.code': code,
+      'tts.session.duration_s': seconds,
       'tts.frames.sent': framesSent,
       'tts.frames.dropped': framesDropped,
       'tts.backpressure.waits': backpressureWaits,
     })
-    this.#withContext(() => {
+    context.with(closing, () => {
       if (m) observe(m.streamingDuration, { vendor: this.vendor }, seconds)
+      // The session's length is not slowness: only an error, an exemplar or the share keep the close.
+      const kept = finishLinkedTrace(closing, { error: this.#problem !== undefined, seconds: 0 })
       this.log.info(
-        { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped },
+        { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped, trace_kept: kept },
         'session ended',
       )
     })
-    this.span.end()
     this.#releaseKey?.()
     this.deps.lifecycle.sessions.delete(this)
     for (const resolve of this.#onClosed) resolve()
+  }
+
+  /** The close's own short trace, linked to the session span, carrying the session's totals, events and error. */
+  #closeTrace(totals: Attributes): Context {
+    const closing = startLinkedTrace(this.deps.tracer, `WS ${this.route} close`, this.#spanContext ?? this.ctx.parent, {
+      'http.route': this.route,
+      'request.id': this.ctx.requestId,
+      'tts.session.id': this.sessionId,
+      ...this.#attributes,
+      ...totals,
+    })
+    const span = trace.getSpan(closing)!
+    for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time)
+    if (this.#problem) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: this.#problem.code })
+      span.setAttribute('error.type', this.#problem.code)
+    }
+    return closing
   }
 
   drain(): void {
@@ -184,7 +219,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
   /** A session whose frames go out through `send` (multi-context protocols tag them). */
   protected createSession(options: SessionSetup, send: (frame: AudioFrame) => number): StreamSession {
     const { voice } = options
-    this.span.setAttributes({ 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.gender': voice.gender, 'tts.format': options.format.name })
+    Object.assign(this.#attributes, { 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.gender': voice.gender, 'tts.format': options.format.name })
     this.deps.metrics?.streamingLanguage.inc({ language: voice.language, gender: voice.gender })
     const session = new StreamSession({
       ...options,
@@ -209,9 +244,9 @@ export abstract class StreamConnection implements WsConnection, Departing {
     return this.#send(() => this.ws?.send(JSON.stringify(message)) ?? 0)
   }
 
-  /** Records a session event on the span (flush, cancel, ...). */
+  /** Records a session event (flush, cancel, ...) for the close span; the first 128 of a session. */
   protected event(name: string, attributes: Record<string, number | string> = {}): void {
-    this.span.addEvent(name, attributes)
+    if (this.#events.length < 128) this.#events.push({ name, attributes, time: Date.now() })
   }
 
   /** Reports `err` in the protocol's shape and closes the socket. */
@@ -219,9 +254,8 @@ export abstract class StreamConnection implements WsConnection, Departing {
     if (this.#closed || this.#errored) return
     this.#errored = true
     const problem = protocolErrorOf(err)
+    this.#problem = problem
     this.deps.metrics?.streamingErrors.inc({ vendor: this.vendor })
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message: problem.code })
-    this.span.setAttribute('error.type', problem.code)
     this.#withContext(() => this.log.warn({ route: this.route, error_code: problem.code, close_code: problem.closeCode, ...(!(err instanceof ProtocolError) && { err }) }, 'session error'))
     for (const session of this.sessions) session.close()
     this.ws?.send(this.errorMessage(problem))

@@ -10,6 +10,7 @@ import type { AppEnv } from '../app-env.ts'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import type { Lifecycle } from '../lifecycle.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
+import { unitOf } from '../telemetry/sampling.ts'
 import type { Engine, Voice } from '../tts/engine.ts'
 import { presentedKey } from './api-key-auth.ts'
 import type { KeyLimits } from './key-limits.ts'
@@ -45,6 +46,8 @@ export interface ConnectionContext {
 /** Correlation, trace parent and header auth of the upgrade request. */
 export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
   const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+  // The upgrade request's trace holds the session span every utterance links to: always kept.
+  unitOf()?.require()
   return {
     requestId: c.get('requestId'),
     parent: trace.setSpan(context.active(), c.get('span')),

@@ -3,9 +3,11 @@
  *
  * Bun.serve has no auto-instrumentation, so this middleware is the whole story: it
  * continues an incoming `traceparent`, names the span after the matched route pattern,
- * and records status, duration and exemplar in `finally` so failures count too. For
- * streamed bodies the handler sets `bodyDone` and everything completes when the last
- * byte has left (or the client went away).
+ * and records status and duration in `finally` so failures count too, then decides whether
+ * the request's trace is kept (telemetry/sampling.ts): the exemplar, the log line's
+ * `trace_kept` and the `traceresponse` sampled flag all follow that decision. For streamed
+ * bodies the handler sets `bodyDone` and everything completes when the last byte has left
+ * (or the client went away).
  */
 import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -13,6 +15,7 @@ import { matchedRoutes } from 'hono/route'
 import type { Logger } from 'pino'
 import { afterBody, type AppEnv } from '../app-env.ts'
 import { observe, type Metrics } from './metrics.ts'
+import { keeperOf, unitOf, type WorkUnit } from './sampling.ts'
 import { recordError } from './tracing.ts'
 
 export interface HttpTelemetryOptions {
@@ -64,7 +67,9 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
       },
       parent,
     )
-    const spanContext = trace.setSpan(parent, span)
+    const keeper = keeperOf(tracer)
+    const spanContext = keeper.begin(span, parent)
+    const unit = unitOf(spanContext)!
     c.set('span', span)
     c.set('logFields', {})
     c.set('log', context.with(spanContext, () => logger.child({ request_id: requestId })))
@@ -73,25 +78,34 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const finish = () => {
       if (settled) return
       settled = true
-      complete(c, span, started, spanContext, metrics)
+      complete(c, span, unit, started, spanContext, metrics)
     }
     try {
       await context.with(spanContext, next)
-      setTraceResponse(c, span)
     } finally {
-      afterBody(c, finish)
+      if (c.get('bodyDone')) {
+        // The headers leave before the body ends: advertise the trace as sampled only when
+        // it is already certain to be kept (a sampled caller, the ratio, a session).
+        setTraceResponse(c, span, keeper.keptAlready(unit))
+        afterBody(c, finish)
+      } else {
+        finish()
+        setTraceResponse(c, span, unit.kept)
+      }
     }
   }
 }
 
-function setTraceResponse(c: Context<AppEnv>, span: Span): void {
-  const { traceId, spanId, traceFlags } = span.spanContext()
-  if (traceId) c.res.headers.set('traceresponse', `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`)
+/** W3C `traceresponse`: the sampled flag says whether the trace will be in Tempo. */
+function setTraceResponse(c: Context<AppEnv>, span: Span, kept: boolean): void {
+  const { traceId, spanId } = span.spanContext()
+  if (traceId) c.res.headers.set('traceresponse', `00-${traceId}-${spanId}-${kept ? '01' : '00'}`)
 }
 
 function complete(
   c: Context<AppEnv>,
   span: Span,
+  unit: WorkUnit,
   started: number,
   spanContext: ReturnType<typeof trace.setSpan>,
   metrics: Metrics | undefined,
@@ -111,7 +125,9 @@ function complete(
     if (metrics) {
       observe(metrics.requestDuration, { route, method: c.req.method, status_code: String(status) }, seconds)
     }
-    const fields = { ...c.get('logFields'), route, method: c.req.method, status, duration_ms: Math.round(seconds * 1e4) / 10 }
+    // After the observations above (an exemplar slot due for renewal keeps the trace).
+    const kept = unit.keeper.decide(unit, { error: status >= 500, seconds }) !== undefined
+    const fields = { ...c.get('logFields'), route, method: c.req.method, status, duration_ms: Math.round(seconds * 1e4) / 10, trace_kept: kept }
     const log = c.get('log')
     if (status >= 500) log.error(fields, 'request failed')
     else log.info(fields, 'request completed')

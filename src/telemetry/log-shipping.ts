@@ -32,7 +32,7 @@ const SEVERITY: Record<number, [SeverityNumber, string]> = {
 }
 
 // Fields of the logging call that become attributes (bounded, useful as Loki filters).
-const ATTRIBUTE_FIELDS = ['route', 'method', 'status', 'duration_ms', 'cache', 'voice', 'format', 'session_id'] as const
+const ATTRIBUTE_FIELDS = ['route', 'method', 'status', 'duration_ms', 'cache', 'voice', 'format', 'session_id', 'trace_kept'] as const
 // Correlation ids live in child-logger bindings, which pino has already serialised.
 const REQUEST_ID = /"request_id":"([^"\\]{1,128})"/
 const SESSION_ID = /"session_id":"([^"\\]{1,128})"/
@@ -83,7 +83,7 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
       if (fields) {
         for (const key of ATTRIBUTE_FIELDS) {
           const value = fields[key]
-          if (typeof value === 'string' || typeof value === 'number') attributes[key] = value
+          if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attributes[key] = value
         }
       }
       otelLogger.emit({

@@ -5,8 +5,8 @@
  * Label values are bounded by construction: routes are matched patterns, languages and
  * genders come from the voice catalogue, ranges and error types are fixed enums.
  */
-import { context, trace, TraceFlags } from '@opentelemetry/api'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
+import { observeInUnit } from './sampling.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const SESSION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
@@ -170,8 +170,9 @@ function initialiseSeries(m: Metrics): void {
 }
 
 /**
- * Observes `value` on `histogram`, attaching the active span's ids as an exemplar when
- * the span is sampled (a dropped trace would be a dead link in Grafana).
+ * Observes `value` on `histogram` within the active unit of work (telemetry/sampling.ts):
+ * recorded when the unit's keep decision is made, with the trace as exemplar only if it
+ * was kept, so an exemplar never points at a dropped trace.
  *
  * @example
  * observe(metrics.requestDuration, { route: '/v1/audio/speech', method: 'POST', status_code: '200' }, 0.12)
@@ -181,16 +182,5 @@ export function observe<L extends string>(
   labels: Partial<Record<L, string | number>>,
   value: number,
 ): void {
-  const spanContext = trace.getSpan(context.active())?.spanContext()
-  // Exemplar-enabled histograms only take the object form: observe(labels, value) would
-  // read `labels` as that object and throw.
-  if (spanContext && spanContext.traceFlags & TraceFlags.SAMPLED) {
-    histogram.observe({
-      labels,
-      value,
-      exemplarLabels: { trace_id: spanContext.traceId, span_id: spanContext.spanId } as Partial<Record<L, string>>,
-    })
-  } else {
-    histogram.observe({ labels, value })
-  }
+  observeInUnit(histogram as unknown as Histogram<string>, labels as Record<string, string | number>, value)
 }

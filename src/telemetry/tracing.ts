@@ -29,6 +29,8 @@ import {
 import { otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
+import { keptTracesOnly } from './kept-trace-processor.ts'
+import { registerKeeper, TraceKeeper } from './sampling.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface Tracing {
@@ -77,7 +79,9 @@ function sampler(config: Config): Sampler {
 
 /**
  * Builds tracing from config. With `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
- * the tracer is the API's no-op one, so instrumentation costs next to nothing.
+ * the tracer is the API's no-op one, so instrumentation costs next to nothing. Otherwise the
+ * tracer comes with its TraceKeeper (sampling.ts, from the TTS_TRACE_KEEP_* settings) and only
+ * the spans of traces it keeps reach the exporter (kept-trace-processor.ts).
  *
  * @example
  * const tracing = createTracing(config)
@@ -96,27 +100,36 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
       onDropped,
     })
+  // A bounded queue: when the collector is down, spans are dropped (and counted), never buffered without limit.
+  const batch = countingSpanProcessor(
+    spanExporter,
+    config.OTEL_BSP_MAX_QUEUE_SIZE,
+    (e) =>
+      new BatchSpanProcessor(e, {
+        maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
+        maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
+        scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
+        exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+      }),
+    onDropped,
+  )
   const provider = new BasicTracerProvider({
     resource: telemetryResource(config),
     sampler: sampler(config),
-    spanProcessors: [
-      // A bounded queue: when the collector is down, spans are dropped (and counted), never buffered without limit.
-      countingSpanProcessor(
-        spanExporter,
-        config.OTEL_BSP_MAX_QUEUE_SIZE,
-        (e) =>
-          new BatchSpanProcessor(e, {
-            maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
-            maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
-            scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
-            exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-          }),
-        onDropped,
-      ),
-    ],
+    // Spans of traces the service drops are let go here, before any encoding or I/O.
+    spanProcessors: [keptTracesOnly(batch, { maxWaitingSpans: config.OTEL_BSP_MAX_QUEUE_SIZE, onDropped })],
   })
+  const tracer = provider.getTracer('tts-edge')
+  registerKeeper(
+    tracer,
+    new TraceKeeper({
+      ratio: config.TTS_TRACE_KEEP_RATIO,
+      slowSeconds: config.TTS_TRACE_KEEP_SLOW_MS / 1000,
+      exemplarIntervalSeconds: config.TTS_EXEMPLAR_INTERVAL_SECONDS,
+    }),
+  )
   return {
-    tracer: provider.getTracer('tts-edge'),
+    tracer,
     propagator,
     forceFlush: () => provider.forceFlush().catch(() => {}),
     shutdown: () => provider.shutdown().catch(() => {}),

@@ -5,10 +5,15 @@
  * Cancel (barge-in) stops sending at once and aborts queued and running synthesis.
  * The transport reports backpressure; the sender then waits for it to drain, so a slow
  * reader holds back synthesis instead of growing memory.
+ *
+ * Each unit is an utterance with its own short trace (`tts.utterance`, linked to the
+ * session span, parent of its `tts.synthesize`), kept or dropped when its audio has left,
+ * was cancelled or failed: a session's spans never outlive the collector's decision wait.
  */
-import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { context, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
+import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
 import { recordError } from '../telemetry/tracing.ts'
 import { alignChunk, type CharAlignment } from './alignment.ts'
 import type { Engine, PcmChunk, Voice } from './engine.ts'
@@ -38,7 +43,7 @@ export interface StreamSessionOptions {
   format: AudioFormatSpec
   transport: SessionTransport
   tracer: Tracer
-  /** The session span's context: synthesis spans are its children. */
+  /** The session span's context: each utterance's trace links to it. */
   parent: Context
   metrics?: Metrics
   vendor: 'elevenlabs' | 'tts-edge'
@@ -56,6 +61,9 @@ export interface StreamSessionOptions {
 interface Unit {
   text: string
   queuedAt: number
+  /** The utterance's root span and unit of work, in context. */
+  trace: Context
+  ended: boolean
   controller: AbortController
   chunks: PcmChunk[]
   done: boolean
@@ -133,7 +141,10 @@ export class StreamSession {
     const started = performance.now()
     this.#generation++
     this.#buffer.clear()
-    for (const unit of this.#queue) unit.controller.abort(new DOMException('cancelled', 'AbortError'))
+    for (const unit of this.#queue) {
+      unit.controller.abort(new DOMException('cancelled', 'AbortError'))
+      this.#endUnit(unit, 'cancelled')
+    }
     this.#queue = []
     this.#awaitingFirstAudio = true
     this.#settleIdle()
@@ -153,10 +164,28 @@ export class StreamSession {
     const max = this.#o.maxQueuedUnits ?? 64
     for (const text of texts) {
       if (this.#queue.length >= max) throw new QueueFullError(`more than ${max} pieces of text waiting for audio`)
-      this.#queue.push({ text, queuedAt: performance.now(), controller: new AbortController(), chunks: [], done: false, started: false })
+      this.#queue.push({ text, queuedAt: performance.now(), trace: this.#utterance(text), ended: false, controller: new AbortController(), chunks: [], done: false, started: false })
     }
     this.#startAhead()
     if (!this.#sending && this.#queue.length > 0) void this.#sendLoop()
+  }
+
+  #utterance(text: string): Context {
+    const { tracer, parent, voice, format, route } = this.#o
+    return startLinkedTrace(tracer, 'tts.utterance', parent, { 'http.route': route, 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.format': format.name, 'tts.characters': text.length })
+  }
+
+  /** Ends the utterance's trace once: kept if it failed, was slow, renewed an exemplar, or by share. */
+  #endUnit(unit: Unit, outcome: 'sent' | 'cancelled' | 'failed'): void {
+    if (unit.ended) return
+    unit.ended = true
+    const span = trace.getSpan(unit.trace)!
+    if (outcome === 'cancelled') span.setAttribute('tts.cancelled', true)
+    if (outcome === 'failed') {
+      if (unit.error) recordError(span, unit.error)
+      else span.setStatus({ code: SpanStatusCode.ERROR })
+    }
+    finishLinkedTrace(unit.trace, { error: outcome === 'failed', seconds: (performance.now() - unit.queuedAt) / 1000 })
   }
 
   #startAhead(): void {
@@ -166,7 +195,8 @@ export class StreamSession {
 
   #synthesize(unit: Unit): void {
     unit.started = true
-    const { engine, voice, speed, format, tracer, parent } = this.#o
+    const { engine, voice, speed, format, tracer } = this.#o
+    const parent = unit.trace
     const span: Span = tracer.startSpan(
       'tts.synthesize',
       {
@@ -217,6 +247,7 @@ export class StreamSession {
         const ok = await this.#sendUnit(unit, generation)
         if (generation !== this.#generation) return
         this.#queue.shift()
+        this.#endUnit(unit, ok ? 'sent' : 'failed')
         if (!ok) return
         this.#startAhead()
       }
@@ -261,6 +292,8 @@ export class StreamSession {
       if (!(await this.#send(frame, unit, generation))) return true
     }
     if (unit.error) {
+      // Before onError: the protocol's close cancels what is queued, this unit included.
+      this.#endUnit(unit, 'failed')
       this.#o.onError(unit.error)
       return false
     }
@@ -281,7 +314,7 @@ export class StreamSession {
     metrics?.framesSent.inc({ vendor: this.#o.vendor })
     if (this.#awaitingFirstAudio) {
       this.#awaitingFirstAudio = false
-      if (metrics) context.with(this.#o.parent, () => observe(metrics.firstAudioLatency, { route: this.#o.route }, (performance.now() - unit.queuedAt) / 1000))
+      if (metrics) context.with(unit.trace, () => observe(metrics.firstAudioLatency, { route: this.#o.route }, (performance.now() - unit.queuedAt) / 1000))
     }
     if (result === 'backpressure') {
       // The socket's buffer is full: stop here, which also stops synthesising ahead.

@@ -5,11 +5,12 @@
 
 /** Thrown for any failed request; `message` is meant to be shown as is. */
 export class ApiFailure extends Error {
-  /** @param {string} message @param {{requestId?: string, traceId?: string}} ids */
+  /** @param {string} message @param {{requestId?: string, traceId?: string, traceKept?: boolean}} ids */
   constructor(message, ids = {}) {
     super(message)
     this.requestId = ids.requestId
     this.traceId = ids.traceId
+    this.traceKept = ids.traceKept
   }
 }
 
@@ -32,9 +33,19 @@ export function traceIdFrom(header) {
   return match && !/^0+$/.test(match[1]) ? match[1] : undefined
 }
 
+/**
+ * True when `traceresponse` has the sampled flag: the service kept the trace, so the trace
+ * viewer will find it (a streamed body's `-00` can also mean "not decided yet").
+ * @param {string | null} header
+ */
+export function traceKeptFrom(header) {
+  return /-01$/.test(header?.trim() ?? '')
+}
+
 /** @param {Response} response */
 function idsOf(response) {
-  return { requestId: response.headers.get('x-request-id') ?? undefined, traceId: traceIdFrom(response.headers.get('traceresponse')) }
+  const header = response.headers.get('traceresponse')
+  return { requestId: response.headers.get('x-request-id') ?? undefined, traceId: traceIdFrom(header), traceKept: traceKeptFrom(header) }
 }
 
 /**
@@ -64,7 +75,7 @@ async function failureOf(response) {
 
 /**
  * @param {{input: string, voice: string, format: string, speed: number, apiKey?: string, signal?: AbortSignal}} request
- * @returns {Promise<{bytes: ArrayBuffer, requestId?: string, traceId?: string, firstByteMs: number}>}
+ * @returns {Promise<{bytes: ArrayBuffer, requestId?: string, traceId?: string, traceKept: boolean, firstByteMs: number}>}
  */
 export async function speak(request) {
   const started = performance.now()

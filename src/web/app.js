@@ -96,7 +96,7 @@ async function onSpeak() {
   setState('speaking', 'Synthesising…')
   try {
     const result = await speak({ input, format: fmt, signal: controller.signal, ...settings() })
-    showRequestInfo({ requestId: result.requestId, traceId: result.traceId, firstAudioMs: result.firstByteMs })
+    showRequestInfo({ requestId: result.requestId, traceId: result.traceId, traceKept: result.traceKept, firstAudioMs: result.firstByteMs })
     const buffer = await decodeSpeech(result.bytes.slice(0), fmt)
     if (current !== job) return
     debug.lastDecodedDuration = buffer.duration
@@ -113,7 +113,7 @@ async function onSpeak() {
     }
   } catch (err) {
     if (controller.signal.aborted) return
-    if (err instanceof ApiFailure) showRequestInfo({ requestId: err.requestId, traceId: err.traceId })
+    if (err instanceof ApiFailure) showRequestInfo({ requestId: err.requestId, traceId: err.traceId, traceKept: err.traceKept })
     fail(job, err instanceof Error ? err.message : String(err))
   }
 }

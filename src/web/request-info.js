@@ -1,6 +1,6 @@
 /**
  * The "Last request" panel: mode, request id, trace id (linked to the trace viewer when
- * the service was given TTS_TRACE_URL_TEMPLATE), first-audio time and audio length.
+ * the service was given TTS_TRACE_URL_TEMPLATE and kept the trace), first-audio time and audio length.
  */
 
 const template = document.querySelector('meta[name="tts-trace-url-template"]')?.getAttribute('content') ?? ''
@@ -20,7 +20,7 @@ export function traceUrl(traceId) {
 const field = (id) => /** @type {HTMLElement} */ (document.getElementById(id))
 
 /**
- * @param {{mode?: string, requestId?: string, traceId?: string, firstAudioMs?: number, audio?: string, download?: {url: string, name: string}}} info
+ * @param {{mode?: string, requestId?: string, traceId?: string, traceKept?: boolean, firstAudioMs?: number, audio?: string, download?: {url: string, name: string}}} info
  *   fields left out keep their current value; null clears one
  */
 export function showRequestInfo(info) {
@@ -28,8 +28,11 @@ export function showRequestInfo(info) {
   if ('requestId' in info) field('info-request-id').textContent = info.requestId ?? '—'
   if ('traceId' in info) {
     const cell = field('info-trace-id')
-    const url = traceUrl(info.traceId)
+    // Only a kept trace is in the trace viewer; a session's trace (no flag given) always is.
+    const kept = info.traceKept !== false
+    const url = kept ? traceUrl(info.traceId) : undefined
     cell.replaceChildren(info.traceId ?? (info.requestId ? 'not traced' : '—'))
+    if (info.traceId && !kept) cell.append(' (not kept)')
     if (url) {
       const link = document.createElement('a')
       link.href = url

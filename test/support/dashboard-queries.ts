@@ -41,8 +41,8 @@ export const GRAFANA_VARIABLE_VALUES: Readonly<Record<string, string>> = {
   route: ".*",
   request_id: "",
   trace_id: "",
-  // Tempo datasource "trace to metrics": $__tags expands to the span's mapped tags.
-  __tags: 'service="tts-edge"',
+  // Tempo datasource "trace to metrics": $__tags expands to the span's mapped tags (http.route -> route).
+  __tags: 'route="/v1/audio/speech"',
 };
 
 /**

@@ -13,6 +13,8 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>
   status: { code?: number; message?: string }
   events: { name: string; attributes: Record<string, unknown> }[]
+  /** Span links (an utterance's trace to its session span). */
+  links: { traceId: string; spanId: string }[]
   resource: Record<string, unknown>
 }
 
@@ -124,6 +126,7 @@ export class OtlpReceiver {
             attributes: attrs(s.attributes),
             status: s.status ?? {},
             events: (s.events ?? []).map((e: { name: string; attributes?: OtlpKeyValue[] }) => ({ name: e.name, attributes: attrs(e.attributes) })),
+            links: (s.links ?? []).map((l: { traceId: string; spanId: string }) => ({ traceId: l.traceId, spanId: l.spanId })),
             resource,
           })
         }
