@@ -53,6 +53,18 @@ interface Runtime {
 let runtime: Runtime | undefined
 const idle: Handler[] = []
 const MAX_IDLE = 4
+let inUse = 0
+
+/**
+ * Encoder states taken and not yet released in this thread: tests check that a cancelled job
+ * gives its state back (a leak here grows the shared WASM heap for good).
+ *
+ * @example
+ * expect(opusEncodersInUse()).toBe(0)
+ */
+export function opusEncodersInUse(): number {
+  return inUse
+}
 
 function load(): Runtime {
   if (runtime) return runtime
@@ -106,6 +118,7 @@ export class OpusPacketEncoder {
     check(handler._encoder_ctl(SET_VBR, 0), 'OPUS_SET_VBR')
     check(handler._encoder_ctl(SET_COMPLEXITY, COMPLEXITY), 'OPUS_SET_COMPLEXITY')
     check(handler._encoder_ctl(SET_SIGNAL, SIGNAL_VOICE), 'OPUS_SET_SIGNAL')
+    inUse++
     return new OpusPacketEncoder(rt, handler)
   }
 
@@ -126,6 +139,7 @@ export class OpusPacketEncoder {
     const handler = this.#handler
     this.#handler = undefined
     if (!handler) return
+    inUse--
     if (idle.length < MAX_IDLE) idle.push(handler)
     else this.#rt.module.OpusScriptHandler.destroy_handler(handler)
   }
