@@ -2,6 +2,7 @@
  * Parses Ogg pages back (capture pattern, version, CRC, lacing), for tests that check what
  * the writer and the HTTP routes produced, and for the fuzz test's round trip.
  */
+import { concatBytes } from '../bytes.ts'
 import { crc32 } from '../crc.ts'
 
 export interface OggPage {
@@ -63,14 +64,14 @@ export function readOggPages(bytes: Uint8Array): OggPage[] {
  */
 export function oggPackets(pages: readonly OggPage[]): Uint8Array[] {
   const packets: Uint8Array[] = []
-  let partial: number[] = []
+  let partial: Uint8Array[] = []
   for (const page of pages) {
     let at = 0
     for (const lace of page.segments) {
-      partial.push(...page.body.subarray(at, at + lace))
+      partial.push(page.body.subarray(at, at + lace))
       at += lace
       if (lace < 255) {
-        packets.push(new Uint8Array(partial))
+        packets.push(concatBytes(partial).slice())
         partial = []
       }
     }
