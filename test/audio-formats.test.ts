@@ -43,16 +43,49 @@ function probedKbps(bytes: Uint8Array, ext: string): number {
   return Number(out.stdout.toString().trim()) / 1000
 }
 
-/** Seconds of the WAV of `text` (the reference every other format's duration is held to). */
-const wavSeconds = new Map<string, number>()
-async function referenceSeconds(voice: string, text: string): Promise<number> {
-  const key = `${voice}\n${text}`
-  if (!wavSeconds.has(key)) {
-    const { bytes } = await collect(await eleven.textToSpeech.convert(voice, { text, outputFormat: 'wav_24000' }))
-    wavSeconds.set(key, (await probeAudio(bytes, 'wav')).decodedSeconds)
+/** Loudness per 20 ms of the audio as ffmpeg decodes it (16 kHz mono): the shape of the speech. */
+function envelope(bytes: Uint8Array, ext: string, rawRate?: number): number[] {
+  const path = `${process.env.TMPDIR ?? '/tmp'}/tts-edge-envelope-${crypto.randomUUID()}.${ext}`
+  require('node:fs').writeFileSync(path, bytes)
+  const raw = rawRate ? ['-f', { pcm: 's16le', wav: 's16le', ulaw: 'mulaw', alaw: 'alaw' }[ext] ?? ext, '-ar', String(rawRate), '-ac', '1'] : []
+  const out = Bun.spawnSync(['ffmpeg', '-v', 'error', ...raw, '-i', path, '-f', 's16le', '-ac', '1', '-ar', '16000', '-'])
+  require('node:fs').rmSync(path)
+  const pcm = new Int16Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength >> 1)
+  const windows: number[] = []
+  for (let at = 0; at + 320 <= pcm.length; at += 320) {
+    let sum = 0
+    for (let i = at; i < at + 320; i++) sum += pcm[i]! ** 2
+    windows.push(Math.sqrt(sum / 320))
   }
-  return wavSeconds.get(key)!
+  return windows
 }
+
+/** Best correlation of two envelopes within a few windows' shift (codec delays differ). */
+function similarity(a: number[], b: number[]): number {
+  let best = -1
+  for (let lag = -3; lag <= 3; lag++) {
+    const pairs: [number, number][] = []
+    for (let i = Math.max(0, -lag); i < a.length && i + lag < b.length; i++) pairs.push([a[i]!, b[i + lag]!])
+    const mean = (k: 0 | 1) => pairs.reduce((n, p) => n + p[k], 0) / pairs.length
+    const [ma, mb] = [mean(0), mean(1)]
+    let [num, da, db] = [0, 0, 0]
+    for (const [x, y] of pairs) [num, da, db] = [num + (x - ma) * (y - mb), da + (x - ma) ** 2, db + (y - mb) ** 2]
+    best = Math.max(best, num / Math.sqrt(da * db))
+  }
+  return best
+}
+
+/** The WAV of `text`: every other format's duration and speech envelope are held to it. */
+const references = new Map<string, { seconds: number; envelope: number[] }>()
+async function reference(voice: string, text: string): Promise<{ seconds: number; envelope: number[] }> {
+  const key = `${voice}\n${text}`
+  if (!references.has(key)) {
+    const { bytes } = await collect(await eleven.textToSpeech.convert(voice, { text, outputFormat: 'wav_24000' }))
+    references.set(key, { seconds: (await probeAudio(bytes, 'wav')).decodedSeconds, envelope: envelope(bytes, 'wav') })
+  }
+  return references.get(key)!
+}
+const referenceSeconds = async (voice: string, text: string) => (await reference(voice, text)).seconds
 
 /** How ffmpeg reads an ElevenLabs output_format, and what it must report. */
 function expected(name: string): { ext: string; codec: string; rate: number; rawRate?: number; kbps?: number } {
@@ -76,9 +109,10 @@ describe('OpenAI response_format opus through the openai SDK', () => {
     const bytes = new Uint8Array(await res.arrayBuffer())
     const audio = await probeAudio(bytes, 'opus')
     expect(audio).toMatchObject({ codec: 'opus', sampleRate: 48000, channels: 1 })
-    const wav = await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'wav' })
-    const reference = (await probeAudio(new Uint8Array(await wav.arrayBuffer()), 'wav')).decodedSeconds
+    const wav = new Uint8Array(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'wav' })).arrayBuffer())
+    const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     expect(Math.abs(audio.decodedSeconds - reference) / reference).toBeLessThan(0.05)
+    expect(similarity(envelope(bytes, 'opus'), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
     expect(Math.abs(probedKbps(bytes, 'opus') - 32) / 32).toBeLessThan(0.15)
   })
 
@@ -117,8 +151,10 @@ describe("ElevenLabs output_format through the ElevenLabs SDK", () => {
     const want = expected(name)
     const audio = await probeAudio(bytes, want.ext, want.rawRate)
     expect(audio).toMatchObject({ codec: want.codec, sampleRate: want.rate, channels: 1 })
-    const reference = await referenceSeconds('en-us-f1', TEXT)
-    expect(Math.abs(audio.decodedSeconds - reference) / reference).toBeLessThan(0.05)
+    const wav = await reference('en-us-f1', TEXT)
+    expect(Math.abs(audio.decodedSeconds - wav.seconds) / wav.seconds).toBeLessThan(0.05)
+    // The same speech, not just the same length: the loudness follows the WAV's, word by word.
+    expect(similarity(envelope(bytes, want.ext, want.rawRate), wav.envelope)).toBeGreaterThan(0.9)
     if (want.kbps && want.codec === 'opus') expect(Math.abs(probedKbps(bytes, want.ext) - want.kbps) / want.kbps).toBeLessThan(0.1)
   }, 30_000)
 
