@@ -37,7 +37,8 @@ const CONTAINER_INFO: Record<AudioContainer, { contentType: string; fileExtensio
   flac: { contentType: 'audio/flac', fileExtension: 'flac', implemented: true },
   opus: { contentType: 'audio/ogg', fileExtension: 'opus', implemented: true },
   opus_packets: { contentType: 'audio/opus', fileExtension: 'opus', implemented: true },
-  // No AAC encoder that runs on Bun (README, "Audio formats"): the name is known so the API can answer a clear 400.
+  // No free AAC encoder runs on Bun: @mediabunny/aac-encoder's worker waits on `self` messages that Bun
+  // delivers only to parentPort (README, "Audio formats"). The name is known so the API answers a clear 400.
   aac: { contentType: 'audio/aac', fileExtension: 'aac', implemented: false },
 }
 
