@@ -265,3 +265,30 @@ describe('/v1/stream with format opus', () => {
     }
   })
 })
+
+describe('ElevenLabs stream-input with opus_48000_64', () => {
+  test('the audio messages, appended, are one Ogg Opus stream across the pieces of text', async () => {
+    const text = 'First piece of text. Second piece, a little longer than the first. Third and last.'
+    const client = new WsClient(`${svc.url.replace('http', 'ws')}/v1/text-to-speech/en-us-f1/stream-input?output_format=opus_48000_64&auto_mode=true`)
+    await client.opened
+    client.send({ text: ' ' })
+    client.send({ text: `${text} `, try_trigger_generation: true })
+    client.send({ text: '' })
+    await client.next((m) => m.kind === 'text' && m.json?.isFinal === true)
+    expect((await client.closed).code).toBe(1000)
+    const audio = client.json().filter((j) => j.audio).map((j) => Buffer.from(j.audio, 'base64'))
+    expect(audio.length).toBeGreaterThanOrEqual(3)
+    // The first message starts the stream; every later one is pages of the same stream.
+    const pages = readOggPages(new Uint8Array(Buffer.concat(audio)))
+    expect(pages.filter((p) => p.flags & 0x02)).toHaveLength(1)
+    expect(new Set(pages.map((p) => p.serial)).size).toBe(1)
+    expect(pages.map((p) => p.sequence)).toEqual(pages.map((_, i) => i))
+    for (const message of audio) expect(readOggPages(new Uint8Array(message)).length).toBeGreaterThan(0)
+    const decoded = await probeAudio(new Uint8Array(Buffer.concat(audio)), 'opus')
+    expect(decoded).toMatchObject({ codec: 'opus', sampleRate: 48000, channels: 1 })
+    const wav = await referenceSeconds('en-us-f1', text)
+    // Each piece adds the encoder's lookahead and up to one packet of padding.
+    expect(decoded.decodedSeconds).toBeGreaterThan(wav * 0.95)
+    expect(decoded.decodedSeconds).toBeLessThan(wav * 1.05 + 0.03 * audio.length)
+  })
+})

@@ -11,11 +11,9 @@
  * engine workers' setup) pays for instantiation and the first, JIT-cold encode up front.
  */
 import { createRequire } from 'node:module'
+import { OPUS_FRAME_SAMPLES, OPUS_PRE_SKIP, OPUS_RATE } from './opus-constants.ts'
 
-/** Opus always runs at 48 kHz here: Ogg Opus and WebRTC decoders output 48 kHz. */
-export const OPUS_RATE = 48000
-/** 20 ms: the usual packet duration for speech, and what WebRTC sends. */
-export const OPUS_FRAME_SAMPLES = 960
+export { OPUS_FRAME_SAMPLES, OPUS_RATE } from './opus-constants.ts'
 const MAX_PACKET_BYTES = 1276 * 3
 
 const APPLICATION_AUDIO = 2049
@@ -80,6 +78,9 @@ function load(): Runtime {
   const slot = module._malloc(4)
   check(probe._encoder_ctl(GET_LOOKAHEAD, slot), 'OPUS_GET_LOOKAHEAD')
   const lookahead = module.HEAP32[slot >> 2]!
+  // Muxers on other threads write this pre-skip without asking the encoder: fail loudly if a
+  // different libopus build ever disagrees.
+  if (lookahead !== OPUS_PRE_SKIP) throw new Error(`libopus lookahead is ${lookahead}, not the expected ${OPUS_PRE_SKIP}`)
   idle.push(probe)
   runtime = { module, input, output, lookahead }
   return runtime

@@ -60,6 +60,16 @@ describe('OggOpusEncoder (RFC 7845)', () => {
     expect(last.at(-1)!.flags & EOS).toBe(EOS)
   })
 
+  test('input that ends exactly where the lookahead is covered still ends on a packet with the trimming granule', async () => {
+    const samples = 2 * OPUS_FRAME_SAMPLES - 312 // two packets hold it and the pre-skip, to the sample
+    const file = encodeInChunks(new OggOpusEncoder(48000, 32), tone(440, samples / 48000, 48000))
+    const last = readOggPages(file).at(-1)!
+    expect(last.flags & EOS).toBe(EOS)
+    expect(last.segments.length).toBe(1)
+    expect(last.granule).toBe(BigInt(312 + samples))
+    expect((await decode(file, 'opus')).length).toBe(samples)
+  })
+
   test('no audio at all is still a valid, empty Ogg Opus file', async () => {
     const enc = new OggOpusEncoder(22050, 32)
     const file = enc.end()

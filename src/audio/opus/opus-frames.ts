@@ -46,7 +46,8 @@ export class OpusFrames {
   /** The remaining packets (silence-padded past the lookahead); releases the encoder. */
   end(): Uint8Array[] {
     const packets: Uint8Array[] = []
-    const needed = Math.ceil((this.samplesIn + this.preSkip) / OPUS_FRAME_SAMPLES)
+    // At least one: the end-of-stream page must carry a packet whose granule marks the end.
+    const needed = Math.max(this.packetsOut + 1, Math.ceil((this.samplesIn + this.preSkip) / OPUS_FRAME_SAMPLES))
     try {
       while (this.packetsOut < needed) {
         this.#pending.fill(0, this.#filled)
