@@ -9,6 +9,7 @@ import OpenAI from 'openai'
 import { opusHead, opusTags } from '../src/audio/opus/ogg-opus.ts'
 import { OggPageWriter } from '../src/audio/ogg/ogg-pages.ts'
 import { oggPackets, readOggPages } from '../src/audio/ogg/ogg-reader.ts'
+import { envelope, opusToc, probedKbps, similarity } from './support/audio-checks.ts'
 import { probeAudio } from './support/ffprobe.ts'
 import { startService, type RunningService } from './support/service.ts'
 import { WsClient } from './support/ws-client.ts'
@@ -32,47 +33,6 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<{ bytes: Uin
   const chunks: Uint8Array[] = []
   for await (const part of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(part)
   return { bytes: new Uint8Array(Buffer.concat(chunks)), chunks }
-}
-
-/** Format-level bitrate ffprobe reports (bytes over duration), in kbps. */
-function probedKbps(bytes: Uint8Array, ext: string): number {
-  const path = `${process.env.TMPDIR ?? '/tmp'}/tts-edge-bitrate-${crypto.randomUUID()}.${ext}`
-  require('node:fs').writeFileSync(path, bytes)
-  const out = Bun.spawnSync(['ffprobe', '-v', 'error', '-show_entries', 'format=bit_rate', '-of', 'csv=p=0', path])
-  require('node:fs').rmSync(path)
-  return Number(out.stdout.toString().trim()) / 1000
-}
-
-/** Loudness per 20 ms of the audio as ffmpeg decodes it (16 kHz mono): the shape of the speech. */
-function envelope(bytes: Uint8Array, ext: string, rawRate?: number): number[] {
-  const path = `${process.env.TMPDIR ?? '/tmp'}/tts-edge-envelope-${crypto.randomUUID()}.${ext}`
-  require('node:fs').writeFileSync(path, bytes)
-  const raw = rawRate ? ['-f', { pcm: 's16le', wav: 's16le', ulaw: 'mulaw', alaw: 'alaw' }[ext] ?? ext, '-ar', String(rawRate), '-ac', '1'] : []
-  const out = Bun.spawnSync(['ffmpeg', '-v', 'error', ...raw, '-i', path, '-f', 's16le', '-ac', '1', '-ar', '16000', '-'])
-  require('node:fs').rmSync(path)
-  const pcm = new Int16Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength >> 1)
-  const windows: number[] = []
-  for (let at = 0; at + 320 <= pcm.length; at += 320) {
-    let sum = 0
-    for (let i = at; i < at + 320; i++) sum += pcm[i]! ** 2
-    windows.push(Math.sqrt(sum / 320))
-  }
-  return windows
-}
-
-/** Best correlation of two envelopes within a few windows' shift (codec delays differ). */
-function similarity(a: number[], b: number[]): number {
-  let best = -1
-  for (let lag = -3; lag <= 3; lag++) {
-    const pairs: [number, number][] = []
-    for (let i = Math.max(0, -lag); i < a.length && i + lag < b.length; i++) pairs.push([a[i]!, b[i + lag]!])
-    const mean = (k: 0 | 1) => pairs.reduce((n, p) => n + p[k], 0) / pairs.length
-    const [ma, mb] = [mean(0), mean(1)]
-    let [num, da, db] = [0, 0, 0]
-    for (const [x, y] of pairs) [num, da, db] = [num + (x - ma) * (y - mb), da + (x - ma) ** 2, db + (y - mb) ** 2]
-    best = Math.max(best, num / Math.sqrt(da * db))
-  }
-  return best
 }
 
 /** The WAV of `text`: every other format's duration and speech envelope are held to it. */
@@ -228,14 +188,6 @@ test('no format label or log field ever carries the raw format a client sent', a
   expect(metrics).not.toContain(bogus)
 })
 
-/** Frame duration in ms of an Opus packet's TOC byte, and whether it holds exactly one frame (RFC 6716 3.1). */
-function toc(packet: Uint8Array): { ms: number; frames: number } {
-  const config = packet[0]! >> 3
-  const code = packet[0]! & 3
-  const ms = config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!
-  return { ms, frames: code === 0 ? 1 : code === 3 ? packet[1]! & 0x3f : 2 }
-}
-
 describe('/v1/stream with format opus', () => {
   test('sends one 20 ms Opus packet per binary frame, which ffmpeg decodes once put in Ogg', async () => {
     const client = new WsClient(`${svc.url.replace('http', 'ws')}/v1/stream`)
@@ -250,7 +202,7 @@ describe('/v1/stream with format opus', () => {
     const frames = client.messages.filter((m) => m.kind === 'binary').map((m) => m.data as Uint8Array)
     expect(frames.length).toBeGreaterThan(50)
     const packets = frames.map((f) => f.subarray(4))
-    for (const packet of packets) expect(toc(packet)).toEqual({ ms: 20, frames: 1 })
+    for (const packet of packets) expect(opusToc(packet)).toEqual({ ms: 20, frames: 1 })
     // Sequence numbers never go back: the packets of one chunk share one.
     const seqs = frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0))
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
