@@ -14,6 +14,7 @@ import { createRequire } from 'node:module'
 import { OPUS_FRAME_SAMPLES, OPUS_PRE_SKIP, OPUS_RATE } from './opus-constants.ts'
 
 export { OPUS_FRAME_SAMPLES, OPUS_RATE } from './opus-constants.ts'
+
 const MAX_PACKET_BYTES = 1276 * 3
 
 const APPLICATION_AUDIO = 2049
@@ -25,8 +26,8 @@ const RESET_STATE = 4028
 const SET_SIGNAL = 4024
 const SIGNAL_VOICE = 3001
 /**
- * Complexity 10 (libopus' default) measured about 20x real time at 32-64 kbps on this machine's
- * shared cores, 5 about 55-60x: the analysis it skips matters for music, little for speech.
+ * Complexity 10 (libopus' default) measured about 20x real time at 32-64 kbps on one lightly
+ * loaded core here, 5 about 55-60x: the analysis it skips matters for music, little for speech.
  */
 const COMPLEXITY = 5
 
