@@ -74,7 +74,7 @@ describe('OpenAI response_format opus through the openai SDK', () => {
     expect(Math.abs(audio.decodedSeconds - reference) / reference).toBeLessThan(0.05)
     expect(similarity(envelope(bytes, 'opus'), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
     expect(Math.abs(probedKbps(bytes, 'opus') - 32) / 32).toBeLessThan(0.15)
-  })
+  }, 30_000)
 
   test.each([
     ['mp3', 'mp3', 'mp3', 24000],
@@ -92,14 +92,14 @@ describe('OpenAI response_format opus through the openai SDK', () => {
     const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     expect(Math.abs(seconds - reference) / reference).toBeLessThan(0.05)
     expect(similarity(envelope(bytes, ext, raw), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
-  })
+  }, 30_000)
 
   test('aac is refused with a 400 naming the supported formats, opus among them', async () => {
     const err = await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'No AAC.', response_format: 'aac' }).catch((e) => e)
     expect(err).toBeInstanceOf(OpenAI.BadRequestError)
     expect(err.error).toMatchObject({ param: 'response_format', code: 'unsupported_format', type: 'invalid_request_error' })
     expect(err.error.message).toContain('opus')
-  })
+  }, 30_000)
 
   test('the streamed body sends Ogg pages as they are encoded, the first long before the end', async () => {
     const long = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(' ')
@@ -113,7 +113,7 @@ describe('OpenAI response_format opus through the openai SDK', () => {
     expect(pages.filter((p) => p.flags & 0x04)).toEqual([pages.at(-1)!])
     expect(first.length).toBeLessThan(pages.length / 2)
     expect((await probeAudio(bytes, 'opus')).decodedSeconds).toBeGreaterThan(10)
-  })
+  }, 30_000)
 })
 
 describe("ElevenLabs output_format through the ElevenLabs SDK", () => {
@@ -146,7 +146,7 @@ describe("ElevenLabs output_format through the ElevenLabs SDK", () => {
     expect(audio).toMatchObject({ codec: 'opus', sampleRate: 48000 })
     const reference = await referenceSeconds('en-gb-m1', 'First sentence here. Second sentence there. Third one too.')
     expect(Math.abs(audio.decodedSeconds - reference) / reference).toBeLessThan(0.05)
-  })
+  }, 30_000)
 
   test('an unknown output_format is a 400 in ElevenLabs shape naming the valid ones', async () => {
     const res = await fetch(`${svc.url}/v1/text-to-speech/en-us-f1?output_format=opus_48000_999`, {
@@ -158,7 +158,7 @@ describe("ElevenLabs output_format through the ElevenLabs SDK", () => {
     const body = (await res.json()) as { detail: { status: string; message: string } }
     expect(body.detail.status).toBe('invalid_output_format')
     expect(body.detail.message).toContain('opus_48000_32')
-  })
+  }, 30_000)
 
   test('a cached Opus file is served byte-identical, and another bitrate is another entry', async () => {
     const text = `Cache me as Opus ${crypto.randomUUID().slice(0, 8)}.`
@@ -177,7 +177,7 @@ describe("ElevenLabs output_format through the ElevenLabs SDK", () => {
     const other = await fetchOpus('opus_48000_96')
     expect(other.headers.get('x-cache')).toBe('MISS')
     expect(probedKbps(new Uint8Array(await other.arrayBuffer()), 'opus')).toBeGreaterThan(80)
-  })
+  }, 30_000)
 })
 
 test('no format label or log field ever carries the raw format a client sent', async () => {
@@ -219,7 +219,7 @@ describe('/v1/stream with format opus', () => {
     const reference = await referenceSeconds('en-us-f1', 'Packets for a browser. One frame at a time.')
     expect(audio.decodedSeconds).toBeGreaterThan(reference * 0.95)
     expect(oggPackets(readOggPages(new Uint8Array(file))).length).toBe(packets.length + 2)
-  })
+  }, 30_000)
 
   test('opus at another sample rate, or a bitrate for pcm, is refused with 1008', async () => {
     for (const start of [
@@ -234,7 +234,7 @@ describe('/v1/stream with format opus', () => {
       expect(error.json.type).toBe('error')
       expect((await client.closed).code).toBe(1008)
     }
-  })
+  }, 30_000)
 })
 
 describe('ElevenLabs stream-input with opus_48000_64', () => {
@@ -261,5 +261,5 @@ describe('ElevenLabs stream-input with opus_48000_64', () => {
     // Each piece adds the encoder's lookahead and up to one packet of padding.
     expect(decoded.decodedSeconds).toBeGreaterThan(wav * 0.95)
     expect(decoded.decodedSeconds).toBeLessThan(wav * 1.05 + 0.03 * audio.length)
-  })
+  }, 30_000)
 })

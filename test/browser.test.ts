@@ -148,7 +148,7 @@ describe('playground', () => {
     expect(Math.abs(durations.opus! - durations.wav!)).toBeLessThan(0.02)
     expect(durations.wav!).toBeGreaterThan(3)
     expect(errors).toEqual([])
-  })
+  }, 30_000)
 
   test('Stream plays frames as they arrive, before the whole text is synthesised', async () => {
     await page.getByLabel('Text').fill(PARAGRAPH)
