@@ -4,6 +4,7 @@
  */
 import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
+import { benchFormats } from './formats.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
@@ -12,6 +13,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   instrumentation: benchInstrumentation,
   'cache-miss': benchCacheMiss,
   'engine-speed': benchEngineSpeed,
+  formats: benchFormats,
   load: benchLoad,
   streaming: benchStreaming,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.

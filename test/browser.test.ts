@@ -30,6 +30,8 @@ interface TtsDebug {
   languages: number
   lastDecodedDuration?: number
   lastFormat?: string
+  /** Whether WebCodecs here decodes Opus packets (then Stream with Opus uses them). */
+  opusPackets: boolean
   stream?: StreamStats
   outputPeak(): number
 }
@@ -82,6 +84,9 @@ const tts = () => page.evaluate(() => {
 })
 const stream = async () => (await tts()).stream!
 const audible = () => page.waitForFunction((level) => window.__tts.outputPeak() > level, AUDIBLE)
+/** Every frame of the current stream has arrived (and, for Opus, been decoded); playback may go on. */
+const received = () =>
+  page.waitForFunction(() => ['streaming', 'done'].includes(window.__tts.state) && /^(All audio received|Done)/.test(document.getElementById('status')!.textContent!))
 const silent = () => page.waitForFunction(() => window.__tts.outputPeak() === 0, undefined, { timeout: 2000 })
 
 describe('playground', () => {
@@ -130,7 +135,7 @@ describe('playground', () => {
 
   test('every format decodes in the browser to the same length', async () => {
     const durations: Record<string, number> = {}
-    for (const format of ['wav', 'mp3', 'flac', 'pcm']) {
+    for (const format of ['wav', 'mp3', 'flac', 'pcm', 'opus']) {
       await page.getByLabel('Format').selectOption(format)
       await page.getByRole('button', { name: 'Speak' }).click()
       await page.waitForFunction((f) => window.__tts.lastFormat === f, format)
@@ -140,9 +145,11 @@ describe('playground', () => {
     // frames pad the end by a few tens of ms; a wrong decode would be off by far more.
     for (const format of ['flac', 'pcm']) expect(Math.abs(durations[format]! - durations.wav!)).toBeLessThan(0.01)
     expect(Math.abs(durations.mp3! - durations.wav!)).toBeLessThan(0.1)
+    // Ogg Opus, decoded by the browser itself: the end-of-stream granule trims the padding.
+    expect(Math.abs(durations.opus! - durations.wav!)).toBeLessThan(0.02)
     expect(durations.wav!).toBeGreaterThan(3)
     expect(errors).toEqual([])
-  })
+  }, 30_000)
 
   test('Stream plays frames as they arrive, before the whole text is synthesised', async () => {
     await page.getByLabel('Text').fill(PARAGRAPH)
@@ -160,6 +167,30 @@ describe('playground', () => {
     expect(await page.locator('#info-trace-id').textContent()).toMatch(/^[0-9a-f]{32} open trace$/)
     expect(errors).toEqual([])
   })
+
+  test('Stream with Opus: packets decoded by WebCodecs play as they arrive', async () => {
+    expect((await tts()).opusPackets).toBe(true)
+    await page.getByLabel('Text').fill(PARAGRAPH)
+    await page.getByLabel('Format').selectOption('opus')
+    await page.getByRole('button', { name: 'Stream' }).click()
+    await received()
+    const stats = await stream()
+    // One 20 ms packet per frame, every one decoded and scheduled.
+    expect(stats.framesReceived).toBeGreaterThan(200)
+    expect(stats.framesScheduled).toBe(stats.framesReceived)
+    expect(stats.firstFrameAt!).toBeLessThan(stats.endAt!)
+    expect(await page.locator('#info-mode').textContent()).toBe('Stream (Opus 48 kHz, WebCodecs)')
+    // As long as the same text in PCM (each sentence adds at most one packet of padding and the lookahead).
+    const audio = (await page.locator('#info-audio').textContent())!
+    const opusSeconds = Number(/^([\d.]+) s/.exec(audio)![1])
+    await page.getByLabel('Format').selectOption('pcm')
+    await page.getByRole('button', { name: 'Stream' }).click()
+    await received()
+    const pcmSeconds = Number(/^([\d.]+) s/.exec((await page.locator('#info-audio').textContent())!)![1])
+    expect(Math.abs(opusSeconds - pcmSeconds) / pcmSeconds).toBeLessThan(0.05)
+    await audible()
+    expect(errors).toEqual([])
+  }, 60_000)
 
   test('Stop barges in: silence at once, no frame played after it, the service confirms, the page says stopped', async () => {
     await page.getByLabel('Text').fill(LONG)

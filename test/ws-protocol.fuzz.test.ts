@@ -49,15 +49,16 @@ const streamStart = fc.record(
   {
     type: mostly(fc.constant('start'), junk),
     voice: mostly(voice, junk),
-    format: mostly(fc.constantFrom('pcm', 'mulaw', 'alaw', 'mp3'), junk),
+    format: mostly(fc.constantFrom('pcm', 'mulaw', 'alaw', 'mp3', 'opus'), junk),
     sample_rate: mostly(fc.constantFrom(8000, 16000, 22050, 24000, 44100, 48000), fc.oneof(fc.integer(), fc.double())),
+    bitrate_kbps: mostly(fc.constantFrom(6, 32, 64, 256), fc.oneof(fc.integer(), fc.double(), junk)),
     speed: mostly(fc.double({ min: 0.25, max: 4, noNaN: true }), junk),
     alignment: mostly(fc.boolean(), junk),
   },
   { requiredKeys: ['type', 'voice'] },
 )
 const validStreamStart = fc
-  .tuple(fc.constantFrom('alloy', 'en-us-f1', 'de-m1'), fc.constantFrom(['pcm', 16000], ['pcm', 24000], ['mulaw', 8000], ['alaw', 8000], ['mp3', 44100]), fc.boolean())
+  .tuple(fc.constantFrom('alloy', 'en-us-f1', 'de-m1'), fc.constantFrom(['pcm', 16000], ['pcm', 24000], ['mulaw', 8000], ['alaw', 8000], ['mp3', 44100], ['opus', 48000]), fc.boolean())
   .map(([v, [format, rate], alignment]) => ({ type: 'start', voice: v, format, sample_rate: rate, alignment }))
 const sentence = fc.constantFrom('Hello there. ', 'One. Two! ', 'Dr. Smith is here. ', 'A sentence without an end')
 const validStreamMessage = fc.oneof(

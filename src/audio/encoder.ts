@@ -21,4 +21,10 @@ export interface AudioEncoder {
    * `end` returned, concatenated) with exact sizes. Identity for other formats. Call after `end`.
    */
   finalize(whole: Uint8Array): Uint8Array
+  /**
+   * Gives back what the encoder holds beyond the garbage collector's reach (libopus states live
+   * in a heap shared by the thread) when `end` will never be called: the job was cancelled or
+   * failed. A no-op after `end`; optional for encoders that hold nothing of the kind.
+   */
+  close?(): void
 }

@@ -28,6 +28,7 @@ function decoderView(spec: AudioFormatSpec): { ext: string; raw: string[]; codec
     case 'pcm': return { ext: 'pcm', raw: raw('s16le'), codec: 'pcm_s16le' }
     case 'ulaw': return { ext: 'ulaw', raw: raw('mulaw'), codec: 'pcm_mulaw' }
     case 'alaw': return { ext: 'alaw', raw: raw('alaw'), codec: 'pcm_alaw' }
+    case 'opus': return { ext: 'opus', raw: [], codec: 'opus' }
     default: throw new Error(`no decoder view for ${spec.container}`)
   }
 }
@@ -53,6 +54,11 @@ async function checkRoundTrip(spec: AudioFormatSpec, inputRate: number): Promise
 }
 
 describe('format registry', () => {
+  test('Opus is Ogg at 48 kHz with the named bitrate (OpenAI names none: 32 kbps)', () => {
+    expect(specOf(parseOpenAIFormat('opus'))).toMatchObject({ container: 'opus', sampleRate: 48000, bitrateKbps: 32, contentType: 'audio/ogg' })
+    expect(specOf(parseElevenLabsFormat('opus_48000_192'))).toMatchObject({ container: 'opus', sampleRate: 48000, bitrateKbps: 192 })
+  })
+
   test('OpenAI defaults to mp3 at 24 kHz; wav and pcm are 24 kHz', () => {
     expect(specOf(parseOpenAIFormat(undefined))).toMatchObject({ container: 'mp3', sampleRate: 24000, contentType: 'audio/mpeg' })
     expect(specOf(parseOpenAIFormat('wav'))).toMatchObject({ sampleRate: 24000, contentType: 'audio/wav', fileExtension: 'wav' })
@@ -75,14 +81,14 @@ describe('format registry', () => {
       for (const name of OPENAI_FORMATS) expect(notImplemented.message).toContain(name)
     }
     expect(parseElevenLabsFormat('mp3_8000_8')).toMatchObject({ ok: false, reason: 'unknown' })
-    expect(parseElevenLabsFormat('opus_48000_64')).toMatchObject({ ok: false, reason: 'not_implemented' })
+    expect(parseElevenLabsFormat('opus_48000_999')).toMatchObject({ ok: false, reason: 'unknown' })
   })
 
   test('supported lists are the implemented subset of each API', () => {
-    expect(OPENAI_FORMATS).toEqual(['mp3', 'flac', 'wav', 'pcm'])
-    expect(ALL_OPENAI_FORMATS).toContain('opus')
-    for (const n of ELEVENLABS_FORMATS) expect(ALL_ELEVENLABS_FORMATS).toContain(n)
-    expect(ELEVENLABS_FORMATS.some((n) => n.startsWith('opus'))).toBe(false)
+    expect(OPENAI_FORMATS).toEqual(['mp3', 'opus', 'flac', 'wav', 'pcm'])
+    expect(ALL_OPENAI_FORMATS).toContain('aac')
+    // Every name ElevenLabs defines is served.
+    expect(ELEVENLABS_FORMATS).toEqual(ALL_ELEVENLABS_FORMATS)
   })
 
   test('createEncoder refuses formats that are not implemented', async () => {
@@ -101,7 +107,7 @@ describe('every supported format decodes with a real decoder (1.5 s of 440 Hz in
   })
 
   test.each([[16000], [24000], [48000]])('engines at %d Hz too', async (rate) => {
-    for (const name of ['mp3', 'wav', 'flac']) await checkRoundTrip(specOf(parseOpenAIFormat(name)), rate)
+    for (const name of ['mp3', 'wav', 'flac', 'opus']) await checkRoundTrip(specOf(parseOpenAIFormat(name)), rate)
     await checkRoundTrip(specOf(parseElevenLabsFormat('ulaw_8000')), rate)
   })
 })

@@ -6,10 +6,13 @@ import type { AudioEncoder } from './encoder.ts'
 import { FlacEncoder } from './flac.ts'
 import { G711Encoder } from './g711.ts'
 import { Mp3Encoder } from './mp3.ts'
+import { OggOpusEncoder } from './opus/ogg-opus.ts'
+import { OpusPacketStream } from './opus/opus-packet-stream.ts'
 import { PcmEncoder } from './pcm.ts'
 import { WavEncoder } from './wav.ts'
 
-export type AudioContainer = 'mp3' | 'wav' | 'pcm' | 'ulaw' | 'alaw' | 'flac' | 'opus' | 'aac'
+/** `opus` is Opus in Ogg; `opus_packets` is bare Opus packets, length-prefixed, for our WebSocket only. */
+export type AudioContainer = 'mp3' | 'wav' | 'pcm' | 'ulaw' | 'alaw' | 'flac' | 'opus' | 'opus_packets' | 'aac'
 
 export interface AudioFormatSpec {
   /** The name as the API spells it: `mp3`, `mp3_44100_128`, ... */
@@ -32,8 +35,10 @@ const CONTAINER_INFO: Record<AudioContainer, { contentType: string; fileExtensio
   ulaw: { contentType: 'audio/basic', fileExtension: 'ulaw', implemented: true },
   alaw: { contentType: 'audio/x-alaw-basic', fileExtension: 'alaw', implemented: true },
   flac: { contentType: 'audio/flac', fileExtension: 'flac', implemented: true },
-  // No Opus/AAC codec among the dependencies yet: the names are known so the API can answer a clear 400.
-  opus: { contentType: 'audio/ogg', fileExtension: 'opus', implemented: false },
+  opus: { contentType: 'audio/ogg', fileExtension: 'opus', implemented: true },
+  opus_packets: { contentType: 'audio/opus', fileExtension: 'opus', implemented: true },
+  // No free AAC encoder runs on Bun: @mediabunny/aac-encoder's worker waits on `self` messages that Bun
+  // delivers only to parentPort (README, "Audio formats"). The name is known so the API answers a clear 400.
   aac: { contentType: 'audio/aac', fileExtension: 'aac', implemented: false },
 }
 
@@ -42,11 +47,14 @@ function spec(name: string, container: AudioContainer, sampleRate: number, bitra
   return { name, container, sampleRate, ...(bitrateKbps === undefined ? {} : { bitrateKbps }), ...info }
 }
 
-/** OpenAI serves everything at 24 kHz; the mp3 bitrate is ours (64 kbps is transparent for mono speech at 24 kHz). */
+/**
+ * OpenAI serves everything at 24 kHz except Opus, which decodes at 48 kHz whatever went in; the
+ * bitrates are ours (64 kbps mp3 is transparent for mono speech at 24 kHz, 32 kbps Opus too).
+ */
 const OPENAI: ReadonlyMap<string, AudioFormatSpec> = new Map(
   [
     spec('mp3', 'mp3', 24000, 64),
-    spec('opus', 'opus', 24000, 32),
+    spec('opus', 'opus', 48000, 32),
     spec('aac', 'aac', 24000, 64),
     spec('flac', 'flac', 24000),
     spec('wav', 'wav', 24000),
@@ -138,6 +146,17 @@ export function parseElevenLabsFormat(value: string | undefined | null): FormatL
 }
 
 /**
+ * Bare Opus packets at 48 kHz and `bitrateKbps` (no container), for `/v1/stream` clients that
+ * feed a WebRTC-style decoder: split the encoded bytes with `splitOpusPackets`.
+ *
+ * @example
+ * opusPacketsFormat(32) // { name: 'opus_packets_48000_32', container: 'opus_packets', sampleRate: 48000, ... }
+ */
+export function opusPacketsFormat(bitrateKbps: number): AudioFormatSpec {
+  return spec(`opus_packets_48000_${bitrateKbps}`, 'opus_packets', 48000, bitrateKbps)
+}
+
+/**
  * A fresh encoder for one response. Rejects for a spec that is not implemented (parse first).
  * Asynchronous because the mp3 encoder is a WebAssembly instance.
  *
@@ -158,6 +177,9 @@ export async function createEncoder(spec: AudioFormatSpec, inputSampleRate: numb
     case 'flac':
       return new FlacEncoder(inputSampleRate, spec.sampleRate)
     case 'opus':
+      return new OggOpusEncoder(inputSampleRate, spec.bitrateKbps ?? 32)
+    case 'opus_packets':
+      return new OpusPacketStream(inputSampleRate, spec.bitrateKbps ?? 32)
     case 'aac':
       throw new Error(`audio format '${spec.name}' (${spec.container}) is not implemented`)
   }

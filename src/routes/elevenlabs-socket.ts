@@ -7,7 +7,10 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
+import { opusPacketsFormat, parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
+import { OggOpusMuxer } from '../audio/opus/ogg-opus-muxer.ts'
+import { OPUS_PRE_SKIP } from '../audio/opus/opus-constants.ts'
+import { splitOpusPackets } from '../audio/opus/opus-packet-stream.ts'
 import { ApiError } from '../errors.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
@@ -16,6 +19,9 @@ import { elevenlabsVoiceSettingsSchema } from './elevenlabs.ts'
 import { parseWith } from './request-body.ts'
 import { StreamConnection } from './stream-connection.ts'
 import { ProtocolError, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-context.ts'
+
+/** Ogg streams a socket keeps (one per context); TTS_WS_MAX_CONTEXTS bounds the open ones far below. */
+const MAX_OGG_STREAMS = 32
 
 /** ElevenLabs' documented default. */
 export const DEFAULT_CHUNK_LENGTH_SCHEDULE = [120, 160, 250, 290]
@@ -46,7 +52,10 @@ type OpeningMessage = Pick<z.infer<typeof streamInputMessageSchema>, 'voice_sett
 export interface SocketSetup {
   voice: Voice | undefined
   voiceId: string
+  /** What the engine workers produce: for `opus_48000_*`, bare packets this socket puts into Ogg. */
   format: AudioFormatSpec
+  /** Opus in Ogg: one Ogg stream per session (or context) across its pieces of text. */
+  oggOpus: boolean
   autoMode: boolean
   inactivitySeconds: number
 }
@@ -64,10 +73,12 @@ export function readSocketSetup(c: Context<AppEnv>, deps: StreamDeps): SocketSet
   if (!lookup.ok) throw badRequest(lookup.message)
   if (!findModel(query.model_id)) throw badRequest(`Model '${query.model_id.slice(0, 100)}' does not exist.`)
   const voiceId = c.req.param('voice_id') ?? ''
+  const oggOpus = lookup.spec.container === 'opus'
   return {
     voice: deps.resolveVoice(voiceId),
     voiceId,
-    format: lookup.spec,
+    format: oggOpus ? opusPacketsFormat(lookup.spec.bitrateKbps ?? 32) : lookup.spec,
+    oggOpus,
     autoMode: query.auto_mode === 'true',
     inactivitySeconds: query.inactivity_timeout,
   }
@@ -77,6 +88,8 @@ export abstract class ElevenLabsSocket extends StreamConnection {
   protected readonly vendor = 'elevenlabs' as const
   /** Once a message carried a valid key, the socket is authenticated (later contexts need none). */
   #keyAccepted = false
+  /** With `oggOpus`: the Ogg stream of each context ('' for stream-input's one session). */
+  readonly #ogg = new Map<string, OggOpusMuxer>()
 
   constructor(
     deps: StreamDeps,
@@ -114,11 +127,27 @@ export abstract class ElevenLabsSocket extends StreamConnection {
   /** `{"audio","isFinal":null,"normalizedAlignment","alignment",...extra}`; alignment times are chunk-relative ms. */
   protected sendAudioMessage(frame: AudioFrame, extra: Record<string, string> = {}): number {
     const alignment = frame.alignment ?? null
-    const message = { audio: Buffer.from(frame.bytes).toString('base64'), isFinal: null, normalizedAlignment: alignment, alignment, ...extra }
+    const bytes = this.setup.oggOpus ? this.#oggPages(frame.bytes, extra.contextId ?? '') : frame.bytes
+    const message = { audio: Buffer.from(bytes).toString('base64'), isFinal: null, normalizedAlignment: alignment, alignment, ...extra }
     return this.ws?.send(JSON.stringify(message)) ?? 0
   }
 
   protected errorMessage(err: ProtocolError): string {
     return JSON.stringify({ message: err.message, error: err.code, code: err.closeCode })
+  }
+
+  /**
+   * Each piece of text is encoded on its own (in a worker); its packets continue one Ogg stream
+   * per context, so a client appending the audio gets a single playable file. The stream has no
+   * end-of-stream page: the session decides when it is over, after the last audio has left.
+   */
+  #oggPages(packets: Uint8Array, context: string): Uint8Array {
+    let ogg = this.#ogg.get(context)
+    if (!ogg) {
+      // Closed contexts are not reported here: keep the newest few (far more than may be open at once).
+      if (this.#ogg.size >= MAX_OGG_STREAMS) this.#ogg.delete(this.#ogg.keys().next().value!)
+      this.#ogg.set(context, (ogg = new OggOpusMuxer(OPUS_PRE_SKIP)))
+    }
+    return ogg.pages(splitOpusPackets(packets))
   }
 }

@@ -101,15 +101,15 @@ export function openApiDocument(version: string): Json {
             content: { 'application/json': { schema: schema(openaiSpeechSchema), example: { model: 'tts-1', voice: 'alloy', input: 'Hello from the edge.', response_format: 'wav' } } },
           },
           responses: {
-            '200': audio(['audio/mpeg', 'audio/wav', 'audio/pcm', 'audio/flac', 'text/event-stream']),
+            '200': audio(['audio/mpeg', 'audio/ogg', 'audio/wav', 'audio/pcm', 'audio/flac', 'text/event-stream']),
             ...errors(openaiError, [400, 401, 404, 413, 429, 503]),
           },
         },
       },
       '/v1/audio/voices': { get: { summary: 'List voices', tags: ['OpenAI-compatible'], responses: { '200': { description: '`{"voices":[{id,name,language,gender}]}`' } } } },
       '/v1/models': { get: { summary: 'List models (OpenAI list shape; an array for the ElevenLabs SDK)', tags: ['OpenAI-compatible', 'ElevenLabs-compatible'], responses: { '200': { description: 'Models' } } } },
-      '/v1/text-to-speech/{voice_id}': elevenlabsSpeech('Text to speech (ElevenLabs)', audio(['audio/mpeg', 'audio/pcm', 'audio/basic', 'audio/wav'])),
-      '/v1/text-to-speech/{voice_id}/stream': elevenlabsSpeech('Text to speech, streamed (ElevenLabs)', audio(['audio/mpeg', 'audio/pcm', 'audio/basic'])),
+      '/v1/text-to-speech/{voice_id}': elevenlabsSpeech('Text to speech (ElevenLabs)', audio(['audio/mpeg', 'audio/ogg', 'audio/pcm', 'audio/basic', 'audio/x-alaw-basic', 'audio/wav'])),
+      '/v1/text-to-speech/{voice_id}/stream': elevenlabsSpeech('Text to speech, streamed (ElevenLabs)', audio(['audio/mpeg', 'audio/ogg', 'audio/pcm', 'audio/basic', 'audio/x-alaw-basic', 'audio/wav'])),
       '/v1/text-to-speech/{voice_id}/with-timestamps': elevenlabsSpeech('Text to speech with character timing', {
         description: 'Audio (base64) with its alignment',
         content: { 'application/json': { schema: timedAudio } },
@@ -124,7 +124,7 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/stream': websocket(
         'tts-edge streaming protocol',
-        `JSON control messages in, binary audio frames out (4-byte big-endian sequence number, then audio). First message: ${JSON.stringify(schema(streamStartSchema))}. Then {"type":"text","text"}, {"type":"flush"}, {"type":"cancel"}, {"type":"close"}.`,
+        `JSON control messages in, binary audio frames out (4-byte big-endian sequence number, then audio; with format opus, exactly one 20 ms Opus packet). First message: ${JSON.stringify(schema(streamStartSchema))}. Then {"type":"text","text"}, {"type":"flush"}, {"type":"cancel"}, {"type":"close"}.`,
       ),
       '/v1/text-to-speech/{voice_id}/stream-input': websocket(
         "ElevenLabs' stream-input protocol",

@@ -3,10 +3,12 @@
  * with little overhead. JSON control messages in, binary audio frames out:
  *
  *   client → {"type":"start","voice":"alloy","format":"pcm","sample_rate":24000,"speed":1,"alignment":true}
+ *            (format "opus": 48 kHz Opus at bitrate_kbps, default 32, one 20 ms packet per frame)
  *   server → {"type":"started","session_id","request_id","trace_id","format","sample_rate"}
  *   client → {"type":"text","text":"Hello there. How"}   (any number, any split)
  *   client → {"type":"flush"} | {"type":"cancel"} | {"type":"close"}
- *   server → binary frame: 4-byte big-endian sequence number, then audio bytes
+ *   server → binary frame: 4-byte big-endian sequence number, then audio bytes (for opus: exactly
+ *            one Opus packet; the packets of one chunk share its sequence number)
  *            (preceded by {"type":"alignment","seq",...} when alignment is on)
  *   server → {"type":"flushed","last_seq"} | {"type":"cancelled","last_seq"}
  *   server → {"type":"end","last_seq","frames"} then close 1000
@@ -15,7 +17,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { parseElevenLabsFormat } from '../audio/formats.ts'
+import { opusPacketsFormat, parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
+import { splitOpusPackets } from '../audio/opus/opus-packet-stream.ts'
 import type { AudioFrame } from '../tts/stream-session.ts'
 import { StreamConnection } from './stream-connection.ts'
 import { connectionContext, ProtocolError, type StreamDeps } from './stream-context.ts'
@@ -27,8 +30,9 @@ const MAX_TEXT = 10_000
 export const streamStartSchema = z.strictObject({
   type: z.literal('start'),
   voice: z.string().min(1).max(200),
-  format: z.enum(['pcm', 'mulaw', 'alaw', 'mp3']).default('pcm'),
+  format: z.enum(['pcm', 'mulaw', 'alaw', 'mp3', 'opus']).default('pcm'),
   sample_rate: z.number().int().optional(),
+  bitrate_kbps: z.number().int().min(6).max(256).optional(),
   speed: z.number().min(0.25).max(4).default(1),
   alignment: z.boolean().default(false),
   api_key: z.string().max(500).optional(),
@@ -41,9 +45,24 @@ export const streamMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('close') }),
 ])
 
-const DEFAULT_RATE = { pcm: 24000, mulaw: 8000, alaw: 8000, mp3: 44100 } as const
+const DEFAULT_RATE = { pcm: 24000, mulaw: 8000, alaw: 8000, mp3: 44100, opus: 48000 } as const
+const DEFAULT_OPUS_KBPS = 32
 
-function formatName(format: z.infer<typeof streamStartSchema>['format'], rate: number): string {
+type StartMessage = z.infer<typeof streamStartSchema>
+
+/** The session's format; Opus is bare packets (no Ogg) at 48 kHz, the only rate a WebRTC decoder takes. */
+function sessionFormat(start: StartMessage, rate: number): AudioFormatSpec {
+  if (start.format === 'opus') {
+    if (rate !== 48000) throw new ProtocolError('unsupported_format', `Opus is sent at 48000 Hz only, not ${rate}.`)
+    return opusPacketsFormat(start.bitrate_kbps ?? DEFAULT_OPUS_KBPS)
+  }
+  if (start.bitrate_kbps !== undefined) throw new ProtocolError('invalid_message', 'bitrate_kbps applies to format "opus" only.')
+  const lookup = parseElevenLabsFormat(formatName(start.format, rate))
+  if (!lookup.ok) throw new ProtocolError('unsupported_format', `Unsupported format ${start.format} at ${rate} Hz.`)
+  return lookup.spec
+}
+
+function formatName(format: Exclude<StartMessage['format'], 'opus'>, rate: number): string {
   switch (format) {
     case 'pcm':
       return `pcm_${rate}`
@@ -64,6 +83,8 @@ function invalid(error: z.ZodError): ProtocolError {
 class TtsEdgeStream extends StreamConnection {
   protected readonly vendor = 'tts-edge' as const
   protected readonly route = ROUTE
+  /** Opus: each chunk's length-prefixed packets leave one per frame. */
+  #packets = false
 
   protected handle(message: unknown): void {
     if (!this.session) return this.start(message)
@@ -106,10 +127,9 @@ class TtsEdgeStream extends StreamConnection {
     if (start.api_key) this.useKey(start.api_key)
     const voice = this.deps.resolveVoice(start.voice)
     if (!voice) throw new ProtocolError('voice_not_found', `Unknown voice '${start.voice.slice(0, 100)}'. See GET /v1/audio/voices.`)
-    const rate = start.sample_rate ?? DEFAULT_RATE[start.format]
-    const lookup = parseElevenLabsFormat(formatName(start.format, rate))
-    if (!lookup.ok) throw new ProtocolError('unsupported_format', `Unsupported format ${start.format} at ${rate} Hz.`)
-    this.startSession({ voice, format: lookup.spec, speed: start.speed, alignment: start.alignment })
+    const format = sessionFormat(start, start.sample_rate ?? DEFAULT_RATE[start.format])
+    this.#packets = format.container === 'opus_packets'
+    this.startSession({ voice, format, speed: start.speed, alignment: start.alignment })
     const { traceId } = this.span.spanContext()
     this.sendJson({
       type: 'started',
@@ -118,7 +138,8 @@ class TtsEdgeStream extends StreamConnection {
       trace_id: traceId,
       voice: voice.id,
       format: start.format,
-      sample_rate: lookup.spec.sampleRate,
+      sample_rate: format.sampleRate,
+      ...(format.bitrateKbps !== undefined && start.format === 'opus' && { bitrate_kbps: format.bitrateKbps }),
     })
   }
 
@@ -128,15 +149,23 @@ class TtsEdgeStream extends StreamConnection {
     if (frame.alignment) {
       ws.send(JSON.stringify({ type: 'alignment', seq: frame.seq, chars: frame.alignment.chars, char_start_ms: frame.alignment.charStartTimesMs, char_duration_ms: frame.alignment.charDurationsMs }))
     }
-    const out = new Uint8Array(4 + frame.bytes.byteLength)
-    new DataView(out.buffer).setUint32(0, frame.seq)
-    out.set(frame.bytes, 4)
-    return ws.send(out)
+    if (!this.#packets) return ws.send(withSeq(frame.seq, frame.bytes))
+    // The chunk's fate is the worst of its packets': backpressure or drop makes the session wait or count it.
+    let result = 1
+    for (const packet of splitOpusPackets(frame.bytes)) result = Math.min(result, Math.sign(ws.send(withSeq(frame.seq, packet))))
+    return result
   }
 
   protected errorMessage(err: ProtocolError): string {
     return JSON.stringify({ type: 'error', code: err.code, message: err.message })
   }
+}
+
+function withSeq(seq: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + bytes.byteLength)
+  new DataView(out.buffer).setUint32(0, seq)
+  out.set(bytes, 4)
+  return out
 }
 
 /**

@@ -32,6 +32,7 @@ const ASSETS: Record<string, keyof typeof TYPES> = {
   'stream-client.js': 'js',
   'stream-job.js': 'js',
   'stream-player.js': 'js',
+  'opus-packets.js': 'js',
   'voices.js': 'js',
   'request-info.js': 'js',
   'style.css': 'css',

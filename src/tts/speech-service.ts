@@ -170,6 +170,7 @@ export class SpeechService {
         encodeMs += performance.now() - t
       }
     } catch (err) {
+      encoder?.close?.()
       recordError(synthSpan, err)
       synthSpan.end()
       flight.end(err)

@@ -5,6 +5,7 @@
  */
 import { ApiFailure, fetchVoices, speak } from './api.js'
 import { audioOutput, decodeSpeech, outputPeak, playBuffer } from './audio-output.js'
+import { opusPacketsSupported } from './opus-packets.js'
 import { clearRequestInfo, showRequestInfo } from './request-info.js'
 import { startStream } from './stream-job.js'
 import { fillVoicePicker } from './voices.js'
@@ -124,8 +125,10 @@ function onStream() {
   const input = inputText()
   if (!input) return
   audioOutput() // inside the click or key press, like Speak
-  clearRequestInfo('Stream (PCM 24 kHz)')
-  const job = startStream(input, settings(), {
+  // Opus packets where WebCodecs decodes them; PCM otherwise (and for every other format).
+  const opus = format.value === 'opus' && opusPackets
+  clearRequestInfo(opus ? 'Stream (Opus 48 kHz, WebCodecs)' : 'Stream (PCM 24 kHz)')
+  const job = startStream(input, { ...settings(), opus }, {
     onStarted: (ids) => (showRequestInfo(ids), setState('streaming', 'Streaming…')),
     onFirstAudio: (ms) => showRequestInfo({ firstAudioMs: ms }),
     onProgress: (seconds, frames) => showRequestInfo({ audio: `${seconds.toFixed(2)} s in ${frames} frames` }),
@@ -174,6 +177,9 @@ updateCount()
 const updateSpeed = () => ($('speed-value').textContent = `${Number(speed.value).toFixed(2)}×`)
 speed.addEventListener('input', updateSpeed)
 updateSpeed()
+
+const opusPackets = await opusPacketsSupported()
+debug.opusPackets = opusPackets
 
 try {
   const voices = await fetchVoices()

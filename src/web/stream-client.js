@@ -33,7 +33,7 @@ export function describeClose(code, reason) {
 
 export class StreamClient {
   /**
-   * @param {{voice: string, speed: number, apiKey?: string}} start
+   * @param {{voice: string, speed: number, apiKey?: string, opus?: boolean}} start  `opus`: Opus packets instead of 24 kHz PCM
    * @param {StreamHandlers} handlers
    */
   constructor(start, handlers) {
@@ -46,8 +46,7 @@ export class StreamClient {
       this.#send({
         type: 'start',
         voice: start.voice,
-        format: 'pcm',
-        sample_rate: 24000,
+        ...(start.opus ? { format: 'opus' } : { format: 'pcm', sample_rate: 24000 }),
         speed: start.speed,
         ...(start.apiKey && { api_key: start.apiKey }),
       })
@@ -69,6 +68,13 @@ export class StreamClient {
   /** Barge-in: the service stops sending audio for what was queued. */
   cancel() {
     this.#send({ type: 'cancel' })
+  }
+
+  /** Ends the stream with an error of the client's own (e.g. the audio would not decode). */
+  fail(message) {
+    if (this.finished) return
+    this.close()
+    this.handlers.onError(message)
   }
 
   /** Closes without waiting for anything more. */

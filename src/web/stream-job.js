@@ -3,6 +3,7 @@
  * arrive, with the numbers the page shows (and the browser tests read through __tts).
  * The job reports in events and knows nothing of the page's elements.
  */
+import { OpusPacketDecoder } from './opus-packets.js'
 import { StreamClient } from './stream-client.js'
 import { StreamPlayer } from './stream-player.js'
 
@@ -19,7 +20,7 @@ import { StreamPlayer } from './stream-player.js'
 
 /**
  * @param {string} text
- * @param {{voice: string, speed: number, apiKey?: string}} settings
+ * @param {{voice: string, speed: number, apiKey?: string, opus?: boolean}} settings  `opus`: Opus packets, decoded with WebCodecs
  * @param {StreamEvents} events
  */
 export function startStream(text, settings, events) {
@@ -40,9 +41,20 @@ export function startStream(text, settings, events) {
   }
   /** @type {StreamPlayer | undefined} */
   let player
+  /** @type {OpusPacketDecoder | undefined} */
+  let opus
   let stopped = false
   let received = false
   const playedAll = () => received && !stopped && !player?.playing && events.onPlayed()
+  const scheduled = () => {
+    stats.framesScheduled++
+    stats.playing = player.playing
+    if (stats.firstFrameAt === undefined) {
+      stats.firstFrameAt = performance.now() - t0
+      events.onFirstAudio(stats.firstFrameAt)
+    }
+    events.onProgress(player.secondsScheduled, stats.framesScheduled)
+  }
 
   const client = new StreamClient(settings, {
     onStarted(msg) {
@@ -52,24 +64,28 @@ export function startStream(text, settings, events) {
         stats.playing = 0
         playedAll()
       }
+      if (settings.opus) {
+        opus = new OpusPacketDecoder(
+          (samples, rate) => !stopped && player?.pushSamples(samples, rate) && scheduled(),
+          (message) => client.fail(message),
+        )
+      }
       events.onStarted({ requestId: msg.request_id, traceId: msg.trace_id })
     },
     onFrame(seq, bytes) {
       stats.framesReceived++
       stats.maxSeq = Math.max(stats.maxSeq, seq)
       if (stopped || !player) return void stats.framesAfterStop++
-      if (!player.push(bytes)) return
-      stats.framesScheduled++
-      stats.playing = player.playing
-      if (stats.firstFrameAt === undefined) {
-        stats.firstFrameAt = performance.now() - t0
-        events.onFirstAudio(stats.firstFrameAt)
-      }
-      events.onProgress(player.secondsScheduled, stats.framesScheduled)
+      // Opus: one packet per frame, scheduled once decoded (asynchronously, in order).
+      if (opus) return opus.push(bytes)
+      if (player.push(bytes)) scheduled()
     },
-    onEnd() {
+    async onEnd() {
       if (stopped) return
       stats.endAt = performance.now() - t0
+      // "Played everything" must wait for the packets still in the decoder.
+      await opus?.flush()
+      if (stopped) return
       received = true
       events.onReceived()
       playedAll()
@@ -81,6 +97,7 @@ export function startStream(text, settings, events) {
     },
     onError(message) {
       if (stopped) return
+      opus?.close()
       player?.stop()
       events.onError(message)
     },
@@ -96,6 +113,7 @@ export function startStream(text, settings, events) {
       stats.stoppedAt = performance.now() - t0
       stats.framesScheduledAtStop = stats.framesScheduled
       stats.secondsAheadAtStop = player?.secondsAhead ?? 0
+      opus?.close()
       player?.stop()
       stats.playing = 0
       if (received) return client.close()

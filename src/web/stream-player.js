@@ -1,5 +1,5 @@
 /**
- * Plays a stream of PCM frames gap-free through Web Audio, as they arrive.
+ * Plays a stream of PCM frames (or decoded Opus samples) gap-free through Web Audio, as they arrive.
  *
  * Each frame becomes an AudioBufferSourceNode started exactly when the previous one ends
  * (`nextStart`), on the audio clock rather than timers, so frames join without clicks or
@@ -46,7 +46,22 @@ export class StreamPlayer {
     this.carry = pcm.slice(whole)
     if (whole === 0) return false
 
-    const buffer = pcmToBuffer(this.context, pcm.subarray(0, whole), this.sampleRate)
+    return this.#schedule(pcmToBuffer(this.context, pcm.subarray(0, whole), this.sampleRate))
+  }
+
+  /**
+   * @param {Float32Array} samples mono, already decoded (Opus)
+   * @param {number} sampleRate
+   */
+  pushSamples(samples, sampleRate) {
+    if (this.stopped || samples.length === 0) return false
+    const buffer = this.context.createBuffer(1, samples.length, sampleRate)
+    buffer.copyToChannel(samples, 0)
+    return this.#schedule(buffer)
+  }
+
+  /** @param {AudioBuffer} buffer */
+  #schedule(buffer) {
     const source = this.context.createBufferSource()
     source.buffer = buffer
     source.connect(this.gain)

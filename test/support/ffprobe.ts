@@ -23,7 +23,8 @@ export async function probeAudio(bytes: Uint8Array, format: string, rawRate?: nu
   const dir = mkdtempSync(join(tmpdir(), 'probe-'))
   const file = join(dir, `audio.${format}`)
   writeFileSync(file, bytes)
-  const input = rawRate ? ['-f', format === 'ulaw' ? 'mulaw' : 's16le', '-ar', String(rawRate), '-ac', '1', '-i', file] : ['-i', file]
+  const raw = format === 'ulaw' ? 'mulaw' : format === 'alaw' ? 'alaw' : 's16le'
+  const input = rawRate ? ['-f', raw, '-ar', String(rawRate), '-ac', '1', '-i', file] : ['-i', file]
   const probe = Bun.spawnSync(['ffprobe', '-v', 'error', '-show_streams', '-of', 'json', ...(rawRate ? input.slice(0, -2) : []), file])
   if (probe.exitCode !== 0) throw new Error(`ffprobe failed: ${probe.stderr.toString()}`)
   const stream = JSON.parse(probe.stdout.toString()).streams?.[0] ?? {}

@@ -104,8 +104,12 @@ export async function runEspeakJob(
 ): Promise<void> {
   if (!request.format) return speakSentences(request, ctx, speak, blockSamples)
   const encoding = await encodingContext(ctx, request.format, ESPEAK_SAMPLE_RATE)
-  speakSentences(request, encoding.ctx, speak, blockSamples)
-  if (!ctx.cancelled()) encoding.finish()
+  try {
+    speakSentences(request, encoding.ctx, speak, blockSamples)
+    if (!ctx.cancelled()) encoding.finish()
+  } finally {
+    encoding.close()
+  }
 }
 
 function speakSentences(request: EspeakRequest, ctx: JobContext<EspeakChunk>, speak: SpeakFn, blockSamples: number): void {

@@ -6,9 +6,9 @@
  * loads its own copy of the library, whose global state is not thread-safe.
  */
 import { JSCallback, ptr, type Pointer } from 'bun:ffi'
-import { warmMp3 } from '../../audio/mp3.ts'
 import { UnknownVoiceError } from '../voices.ts'
 import { serveJobs } from '../worker-host.ts'
+import { warmEncoders } from './worker-encoding.ts'
 import { CHUNK_SAMPLES, runEspeakJob, type EspeakChunk, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
 import { copySamples, openPrivateEspeakLibrary, readNativeEvents } from './espeak-native-library.ts'
 
@@ -58,7 +58,7 @@ serveJobs<NativeInit, EspeakRequest, EspeakChunk>(async ({ libraryPath }) => {
     }
   }
   speak('Warm up.', 'en-us', 175, () => false)
-  await warmMp3()
+  await warmEncoders()
   return (request, ctx) => runEspeakJob(request, ctx, speak, CHUNK_SAMPLES)
 })
 

@@ -2,8 +2,8 @@
  * Pool worker for the espeak-ng WASM engine: compiles the module once, keeps one
  * reusable instance (see espeak-wasm-runtime.ts) and serves EspeakRequests.
  */
-import { warmMp3 } from '../../audio/mp3.ts'
 import { serveJobs } from '../worker-host.ts'
+import { warmEncoders } from './worker-encoding.ts'
 import { CHUNK_SAMPLES, runEspeakJob, type EspeakChunk, type EspeakRequest } from './espeak-job.ts'
 import { EspeakWasm, loadEspeakWasmModule } from './espeak-wasm-runtime.ts'
 
@@ -12,6 +12,6 @@ serveJobs<unknown, EspeakRequest, EspeakChunk>(async () => {
   const espeak = await EspeakWasm.create(module, bytes)
   // The first synthesis runs cold code paths (4x slower); pay for it during warm-up.
   espeak.speak('Warm up.', 'en-us', 175, () => false)
-  await warmMp3()
+  await warmEncoders()
   return (request, ctx) => runEspeakJob(request, ctx, espeak.speak, CHUNK_SAMPLES)
 })

@@ -6,15 +6,31 @@
  */
 import type { AudioEncoder } from '../../audio/encoder.ts'
 import { createEncoder, type AudioFormatSpec } from '../../audio/formats.ts'
+import { warmMp3 } from '../../audio/mp3.ts'
+import { warmOpus } from '../../audio/opus/libopus.ts'
 import type { JobContext } from '../worker-host.ts'
 import type { EspeakChunk } from './espeak-job.ts'
 
 const NO_SAMPLES = new Int16Array(0)
 
+/**
+ * Readies this worker's encoders (LAME and libopus instances, their first JIT-cold encode) so
+ * the first request of each format pays for none of it.
+ *
+ * @example
+ * await warmEncoders() // in a worker's setup
+ */
+export async function warmEncoders(): Promise<void> {
+  await warmMp3()
+  await warmOpus()
+}
+
 export interface EncodingContext {
   ctx: JobContext<EspeakChunk>
   /** Sends the encoder's tail and the complete file; call when the job finished normally. */
   finish(): void
+  /** Frees the encoder if `finish` never ran (cancelled or failed job); call always, last. */
+  close(): void
 }
 
 /**
@@ -22,8 +38,12 @@ export interface EncodingContext {
  *
  * @example
  * const encoding = await encodingContext(ctx, request.format, 22050)
- * runEspeakJob(request, encoding.ctx, speak)
- * if (!ctx.cancelled()) encoding.finish()
+ * try {
+ *   runEspeakJob(request, encoding.ctx, speak)
+ *   if (!ctx.cancelled()) encoding.finish()
+ * } finally {
+ *   encoding.close()
+ * }
  */
 export async function encodingContext(ctx: JobContext<EspeakChunk>, format: AudioFormatSpec, inputRate: number): Promise<EncodingContext> {
   const encoder: AudioEncoder = await createEncoder(format, inputRate)
@@ -66,6 +86,9 @@ export async function encodingContext(ctx: JobContext<EspeakChunk>, format: Audi
       // megabytes on the receiving (event loop) side.
       const owned = finished.byteOffset === 0 && finished.byteLength === finished.buffer.byteLength && finished.buffer !== tail.buffer
       ctx.emit({ samples: NO_SAMPLES, sampleCount: 0, boundaries: [], encoded: tail, whole: finished, encodeMs }, owned ? [finished.buffer] : [])
+    },
+    close() {
+      encoder.close?.()
     },
   }
 }
