@@ -3,6 +3,7 @@
  * listens on a port and exits. Everything else receives its dependencies.
  */
 import { createApp } from './app.ts'
+import { routeHostless } from './hostless-requests.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -103,7 +104,7 @@ logger.info({ engine: engine.name, workers: engine.stats().workers, warmup_ms: M
 const server = Bun.serve({
   port: config.PORT,
   hostname: config.HOST,
-  fetch: app.fetch,
+  fetch: routeHostless(app.fetch),
   websocket: createWebsocketHandler({ maxMessageBytes: config.TTS_WS_MAX_MESSAGE_BYTES }),
   // Synthesis answers within a sentence's time, so a connection idle this long is stuck or hostile.
   idleTimeout: config.TTS_HTTP_IDLE_TIMEOUT_SECONDS,
@@ -114,7 +115,7 @@ const metricsServer =
     ? Bun.serve({
         port: config.TTS_METRICS_PORT,
         hostname: config.HOST,
-        fetch: metricsRoutes(metrics.registry, { ...(config.TTS_METRICS_TOKEN && { token: config.TTS_METRICS_TOKEN }) }).fetch,
+        fetch: routeHostless(metricsRoutes(metrics.registry, { ...(config.TTS_METRICS_TOKEN && { token: config.TTS_METRICS_TOKEN }) }).fetch),
       })
     : undefined
 logger.info({ url: server.url.href, cache: audioCache.kind, ...(metricsServer && { metrics_url: `${metricsServer.url.href}metrics` }) }, 'tts-edge listening')
