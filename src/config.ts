@@ -44,6 +44,9 @@ const schema = z.object({
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
   TTS_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
   TTS_REDIS_URL: url.optional(),
+  // With Redis: expiry of the lease that makes one replica synthesise a text while the
+  // others wait for its audio; a crashed holder blocks the others this long at most. 0: off.
+  TTS_FLEET_LEASE_MS: int(0, 600_000).default(5000),
   TTS_API_KEYS: csv.optional(),
   // One core is left to the event loop: with every core synthesising, the OS would starve
   // the thread that answers cache hits and health checks.

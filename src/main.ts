@@ -9,6 +9,7 @@ import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
 import type { AudioCache, CacheOp } from './cache/cache.ts'
+import { FleetLease } from './cache/fleet-lease.ts'
 import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
@@ -33,11 +34,13 @@ try {
 // cache at scrape time, once those exist.
 let engineRef: Engine | undefined
 let cache: AudioCache | undefined
+let fleet: FleetLease | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
       cacheBytes: () => cache?.bytes() ?? 0,
+      fleetWaiting: () => fleet?.waiting ?? 0,
     })
   : undefined
 const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics?.telemetryDropped.inc({ signal }, count)
@@ -66,9 +69,20 @@ const audioCache: AudioCache = await openAudioCache({
   onError,
 })
 cache = audioCache
+// Replicas sharing Redis synthesise each text once between them (without Redis, once per process).
+fleet =
+  config.TTS_REDIS_URL && config.TTS_FLEET_LEASE_MS > 0
+    ? new FleetLease({
+        url: config.TTS_REDIS_URL,
+        ttlMs: config.TTS_FLEET_LEASE_MS,
+        maxWaitMs: config.TTS_JOB_TIMEOUT_MS + config.TTS_FLEET_LEASE_MS,
+        onOutcome: (outcome) => metrics?.fleetLease.inc({ outcome }),
+        onError: (err) => onError('get', err),
+      })
+    : undefined
 
 const lifecycle = new Lifecycle()
-const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
+const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
 const app = createApp({
   speech,
   engine,
@@ -139,6 +153,7 @@ async function shutdown(signal: string): Promise<void> {
   await stopAccepting
   await engine.close()
   await audioCache.close()
+  fleet?.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   await flushLogger(logger)

@@ -99,7 +99,14 @@ export class FleetLease {
         this.#onError(err)
         break
       }
-      if (acquired) return this.#settle({ outcome: round === 0 ? 'leader' : 'takeover', release: this.#hold(redisKey, token) })
+      if (acquired) {
+        const release = this.#hold(redisKey, token)
+        // Another replica may have stored and released between our cache miss and our SET.
+        const audio = await lookup()
+        if (!audio) return this.#settle({ outcome: round === 0 ? 'leader' : 'takeover', release })
+        await release()
+        return this.#settle({ outcome: 'shared', audio, release: NOTHING_TO_RELEASE })
+      }
       this.#waiting++
       const gone = await this.#waitUntilGone(redisKey, deadline, signal).finally(() => this.#waiting--)
       if (!gone) break

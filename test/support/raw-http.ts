@@ -25,7 +25,7 @@ export function rawHttp(port: number, request: string | Uint8Array, timeoutMs = 
       socket.destroy()
       reject(new Error(`no complete response within ${timeoutMs} ms`))
     }, timeoutMs)
-    socket.on('data', (d) => chunks.push(d))
+    socket.on('data', (d: Buffer) => chunks.push(d))
     socket.on('error', (err) => {
       clearTimeout(timer)
       reject(err)
