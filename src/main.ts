@@ -14,12 +14,14 @@ import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
 import { createLogger, flushLogger } from './telemetry/logger.ts'
-import { createMetrics, openMetricsRegistry, type Metrics } from './telemetry/metrics.ts'
+import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
+import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
 import { createEngine } from './tts/engines/index.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { resolveVoice } from './tts/voices.ts'
+import { version } from './version.ts'
 
 let config: Config
 try {
@@ -47,7 +49,9 @@ const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics
 
 const tracing = createTracing(config, undefined, onTelemetryDropped)
 const shipper = createLogShipper(config, undefined, onTelemetryDropped)
-const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, ...(shipper && { shipper }) })
+const instance = instanceId(config)
+const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
+if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
 const engine = createEngine({
   engine: config.TTS_ENGINE,

@@ -175,6 +175,22 @@ function initialiseSeries(m: Metrics): void {
 }
 
 /**
+ * `target_info` (OpenTelemetry's Prometheus convention): one series carrying the resource
+ * attributes, so a query can join `instance` (the scrape address) to the replica's
+ * `service_instance_id` (the pod name) and version.
+ *
+ * @example
+ * recordTargetInfo(metrics.registry, { service_name: 'tts-edge', service_instance_id: 'tts-edge-0', service_version: '0.1.0' })
+ */
+export function recordTargetInfo(
+  registry: Registry<OpenMetricsContentType>,
+  labels: { service_name: string; service_instance_id: string; service_version: string },
+): void {
+  const info = new Gauge({ name: 'target_info', help: 'Target metadata: the resource attributes of this replica.', labelNames: Object.keys(labels), registers: [registry] })
+  info.set(labels, 1)
+}
+
+/**
  * Observes `value` on `histogram`, attaching the active span's ids as an exemplar when
  * the span is sampled (a dropped trace would be a dead link in Grafana).
  *
