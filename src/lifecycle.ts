@@ -1,14 +1,15 @@
 /**
  * What graceful shutdown needs to know: whether we are draining (readiness turns false at
  * once), which HTTP requests are still in flight, and which WebSocket sessions are open
- * (each is asked to finish its current audio and leave with a going-away close).
+ * (each is asked to finish its current audio and leave with 1012, "service restart":
+ * reconnect, to another replica).
  */
 import type { MiddlewareHandler } from 'hono'
 import { afterBody, type AppEnv } from './app-env.ts'
 
 /** A WebSocket session that can be asked to leave. */
 export interface Departing {
-  /** Stop taking text, finish the audio already queued, close with 1001. Resolves when closed. */
+  /** Stop taking text, finish the audio already queued, close with 1012. Resolves when closed. */
   goAway(deadline: Promise<void>): Promise<void>
 }
 
@@ -52,6 +53,17 @@ export class Lifecycle {
   }
 
   /**
+   * Readiness turns false (load balancers stop sending new work) while everything keeps
+   * being served. `drain()` implies it.
+   *
+   * @example
+   * lifecycle.startDraining()
+   */
+  startDraining(): void {
+    this.#draining = true
+  }
+
+  /**
    * Starts draining and resolves when every request and session has finished, or at the
    * deadline, whichever comes first. Returns what was still open at the deadline.
    *
@@ -59,7 +71,7 @@ export class Lifecycle {
    * const { requests, sessions } = await lifecycle.drain(10_000)
    */
   async drain(graceMs: number): Promise<{ requests: number; sessions: number }> {
-    this.#draining = true
+    this.startDraining()
     let timer: ReturnType<typeof setTimeout> | undefined
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))
     const requestsDone = this.#inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idleWaiters.push(resolve))

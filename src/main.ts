@@ -140,16 +140,21 @@ logger.info({ url: server.url.href, cache: audioCache.kind, ...(metricsServer &&
 
 let stopping = false
 /**
- * SIGTERM: stop accepting, let in-flight requests finish, then flush spans and logs within
- * a deadline (a collector that is down must not hold the exit hostage), then exit 0.
+ * SIGTERM: readiness fails at once while the listener keeps serving for the drain window
+ * (load balancers take a few checks to stop sending), then stop accepting and let in-flight
+ * requests and sessions finish within the grace period, then flush spans and logs within a
+ * deadline (a collector that is down must not hold the exit hostage), then exit 0.
  */
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   const started = performance.now()
-  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size }, 'shutting down')
-  // Readiness is 503 from here on; in-flight requests finish and sessions leave after their audio.
+  lifecycle.startDraining()
+  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size, drain_ms: config.TTS_SHUTDOWN_DRAIN_MS }, 'shutting down')
+  if (config.TTS_SHUTDOWN_DRAIN_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.TTS_SHUTDOWN_DRAIN_MS))
   const stopAccepting = server.stop(false)
+  logger.info({ inflight: lifecycle.inflight, sessions: lifecycle.sessions.size }, 'drain window over: no new connections')
+  // In-flight requests finish; sessions send their queued audio, then close 1012.
   const left = await lifecycle.drain(config.TTS_SHUTDOWN_GRACE_MS)
   if (left.requests || left.sessions) logger.warn(left, 'grace period over: closing what is still open')
   server.stop(true)
