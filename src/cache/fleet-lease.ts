@@ -12,7 +12,7 @@
  * replica synthesises on its own.
  */
 import type { CachedAudio } from './cache.ts'
-import { RedisConnection, type RedisConnectionOptions } from './redis-connection.ts'
+import { RedisConnection, RedisUnavailableError, type RedisConnectionOptions } from './redis-connection.ts'
 
 /** How a claim ended, for `tts_fleet_lease_total{outcome}` (a bounded label set). */
 export type LeaseOutcome =
@@ -34,6 +34,9 @@ export interface Claim {
 }
 
 export interface FleetLeaseOptions extends RedisConnectionOptions {
+  // `timeoutMs` defaults to 1000 here, not 250: a lease call only ever stands in front of a
+  // synthesis, and a replica whose event loop lags under a burst must not give up on
+  // coordination (and synthesise a duplicate) because a reply was read late.
   /** Lease expiry; the holder renews it every third of this. Default 5000 ms. */
   ttlMs?: number
   /** Prepended to every lease key. Default `tts:lease:`. */
@@ -54,6 +57,8 @@ const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 /** Rounds of wait-then-take-over before giving up on coordination (a holder that keeps failing). */
 const MAX_ROUNDS = 3
+/** Polls in a row that may fail (a slow reply) before a waiter stops waiting and synthesises. */
+const MAX_POLL_FAILURES = 3
 const NOTHING_TO_RELEASE = async () => {}
 
 /**
@@ -74,7 +79,7 @@ export class FleetLease {
   #waiting = 0
 
   constructor(options: FleetLeaseOptions) {
-    this.#redis = new RedisConnection(options)
+    this.#redis = new RedisConnection({ ...options, timeoutMs: options.timeoutMs ?? 1000 })
     this.#ttlMs = options.ttlMs ?? 5000
     this.#prefix = options.prefix ?? 'tts:lease:'
     this.#poll = options.pollMs ?? { min: 10, max: 100 }
@@ -148,20 +153,23 @@ export class FleetLease {
   }
 
   /**
-   * Polls until the lease is gone (true), or until Redis fails, the deadline passes or every
-   * reader has left (false). Each pause is bounded by the lease's remaining time, so an
+   * Polls until the lease is gone (true), or until Redis is down or fails repeatedly, the
+   * deadline passes or every reader has left (false). Each pause is bounded by the lease's remaining time, so an
    * expired lease is noticed at once.
    */
   async #waitUntilGone(redisKey: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
     let delay = this.#poll.min
+    let failures = 0
     for (;;) {
       if (signal?.aborted || Date.now() > deadline) return false
       let pttl: number
       try {
         pttl = Number(await this.#redis.call('PTTL', (c) => c.send('PTTL', [redisKey])))
+        failures = 0
       } catch (err) {
         this.#onError(err)
-        return false
+        if (err instanceof RedisUnavailableError || ++failures >= MAX_POLL_FAILURES) return false
+        continue
       }
       // -2: no such key. -1 (no expiry) cannot come from us; treat it like a live lease.
       if (pttl === -2) return true
