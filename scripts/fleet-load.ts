@@ -39,6 +39,10 @@ export async function speak(url: string, id: string, input: string): Promise<Out
     const res = await fetch(`${url}/v1/audio/speech`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': id },
+      // A fresh connection per request: Bun's client pool can hand out a socket the balancer
+      // has just reset (seen as ECONNRESET with no trace in HAProxy's log), a client-side
+      // artefact that would be charged to the fleet.
+      keepalive: false,
       body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input, response_format: 'mp3' }),
     })
     const bytes = (await res.arrayBuffer()).byteLength

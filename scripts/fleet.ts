@@ -43,7 +43,11 @@ export async function burst(fleet: Fleet, o: { run: string; texts: number; repea
   let queuePeak = 0
   let sampling = true
   const sampler = (async () => {
-    while (sampling) queuePeak = Math.max(queuePeak, await fleet.sum(QUEUE))
+    while (sampling) {
+      queuePeak = Math.max(queuePeak, await fleet.sum(QUEUE))
+      // A scrape costs the replicas CPU too; a backlog lasts far longer than this pause.
+      await Bun.sleep(20)
+    }
   })()
   const outcomes = await load.done
   const ended = performance.now()
@@ -90,9 +94,12 @@ export async function rolling(fleet: Fleet, o: { run: string; texts: number; con
 export interface KillReport {
   requests: number
   errors: Outcome[]
-  /** Requests the clients had outstanding when the replica was killed (an upper bound of what it held). */
+  /**
+   * Requests the clients had outstanding when the replica was killed, plus those sent before
+   * its process was gone (its socket still accepted them): an upper bound of what it held.
+   */
   outstandingAtKill: number
-  /** Failed requests sent after the kill, or that HAProxy's log places on a live replica: none may fail. */
+  /** Failed requests sent after the replica was gone, or that HAProxy's log places on a live replica: none may fail. */
   failedElsewhere: string[]
 }
 
@@ -102,23 +109,25 @@ export async function kill(fleet: Fleet, index: number, o: { run: string; texts:
   const prefix = `kill-${o.run}`
   const load = new Load(fleet.url, o.concurrency, textOf, 5000, prefix)
   await load.answered(o.concurrency)
-  const [outstandingAtKill, sentAtKill] = [load.inflight, load.sent]
+  const [inflight, sentAtKill] = [load.inflight, load.sent]
   await fleet.kill(index)
+  const sentWhenGone = load.sent
   await load.answered(o.concurrency * 2)
   const outcomes = await load.stop()
   const errors = outcomes.filter((x) => x.error)
   const killed = fleet.replicas[index]!.name
-  // A request cut off mid-body may have no HAProxy log line at all; one that has must name the killed replica.
   const failedElsewhere = errors
-    .filter((e) => Number(e.id.slice(prefix.length + 1)) >= sentAtKill || fleet.lb.logs.some((l) => l.requestId === e.id && l.server !== killed))
+    .filter((e) => Number(e.id.slice(prefix.length + 1)) >= sentWhenGone || fleet.lb.logs.some((l) => l.requestId === e.id && l.server !== killed))
     .map((e) => e.id)
-  return { requests: outcomes.length, errors, outstandingAtKill, failedElsewhere }
+  return { requests: outcomes.length, errors, outstandingAtKill: inflight + (sentWhenGone - sentAtKill), failedElsewhere }
 }
 
 export interface FleetReport {
   burst: BurstReport
   rolling: RollingReport
   kill: KillReport
+  /** Seconds each step took: start, burst, rolling, kill, stop. */
+  seconds: Record<string, number>
 }
 
 /**
@@ -130,15 +139,24 @@ export interface FleetReport {
  */
 export async function runFleetScenario(o: { texts: number; repeats: number; concurrency: number }): Promise<FleetReport> {
   const run = crypto.randomUUID().slice(0, 8)
-  const fleet = await startFleet({ replicas: 3 })
+  const seconds: Record<string, number> = {}
+  let mark = performance.now()
+  const lap = <T>(name: string, value: T): T => {
+    const now = performance.now()
+    seconds[name] = (now - mark) / 1000
+    mark = now
+    return value
+  }
+  const fleet = lap('start', await startFleet({ replicas: 3 }))
   try {
-    const burstReport = await burst(fleet, { run, ...o })
+    const burstReport = lap('burst', await burst(fleet, { run, ...o }))
     const steady = { run, texts: o.texts, concurrency: Math.min(6, o.concurrency) }
-    const rollingReport = await rolling(fleet, steady)
-    const killReport = await kill(fleet, 2, steady)
-    return { burst: burstReport, rolling: rollingReport, kill: killReport }
+    const rollingReport = lap('rolling', await rolling(fleet, steady))
+    const killReport = lap('kill', await kill(fleet, 2, steady))
+    return { burst: burstReport, rolling: rollingReport, kill: killReport, seconds }
   } finally {
     await fleet.stop()
+    lap('stop', undefined)
   }
 }
 
@@ -164,6 +182,7 @@ export function formatFleetReport(r: FleetReport): string[] {
     `rolling: 2 SIGTERM drains and a restart under load: ${r.rolling.requests} requests, ${r.rolling.errors.length} errors, exit codes ${r.rolling.exitCodes.join(', ')}`,
     `kill: SIGKILL with ${r.kill.outstandingAtKill} requests outstanding: ${r.kill.requests} requests, ${r.kill.errors.length} failed` +
       (r.kill.errors.length ? ` (${r.kill.failedElsewhere.length ? `${r.kill.failedElsewhere.length} on live replicas` : 'all held by the killed replica'})` : ''),
+    `seconds: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`,
   ]
 }
 

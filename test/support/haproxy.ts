@@ -120,6 +120,8 @@ defaults
   timeout connect 2s
   timeout client 60s
   timeout server 60s
+  # A replica busy with a burst may answer /readyz late; only a refusal or a 503 should take it out.
+  timeout check 2s
   # A connection refused (a replica that just stopped listening) is retried on another one.
   retries 3
   option redispatch
