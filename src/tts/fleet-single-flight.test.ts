@@ -12,7 +12,7 @@ import { FleetLease, type LeaseOutcome } from '../cache/fleet-lease.ts'
 import { MemoryCache } from '../cache/memory-cache.ts'
 import { RedisCache } from '../cache/redis-cache.ts'
 import { TieredCache } from '../cache/tiered-cache.ts'
-import type { Engine } from './engine.ts'
+import { countingEngine } from './counting-engine.fixture.ts'
 import { createEngine } from './engines/index.ts'
 import { SpeechService, type SpeechRequest } from './speech-service.ts'
 import { resolveVoice } from './voices.ts'
@@ -30,23 +30,12 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-/** The real engine, counting how many syntheses one replica asked for. */
-function counting(inner: Engine): Engine & { calls: number } {
-  const counted = Object.create(inner) as Engine & { calls: number }
-  counted.calls = 0
-  counted.synthesize = (...args) => {
-    counted.calls++
-    return inner.synthesize(...args)
-  }
-  return counted
-}
-
 async function replica(redisUrl: string) {
   const shared = await RedisCache.open({ url: redisUrl, refreshMs: 0 })
   const cache: AudioCache = new TieredCache(new MemoryCache({ maxBytes: 1 << 26 }), shared)
   const outcomes: LeaseOutcome[] = []
   const fleet = new FleetLease({ url: redisUrl, onOutcome: (o) => outcomes.push(o) })
-  const counted = counting(engine)
+  const counted = countingEngine(engine)
   closers.push(() => cache.close(), () => fleet.close())
   const speech = new SpeechService({ engine: counted, cache, fleet, tracer: trace.getTracer('test'), logger: pino({ level: 'silent' }) })
   return { speech, engine: counted, outcomes }
