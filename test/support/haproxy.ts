@@ -3,7 +3,8 @@
  * `bun run fleet`: its own generated config, health checks on `/readyz` with HAProxy's
  * DEFAULT check request (HTTP/1.0, no Host header: what most deployments run), a CSV stats
  * page to read each server's state, and one log line per request on stdout naming the
- * server that handled it (or failed it) and the client's `x-request-id`.
+ * server that handled it (or failed it) and the client's `x-request-id`. HAPROXY_DEBUG=1 prints
+ * HAProxy's other output (server state changes, alerts) on stderr.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
