@@ -150,8 +150,10 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true
   const started = performance.now()
   lifecycle.startDraining()
-  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size, drain_ms: config.TTS_SHUTDOWN_DRAIN_MS }, 'shutting down')
-  if (config.TTS_SHUTDOWN_DRAIN_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.TTS_SHUTDOWN_DRAIN_MS))
+  // Ctrl-C (SIGINT) is a person at a terminal, not an orchestrator: no balancer to wait for.
+  const drainMs = signal === 'SIGTERM' ? config.TTS_SHUTDOWN_DRAIN_MS : 0
+  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size, drain_ms: drainMs }, 'shutting down')
+  if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs))
   const stopAccepting = server.stop(false)
   logger.info({ inflight: lifecycle.inflight, sessions: lifecycle.sessions.size }, 'drain window over: no new connections')
   // In-flight requests finish; sessions send their queued audio, then close 1012.

@@ -47,6 +47,14 @@ test('SIGTERM: readiness fails at once, new requests are served through the drai
   expect(svc.logs.some((l) => l.msg === 'stopped')).toBe(true)
 }, 60_000)
 
+test('Ctrl-C (SIGINT) stops without waiting for a drain window', async () => {
+  const svc = await startService({ TTS_SHUTDOWN_DRAIN_MS: '600000' })
+  svc.proc.kill('SIGINT')
+  const shutting = await svc.waitForLog((l) => l.msg === 'shutting down')
+  expect(shutting.drain_ms).toBe(0)
+  expect(await svc.proc.exited).toBe(0)
+}, 30_000)
+
 test('an invalid drain window is a configuration error (exit 78) naming the variable', async () => {
   const run = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: `${import.meta.dir}/..`,
