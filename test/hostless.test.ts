@@ -27,6 +27,12 @@ test('HTTP/1.1 with an empty Host is routed by its path', async () => {
   expect(health.status).toBe(200)
 })
 
+test('HTTP/1.1 with no Host line at all is refused by Bun itself with 400, as RFC 9112 asks', async () => {
+  // Documents the one Host-less shape we cannot route: it never reaches our code.
+  const res = await rawHttp(svc.port, 'GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n')
+  expect(res.status).toBe(400)
+})
+
 test('an unknown path without Host is a 404 that names the path it was sent', async () => {
   const res = await rawHttp(svc.port, 'GET /no/such/thing HTTP/1.0\r\n\r\n')
   expect(res.status).toBe(404)
