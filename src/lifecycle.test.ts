@@ -21,11 +21,14 @@ describe('Lifecycle', () => {
     app.use(lifecycle.track())
     app.route('/', healthRoutes({ accepting: () => !lifecycle.draining }))
     app.get('/work', (c) => c.text('done'))
+    expect((await app.request('/work')).headers.get('connection')).toBeNull()
     lifecycle.startDraining()
     expect((await app.request('/readyz')).status).toBe(503)
     const res = await app.request('/work')
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('done')
+    // Keep-alive clients are told to reconnect, to a replica that stays.
+    expect(res.headers.get('connection')).toBe('close')
     expect(lifecycle.inflight).toBe(0)
   })
 

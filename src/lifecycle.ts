@@ -49,6 +49,10 @@ export class Lifecycle {
       } finally {
         afterBody(c, done)
       }
+      // A keep-alive client would otherwise keep sending to this replica over the same
+      // connection (no balancer in between sees it, e.g. behind a Kubernetes Service):
+      // tell it to reconnect, and the next connection lands on a replica that stays.
+      if (lifecycle.#draining) closeAfterResponse(c.res)
     }
   }
 
@@ -85,5 +89,13 @@ export class Lifecycle {
     const waiters = this.#idleWaiters
     this.#idleWaiters = []
     for (const resolve of waiters) resolve()
+  }
+}
+
+function closeAfterResponse(res: Response): void {
+  try {
+    res.headers.set('connection', 'close')
+  } catch {
+    // Immutable headers (a response passed through as is): that client keeps its connection.
   }
 }

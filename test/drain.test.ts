@@ -33,6 +33,10 @@ test('SIGTERM: readiness fails at once, new requests are served through the drai
   expect((await rawHttp(svc.port, 'GET /readyz HTTP/1.0\r\n\r\n')).status).toBe(503)
   // Still alive, and still serving new connections while the balancer catches up.
   expect((await fetch(`${svc.url}/healthz`)).status).toBe(200)
+  // A keep-alive connection gets its answer and is then closed, so the client reconnects elsewhere.
+  const keptAlive = await rawHttp(svc.port, `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:${svc.port}\r\n\r\n`)
+  expect(keptAlive.status).toBe(200)
+  expect(keptAlive.headers.connection).toBe('close')
   const late = await speak(svc.url, 'Sent after SIGTERM, during the drain window.')
   expect(late.status).toBe(200)
   expect((await late.arrayBuffer()).byteLength).toBeGreaterThan(10_000)
