@@ -5,6 +5,7 @@
 import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
+import { benchFleet } from './fleet.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
@@ -16,6 +17,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   formats: benchFormats,
   load: benchLoad,
   streaming: benchStreaming,
+  fleet: benchFleet,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
 }

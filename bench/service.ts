@@ -32,6 +32,8 @@ export async function spawnService(env: Record<string, string>): Promise<BenchSe
       PORT: String(port),
       HOST: '127.0.0.1',
       TTS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tts-bench-cache-')),
+      // Nothing routes to a benchmark's service: stop at once.
+      TTS_SHUTDOWN_DRAIN_MS: '0',
       ...env,
     },
     stdout: 'pipe',

@@ -44,6 +44,9 @@ const schema = z.object({
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
   TTS_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
   TTS_REDIS_URL: url.optional(),
+  // With Redis: expiry of the lease that makes one replica synthesise a text while the
+  // others wait for its audio; a crashed holder blocks the others this long at most. 0: off.
+  TTS_FLEET_LEASE_MS: int(0, 600_000).default(5000),
   TTS_API_KEYS: csv.optional(),
   // One core is left to the event loop: with every core synthesising, the OS would starve
   // the thread that answers cache hits and health checks.
@@ -60,7 +63,10 @@ const schema = z.object({
   // Telemetry flush at shutdown gets this long: a collector that is down would otherwise
   // hold the exit for the exporter's whole retry schedule.
   TTS_SHUTDOWN_FLUSH_MS: int(0, 60_000).default(3000),
-  // In-flight requests and streaming sessions get this long to finish after SIGTERM.
+  // After SIGTERM, /readyz fails at once but new requests are still served this long: a load
+  // balancer (or Kubernetes' endpoint removal) needs a few health checks to stop sending.
+  TTS_SHUTDOWN_DRAIN_MS: int(0, 600_000).default(5000),
+  // In-flight requests and streaming sessions get this long to finish after the drain window.
   TTS_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   TTS_LOG_TEXT: bool.default(false),
   TTS_WS_MAX_MESSAGE_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),

@@ -15,6 +15,23 @@ describe('Lifecycle', () => {
     expect(await drained).toEqual({ requests: 0, sessions: 0 })
   })
 
+  test('startDraining fails readiness while requests are still served and counted', async () => {
+    const lifecycle = new Lifecycle()
+    const app = new Hono<AppEnv>()
+    app.use(lifecycle.track())
+    app.route('/', healthRoutes({ accepting: () => !lifecycle.draining }))
+    app.get('/work', (c) => c.text('done'))
+    expect((await app.request('/work')).headers.get('connection')).toBeNull()
+    lifecycle.startDraining()
+    expect((await app.request('/readyz')).status).toBe(503)
+    const res = await app.request('/work')
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('done')
+    // Keep-alive clients are told to reconnect, to a replica that stays.
+    expect(res.headers.get('connection')).toBe('close')
+    expect(lifecycle.inflight).toBe(0)
+  })
+
   test('drain waits for a streaming body to finish, and no longer than the grace period', async () => {
     const lifecycle = new Lifecycle()
     const app = new Hono<AppEnv>()

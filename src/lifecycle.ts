@@ -1,14 +1,15 @@
 /**
  * What graceful shutdown needs to know: whether we are draining (readiness turns false at
  * once), which HTTP requests are still in flight, and which WebSocket sessions are open
- * (each is asked to finish its current audio and leave with a going-away close).
+ * (each is asked to finish its current audio and leave with 1012, "service restart":
+ * reconnect, to another replica).
  */
 import type { MiddlewareHandler } from 'hono'
 import { afterBody, type AppEnv } from './app-env.ts'
 
 /** A WebSocket session that can be asked to leave. */
 export interface Departing {
-  /** Stop taking text, finish the audio already queued, close with 1001. Resolves when closed. */
+  /** Stop taking text, finish the audio already queued, close with 1012. Resolves when closed. */
   goAway(deadline: Promise<void>): Promise<void>
 }
 
@@ -48,7 +49,22 @@ export class Lifecycle {
       } finally {
         afterBody(c, done)
       }
+      // A keep-alive client would otherwise keep sending to this replica over the same
+      // connection (no balancer in between sees it, e.g. behind a Kubernetes Service):
+      // tell it to reconnect, and the next connection lands on a replica that stays.
+      if (lifecycle.#draining) closeAfterResponse(c.res)
     }
+  }
+
+  /**
+   * Readiness turns false (load balancers stop sending new work) while everything keeps
+   * being served. `drain()` implies it.
+   *
+   * @example
+   * lifecycle.startDraining()
+   */
+  startDraining(): void {
+    this.#draining = true
   }
 
   /**
@@ -59,7 +75,7 @@ export class Lifecycle {
    * const { requests, sessions } = await lifecycle.drain(10_000)
    */
   async drain(graceMs: number): Promise<{ requests: number; sessions: number }> {
-    this.#draining = true
+    this.startDraining()
     let timer: ReturnType<typeof setTimeout> | undefined
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))
     const requestsDone = this.#inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
@@ -73,5 +89,13 @@ export class Lifecycle {
     const waiters = this.#idleWaiters
     this.#idleWaiters = []
     for (const resolve of waiters) resolve()
+  }
+}
+
+function closeAfterResponse(res: Response): void {
+  try {
+    res.headers.set('connection', 'close')
+  } catch {
+    // Immutable headers (a response passed through as is): that client keeps its connection.
   }
 }

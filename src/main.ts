@@ -3,21 +3,25 @@
  * listens on a port and exits. Everything else receives its dependencies.
  */
 import { createApp } from './app.ts'
+import { routeHostless } from './hostless-requests.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
 import type { AudioCache, CacheOp } from './cache/cache.ts'
+import { FleetLease } from './cache/fleet-lease.ts'
 import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
 import { createLogger, flushLogger } from './telemetry/logger.ts'
-import { createMetrics, openMetricsRegistry, type Metrics } from './telemetry/metrics.ts'
+import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
+import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
 import { createEngine } from './tts/engines/index.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { resolveVoice } from './tts/voices.ts'
+import { version } from './version.ts'
 
 let config: Config
 try {
@@ -32,18 +36,22 @@ try {
 // cache at scrape time, once those exist.
 let engineRef: Engine | undefined
 let cache: AudioCache | undefined
+let fleet: FleetLease | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
       cacheBytes: () => cache?.bytes() ?? 0,
+      fleetWaiting: () => fleet?.waiting ?? 0,
     })
   : undefined
 const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics?.telemetryDropped.inc({ signal }, count)
 
 const tracing = createTracing(config, undefined, onTelemetryDropped)
 const shipper = createLogShipper(config, undefined, onTelemetryDropped)
-const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, ...(shipper && { shipper }) })
+const instance = instanceId(config)
+const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
+if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
 const engine = createEngine({
   engine: config.TTS_ENGINE,
@@ -65,9 +73,20 @@ const audioCache: AudioCache = await openAudioCache({
   onError,
 })
 cache = audioCache
+// Replicas sharing Redis synthesise each text once between them (without Redis, once per process).
+fleet =
+  config.TTS_REDIS_URL && config.TTS_FLEET_LEASE_MS > 0
+    ? new FleetLease({
+        url: config.TTS_REDIS_URL,
+        ttlMs: config.TTS_FLEET_LEASE_MS,
+        maxWaitMs: config.TTS_JOB_TIMEOUT_MS + config.TTS_FLEET_LEASE_MS,
+        onOutcome: (outcome) => metrics?.fleetLease.inc({ outcome }),
+        onError: (err) => onError('get', err),
+      })
+    : undefined
 
 const lifecycle = new Lifecycle()
-const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
+const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
 const app = createApp({
   speech,
   engine,
@@ -103,7 +122,7 @@ logger.info({ engine: engine.name, workers: engine.stats().workers, warmup_ms: M
 const server = Bun.serve({
   port: config.PORT,
   hostname: config.HOST,
-  fetch: app.fetch,
+  fetch: routeHostless(app.fetch),
   websocket: createWebsocketHandler({ maxMessageBytes: config.TTS_WS_MAX_MESSAGE_BYTES }),
   // Synthesis answers within a sentence's time, so a connection idle this long is stuck or hostile.
   idleTimeout: config.TTS_HTTP_IDLE_TIMEOUT_SECONDS,
@@ -114,23 +133,30 @@ const metricsServer =
     ? Bun.serve({
         port: config.TTS_METRICS_PORT,
         hostname: config.HOST,
-        fetch: metricsRoutes(metrics.registry, { ...(config.TTS_METRICS_TOKEN && { token: config.TTS_METRICS_TOKEN }) }).fetch,
+        fetch: routeHostless(metricsRoutes(metrics.registry, { ...(config.TTS_METRICS_TOKEN && { token: config.TTS_METRICS_TOKEN }) }).fetch),
       })
     : undefined
 logger.info({ url: server.url.href, cache: audioCache.kind, ...(metricsServer && { metrics_url: `${metricsServer.url.href}metrics` }) }, 'tts-edge listening')
 
 let stopping = false
 /**
- * SIGTERM: stop accepting, let in-flight requests finish, then flush spans and logs within
- * a deadline (a collector that is down must not hold the exit hostage), then exit 0.
+ * SIGTERM: readiness fails at once while the listener keeps serving for the drain window
+ * (load balancers take a few checks to stop sending), then stop accepting and let in-flight
+ * requests and sessions finish within the grace period, then flush spans and logs within a
+ * deadline (a collector that is down must not hold the exit hostage), then exit 0.
  */
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   const started = performance.now()
-  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size }, 'shutting down')
-  // Readiness is 503 from here on; in-flight requests finish and sessions leave after their audio.
+  lifecycle.startDraining()
+  // Ctrl-C (SIGINT) is a person at a terminal, not an orchestrator: no balancer to wait for.
+  const drainMs = signal === 'SIGTERM' ? config.TTS_SHUTDOWN_DRAIN_MS : 0
+  logger.info({ signal, inflight: lifecycle.inflight, sessions: lifecycle.sessions.size, drain_ms: drainMs }, 'shutting down')
+  if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs))
   const stopAccepting = server.stop(false)
+  logger.info({ inflight: lifecycle.inflight, sessions: lifecycle.sessions.size }, 'drain window over: no new connections')
+  // In-flight requests finish; sessions send their queued audio, then close 1012.
   const left = await lifecycle.drain(config.TTS_SHUTDOWN_GRACE_MS)
   if (left.requests || left.sessions) logger.warn(left, 'grace period over: closing what is still open')
   server.stop(true)
@@ -138,6 +164,7 @@ async function shutdown(signal: string): Promise<void> {
   await stopAccepting
   await engine.close()
   await audioCache.close()
+  fleet?.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   await flushLogger(logger)

@@ -1,6 +1,6 @@
 /**
  * SIGTERM with work in flight: the HTTP request being answered finishes with all its
- * audio, the streaming session gets its queued audio and then a going-away close, spans
+ * audio, the streaming session gets its queued audio and then a 1012 (service restart) close, spans
  * reach the collector, and the process exits 0.
  */
 import { expect, test } from 'bun:test'
@@ -37,10 +37,10 @@ test('SIGTERM lets in-flight requests and sessions finish, flushes telemetry, ex
 
   // The whole answer arrived: 25 sentences of speech at 24 kHz is well over 20 s.
   expect(body.length / 2 / 24000).toBeGreaterThan(20)
-  expect(closed.code).toBe(1001)
+  expect(closed.code).toBe(1012)
   const frames = session.binary().length
   const flushed = session.json().find((j) => j.type === 'flushed')
-  // Every frame queued before the shutdown was sent before the going-away close.
+  // Every frame queued before the shutdown was sent before the 1012 close.
   expect(flushed).toBeDefined()
   expect(flushed.last_seq).toBe(frames - 1)
   // 25 sentences at 16 kHz: the session's whole answer went out, not just what was playing.
@@ -48,6 +48,6 @@ test('SIGTERM lets in-flight requests and sessions finish, flushes telemetry, ex
   expect(exitCode).toBe(0)
   expect(svc.logs.some((l) => l.msg === 'stopped')).toBe(true)
   expect(receiver.spans.some((s) => s.name === 'POST /v1/audio/speech' && s.attributes['request.id'] === 'in-flight-1')).toBe(true)
-  expect(receiver.spans.some((s) => s.name === 'WS /v1/stream close' && s.attributes['websocket.close.code'] === 1001)).toBe(true)
+  expect(receiver.spans.some((s) => s.name === 'WS /v1/stream close' && s.attributes['websocket.close.code'] === 1012)).toBe(true)
   receiver.stop()
 }, 60_000)

@@ -118,14 +118,17 @@ export abstract class StreamConnection implements WsConnection, Departing {
     }
   }
 
-  /** Shutdown: take no more text, let the queued audio go out, then close with 1001 (going away). */
+  /**
+   * Shutdown: take no more text, let the queued audio go out, then close with 1012
+   * (service restart): the client should reconnect, and a load balancer sends it elsewhere.
+   */
   async goAway(deadline: Promise<void>): Promise<void> {
     if (this.#closed) return
     this.#goingAway = true
     this.event('going_away')
     const closed = new Promise<void>((resolve) => this.#onClosed.push(resolve))
     await Promise.race([Promise.all([...this.sessions].map((s) => s.idle())), deadline])
-    this.ws?.close(1001, 'server shutting down')
+    this.ws?.close(1012, 'service restart: reconnect')
     await closed
   }
 

@@ -11,6 +11,8 @@ export type { Logger }
 export interface LoggerOptions {
   level?: pino.LevelWithSilent
   service?: string
+  /** `service.instance.id`: which replica wrote the line (a `service_instance_id` field). */
+  instance?: string
   /** Where lines go; stdout by default. */
   destination?: DestinationStream
   shipper?: LogShipper
@@ -36,13 +38,13 @@ function withoutSecrets(object: Record<string, unknown>): Record<string, unknown
  * log.child({ request_id: 'abc' }).info({ status: 200 }, 'request completed')
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const { level = 'info', service = 'tts-edge', shipper } = options
+  const { level = 'info', service = 'tts-edge', instance, shipper } = options
   const out = options.destination ?? stdoutDestination()
   const destination: DestinationStream = shipper ? shippingDestination(out, shipper) : out
   return pino(
     {
       level,
-      base: { service },
+      base: { service, ...(instance && { service_instance_id: instance }) },
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (_label, number) => ({ level: number }), log: withoutSecrets },

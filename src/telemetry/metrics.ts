@@ -27,6 +27,7 @@ export interface MetricSources {
   queueDepth?: () => number
   workersBusy?: () => number
   cacheBytes?: () => number
+  fleetWaiting?: () => number
 }
 
 /**
@@ -121,6 +122,8 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     errors: counter('tts_errors_total', 'Errors by bounded type.', ['type']),
     cacheBytes: gauge('tts_cache_bytes', 'Bytes held by the audio cache.', [], sources.cacheBytes),
     cacheErrors: counter('tts_cache_errors_total', 'Cache backend operations that failed.', ['op']),
+    fleetLease: counter('tts_fleet_lease_total', 'Cache misses by how the fleet shared their synthesis (leader, shared, takeover, local).', ['outcome']),
+    fleetWaiting: gauge('tts_fleet_lease_waiting', 'Requests waiting for another replica to finish the same synthesis.', [], sources.fleetWaiting),
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
   }
 }
@@ -145,6 +148,7 @@ export const KNOWN_LABELS = {
   wordRange: ['1-10', '11-25', '26-50', '51-100', '101-200', '200+'],
   charRange: ['1-50', '51-100', '101-250', '251-500', '501-1000', '1001-2000', '2000+'],
   cacheOp: ['get', 'set', 'evict'],
+  fleetOutcome: ['leader', 'shared', 'takeover', 'local'],
 } as const
 
 function initialiseSeries(m: Metrics): void {
@@ -152,6 +156,7 @@ function initialiseSeries(m: Metrics): void {
   for (const type of KNOWN_LABELS.errorType) m.errors.inc({ type }, 0)
   for (const op of KNOWN_LABELS.cacheOp) m.cacheErrors.inc({ op }, 0)
   for (const signal of ['traces', 'logs']) m.telemetryDropped.inc({ signal }, 0)
+  for (const outcome of KNOWN_LABELS.fleetOutcome) m.fleetLease.inc({ outcome }, 0)
   for (const range of KNOWN_LABELS.wordRange) m.wordCountDuration.zero({ word_count_range: range })
   for (const range of KNOWN_LABELS.charRange) m.charCountDuration.zero({ char_count_range: range })
   for (const vendor of KNOWN_LABELS.vendor) {
@@ -167,6 +172,22 @@ function initialiseSeries(m: Metrics): void {
     m.bargeInLatency.zero({ vendor })
   }
   m.websocketConnections.set(0)
+}
+
+/**
+ * `target_info` (OpenTelemetry's Prometheus convention): one series carrying the resource
+ * attributes, so a query can join `instance` (the scrape address) to the replica's
+ * `service_instance_id` (the pod name) and version.
+ *
+ * @example
+ * recordTargetInfo(metrics.registry, { service_name: 'tts-edge', service_instance_id: 'tts-edge-0', service_version: '0.1.0' })
+ */
+export function recordTargetInfo(
+  registry: Registry<OpenMetricsContentType>,
+  labels: { service_name: string; service_instance_id: string; service_version: string },
+): void {
+  const info = new Gauge({ name: 'target_info', help: 'Target metadata: the resource attributes of this replica.', labelNames: Object.keys(labels), registers: [registry] })
+  info.set(labels, 1)
 }
 
 /**

@@ -28,11 +28,26 @@ export function parseResourceAttributes(raw: string): Record<string, string> {
   return out
 }
 
+/**
+ * Which replica this is, on spans, logs and metrics: `service.instance.id` from
+ * `OTEL_RESOURCE_ATTRIBUTES` when set there, else the hostname (the pod name on
+ * Kubernetes). Outside a container (not PID 1) the pid is appended, so two processes on
+ * one machine are told apart.
+ *
+ * @example
+ * instanceId(loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=tts-edge-7d9f-abc' })) // 'tts-edge-7d9f-abc'
+ */
+export function instanceId(config: Pick<Config, 'OTEL_RESOURCE_ATTRIBUTES'>): string {
+  const explicit = parseResourceAttributes(config.OTEL_RESOURCE_ATTRIBUTES)['service.instance.id']
+  if (explicit) return explicit
+  return process.pid === 1 ? hostname() : `${hostname()}:${process.pid}`
+}
+
 export function telemetryResource(config: Config): Resource {
   return resourceFromAttributes({
     ...parseResourceAttributes(config.OTEL_RESOURCE_ATTRIBUTES),
     'service.name': config.OTEL_SERVICE_NAME,
     'service.version': version,
-    'service.instance.id': `${hostname()}:${process.pid}`,
+    'service.instance.id': instanceId(config),
   })
 }

@@ -4,24 +4,13 @@ import pino from 'pino'
 import { parseOpenAIFormat } from '../audio/formats.ts'
 import type { CachedAudio } from '../cache/cache.ts'
 import { MemoryCache } from '../cache/memory-cache.ts'
-import type { Engine } from './engine.ts'
+import { countingEngine } from './counting-engine.fixture.ts'
 import { createEngine } from './engines/index.ts'
 import { SpeechService, type SpeechRequest } from './speech-service.ts'
 import { resolveVoice } from './voices.ts'
 
 const engine = createEngine({ engine: 'espeak', workers: 1, maxQueue: 8 })
 afterAll(() => engine.close())
-
-/** The real engine, counting how many syntheses it was asked for. */
-function counting(inner: Engine): Engine & { calls: number } {
-  const counted = Object.create(inner) as Engine & { calls: number }
-  counted.calls = 0
-  counted.synthesize = (...args) => {
-    counted.calls++
-    return inner.synthesize(...args)
-  }
-  return counted
-}
 
 /**
  * A memory cache whose writes and next lookup can be held open: how a failing Redis tier
@@ -81,7 +70,7 @@ async function drain(chunks: AsyncIterable<Uint8Array>): Promise<number> {
 
 test('a synthesis that finishes during a lookup that missed is served, not synthesised again', async () => {
   const cache = new SlowCache({ maxBytes: 1 << 24 })
-  const counted = counting(engine)
+  const counted = countingEngine(engine)
   const speech = new SpeechService({ engine: counted, cache, tracer: trace.getTracer('test'), logger: pino({ level: 'silent' }) })
   const text = 'Finished while the second lookup was out.'
 

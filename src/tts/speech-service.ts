@@ -12,6 +12,7 @@ import { concatBytes } from '../audio/bytes.ts'
 import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import { cacheKey } from '../cache/cache.ts'
+import type { FleetLease } from '../cache/fleet-lease.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
 import { recordError, withSpan } from '../telemetry/tracing.ts'
 import { Broadcast } from './broadcast.ts'
@@ -52,6 +53,8 @@ export interface SpeechServiceDeps {
   tracer: Tracer
   logger: Logger
   metrics?: Metrics
+  /** Replicas sharing a Redis: one synthesis per distinct request across the fleet. */
+  fleet?: Pick<FleetLease, 'claim'>
 }
 
 /**
@@ -116,8 +119,35 @@ export class SpeechService {
     return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings }
   }
 
-  /** Synthesises, encodes into the flight's broadcast, then stores the whole file. */
+  /**
+   * Feeds the flight: with the audio another replica made (fleet single-flight), or by
+   * synthesising here, holding the fleet lease until the file is stored.
+   */
   async #produce(request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
+    const { fleet, cache, tracer } = this.deps
+    if (!fleet) return this.#synthesise(request, key, job, parent)
+    const claim = await context.with(parent, () =>
+      withSpan(tracer, 'tts.fleet.claim', {}, async (span) => {
+        const claimed = await fleet.claim(key, () => cache.get(key), job.broadcast.signal)
+        span.setAttribute('tts.fleet.outcome', claimed.outcome)
+        return claimed
+      }),
+    )
+    if (claim.audio) {
+      job.stored = claim.audio
+      job.broadcast.push(claim.audio.body)
+      job.broadcast.end()
+      return
+    }
+    try {
+      await this.#synthesise(request, key, job, parent)
+    } finally {
+      await claim.release()
+    }
+  }
+
+  /** Synthesises, encodes into the flight's broadcast, then stores the whole file. */
+  async #synthesise(request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
     const flight = job.broadcast
     const { engine, tracer, metrics, cache } = this.deps
     const started = performance.now()

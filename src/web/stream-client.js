@@ -13,6 +13,7 @@ const CLOSE_REASONS = {
   1008: 'The service rejected the request.',
   1009: 'A message was too large for the service.',
   1011: 'The service failed while streaming.',
+  1012: 'The service is restarting; stream again to reach another replica.',
   1013: 'The service is overloaded; try again shortly.',
 }
 

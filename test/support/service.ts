@@ -45,6 +45,8 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_BLRP_SCHEDULE_DELAY: '100',
       TTS_SHUTDOWN_FLUSH_MS: '1000',
+      // No load balancer to wait for; drain.test.ts and the fleet test set a window.
+      TTS_SHUTDOWN_DRAIN_MS: '0',
       ...env,
     },
     stdout: 'pipe',
