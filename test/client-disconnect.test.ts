@@ -147,3 +147,22 @@ test('a reader that stays gets the whole file when another reader of the same sy
   expect(await metric('speech_request_total{result="created"}')).toBe(createdBefore + 1)
   expect(await metric('tts_errors_total{type="stream_aborted"}')).toBe(errorsBefore)
 }, 60_000)
+
+test('a client that hangs up while its request is queued is logged as 499, not as a 500 of ours', async () => {
+  await waitUntil(engineIdle, 20_000, 'the engine to be idle before the request')
+  const series = ['tts_errors_total{type="internal"}', 'tts_request_duration_seconds_count{route="/v1/audio/speech",method="POST",status_code="500"}']
+  const before = await Promise.all(series.map(metric))
+  // The only worker (TTS_MAX_CONCURRENCY=1) is kept busy, so the next request waits in the queue.
+  const busy = rawRequest('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: longText('busy'), response_format: 'mp3' }, 'keeps-busy')
+  expect(await busy.firstChunk).toBe(200)
+  const queued = rawRequest('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: 'I hang up before my turn.' }, 'queued-leaver')
+  queued.firstChunk.catch(() => {}) // it never gets one
+  await waitUntil(async () => (await metric('tts_synthesis_queue_depth')) === 1, 10_000, 'the second request to queue')
+  queued.socket.destroy()
+  const line = await svc.waitForLog((l) => l.request_id === 'queued-leaver' && typeof l.status === 'number', 20_000)
+  expect(line).toMatchObject({ level: 30, msg: 'request completed', status: 499, client_disconnected: true })
+  expect(svc.logs.filter((l) => l.request_id === 'queued-leaver' && Number(l.level) >= 50)).toEqual([])
+  busy.socket.destroy()
+  await waitUntil(engineIdle, 20_000, 'the engine to go idle once both clients left')
+  expect(await Promise.all(series.map(metric))).toEqual(before)
+}, 60_000)
