@@ -189,6 +189,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.onError((err, c) => {
     const apiError = toApiError(err)
+    if (apiError.kind === 'internal' && c.req.raw.signal.aborted) {
+      // The client hung up before its first byte (while queued or synthesising): Bun aborted the
+      // request's signal and the work waiting on it threw that abort. Nobody reads this answer and
+      // it is no failure of ours, so no 5xx: nginx's 499 "client closed request", for logs and metrics.
+      c.get('span')?.setAttribute('tts.client.disconnected', true)
+      if (c.get('logFields')) c.get('logFields').client_disconnected = true
+      return new Response(null, { status: 499 })
+    }
     c.set('error', err)
     deps.metrics?.errors.inc({ type: apiError.kind })
     if (apiError.status >= 500) c.get('log')?.error({ err }, 'request error')

@@ -2,8 +2,10 @@
  * A response body that streams items as they are produced. The first item is awaited
  * before the caller builds its response, so a failure on it (queue full, engine crash)
  * still becomes a proper status in the API's shape; later failures can only cut the body
- * short, and are logged and counted. Telemetry for the request completes when the body
- * has been sent or the client went away (`bodyDone`).
+ * short, and are logged and counted. A client that goes away is not such a failure: it is
+ * marked `client_disconnected` on the log line and span, and its reader is stopped so a
+ * synthesis nobody else waits for stops too. Telemetry for the request completes when the
+ * body has been sent or the client went away (`bodyDone`).
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
@@ -32,6 +34,11 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
   let settle!: () => void
   c.set('bodyDone', new Promise<void>((resolve) => (settle = resolve)))
   let sent = 0
+  const clientGone = () => {
+    span.setAttribute('tts.client.disconnected', true)
+    Object.assign(c.get('logFields'), { client_disconnected: true, chunks_sent: sent })
+    settle()
+  }
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (!first.done) {
@@ -52,6 +59,13 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
         sent++
         controller.enqueue(frame(next.value))
       } catch (err) {
+        // Bun aborts the request's signal when the client hangs up, and our readers listen to
+        // it: the abort surfaces here, mid-pull, before Bun would call cancel(). Not our error.
+        if (c.req.raw.signal.aborted) {
+          controller.error(err)
+          clientGone()
+          return
+        }
         c.get('log').error({ err, chunks_sent: sent }, 'response stream failed after it started')
         metrics?.errors.inc({ type: 'stream_aborted' })
         span.setAttribute('tts.stream.truncated', true)
@@ -62,9 +76,7 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
     async cancel() {
       // The client went away: stop reading, which lets the shared synthesis stop if nobody else listens.
       await iterator.return?.(undefined)
-      span.setAttribute('tts.client.disconnected', true)
-      c.get('logFields').client_disconnected = true
-      settle()
+      clientGone()
     },
   })
 }

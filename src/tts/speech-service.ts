@@ -201,7 +201,9 @@ export class SpeechService {
       }
     } catch (err) {
       encoder?.close?.()
-      recordError(synthSpan, err)
+      // Every reader hung up, so the work was stopped on purpose: mark it, but it is no failure.
+      if (flight.signal.aborted) synthSpan.setAttribute('tts.synthesis.abandoned', true)
+      else recordError(synthSpan, err)
       synthSpan.end()
       flight.end(err)
       return
