@@ -22,4 +22,15 @@ describe('MemoryCache', () => {
     expect(cache.bytes()).toBe(300)
     for (const key of ['a', 'c', 'd']) expect(await cache.get(key)).toBeDefined()
   })
+
+  test('an entry larger than the whole cap is not kept, and a replaced entry is counted once', async () => {
+    const cache = new MemoryCache({ maxBytes: 150 })
+    await cache.set('a', audio(1))
+    await cache.set('big', { ...audio(2), body: new Uint8Array(151) })
+    expect(await cache.get('big')).toBeUndefined()
+    expect(await cache.get('a')).toBeDefined()
+    await cache.set('a', audio(3))
+    expect(cache.bytes()).toBe(100)
+    expect((await cache.get('a'))?.body[0]).toBe(3)
+  })
 })
