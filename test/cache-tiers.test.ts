@@ -54,7 +54,7 @@ test('a hit from memory is byte-identical to the disk hit and the original, with
   const fromMemory = await speak(second, 'mp3')
   expect(fromDisk.headers['x-cache']).toBe('HIT')
   expect(fromMemory.headers).toEqual(fromDisk.headers)
-  expect({ ...fromDisk.headers, 'x-cache': 'MISS' }).toEqual(created.headers)
+  expect(created.headers).toEqual({ ...fromDisk.headers, 'x-cache': 'MISS' })
   expect(Buffer.from(fromDisk.body).equals(Buffer.from(created.body))).toBe(true)
   expect(Buffer.from(fromMemory.body).equals(Buffer.from(created.body))).toBe(true)
 }, 90_000)
