@@ -105,12 +105,13 @@ describe('memory tier in front of the filesystem', () => {
   })
 
   test('entries past the memory cap are evicted from memory only, least recently read first', async () => {
-    const memory = new MemoryCache({ maxBytes: 2000 })
+    // Room for two entries: each is held as bytes and as a Blob.
+    const memory = new MemoryCache({ maxBytes: 4000 })
     const disk = await FsCache.open({ dir, maxBytes: 1 << 20 })
     const cache = new TieredCache(memory, disk, { front: true })
     opened.push(cache)
     for (const text of ['a', 'b', 'c']) await cache.set(keyOf(text), audio(text.charCodeAt(0)))
-    expect(memory.bytes()).toBe(2000)
+    expect(memory.bytes()).toBe(4000)
     expect(await memory.get(keyOf('a'))).toBeUndefined()
     // Still on disk, and read back into memory (evicting the least recently read, b).
     expect((await cache.get(keyOf('a')))?.body).toEqual(audio(97).body)

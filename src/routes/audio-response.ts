@@ -29,11 +29,12 @@ export interface AudioResponseOptions {
  */
 export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, options: AudioResponseOptions): Promise<Response> {
   const { metrics, route, started, frame, trailer } = options
-  // A cache hit is one finished buffer: sent as it is (with a Content-Length), since a
-  // stream for it cost the hit path more than anything else in the handler.
+  // A cache hit is one finished file: sent as it is (with a Content-Length), since a stream
+  // for it cost the hit path more than anything else in the handler; from the memory tier's
+  // Blob when there is one, which the response shares instead of copying.
   const body =
     result.body && !frame && !trailer
-      ? (result.body as Uint8Array<ArrayBuffer>)
+      ? (result.blob ?? (result.body as Uint8Array<ArrayBuffer>))
       : await streamedBody(c, result.chunks, { frame: frame ?? identity, ...(trailer && { trailer }), ...(metrics && { metrics }) })
   const elapsed = performance.now() - started
   if (metrics) observe(metrics.firstAudioLatency, { route }, elapsed / 1000)
