@@ -40,6 +40,7 @@ export function boundedBody(options: BoundedBodyOptions): MiddlewareHandler<AppE
     })
   }
   const counted = bodyLimit({ maxSize: maxBytes, onError: tooLarge })
+  const deadlines = new Deadlines(timeoutMs)
 
   return async function boundedBodyMiddleware(c, next) {
     const headers = c.req.raw.headers
@@ -55,27 +56,62 @@ export function boundedBody(options: BoundedBodyOptions): MiddlewareHandler<AppE
     } else {
       return next()
     }
-    await within(read, timeoutMs)
+    await within(deadlines, read, timeoutMs)
     return next()
   }
 }
 
-async function within(read: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeoutMs)))
-  try {
-    const outcome = await Promise.race([read, expired])
-    if (outcome === 'expired') {
-      read.catch(() => {}) // the connection is closed below; its read will fail
-      throw new ApiError({
-        status: 408,
-        kind: 'timeout',
-        code: 'request_timeout',
-        message: `The request body did not arrive within ${timeoutMs} ms.`,
-        headers: { connection: 'close' },
-      })
-    }
-  } finally {
-    clearTimeout(timer)
+/**
+ * Body reads under way and when each must have finished. One interval sweeps them all (and
+ * only while there are any): a timer set and cleared per request cost the cache-hit path
+ * 2 µs of its 40. A deadline fires up to a tenth of its length late.
+ */
+class Deadlines {
+  readonly #pending = new Set<{ at: number; expire: () => void }>()
+  #sweeper: ReturnType<typeof setInterval> | undefined
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** Resolves 'read' when `read` settles first (rejecting with its error), 'expired' at the deadline. */
+  race(read: Promise<unknown>): Promise<'read' | 'expired'> {
+    return new Promise((resolve, reject) => {
+      const entry = { at: performance.now() + this.timeoutMs, expire: () => resolve('expired') }
+      this.#pending.add(entry)
+      this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.timeoutMs / 10))
+      read.then(
+        () => this.#settle(entry, () => resolve('read')),
+        (err: unknown) => this.#settle(entry, () => reject(err)),
+      )
+    })
   }
+
+  #settle(entry: { at: number; expire: () => void }, then: () => void): void {
+    this.#pending.delete(entry)
+    then()
+  }
+
+  #sweep(): void {
+    const now = performance.now()
+    for (const entry of this.#pending) {
+      if (entry.at > now) continue
+      this.#pending.delete(entry)
+      entry.expire()
+    }
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweeper)
+      this.#sweeper = undefined
+    }
+  }
+}
+
+async function within(deadlines: Deadlines, read: Promise<unknown>, timeoutMs: number): Promise<void> {
+  if ((await deadlines.race(read)) === 'read') return
+  read.catch(() => {}) // the connection is closed below; its read will fail
+  throw new ApiError({
+    status: 408,
+    kind: 'timeout',
+    code: 'request_timeout',
+    message: `The request body did not arrive within ${timeoutMs} ms.`,
+    headers: { connection: 'close' },
+  })
 }
