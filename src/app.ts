@@ -107,9 +107,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       }),
     )
   }
-  app.use(async function apiStyle(c, next) {
+  // Not async: hands back next()'s promise rather than wrapping it in another one.
+  app.use(function apiStyle(c, next) {
     c.set('apiStyle', apiStyleOf(c))
-    await next()
+    return next()
   })
   app.use('/v1/*', boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }))
   // Without keys there is nothing to check or limit: no middleware at all on the hot path.
