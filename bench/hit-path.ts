@@ -9,7 +9,7 @@
  * Then telemetry's share of a 20-word cache miss on the native engine (the miss's whole CPU,
  * synthesis included), from two services that miss on every request.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
@@ -64,14 +64,16 @@ async function hitPath(): Promise<string[]> {
     'tts-edge, telemetry off, no memory tier': { ...OFF, TTS_MAX_CONCURRENCY: '1', TTS_CACHE_MEMORY_BYTES: '0' },
   }
   const names = Object.keys(variants)
-  const services = await Promise.all(names.map((name) => spawnService(variants[name]!)))
-  const answers = await Promise.all(services.map(primed))
-  const file = join(mkdtempSync(join(tmpdir(), 'tts-bench-hit-')), 'hit.mp3')
-  writeFileSync(file, answers[0]!)
-  const bare = await spawnService({ BARE_BODY_FILE: file, BARE_CONTENT_TYPE: 'audio/mpeg' }, 'bench/bare-hono.ts')
-  const all = [bare, ...services]
   const labels = ['bare Hono, same bytes from memory', ...names]
+  const dir = mkdtempSync(join(tmpdir(), 'tts-bench-hit-'))
+  const all: BenchService[] = []
   try {
+    // One at a time, each kept as soon as it runs, so a failed start leaves nothing behind.
+    for (const name of names) all.push(await spawnService(variants[name]!))
+    const services = [...all]
+    const answers = await Promise.all(services.map(primed))
+    writeFileSync(join(dir, 'hit.mp3'), answers[0]!)
+    all.unshift(await spawnService({ BARE_BODY_FILE: join(dir, 'hit.mp3'), BARE_CONTENT_TYPE: 'audio/mpeg' }, 'bench/bare-hono.ts'))
     for (const svc of all) await cpuPerRequest(svc, WARMUP_SECONDS)
     const rounds = all.map(() => [] as { us: number; rps: number }[])
     for (let i = 0; i < ROUNDS; i++) {
@@ -95,6 +97,7 @@ async function hitPath(): Promise<string[]> {
   } finally {
     await Promise.all(all.map((svc) => svc.stop()))
     sink.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -109,10 +112,7 @@ async function missShare(): Promise<string[]> {
   const engine = isNativeEspeakAvailable() ? 'espeak-native' : 'espeak-wasm'
   const sink = otlpSink()
   const base = { TTS_ENGINE: engine, TTS_CACHE_MAX_BYTES: '0' }
-  const [on, off] = await Promise.all([
-    spawnService({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' }),
-    spawnService({ ...base, ...OFF }),
-  ])
+  const started: BenchService[] = []
   let counter = 0
   const miss = async (svc: BenchService, text: string) => {
     const t = performance.now()
@@ -132,6 +132,9 @@ async function missShare(): Promise<string[]> {
   }
   type Round = Awaited<ReturnType<typeof round>>
   try {
+    started.push(await spawnService({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' }))
+    started.push(await spawnService({ ...base, ...OFF }))
+    const [on, off] = started as [BenchService, BenchService]
     for (const svc of [on, off]) for (let i = 0; i < MISS_WARMUP; i++) await miss(svc, i % 10 ? `Hello ${i}.` : twenty())
     const rounds = { on: [] as Round[], off: [] as Round[] }
     for (let i = 0; i < MISS_ROUNDS; i++) {
@@ -157,7 +160,7 @@ async function missShare(): Promise<string[]> {
       ),
     ]
   } finally {
-    await Promise.all([on.stop(), off.stop()])
+    await Promise.all(started.map((svc) => svc.stop()))
     sink.stop()
   }
 }
