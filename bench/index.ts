@@ -6,11 +6,13 @@ import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
+import { benchHitPath } from './hit-path.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
 
 const sections: Record<string, () => Promise<string[]>> = {
+  'hit-path': benchHitPath,
   instrumentation: benchInstrumentation,
   'cache-miss': benchCacheMiss,
   'engine-speed': benchEngineSpeed,

@@ -1,13 +1,14 @@
 /**
  * Instrumentation cost on the cache-hit path: the same server with every request traced
- * (100% sampling, OTLP export to a live sink), metrics and a log line per request, against
- * the same server with telemetry off. Rounds alternate so drift on a shared machine hits both.
+ * (100% sampling, and the default sampling; OTLP export to a live sink), metrics and a log
+ * line per request, against the same server with telemetry off. Rounds alternate so drift
+ * on a shared machine hits both. Printed without a verdict (see benchInstrumentation).
  *
  * `bun run bench instrumentation-breakdown` runs one server per telemetry part instead, to
  * show where the added CPU goes.
  */
 import { spawnService, otlpSink, type BenchService } from './service.ts'
-import { fmt, processCpuSeconds, quantile, runConcurrently, verdict } from './stats.ts'
+import { fmt, processCpuSeconds, quantile, runConcurrently } from './stats.ts'
 
 const REQUESTS = 4000
 const CONCURRENCY = 16
@@ -56,15 +57,21 @@ async function compare(variants: Record<string, Record<string, string>>) {
   )
 }
 
+/**
+ * Telemetry on and off, at 100% export and at the default sampling. Figures only: the
+ * earlier target (10 µs and 0.85x of telemetry-off) is withdrawn (issue #10, item 6); the
+ * hit path is held against bare Hono instead (`bun run bench hit-path`).
+ */
 export async function benchInstrumentation(): Promise<string[]> {
-  const { on, off } = await compare({ on: {}, off: OFF })
-  const added = on!.cpu - off!.cpu
+  // An empty value counts as unset (loadConfig): the service's own default sampler.
+  const results = await compare({ 'on, 100% export': { TTS_TRACE_KEEP_RATIO: '1' }, 'on, default sampling': { OTEL_TRACES_SAMPLER: '' }, off: OFF })
+  const off = results.off!
   return [
     `Instrumentation on the cache-hit path (median of ${ROUNDS} alternating rounds of ${REQUESTS} requests, ${CONCURRENCY} in flight, after ${WARMUP} to warm up):`,
-    `  telemetry on : ${fmt(on!.rps, 0)} req/s, ${fmt(on!.cpu, 1)} µs CPU/request`,
-    `  telemetry off: ${fmt(off!.rps, 0)} req/s, ${fmt(off!.cpu, 1)} µs CPU/request`,
-    verdict('added CPU per request <= 10 µs', added <= 10, `${fmt(added, 1)} µs`),
-    verdict('throughput ratio >= 0.85', on!.rps / off!.rps >= 0.85, fmt(on!.rps / off!.rps)),
+    ...Object.entries(results).map(
+      ([name, r]) =>
+        `  telemetry ${name.padEnd(21)} ${fmt(r.rps, 0).padStart(6)} req/s (x${fmt(r.rps / off.rps)}), ${fmt(r.cpu, 1).padStart(6)} µs CPU/request${name === 'off' ? '' : ` (+${fmt(r.cpu - off.cpu, 1)})`}`,
+    ),
   ]
 }
 

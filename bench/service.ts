@@ -21,10 +21,18 @@ const ROOT = join(import.meta.dir, '..')
  */
 const runtimeFlags = () => (process.env.BENCH_BUN_FLAGS ?? '').split(' ').filter(Boolean)
 
-export async function spawnService(env: Record<string, string>): Promise<BenchService> {
+/**
+ * The service (`src/main.ts`), or another server script that listens on `PORT` and answers
+ * `GET /readyz` (e.g. the bare Hono baseline), as its own process.
+ *
+ * @example
+ * const svc = await spawnService({ LOG_LEVEL: 'silent' })
+ * const bare = await spawnService({ BARE_BODY_FILE: file }, 'bench/bare-hono.ts')
+ */
+export async function spawnService(env: Record<string, string>, entry = 'src/main.ts'): Promise<BenchService> {
   // A known port and a readiness poll: with LOG_LEVEL=silent there is no "listening" line to read.
   const port = await freePort()
-  const proc = Bun.spawn([process.execPath, ...runtimeFlags(), 'src/main.ts'], {
+  const proc = Bun.spawn([process.execPath, ...runtimeFlags(), entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

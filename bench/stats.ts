@@ -1,7 +1,7 @@
 /**
  * Small statistics and process-accounting helpers for the benchmarks.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** The q-quantile (0..1) of `values`, nearest-rank. */
 export function quantile(values: readonly number[], q: number): number {
@@ -14,7 +14,27 @@ const TICKS_PER_SECOND = 100 // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used so far, threads and workers included. */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return cpuSecondsOf(`/proc/${pid}/stat`)
+}
+
+/**
+ * CPU seconds of a process without its Worker threads (named `Worker` by Bun): the event
+ * loop, Bun's HTTP client thread (exports), JIT and GC. Telemetry runs there, synthesis does not.
+ */
+export function cpuSecondsOutsideWorkers(pid: number): number {
+  let seconds = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'Worker') seconds += cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`)
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return seconds
+}
+
+function cpuSecondsOf(path: string): number {
+  const stat = readFileSync(path, 'utf8')
   // Fields after the command name, which may contain spaces, start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND

@@ -42,6 +42,9 @@ const service = await spawnService({
   OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
   OTEL_BSP_SCHEDULE_DELAY: '500',
   OTEL_BLRP_SCHEDULE_DELAY: '500',
+  // A memory cache tier that is full within the warm-up (and evicts from then on): filling
+  // the default 64 MiB by design would read as growth after warm-up.
+  TTS_CACHE_MEMORY_BYTES: String(1024 * 1024),
 })
 const base = service.url
 const wsBase = base.replace(/^http/, 'ws')

@@ -8,14 +8,13 @@
  */
 import type { Tracer } from '@opentelemetry/api'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
 import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
-import { bodyDeadline } from './routes/body-deadline.ts'
+import { boundedBody } from './routes/bounded-body.ts'
 import { keyLimits, type KeyLimits } from './routes/key-limits.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
@@ -108,37 +107,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       }),
     )
   }
-  app.use(async function apiStyle(c, next) {
+  // Not async: hands back next()'s promise rather than wrapping it in another one.
+  app.use(function apiStyle(c, next) {
     c.set('apiStyle', apiStyleOf(c))
-    await next()
+    return next()
   })
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new ApiError({
-          status: 413,
-          kind: 'payload_too_large',
-          code: 'request_too_large',
-          message: `Request body exceeds ${deps.maxBodyBytes} bytes.`,
-        })
-      },
-    }),
-  )
-  app.use('/v1/*', bodyDeadline({ timeoutMs: deps.bodyTimeoutMs }))
-  const auth = apiKeyAuth({ keys: deps.apiKeys ?? [] })
-  const limitKeys = keyLimits(deps.keyLimits)
-  app.use('/v1/audio/speech', auth)
-  app.use('/v1/audio/speech', limitKeys)
-  app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
-    // stream-input may carry its key in the first WebSocket message, where browsers must;
-    // its sessions apply the same checks and limits themselves.
-    if (c.req.path.endsWith('stream-input')) return next()
-    await auth(c, async () => {
-      await limitKeys(c, next)
+  app.use('/v1/*', boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }))
+  // Without keys there is nothing to check or limit: no middleware at all on the hot path.
+  if (deps.apiKeys?.length) {
+    const auth = apiKeyAuth({ keys: deps.apiKeys })
+    const limitKeys = keyLimits(deps.keyLimits)
+    app.use('/v1/audio/speech', auth, limitKeys)
+    app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
+      // stream-input may carry its key in the first WebSocket message, where browsers must;
+      // its sessions apply the same checks and limits themselves.
+      if (c.req.path.endsWith('stream-input')) return next()
+      await auth(c, async () => {
+        await limitKeys(c, next)
+      })
     })
-  })
+  }
 
   const routeDeps = {
     speech: deps.speech,

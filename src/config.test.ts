@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     expect(config.OTEL_EXPORTER_OTLP_HEADERS).toEqual({ 'x-token': 'a b', tenant: 't1' })
   })
 
+  test('the memory cache tier: 64 MiB by default, 0 switches it off, a negative size is refused', () => {
+    expect(loadConfig({}).TTS_CACHE_MEMORY_BYTES).toBe(64 * 1024 * 1024)
+    expect(loadConfig({ TTS_CACHE_MEMORY_BYTES: '0' }).TTS_CACHE_MEMORY_BYTES).toBe(0)
+    expect(() => loadConfig({ TTS_CACHE_MEMORY_BYTES: '-1' })).toThrow(ConfigError)
+  })
+
   test('rejects a Redis URL that is not one', () => {
     expect(() => loadConfig({ TTS_REDIS_URL: 'localhost:6379' })).toThrow(ConfigError)
   })

@@ -42,6 +42,8 @@ const schema = z.object({
   TTS_ENGINE: z.enum(['espeak', 'espeak-wasm', 'espeak-native']).default('espeak'),
   TTS_CACHE_DIR: z.string().min(1).default('.cache/tts'),
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
+  // A memory tier in front of the disk: hits skip the file read and the checksum. 0: none.
+  TTS_CACHE_MEMORY_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(64 * 1024 * 1024),
   TTS_CACHE_TTL_SECONDS: int(0, 365 * 24 * 3600).default(7 * 24 * 3600),
   TTS_REDIS_URL: url.optional(),
   // With Redis: expiry of the lease that makes one replica synthesise a text while the

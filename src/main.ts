@@ -68,6 +68,7 @@ const onError = (op: CacheOp, err: unknown) => {
 const audioCache: AudioCache = await openAudioCache({
   dir: config.TTS_CACHE_DIR,
   maxBytes: config.TTS_CACHE_MAX_BYTES,
+  memoryBytes: config.TTS_CACHE_MEMORY_BYTES,
   ...(config.TTS_REDIS_URL && { redisUrl: config.TTS_REDIS_URL }),
   redisTtlSeconds: config.TTS_CACHE_TTL_SECONDS,
   onError,

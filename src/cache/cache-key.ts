@@ -46,7 +46,8 @@ const KEY_VERSION = 'tts-edge/cache-key/v1'
  */
 export function cacheKey(fields: CacheKeyFields): string {
   const encoded = JSON.stringify([KEY_VERSION, canonical(fields)])
-  return new Bun.CryptoHasher('sha256').update(encoded).digest('hex')
+  // The one-shot hash: a CryptoHasher object per key cost twice as much, on every cache hit.
+  return Bun.SHA256.hash(encoded, 'hex')
 }
 
 function canonical(value: CacheKeyValue): unknown {
@@ -62,10 +63,11 @@ function canonical(value: CacheKeyValue): unknown {
     // property of JSON.stringify's insertion order. Wrapped in `{o: ...}` so an
     // object never encodes like an array of pairs.
     const record = value as { readonly [name: string]: CacheKeyValue }
-    const pairs = Object.keys(record)
-      .filter((name) => record[name] !== undefined)
-      .sort()
-      .map((name) => [name, canonical(record[name])])
+    const pairs: [string, unknown][] = []
+    for (const name of Object.keys(record).sort()) {
+      const field = record[name]
+      if (field !== undefined) pairs.push([name, canonical(field)])
+    }
     return { o: pairs }
   }
   throw new TypeError(`cacheKey: unsupported value of type ${typeof value}`)

@@ -18,6 +18,12 @@ export interface CachedAudio {
   contentType: string
   /** Small scalar facts about the audio, e.g. `durationS`, `sampleRate`, an alignment JSON string. */
   meta: Record<string, string | number>
+  /**
+   * The same bytes as an immutable Blob, when the backend keeps one (the memory tier): a
+   * Response made from it shares the bytes, where one made from `body` copies them (2.8 µs
+   * for 36 KB, 30 µs for 265 KB on the reference machine).
+   */
+  blob?: Blob
 }
 
 /** Backend names, used as a metrics/log attribute. */

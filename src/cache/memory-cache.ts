@@ -6,7 +6,7 @@ import type { AudioCache, CacheCommonOptions, CachedAudio } from './cache.ts'
 import { LruIndex } from './lru-index.ts'
 
 export interface MemoryCacheOptions extends CacheCommonOptions {
-  /** Cap on the summed body sizes. */
+  /** Cap on the memory held: twice the summed body sizes (bytes and a Blob of them). */
   maxBytes: number
 }
 
@@ -36,10 +36,14 @@ export class MemoryCache implements AudioCache {
   }
 
   async set(key: string, value: CachedAudio): Promise<void> {
-    if (this.#closed || value.body.length > this.#maxBytes) return
-    // Copied so a caller reusing its buffer cannot change what later hits receive.
-    this.#values.set(key, { body: value.body.slice(), contentType: value.contentType, meta: { ...value.meta } })
-    this.#index.put(key, value.body.length, this.#index.nextStamp())
+    // Each entry is held twice (see below), and the cap counts both.
+    const size = value.body.length * 2
+    if (this.#closed || size > this.#maxBytes) return
+    // Copied so a caller reusing its buffer cannot change what later hits receive; the Blob
+    // is what responses share without a copy, the bytes are for callers that re-frame them.
+    const body = value.body.slice()
+    this.#values.set(key, { body, blob: new Blob([body]), contentType: value.contentType, meta: { ...value.meta } })
+    this.#index.put(key, size, this.#index.nextStamp())
     for (const evicted of this.#index.evictOver(this.#maxBytes, key)) this.#values.delete(evicted)
   }
 

@@ -46,3 +46,13 @@ describe('/docs', () => {
     expect((await built.app.request('/docs/assets/../../package.json')).status).toBe(404)
   })
 })
+
+describe('routing', () => {
+  test('the whole app stays on Hono’s RegExpRouter, and the docs assets still resolve', async () => {
+    expect((await built.app.request('/docs/assets/init.js')).headers.get('content-type')).toContain('javascript')
+    expect((await built.app.request('/docs/assets/swagger-ui.css')).status).toBe(200)
+    expect((await built.app.request('/docs/assets/nope.js')).status).toBe(404)
+    // A pattern the RegExpRouter cannot take sends every request of the app through the slower TrieRouter.
+    expect((built.app.router as { name: string }).name).toBe('SmartRouter + RegExpRouter')
+  })
+})

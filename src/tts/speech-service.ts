@@ -43,6 +43,10 @@ export interface SpeechResult {
   contentType: string
   /** Encoded audio, in order, as it becomes available. */
   chunks: AsyncIterable<Uint8Array>
+  /** The whole file, when it was complete before the request (a cache hit): the same bytes as `chunks`, in one piece. */
+  body?: Uint8Array
+  /** The same as a Blob, when the cache kept one: responses share it instead of copying `body`. */
+  blob?: Blob
   /** Timings for Server-Timing, in ms, known when `speak()` resolves. */
   timings: { cache: number }
 }
@@ -93,12 +97,14 @@ export class SpeechService {
     const timings = { cache: performance.now() - lookupStart }
     if (cached) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
-      return { cacheResult: 'cache_hit', contentType: cached.contentType, chunks: once(cached.body), timings }
+      const { body, blob, contentType } = cached
+      return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, ...(blob && { blob }), timings }
     }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     if (flight?.stored) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
-      return { cacheResult: 'cache_hit', contentType: flight.stored.contentType, chunks: once(flight.stored.body), timings }
+      const { body, contentType } = flight.stored
+      return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, timings }
     }
     if (!flight || flight.broadcast.signal.aborted) {
       const created: Flight = { broadcast: new Broadcast() }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { createApp } from '../../src/app.ts'
-import { FsCache } from '../../src/cache/fs-cache.ts'
+import { openAudioCache } from '../../src/cache/open-cache.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createLogShipper } from '../../src/telemetry/log-shipping.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
@@ -47,7 +47,7 @@ export async function buildApp(options: InProcessOptions) {
   const logger = createLogger({ level, destination: sink, ...(shipper && { shipper }) })
   const engine = options.engine ?? createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
   await engine.warmup()
-  const cache = await FsCache.open({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')) })
+  const cache = await openAudioCache({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')), memoryBytes: config.TTS_CACHE_MEMORY_BYTES })
   const metrics = config.TTS_METRICS_ENABLED ? createMetrics(openMetricsRegistry()) : undefined
   const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
   const app = createApp({

@@ -1,0 +1,170 @@
+/**
+ * `bun run bench hit-path`: CPU per cache hit in tts-edge with every signal on (spans at 100%
+ * export to a live OTLP receiver, metrics, a log line per request) against bare Hono on Bun
+ * answering the same bytes from memory after parsing the same JSON body (bench/bare-hono.ts).
+ * All servers are up at once and measured in alternating rounds, so a shared machine's drift
+ * lands on each alike. CPU is the server process's own (/proc/<pid>/stat), so the load
+ * generator's cost is not counted. Variants in between show where the remainder goes.
+ *
+ * Then telemetry's share of a 20-word cache miss on the native engine (the miss's whole CPU,
+ * synthesis included), from two services that miss on every request.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
+import { waitUntil } from '../test/support/wait.ts'
+import { loadGenerator, postLoad } from './http-load.ts'
+import { otlpSink, spawnService, type BenchService } from './service.ts'
+import { fmt, cpuSecondsOutsideWorkers, processCpuSeconds, quantile, verdict } from './stats.ts'
+import { TWENTY_WORDS } from './texts.ts'
+
+const CONNECTIONS = 16
+const ROUNDS = 5
+const ROUND_SECONDS = 2
+// The JIT keeps promoting the request path for the first ~20,000 requests (bench/RESULTS.md).
+const WARMUP_SECONDS = 6
+const HIT_TEXT = 'Welcome back. Your order has shipped and should arrive on Thursday afternoon.'
+const HIT_BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: HIT_TEXT, response_format: 'mp3' })
+const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
+
+const median = (xs: number[]) => quantile(xs, 0.5)
+const post = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+
+/** Asks until the answer comes from the cache (the write lands just after the first answer). */
+async function primed(svc: BenchService): Promise<Uint8Array> {
+  let bytes = new Uint8Array()
+  await waitUntil(
+    async () => {
+      const res = await post(`${svc.url}/v1/audio/speech`, HIT_BODY)
+      bytes = new Uint8Array(await res.arrayBuffer())
+      return res.headers.get('x-cache') === 'HIT'
+    },
+    30_000,
+    'a cache hit',
+  )
+  return bytes
+}
+
+async function cpuPerRequest(svc: BenchService, seconds: number) {
+  const cpu0 = processCpuSeconds(svc.pid)
+  const { requests, failures } = await postLoad({ url: `${svc.url}/v1/audio/speech`, body: HIT_BODY, connections: CONNECTIONS, seconds })
+  const cpu = processCpuSeconds(svc.pid) - cpu0
+  if (failures) throw new Error(`${failures} of ${requests} requests failed`)
+  return { us: (cpu / requests) * 1e6, rps: requests / seconds }
+}
+
+async function hitPath(): Promise<string[]> {
+  const sink = otlpSink()
+  const on = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info', TTS_MAX_CONCURRENCY: '1' }
+  const variants: Record<string, Record<string, string>> = {
+    'tts-edge, every signal on, 100% export': { ...on, OTEL_TRACES_SAMPLER: 'always_on', TTS_TRACE_KEEP_RATIO: '1' },
+    'tts-edge, every signal on, default sampling': on,
+    'tts-edge, telemetry off': { ...OFF, TTS_MAX_CONCURRENCY: '1' },
+    'tts-edge, telemetry off, no memory tier': { ...OFF, TTS_MAX_CONCURRENCY: '1', TTS_CACHE_MEMORY_BYTES: '0' },
+  }
+  const names = Object.keys(variants)
+  const labels = ['bare Hono, same bytes from memory', ...names]
+  const dir = mkdtempSync(join(tmpdir(), 'tts-bench-hit-'))
+  const all: BenchService[] = []
+  try {
+    // One at a time, each kept as soon as it runs, so a failed start leaves nothing behind.
+    for (const name of names) all.push(await spawnService(variants[name]!))
+    const services = [...all]
+    const answers = await Promise.all(services.map(primed))
+    writeFileSync(join(dir, 'hit.mp3'), answers[0]!)
+    all.unshift(await spawnService({ BARE_BODY_FILE: join(dir, 'hit.mp3'), BARE_CONTENT_TYPE: 'audio/mpeg' }, 'bench/bare-hono.ts'))
+    for (const svc of all) await cpuPerRequest(svc, WARMUP_SECONDS)
+    const rounds = all.map(() => [] as { us: number; rps: number }[])
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [n, svc] of all.entries()) rounds[n]!.push(await cpuPerRequest(svc, ROUND_SECONDS))
+    }
+    const us = rounds.map((r) => median(r.map((x) => x.us)))
+    const rps = rounds.map((r) => median(r.map((x) => x.rps)))
+    const [bareUs, allOn, sampled, off, noMemory] = us as [number, number, number, number, number]
+    const ratio = allOn / bareUs
+    const delta = (a: number, b: number) => `${a >= b ? '+' : ''}${fmt(a - b, 1)} µs`
+    return [
+      `Cache-hit path, CPU per request in the server process (${loadGenerator()}, ${CONNECTIONS} connections; median of ${ROUNDS} alternating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up each; ${fmt(answers[0]!.length / 1024, 1)} KiB mp3):`,
+      ...labels.map((label, n) => `  ${label.padEnd(44)} ${fmt(us[n]!, 1).padStart(6)} µs  ${fmt(rps[n]!, 0).padStart(6)} req/s  x${fmt(us[n]! / bareUs)}`),
+      verdict('every signal on (100% export) <= 2.0x bare Hono', ratio <= 2, `${fmt(allOn, 1)} vs ${fmt(bareUs, 1)} µs, ratio ${fmt(ratio)}`),
+      `  where the remainder goes (${delta(allOn, bareUs)} over bare Hono):`,
+      `    telemetry at 100% export (on - off)          ${delta(allOn, off)}`,
+      `    telemetry at the default sampling (on - off) ${delta(sampled, off)}`,
+      `    tts-edge itself, telemetry off (off - bare)  ${delta(off, bareUs)}`,
+      `    the memory tier saves (no tier - tier)       ${delta(noMemory, off)}`,
+    ]
+  } finally {
+    await Promise.all(all.map((svc) => svc.stop()))
+    sink.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const MISS_ROUNDS = 6
+const MISSES_PER_ROUND = 150
+const MISS_WARMUP = 2000
+
+/** The engine's own 22.05 kHz PCM through ElevenLabs' route: the least work per miss, so telemetry's largest share. */
+const missBody = (text: string) => JSON.stringify({ text })
+
+async function missShare(): Promise<string[]> {
+  const engine = isNativeEspeakAvailable() ? 'espeak-native' : 'espeak-wasm'
+  const sink = otlpSink()
+  const base = { TTS_ENGINE: engine, TTS_CACHE_MAX_BYTES: '0' }
+  const started: BenchService[] = []
+  let counter = 0
+  const miss = async (svc: BenchService, text: string) => {
+    const t = performance.now()
+    const res = await post(`${svc.url}/v1/text-to-speech/en-us-f1?output_format=pcm_22050`, missBody(text))
+    await res.arrayBuffer()
+    if (res.headers.get('x-cache') !== 'MISS') throw new Error('expected a cache miss')
+    return performance.now() - t
+  }
+  // A distinct 20-word text every time (the last word is a number), so no path can shortcut a repeat.
+  const twenty = () => TWENTY_WORDS.replace(/today\.$/, `${++counter}.`)
+  const round = async (svc: BenchService) => {
+    const [cpu0, main0] = [processCpuSeconds(svc.pid), cpuSecondsOutsideWorkers(svc.pid)]
+    const ms: number[] = []
+    for (let i = 0; i < MISSES_PER_ROUND; i++) ms.push(await miss(svc, twenty()))
+    const perMiss = (seconds: number) => (seconds / MISSES_PER_ROUND) * 1e6
+    return { us: perMiss(processCpuSeconds(svc.pid) - cpu0), outsideUs: perMiss(cpuSecondsOutsideWorkers(svc.pid) - main0), ms: median(ms) }
+  }
+  type Round = Awaited<ReturnType<typeof round>>
+  try {
+    started.push(await spawnService({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' }))
+    started.push(await spawnService({ ...base, ...OFF }))
+    const [on, off] = started as [BenchService, BenchService]
+    for (const svc of [on, off]) for (let i = 0; i < MISS_WARMUP; i++) await miss(svc, i % 10 ? `Hello ${i}.` : twenty())
+    const rounds = { on: [] as Round[], off: [] as Round[] }
+    for (let i = 0; i < MISS_ROUNDS; i++) {
+      rounds.on.push(await round(on))
+      rounds.off.push(await round(off))
+    }
+    const of = (side: Round[], field: 'us' | 'outsideUs' | 'ms') => median(side.map((r) => r[field]))
+    const [cpuOn, cpuOff] = [of(rounds.on, 'us'), of(rounds.off, 'us')]
+    // Telemetry runs outside the engine's Worker threads; their synthesis, which varies far
+    // more between rounds than telemetry costs, stays out of the difference.
+    const added = of(rounds.on, 'outsideUs') - of(rounds.off, 'outsideUs')
+    const share = added / cpuOn
+    const line = (side: Round[]) =>
+      `${fmt(of(side, 'us') / 1000, 2)} ms CPU per miss (outside the engine workers ${fmt(of(side, 'outsideUs') / 1000, 2)} ms), p50 ${fmt(of(side, 'ms'), 2)} ms`
+    return [
+      `Telemetry's share of a 20-word ${engine} cache miss (pcm_22050; median of ${MISS_ROUNDS} alternating rounds of ${MISSES_PER_ROUND}, one at a time):`,
+      `  every signal on, 100% export: ${line(rounds.on)}`,
+      `  telemetry off:                ${line(rounds.off)}`,
+      verdict(
+        "telemetry's share of the miss's CPU < 1%",
+        share < 0.01,
+        `${fmt(share * 100, 2)}% (+${fmt(added, 0)} µs outside the workers, of ${fmt(cpuOn, 0)} µs; whole process ${cpuOn >= cpuOff ? '+' : ''}${fmt(cpuOn - cpuOff, 0)} µs)`,
+      ),
+    ]
+  } finally {
+    await Promise.all(started.map((svc) => svc.stop()))
+    sink.stop()
+  }
+}
+
+export async function benchHitPath(): Promise<string[]> {
+  return [...(await hitPath()), '', ...(await missShare())]
+}
