@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { parseElevenLabsFormat } from '../../audio/formats.ts'
+import { aacEncodersInUse } from '../../audio/aac/libav-aac.ts'
+import { parseElevenLabsFormat, parseOpenAIFormat } from '../../audio/formats.ts'
 import { opusEncodersInUse } from '../../audio/opus/libopus.ts'
 import { decode, tone } from '../../audio/test-decoders.ts'
 import type { JobContext } from '../worker-host.ts'
@@ -8,6 +9,12 @@ import { encodingContext } from './worker-encoding.ts'
 
 const opus = (() => {
   const r = parseElevenLabsFormat('opus_48000_64')
+  if (!r.ok) throw new Error(r.message)
+  return r.spec
+})()
+
+const aac = (() => {
+  const r = parseOpenAIFormat('aac')
   if (!r.ok) throw new Error(r.message)
   return r.spec
 })()
@@ -43,5 +50,30 @@ describe('encoding in the engine worker', () => {
     encoding.close()
     expect(opusEncodersInUse()).toBe(before)
     expect(out.some((c) => c.whole)).toBe(false)
+  })
+
+  test('AAC frames leave as each chunk is encoded, and the finished file is those frames', async () => {
+    const { ctx, out } = job()
+    const encoding = await encodingContext(ctx, aac, 22050)
+    encoding.ctx.emit({ samples: tone(440, 0.5, 22050), boundaries: [] })
+    expect(out[0]!.encoded!.length).toBeGreaterThan(0)
+    encoding.ctx.emit({ samples: tone(440, 0.5, 22050), boundaries: [] })
+    encoding.finish()
+    encoding.close()
+    const whole = out.at(-1)!.whole!
+    expect(Buffer.concat(out.map((c) => c.encoded!))).toEqual(Buffer.from(whole))
+    // 24000 samples in 1024-sample frames, the last padded.
+    expect((await decode(whole, 'aac')).length).toBe(24576)
+  })
+
+  test('a cancelled AAC job closes its encoder context', async () => {
+    const before = aacEncodersInUse()
+    const { ctx, cancel } = job()
+    const encoding = await encodingContext(ctx, aac, 22050)
+    encoding.ctx.emit({ samples: tone(440, 0.5, 22050), boundaries: [] })
+    expect(aacEncodersInUse()).toBe(before + 1)
+    cancel()
+    encoding.close()
+    expect(aacEncodersInUse()).toBe(before)
   })
 })
