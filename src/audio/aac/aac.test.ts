@@ -15,12 +15,12 @@ function silenceThen(seconds: number, rate: number, after: Int16Array): Int16Arr
 const firstLoud = (pcm: Int16Array, level: number) => pcm.findIndex((s) => Math.abs(s) > level)
 
 describe('AAC-LC in ADTS', () => {
-  test('ffmpeg decodes it as AAC-LC, 24 kHz mono, the length of the input up to one frame of padding', async () => {
+  test('ffmpeg decodes it as AAC-LC, 24 kHz mono, the input after one frame of encoder delay, padded to a frame', async () => {
     const input = tone(440, 1.5, 22050)
     const bytes = encodeInChunks(await AacEncoder.create(22050, 24000, 64), input)
     expect(await probe(bytes, 'aac')).toMatchObject({ codecName: 'aac', sampleRate: 24000, channels: 1 })
     const pcm = await decode(bytes, 'aac')
-    const expected = resampledLength(input.length, 22050, 24000)
+    const expected = resampledLength(input.length, 22050, 24000) + 1024
     expect(pcm.length).toBeGreaterThanOrEqual(expected)
     expect(pcm.length - expected).toBeLessThan(1024)
     expect(Math.abs(zeroCrossings(pcm, 4800, 28800) - 880)).toBeLessThanOrEqual(2)
@@ -28,13 +28,19 @@ describe('AAC-LC in ADTS', () => {
     expect(rms(pcm, 4800, 28800) / 8485).toBeCloseTo(1, 1)
   })
 
-  test('the encoder delay is not played: speech after 250 ms of silence starts 250 ms in', async () => {
+  test('the delay is exactly one frame: speech after 250 ms of silence starts 1024 samples later', async () => {
     const input = silenceThen(0.25, 22050, tone(300, 0.5, 22050))
     const pcm = await decode(encodeInChunks(await AacEncoder.create(22050, 24000, 64), input), 'aac')
-    // Were the priming frame kept, the tone would start 1024 samples (43 ms) late.
-    expect(Math.abs(firstLoud(pcm, 3000) - 6000)).toBeLessThan(48)
-    // And nothing but silence before it: the dropped frame loses no audio.
-    expect(rms(pcm, 0, 5500)).toBeLessThan(20)
+    expect(Math.abs(firstLoud(pcm, 3000) - (6000 + 1024))).toBeLessThan(48)
+    expect(rms(pcm, 0, 6500)).toBeLessThan(20)
+  })
+
+  test('audio that starts loud at once keeps its onset (the first frame is not cut)', async () => {
+    const input = tone(300, 0.5, 24000)
+    const pcm = await decode(encodeInChunks(await AacEncoder.create(24000, 24000, 64), input), 'aac')
+    expect(Math.abs(firstLoud(pcm, 3000) - 1024)).toBeLessThan(8)
+    // The first 20 ms sound as loud as the rest of the tone.
+    expect(rms(pcm, 1024, 1504) / rms(pcm, 6000, 10000)).toBeCloseTo(1, 1)
   })
 
   test('every write returns whole ADTS frames, the first long before the input ends', async () => {
@@ -43,12 +49,12 @@ describe('AAC-LC in ADTS', () => {
     for (let i = 0; i < 20; i++) chunks.push(enc.write(tone(440, 0.1, 24000)))
     chunks.push(enc.end())
     const firstBytes = chunks.findIndex((c) => c.length > 0)
-    expect(firstBytes).toBeLessThanOrEqual(1)
+    expect(firstBytes).toBe(0)
     for (const chunk of chunks) {
       for (const frame of readAdtsFrames(chunk)) expect(frame).toMatchObject({ profile: 2, sampleRate: 24000, channels: 1 })
     }
-    // 2 s in 1024-sample frames: 47 of them (the priming one is gone, the last padded).
-    expect(chunks.reduce((n, c) => n + readAdtsFrames(c).length, 0)).toBe(Math.ceil(48000 / 1024))
+    // 2 s and the one-frame delay in 1024-sample frames, the last padded.
+    expect(chunks.reduce((n, c) => n + readAdtsFrames(c).length, 0)).toBe(Math.ceil((48000 + 1024) / 1024))
   })
 
   test('a stream that is never ended gives its encoder context back on close', async () => {

@@ -1,22 +1,22 @@
 /**
  * AAC-LC in ADTS, streamed (OpenAI `aac`): PCM at the engine's rate in, resampled to the
  * format's rate, cut into 1024-sample frames, and out as ADTS frames as soon as the encoder
- * gives them (it lags one frame, so the first bytes leave once about 85 ms of audio went in).
+ * gives them (the first once one frame, 1024 samples, went in).
  *
- * Priming: FFmpeg's encoder starts with one frame of delay (the packet at pts -1024), which
- * ADTS has no field to tell a decoder to skip, so a decoder would play it as 43 ms of silence
- * before the speech and the file would run long by that much. That packet holds no input
- * (its window's first half is the encoder's zero history, its second half the first 1024
- * samples, which the next packet covers too), so it is dropped: the decoded audio starts
- * aligned with the input. The decoder then lacks the overlap for the first frame's first half,
- * which only matters if the audio does not start in silence; speech from our engines does.
- * The last frame is padded with silence: a decoder plays at most 1023 samples (43 ms) more.
+ * Priming: FFmpeg's encoder delays its output by one frame (1024 samples, 43 ms at 24 kHz;
+ * the first packet, pts -1024, is mostly that delay), and ADTS has no field to tell a decoder
+ * to skip it, so players start with 43 ms of silence, as with any ADTS file FFmpeg writes.
+ * Dropping that packet would start the audio on time, but the first packet also carries the
+ * first half of the overlap for samples 0-1023, and our engines' speech starts loud at once
+ * (measured: the first vowel's onset came out 20 ms late and softened); so it is kept, and the
+ * decoded length is the input's plus 1024 samples, rounded up to a whole frame (the last one
+ * is padded with silence): 43 to 85 ms more than the WAV of the same text.
  */
 import { EMPTY_BYTES, concatBytes } from '../bytes.ts'
 import type { AudioEncoder } from '../encoder.ts'
 import { StreamingResampler } from '../resample.ts'
 import { adtsHeader } from './adts.ts'
-import { AacFrameEncoder, type AacPacket } from './libav-aac.ts'
+import { AacFrameEncoder } from './libav-aac.ts'
 
 /**
  * @example
@@ -50,7 +50,7 @@ export class AacEncoder implements AudioEncoder {
 
   end(): Uint8Array {
     const tail = this.#encode(this.resampler.flush())
-    const packets: AacPacket[] = []
+    const packets: Uint8Array[] = []
     if (this.#filled > 0) {
       this.#pending.fill(0, this.#filled)
       packets.push(...this.#send())
@@ -69,7 +69,7 @@ export class AacEncoder implements AudioEncoder {
 
   #encode(pcm: Int16Array): Uint8Array {
     const size = this.#pending.length
-    const packets: AacPacket[] = []
+    const packets: Uint8Array[] = []
     for (let i = 0; i < pcm.length; ) {
       const take = Math.min(size - this.#filled, pcm.length - i)
       for (let k = 0; k < take; k++) this.#pending[this.#filled + k] = pcm[i + k]! / 32768
@@ -80,19 +80,15 @@ export class AacEncoder implements AudioEncoder {
     return this.#frames(packets)
   }
 
-  #send(): AacPacket[] {
+  #send(): Uint8Array[] {
     this.aac.frame().set(this.#pending)
     this.#filled = 0
     return this.aac.encode()
   }
 
-  /** ADTS frames of the packets that carry input (the priming packet has a negative pts). */
-  #frames(packets: readonly AacPacket[]): Uint8Array {
+  #frames(packets: readonly Uint8Array[]): Uint8Array {
     const parts: Uint8Array[] = []
-    for (const packet of packets) {
-      if (packet.pts < 0) continue
-      parts.push(adtsHeader(packet.data.length, this.sampleRate, 1), packet.data)
-    }
+    for (const packet of packets) parts.push(adtsHeader(packet.length, this.sampleRate, 1), packet)
     return parts.length === 0 ? EMPTY_BYTES : concatBytes(parts)
   }
 }

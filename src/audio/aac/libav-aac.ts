@@ -21,7 +21,6 @@ interface AacModule {
   _send_frame(ctx: number, pts: bigint): number
   _receive_packet(ctx: number): number
   _get_encoded_data(ctx: number): number
-  _get_encoded_pts(ctx: number): bigint
   _flush_encoder_start(ctx: number): void
   _close_encoder(ctx: number): void
 }
@@ -53,13 +52,6 @@ function load(): Promise<AacModule> {
  */
 export function aacEncodersInUse(): number {
   return inUse
-}
-
-/** One encoded AAC frame (raw, no ADTS header) and its presentation time in samples. */
-export interface AacPacket {
-  readonly data: Uint8Array
-  /** Negative for the encoder's priming frame (its delay), which holds no input. */
-  readonly pts: number
 }
 
 const keyOf = (sampleRate: number, bitrate: number) => `${sampleRate}/${bitrate}`
@@ -107,7 +99,7 @@ export class AacFrameEncoder {
   }
 
   /** Encodes the frame filled through `frame()`; returns the packets that came out (the encoder lags a frame). */
-  encode(): AacPacket[] {
+  encode(): Uint8Array[] {
     const rc = this.m._send_frame(this.#live(), BigInt(this.#frames * this.frameSize))
     if (rc < 0) throw new Error(`AAC encode failed (${rc})`)
     this.#frames++
@@ -115,7 +107,7 @@ export class AacFrameEncoder {
   }
 
   /** Flushes the encoder's last packets and closes the context. */
-  drain(): AacPacket[] {
+  drain(): Uint8Array[] {
     this.m._flush_encoder_start(this.#live())
     const packets = this.#receive()
     this.close()
@@ -131,15 +123,15 @@ export class AacFrameEncoder {
     if (openAhead) setImmediate(() => openSpare(this.m, this.key))
   }
 
-  #receive(): AacPacket[] {
+  #receive(): Uint8Array[] {
     const ctx = this.#live()
-    const packets: AacPacket[] = []
+    const packets: Uint8Array[] = []
     for (;;) {
       const size = this.m._receive_packet(ctx)
       if (size < 0) throw new Error(`AAC encoder failed (${size})`)
       if (size === 0) return packets
       const at = this.m._get_encoded_data(ctx)
-      packets.push({ data: this.m.HEAPU8.slice(at, at + size), pts: Number(this.m._get_encoded_pts(ctx)) })
+      packets.push(this.m.HEAPU8.slice(at, at + size))
     }
   }
 
