@@ -57,6 +57,12 @@ describe('AAC-LC in ADTS', () => {
     expect(chunks.reduce((n, c) => n + readAdtsFrames(c).length, 0)).toBe(Math.ceil((48000 + 1024) / 1024))
   })
 
+  test('no audio at all still makes a file ffmpeg decodes: a frame of silence after the delay', async () => {
+    const pcm = await decode((await AacEncoder.create(22050, 24000, 64)).end(), 'aac')
+    expect(pcm.length).toBe(2048)
+    expect(rms(pcm)).toBeLessThan(1)
+  })
+
   test('a stream that is never ended gives its encoder context back on close', async () => {
     const before = aacEncodersInUse()
     const enc = await AacEncoder.create(22050, 24000, 64)

@@ -35,6 +35,7 @@ export class AacEncoder implements AudioEncoder {
   /** Samples of the frame being filled, carried between writes. */
   readonly #pending: Float32Array
   #filled = 0
+  #started = false
 
   private constructor(
     private readonly resampler: StreamingResampler,
@@ -51,7 +52,8 @@ export class AacEncoder implements AudioEncoder {
   end(): Uint8Array {
     const tail = this.#encode(this.resampler.flush())
     const packets: Uint8Array[] = []
-    if (this.#filled > 0) {
+    // With no audio at all, one frame of silence: an empty body is no file a player can open.
+    if (this.#filled > 0 || !this.#started) {
       this.#pending.fill(0, this.#filled)
       packets.push(...this.#send())
     }
@@ -83,6 +85,7 @@ export class AacEncoder implements AudioEncoder {
   #send(): Uint8Array[] {
     this.aac.frame().set(this.#pending)
     this.#filled = 0
+    this.#started = true
     return this.aac.encode()
   }
 
