@@ -63,15 +63,23 @@ function expected(name: string): { ext: string; codec: string; rate: number; raw
   }
 }
 
+type SpeechParams = Parameters<typeof openai.audio.speech.create>[0]
+
+/** TEXT in `format` and as WAV through the openai SDK, with the WAV's decoded length. */
+async function speakWithWav(voice: SpeechParams['voice'], format: SpeechParams['response_format']) {
+  const speak = (f: SpeechParams['response_format']) => openai.audio.speech.create({ model: 'tts-1', voice, input: TEXT, response_format: f })
+  const res = await speak(format)
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  const wav = new Uint8Array(await (await speak('wav')).arrayBuffer())
+  return { res, bytes, wav, reference: (await probeAudio(wav, 'wav')).decodedSeconds }
+}
+
 describe('OpenAI response_format opus through the openai SDK', () => {
   test('is Ogg Opus at 48 kHz mono, 32 kbps, as long as the WAV of the same text', async () => {
-    const res = await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'opus' })
+    const { res, bytes, wav, reference } = await speakWithWav('alloy', 'opus')
     expect(res.headers.get('content-type')).toBe('audio/ogg')
-    const bytes = new Uint8Array(await res.arrayBuffer())
     const audio = await probeAudio(bytes, 'opus')
     expect(audio).toMatchObject({ codec: 'opus', sampleRate: 48000, channels: 1 })
-    const wav = new Uint8Array(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'wav' })).arrayBuffer())
-    const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     expect(Math.abs(audio.decodedSeconds - reference) / reference).toBeLessThan(0.05)
     expect(similarity(envelope(bytes, 'opus'), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
     expect(Math.abs(probedKbps(bytes, 'opus') - 32) / 32).toBeLessThan(0.15)
@@ -85,13 +93,10 @@ describe('OpenAI response_format opus through the openai SDK', () => {
     ['wav', 'wav', 'pcm_s16le', 24000],
     ['pcm', 'pcm', 'pcm_s16le', 24000],
   ] as const)('%s decodes at its rate, mono, with the speech of the WAV', async (format, ext, codec, rate) => {
-    const res = await openai.audio.speech.create({ model: 'tts-1', voice: 'echo', input: TEXT, response_format: format })
-    const bytes = new Uint8Array(await res.arrayBuffer())
+    const { bytes, wav, reference } = await speakWithWav('echo', format)
     const raw = format === 'pcm' ? 24000 : undefined
     expect(await probeAudio(bytes, ext, raw)).toMatchObject({ codec, sampleRate: rate, channels: 1 })
-    const wav = new Uint8Array(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'echo', input: TEXT, response_format: 'wav' })).arrayBuffer())
     const seconds = (await probeAudio(bytes, ext, raw)).decodedSeconds
-    const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     expect(Math.abs(seconds - reference) / reference).toBeLessThan(0.05)
     expect(similarity(envelope(bytes, ext, raw), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
   }, 30_000)
@@ -113,14 +118,11 @@ describe('OpenAI response_format opus through the openai SDK', () => {
 
 describe('OpenAI response_format aac through the openai SDK', () => {
   test('is AAC-LC in ADTS at 24 kHz mono, 64 kbps, as long as the WAV of the same text', async () => {
-    const res = await openai.audio.speech.create({ model: 'tts-1', voice: 'shimmer', input: TEXT, response_format: 'aac' })
+    const { res, bytes, wav, reference } = await speakWithWav('shimmer', 'aac')
     expect(res.headers.get('content-type')).toBe('audio/aac')
-    const bytes = new Uint8Array(await res.arrayBuffer())
     const audio = await probeAudio(bytes, 'aac')
     expect(audio).toMatchObject({ codec: 'aac', sampleRate: 24000, channels: 1 })
     for (const frame of readAdtsFrames(bytes)) expect(frame).toMatchObject({ profile: 2, sampleRate: 24000, channels: 1 })
-    const wav = new Uint8Array(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'shimmer', input: TEXT, response_format: 'wav' })).arrayBuffer())
-    const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     // One frame of encoder delay and one of padding at most: under 90 ms longer.
     expect(audio.decodedSeconds).toBeGreaterThan(reference)
     expect(audio.decodedSeconds - reference).toBeLessThan(0.09)
