@@ -3,7 +3,7 @@ import { resampledLength } from '../duration.ts'
 import { decode, encodeInChunks, probe, rms, tone, zeroCrossings } from '../test-decoders.ts'
 import { AacEncoder } from './aac.ts'
 import { adtsHeader, readAdtsFrames } from './adts.ts'
-import { aacEncodersInUse } from './libav-aac.ts'
+import { aacEncodersInUse, warmAac } from './libav-aac.ts'
 
 /** `seconds` of silence, then `tone`: where the speech starts is what a listener hears. */
 function silenceThen(seconds: number, rate: number, after: Int16Array): Int16Array {
@@ -73,12 +73,19 @@ describe('AAC-LC in ADTS', () => {
     expect(aacEncodersInUse()).toBe(before)
   })
 
-  test('an ended stream has closed its context, and a second stream encodes the same bytes', async () => {
+  test('an ended stream has closed its context, and later streams, fresh or opened ahead, encode the same bytes', async () => {
     const before = aacEncodersInUse()
     const input = tone(523, 0.7, 22050)
     const first = encodeInChunks(await AacEncoder.create(22050, 24000, 64), input)
     expect(aacEncodersInUse()).toBe(before)
     expect(encodeInChunks(await AacEncoder.create(22050, 24000, 64), input)).toEqual(first)
+    // Once warmed, each stream's successor is opened between jobs: the same bytes from those too.
+    await warmAac()
+    for (let i = 0; i < 2; i++) {
+      expect(encodeInChunks(await AacEncoder.create(22050, 24000, 64), input)).toEqual(first)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(aacEncodersInUse()).toBe(before)
   })
 
   test('a rate ADTS cannot name is refused before any context is opened', async () => {
