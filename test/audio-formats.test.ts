@@ -1,11 +1,12 @@
 /**
  * Every format both APIs name, through both official SDKs against the real service, decoded
- * by ffprobe/ffmpeg: Opus in Ogg batch and streamed, ElevenLabs' whole output_format list,
- * AAC's refusal, the cache serving Opus byte-identical, and Opus packets on /v1/stream.
+ * by ffprobe/ffmpeg: Opus in Ogg and AAC in ADTS, batch and streamed, ElevenLabs' whole
+ * output_format list, the cache serving Opus and AAC byte-identical, and Opus packets on /v1/stream.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ElevenLabs, ElevenLabsClient } from '@elevenlabs/elevenlabs-js'
 import OpenAI from 'openai'
+import { readAdtsFrames } from '../src/audio/aac/adts.ts'
 import { opusHead, opusTags } from '../src/audio/opus/ogg-opus.ts'
 import { OggPageWriter } from '../src/audio/ogg/ogg-pages.ts'
 import { oggPackets, readOggPages } from '../src/audio/ogg/ogg-reader.ts'
@@ -62,15 +63,23 @@ function expected(name: string): { ext: string; codec: string; rate: number; raw
   }
 }
 
+type SpeechParams = Parameters<typeof openai.audio.speech.create>[0]
+
+/** TEXT in `format` and as WAV through the openai SDK, with the WAV's decoded length. */
+async function speakWithWav(voice: SpeechParams['voice'], format: SpeechParams['response_format']) {
+  const speak = (f: SpeechParams['response_format']) => openai.audio.speech.create({ model: 'tts-1', voice, input: TEXT, response_format: f })
+  const res = await speak(format)
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  const wav = new Uint8Array(await (await speak('wav')).arrayBuffer())
+  return { res, bytes, wav, reference: (await probeAudio(wav, 'wav')).decodedSeconds }
+}
+
 describe('OpenAI response_format opus through the openai SDK', () => {
   test('is Ogg Opus at 48 kHz mono, 32 kbps, as long as the WAV of the same text', async () => {
-    const res = await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'opus' })
+    const { res, bytes, wav, reference } = await speakWithWav('alloy', 'opus')
     expect(res.headers.get('content-type')).toBe('audio/ogg')
-    const bytes = new Uint8Array(await res.arrayBuffer())
     const audio = await probeAudio(bytes, 'opus')
     expect(audio).toMatchObject({ codec: 'opus', sampleRate: 48000, channels: 1 })
-    const wav = new Uint8Array(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'wav' })).arrayBuffer())
-    const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     expect(Math.abs(audio.decodedSeconds - reference) / reference).toBeLessThan(0.05)
     expect(similarity(envelope(bytes, 'opus'), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
     expect(Math.abs(probedKbps(bytes, 'opus') - 32) / 32).toBeLessThan(0.15)
@@ -79,26 +88,17 @@ describe('OpenAI response_format opus through the openai SDK', () => {
   test.each([
     ['mp3', 'mp3', 'mp3', 24000],
     ['opus', 'opus', 'opus', 48000],
+    ['aac', 'aac', 'aac', 24000],
     ['flac', 'flac', 'flac', 24000],
     ['wav', 'wav', 'pcm_s16le', 24000],
     ['pcm', 'pcm', 'pcm_s16le', 24000],
   ] as const)('%s decodes at its rate, mono, with the speech of the WAV', async (format, ext, codec, rate) => {
-    const res = await openai.audio.speech.create({ model: 'tts-1', voice: 'echo', input: TEXT, response_format: format })
-    const bytes = new Uint8Array(await res.arrayBuffer())
+    const { bytes, wav, reference } = await speakWithWav('echo', format)
     const raw = format === 'pcm' ? 24000 : undefined
     expect(await probeAudio(bytes, ext, raw)).toMatchObject({ codec, sampleRate: rate, channels: 1 })
-    const wav = new Uint8Array(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'echo', input: TEXT, response_format: 'wav' })).arrayBuffer())
     const seconds = (await probeAudio(bytes, ext, raw)).decodedSeconds
-    const reference = (await probeAudio(wav, 'wav')).decodedSeconds
     expect(Math.abs(seconds - reference) / reference).toBeLessThan(0.05)
     expect(similarity(envelope(bytes, ext, raw), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
-  }, 30_000)
-
-  test('aac is refused with a 400 naming the supported formats, opus among them', async () => {
-    const err = await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'No AAC.', response_format: 'aac' }).catch((e) => e)
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError)
-    expect(err.error).toMatchObject({ param: 'response_format', code: 'unsupported_format', type: 'invalid_request_error' })
-    expect(err.error.message).toContain('opus')
   }, 30_000)
 
   test('the streamed body sends Ogg pages as they are encoded, the first long before the end', async () => {
@@ -113,6 +113,43 @@ describe('OpenAI response_format opus through the openai SDK', () => {
     expect(pages.filter((p) => p.flags & 0x04)).toEqual([pages.at(-1)!])
     expect(first.length).toBeLessThan(pages.length / 2)
     expect((await probeAudio(bytes, 'opus')).decodedSeconds).toBeGreaterThan(10)
+  }, 30_000)
+})
+
+describe('OpenAI response_format aac through the openai SDK', () => {
+  test('is AAC-LC in ADTS at 24 kHz mono, 64 kbps, as long as the WAV of the same text', async () => {
+    const { res, bytes, wav, reference } = await speakWithWav('shimmer', 'aac')
+    expect(res.headers.get('content-type')).toBe('audio/aac')
+    const audio = await probeAudio(bytes, 'aac')
+    expect(audio).toMatchObject({ codec: 'aac', sampleRate: 24000, channels: 1 })
+    for (const frame of readAdtsFrames(bytes)) expect(frame).toMatchObject({ profile: 2, sampleRate: 24000, channels: 1 })
+    // One frame of encoder delay and one of padding at most: under 90 ms longer.
+    expect(audio.decodedSeconds).toBeGreaterThan(reference)
+    expect(audio.decodedSeconds - reference).toBeLessThan(0.09)
+    expect(similarity(envelope(bytes, 'aac'), envelope(wav, 'wav'))).toBeGreaterThan(0.9)
+    expect(Math.abs(probedKbps(bytes, 'aac') - 64) / 64).toBeLessThan(0.15)
+  }, 30_000)
+
+  test('the streamed body sends ADTS frames as they are encoded, the first long before the end', async () => {
+    const long = Array.from({ length: 12 }, (_, i) => `This is AAC sentence number ${i + 1} of a long answer.`).join(' ')
+    const res = await openai.audio.speech.create({ model: 'tts-1', voice: 'nova', input: long, response_format: 'aac' })
+    const { bytes, chunks } = await collect(res.body as unknown as ReadableStream<Uint8Array>)
+    expect(chunks.length).toBeGreaterThan(2)
+    // The first chunk is whole frames on its own, not the start of a buffered file.
+    const first = readAdtsFrames(chunks[0]!)
+    expect(first.length).toBeLessThan(readAdtsFrames(bytes).length / 2)
+    expect((await probeAudio(bytes, 'aac')).decodedSeconds).toBeGreaterThan(10)
+  }, 30_000)
+
+  test('a cached AAC file is served byte-identical', async () => {
+    const input = `Cache me as AAC ${crypto.randomUUID().slice(0, 8)}.`
+    const speak = () => openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input, response_format: 'aac' })
+    const first = await speak()
+    const firstBytes = new Uint8Array(await first.arrayBuffer())
+    const second = await speak()
+    expect([first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual(['MISS', 'HIT'])
+    expect(new Uint8Array(await second.arrayBuffer())).toEqual(firstBytes)
+    expect((await probeAudio(firstBytes, 'aac')).codec).toBe('aac')
   }, 30_000)
 })
 

@@ -2,6 +2,7 @@
  * The format registry: OpenAI `response_format` and ElevenLabs `output_format` names mapped to
  * one `AudioFormatSpec`, which names say "not implemented", and the encoder for a spec.
  */
+import { AacEncoder } from './aac/aac.ts'
 import type { AudioEncoder } from './encoder.ts'
 import { FlacEncoder } from './flac.ts'
 import { G711Encoder } from './g711.ts'
@@ -37,9 +38,8 @@ const CONTAINER_INFO: Record<AudioContainer, { contentType: string; fileExtensio
   flac: { contentType: 'audio/flac', fileExtension: 'flac', implemented: true },
   opus: { contentType: 'audio/ogg', fileExtension: 'opus', implemented: true },
   opus_packets: { contentType: 'audio/opus', fileExtension: 'opus', implemented: true },
-  // No free AAC encoder runs on Bun: @mediabunny/aac-encoder's worker waits on `self` messages that Bun
-  // delivers only to parentPort (README, "Audio formats"). The name is known so the API answers a clear 400.
-  aac: { contentType: 'audio/aac', fileExtension: 'aac', implemented: false },
+  // ADTS frames, which need no container around them and so stream as they are encoded.
+  aac: { contentType: 'audio/aac', fileExtension: 'aac', implemented: true },
 }
 
 function spec(name: string, container: AudioContainer, sampleRate: number, bitrateKbps?: number): AudioFormatSpec {
@@ -49,7 +49,7 @@ function spec(name: string, container: AudioContainer, sampleRate: number, bitra
 
 /**
  * OpenAI serves everything at 24 kHz except Opus, which decodes at 48 kHz whatever went in; the
- * bitrates are ours (64 kbps mp3 is transparent for mono speech at 24 kHz, 32 kbps Opus too).
+ * bitrates are ours (64 kbps mp3 or AAC-LC is transparent for mono speech at 24 kHz, 32 kbps Opus too).
  */
 const OPENAI: ReadonlyMap<string, AudioFormatSpec> = new Map(
   [
@@ -157,8 +157,8 @@ export function opusPacketsFormat(bitrateKbps: number): AudioFormatSpec {
 }
 
 /**
- * A fresh encoder for one response. Rejects for a spec that is not implemented (parse first).
- * Asynchronous because the mp3 encoder is a WebAssembly instance.
+ * A fresh encoder for one response (parse the name first: only implemented specs come here).
+ * Asynchronous because the mp3 and AAC encoders are WebAssembly instances.
  *
  * @example
  * const enc = await createEncoder(spec, chunk.sampleRate)
@@ -181,6 +181,6 @@ export async function createEncoder(spec: AudioFormatSpec, inputSampleRate: numb
     case 'opus_packets':
       return new OpusPacketStream(inputSampleRate, spec.bitrateKbps ?? 32)
     case 'aac':
-      throw new Error(`audio format '${spec.name}' (${spec.container}) is not implemented`)
+      return AacEncoder.create(inputSampleRate, spec.sampleRate, spec.bitrateKbps ?? 64)
   }
 }

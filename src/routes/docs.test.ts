@@ -26,6 +26,8 @@ describe('/openapi.json', () => {
     const speech = doc.paths['/v1/audio/speech'].post.requestBody.content['application/json'].schema
     expect(speech.required).toEqual(expect.arrayContaining(['model', 'input', 'voice']))
     expect(speech.properties.speed).toMatchObject({ minimum: 0.25, maximum: 4 })
+    expect(speech.properties.response_format.description).toBe('One of: mp3, opus, aac, flac, wav, pcm')
+    expect(Object.keys(doc.paths['/v1/audio/speech'].post.responses['200'].content)).toContain('audio/aac')
     const eleven = doc.paths['/v1/text-to-speech/{voice_id}'].post
     expect(eleven.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['voice_id', 'output_format']))
   })

@@ -5,7 +5,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { parseOpenAIFormat } from '../audio/formats.ts'
+import { OPENAI_FORMATS, parseOpenAIFormat } from '../audio/formats.ts'
 import { ApiError } from '../errors.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
@@ -21,7 +21,8 @@ export const openaiSpeechSchema = z.object({
   model: z.string().min(1).max(200),
   input: z.string(),
   voice: z.union([z.string().min(1).max(200), z.object({ id: z.string().min(1).max(200) })]),
-  response_format: z.string().max(50).default('mp3'),
+  // A string, not an enum: a name we do not serve gets OpenAI's 400 naming the ones we do.
+  response_format: z.string().max(50).default('mp3').describe(`One of: ${OPENAI_FORMATS.join(', ')}`),
   speed: z.number().min(0.25).max(4).default(1),
   instructions: z.string().max(4096).optional(),
   stream_format: z.enum(['audio', 'sse']).default('audio'),

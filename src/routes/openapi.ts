@@ -101,7 +101,7 @@ export function openApiDocument(version: string): Json {
             content: { 'application/json': { schema: schema(openaiSpeechSchema), example: { model: 'tts-1', voice: 'alloy', input: 'Hello from the edge.', response_format: 'wav' } } },
           },
           responses: {
-            '200': audio(['audio/mpeg', 'audio/ogg', 'audio/wav', 'audio/pcm', 'audio/flac', 'text/event-stream']),
+            '200': audio(['audio/mpeg', 'audio/ogg', 'audio/aac', 'audio/wav', 'audio/pcm', 'audio/flac', 'text/event-stream']),
             ...errors(openaiError, [400, 401, 404, 413, 429, 503]),
           },
         },

@@ -4,6 +4,7 @@
  * other request, so when a job names an output format the worker encodes each chunk it
  * produces and sends bytes instead of samples, and the finished file at the end.
  */
+import { warmAac } from '../../audio/aac/libav-aac.ts'
 import type { AudioEncoder } from '../../audio/encoder.ts'
 import { createEncoder, type AudioFormatSpec } from '../../audio/formats.ts'
 import { warmMp3 } from '../../audio/mp3.ts'
@@ -14,7 +15,7 @@ import type { EspeakChunk } from './espeak-job.ts'
 const NO_SAMPLES = new Int16Array(0)
 
 /**
- * Readies this worker's encoders (LAME and libopus instances, their first JIT-cold encode) so
+ * Readies this worker's encoders (LAME, libopus and libavcodec AAC instances, their first JIT-cold encode) so
  * the first request of each format pays for none of it.
  *
  * @example
@@ -23,6 +24,7 @@ const NO_SAMPLES = new Int16Array(0)
 export async function warmEncoders(): Promise<void> {
   await warmMp3()
   await warmOpus()
+  await warmAac()
 }
 
 export interface EncodingContext {
