@@ -36,5 +36,7 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
     'server-timing': `cache;dur=${result.timings.cache.toFixed(2)}, first-audio;dur=${(performance.now() - started).toFixed(2)}`,
     ...options.headers,
   })
+  const engine = result.engine?.()
+  if (engine) headers.set('x-tts-engine', engine)
   return new Response(body, { status: 200, headers })
 }

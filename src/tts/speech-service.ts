@@ -24,6 +24,8 @@ interface Flight {
   broadcast: Broadcast
   /** The finished file, set once synthesis completed, until the cache write lands. */
   stored?: CachedAudio
+  /** Which configured engine spoke (engine router only). */
+  engine?: string
 }
 
 export interface SpeechRequest {
@@ -33,6 +35,8 @@ export interface SpeechRequest {
   format: AudioFormatSpec
   speed: number
   model: string
+  /** OpenAI `instructions`, forwarded to upstream engines that take them. */
+  instructions?: string
   /** The client's disconnect signal. */
   signal?: AbortSignal
 }
@@ -44,6 +48,8 @@ export interface SpeechResult {
   chunks: AsyncIterable<Uint8Array>
   /** Timings for Server-Timing, in ms, known when `speak()` resolves. */
   timings: { cache: number }
+  /** The configured engine that produced the audio (known once the first chunk is out). */
+  engine?: () => string | undefined
 }
 
 export interface SpeechServiceDeps {
@@ -71,8 +77,9 @@ export class SpeechService {
     const { tracer, cache, metrics } = this.deps
     metrics?.speechLanguage.inc({ language: request.voice.language, gender: request.voice.gender })
     const key = cacheKey({
-      engine: this.deps.engine.name,
+      engine: this.deps.engine.cacheScope?.(request.voice) ?? this.deps.engine.name,
       model: request.model,
+      instructions: request.instructions,
       voice: request.voice.id,
       format: formatId(request.format),
       speed: request.speed,
@@ -90,12 +97,14 @@ export class SpeechService {
     const timings = { cache: performance.now() - lookupStart }
     if (cached) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
-      return { cacheResult: 'cache_hit', contentType: cached.contentType, chunks: once(cached.body), timings }
+      const engine = typeof cached.meta.engine === 'string' ? cached.meta.engine : undefined
+      return { cacheResult: 'cache_hit', contentType: cached.contentType, chunks: once(cached.body), timings, engine: () => engine }
     }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     if (flight?.stored) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
-      return { cacheResult: 'cache_hit', contentType: flight.stored.contentType, chunks: once(flight.stored.body), timings }
+      const engine = flight.engine
+      return { cacheResult: 'cache_hit', contentType: flight.stored.contentType, chunks: once(flight.stored.body), timings, engine: () => engine }
     }
     if (!flight || flight.broadcast.signal.aborted) {
       const created: Flight = { broadcast: new Broadcast() }
@@ -113,7 +122,8 @@ export class SpeechService {
         })
     }
     const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
-    return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings }
+    const running = flight
+    return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings, engine: () => running.engine }
   }
 
   /** Synthesises, encodes into the flight's broadcast, then stores the whole file. */
@@ -145,10 +155,14 @@ export class SpeechService {
     let whole: Uint8Array | undefined
     // Only for engines that do not encode in their workers.
     let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
+    // Audio a fallback engine made is not what this key asks for: serve it, but do not keep it.
+    let fallback = false
     try {
-      const options = { speed: request.speed, format: request.format }
+      const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
       for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
         sampleRate = chunk.sampleRate
+        if (chunk.engine) job.engine ??= chunk.engine
+        if (chunk.fallback) fallback = true
         if (chunk.encoded) {
           samples += chunk.sampleCount ?? 0
           flight.push(chunk.encoded)
@@ -186,7 +200,7 @@ export class SpeechService {
     const entry: CachedAudio = {
       body: whole,
       contentType: request.format.contentType,
-      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate },
+      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate, ...(job.engine && { engine: job.engine }) },
     }
     job.stored = entry
     flight.end()
@@ -201,6 +215,7 @@ export class SpeechService {
         if (rtf) observe(metrics.synthesisRtf, {}, rtf)
       }
     })
+    if (fallback) return
     await context.with(parent, () =>
       withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
         cache.set(key, entry),

@@ -1,0 +1,103 @@
+/**
+ * An ElevenLabs upstream (ElevenLabs itself, or anything speaking its API, such as another
+ * tts-edge): `POST {url}/v1/text-to-speech/{voice_id}/stream?output_format=...`, voices
+ * from `GET {url}/v1/voices`. An `output_format` ElevenLabs names streams straight through;
+ * anything else is asked for as pcm_24000 and encoded here.
+ */
+import { parseElevenLabsFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
+import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import { findModel } from '../../models.ts'
+import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
+import { isAudioType } from '../openai/openai-engine.ts'
+import { upstreamAudio } from '../upstream/upstream-audio.ts'
+import { UpstreamClient, type UpstreamClientDeps } from '../upstream/upstream-client.ts'
+import type { RoutedEngine } from '../upstream/upstream-engine.ts'
+import { guessGender, guessLanguage, VoiceCatalogue } from '../upstream/voice-catalogue.ts'
+
+const PCM_RATE = 24000
+
+/**
+ * @example
+ * const eleven = createElevenLabsEngine({ name: 'eleven', kind: 'elevenlabs', url: 'https://api.elevenlabs.io', apiKey, ... }, { tracer })
+ */
+export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps: UpstreamClientDeps): RoutedEngine {
+  const base = settings.url.replace(/\/+$/, '')
+  const client = new UpstreamClient(settings, deps)
+  const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
+  const catalogue = new VoiceCatalogue(
+    async (signal) => {
+      const res = await fetch(`${base}/v1/voices`, { headers: auth, signal })
+      if (res.status === 404) return 'unsupported'
+      if (!res.ok) throw new Error(`voices: HTTP ${res.status}`)
+      return parseVoices(await res.json())
+    },
+    { ttlMs: settings.voices_ttl_s * 1000 },
+  )
+  let ready = false
+
+  return {
+    name: settings.name,
+    kind: 'elevenlabs',
+    async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+      const passName = options.format && passthroughFormat(options.format)
+      const outputFormat = passName ?? `pcm_${PCM_RATE}`
+      const model = settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
+      const stream = await client.open({
+        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream?output_format=${outputFormat}`,
+        headers: auth,
+        body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+        characters: text.length,
+        acceptsType: isAudioType,
+        ...(signal && { signal }),
+      })
+      yield* upstreamAudio(stream.chunks, {
+        ...(options.format && { format: options.format }),
+        passthrough: passName !== undefined,
+        sampleRate: passName ? options.format!.sampleRate : PCM_RATE,
+        textLength: text.length,
+      })
+    },
+    voices: () => catalogue.list(),
+    resolve(id) {
+      const known = catalogue.find(id)
+      if (known || catalogue.authoritative) return known
+      return { id, name: id, language: 'und', gender: guessGender(undefined, id), engineVoice: id }
+    },
+    scope: () => `elevenlabs|${base}|${settings.model ?? ''}`,
+    async warmup() {
+      await catalogue.refresh()
+      ready = true
+    },
+    stats: () => ({ queued: 0, busy: client.inflight, workers: settings.max_concurrency, ready }),
+    close: async () => {},
+  }
+}
+
+/** The ElevenLabs `output_format` that is exactly `format`, if there is one. */
+function passthroughFormat(format: AudioFormatSpec): string | undefined {
+  const lookup = parseElevenLabsFormat(format.name)
+  if (!lookup.ok) return undefined
+  const s = lookup.spec
+  return s.container === format.container && s.sampleRate === format.sampleRate && s.bitrateKbps === format.bitrateKbps ? format.name : undefined
+}
+
+/** ElevenLabs' `{voices:[{voice_id,name,labels,verified_languages}]}`. */
+function parseVoices(json: unknown): Voice[] {
+  const list = (json as { voices?: unknown })?.voices
+  if (!Array.isArray(list)) throw new Error('voices: unexpected response shape')
+  const voices: Voice[] = []
+  for (const item of list.slice(0, 5000)) {
+    const entry = item as { voice_id?: unknown; name?: unknown; labels?: Record<string, unknown>; verified_languages?: { language?: unknown }[] }
+    const id = typeof entry.voice_id === 'string' ? entry.voice_id.slice(0, 200) : ''
+    if (!id || id.includes(':')) continue
+    const label = entry.labels?.language ?? entry.verified_languages?.[0]?.language
+    voices.push({
+      id,
+      name: String(entry.name ?? id).slice(0, 200),
+      language: guessLanguage(label, id),
+      gender: guessGender(entry.labels?.gender, id),
+      engineVoice: id,
+    })
+  }
+  return voices
+}
