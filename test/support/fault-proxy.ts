@@ -17,6 +17,8 @@ export interface FaultProxy {
   url: string
   port: number
   mode: FaultMode
+  /** The upstream port connections go to (a restarted upstream listens elsewhere). */
+  target: number
   /** Connections the proxy accepted, in total. */
   readonly accepted: number
   /** Closes the listener and every connection it holds. */
@@ -30,6 +32,7 @@ interface Pair {
   mode: FaultMode
   client: Socket<Pair>
   queue: Promise<void>
+  closed: boolean
 }
 
 /**
@@ -37,12 +40,13 @@ interface Pair {
  * const proxy = await startFaultProxy(upstream.port)
  * proxy.mode = { kind: 'stall' }
  */
-export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+export async function startFaultProxy(initialTarget: number): Promise<FaultProxy> {
   const open = new Set<Socket<Pair>>()
   let accepted = 0
   let mode: FaultMode = { kind: 'pass' }
   let listener: TCPSocketListener<Pair> | undefined
   let port = 0
+  let target = initialTarget
 
   const forwardToClient = (pair: Pair, data: Uint8Array) => {
     const m = pair.mode
@@ -61,7 +65,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       const copy = data.slice()
       pair.queue = pair.queue.then(async () => {
         for (let i = 0; i < copy.byteLength; i += m.bytesPerTick) {
-          if (pair.client.readyState !== 1) return
+          if (pair.closed) return
           pair.client.write(copy.subarray(i, i + m.bytesPerTick))
           await Bun.sleep(m.tickMs)
         }
@@ -79,12 +83,12 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         async open(client) {
           accepted++
           open.add(client)
-          const pair: Pair = { pending: [], responded: 0, mode, client, queue: Promise.resolve() }
+          const pair: Pair = { pending: [], responded: 0, mode, client, queue: Promise.resolve(), closed: false }
           client.data = pair
           try {
             pair.upstream = await Bun.connect<Pair>({
               hostname: '127.0.0.1',
-              port: targetPort,
+              port: target,
               data: pair,
               socket: {
                 data(_up, data) {
@@ -112,6 +116,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         },
         close(client) {
           open.delete(client)
+          if (client.data) client.data.closed = true
           client.data?.upstream?.end()
         },
         error(client) {
@@ -128,6 +133,12 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       return `http://127.0.0.1:${port}`
     },
     port,
+    get target() {
+      return target
+    },
+    set target(next: number) {
+      target = next
+    },
     get accepted() {
       return accepted
     },

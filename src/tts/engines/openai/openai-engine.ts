@@ -69,11 +69,10 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),
     resolve(id) {
-      const known = catalogue.find(id)
+      const known = catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
       if (known || catalogue.authoritative) return known
       // No list to check against: the upstream decides (an unknown voice is its 4xx).
-      const named = OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
-      return named ?? { id, name: id, language: guessLanguage(undefined, id), gender: guessGender(undefined, id), engineVoice: id }
+      return { id, name: id, language: guessLanguage(undefined, id), gender: guessGender(undefined, id), engineVoice: id }
     },
     scope: () => `openai|${base}|${settings.model ?? ''}`,
     async warmup() {
