@@ -48,7 +48,13 @@ export async function startFaultProxy(initialTarget: number): Promise<FaultProxy
   let port = 0
   let target = initialTarget
 
+  // Pooled keep-alive connections outlive a mode change: every pair follows the current mode,
+  // counting `cut` bytes from the moment the mode was set.
   const forwardToClient = (pair: Pair, data: Uint8Array) => {
+    if (pair.mode !== mode) {
+      pair.mode = mode
+      pair.responded = 0
+    }
     const m = pair.mode
     if (m.kind === 'stall') return
     if (m.kind === 'cut') {

@@ -193,8 +193,11 @@ export class UpstreamClient {
     }
     armIdle()
 
+    // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
+    const declared = Number(response.headers.get('content-length') ?? NaN)
     async function* body(): AsyncGenerator<Uint8Array> {
       let ended = false
+      let received = first.value!.byteLength
       try {
         yield first.value!
         while (true) {
@@ -206,8 +209,10 @@ export class UpstreamClient {
           }
           if (next.done) break
           armIdle()
+          received += next.value.byteLength
           if (next.value.byteLength) yield next.value
         }
+        if (received < declared) throw new UpstreamError(name, 'cut', `body ended after ${received} of ${declared} bytes`)
         ended = true
         finish('ok')
       } catch (err) {
