@@ -16,7 +16,7 @@ let withFallback: RunningService
 let alone: RunningService
 let junk: ReturnType<typeof Bun.serve>
 let junkMode: 'html' | 'json' | 'empty' | 'pcm' = 'html'
-let truncator: ReturnType<typeof Bun.listen>
+let truncator: import('bun').TCPSocketListener<undefined>
 
 const timeouts = { connect_timeout_ms: 1500, first_byte_timeout_ms: 1500, idle_timeout_ms: 1500, retries: 1, retry_base_ms: 10 }
 const breaker = { breaker_failures: 3, breaker_half_open_ms: 1500 }
