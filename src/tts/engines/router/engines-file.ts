@@ -94,25 +94,33 @@ export function parseEnginesFile(text: string, env: Record<string, string | unde
     throw new ConfigError([`${source}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`])
   }
   const parsed = fileSchema.safeParse(raw ?? {})
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top level)'}: ${i.message}`))
-  }
-  const problems: string[] = []
-  const names = Object.keys(parsed.data.engines)
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top level)'}: ${i.message}`)
+  // The cross-checks run on what was written even when the schema failed: every problem at once.
+  const loose = (typeof raw === 'object' && raw !== null ? raw : {}) as { engines?: unknown; default?: unknown; fallback?: unknown }
+  const written = typeof loose.engines === 'object' && loose.engines !== null ? (loose.engines as Record<string, unknown>) : {}
+  const names = Object.keys(written)
   if (names.length === 0) problems.push(`${source}: engines: configure at least one engine`)
-  const engines = Object.entries(parsed.data.engines).map(([name, settings]): EngineSettings => {
-    if (settings.kind === 'espeak' || !settings.api_key_env) return { ...settings, name }
-    const key = env[settings.api_key_env]?.trim()
-    if (!key) problems.push(`${source}: engines.${name}.api_key_env: environment variable ${settings.api_key_env} is not set`)
-    return { ...settings, name, ...(key && { apiKey: key }) }
-  })
-  const defaultEngine = parsed.data.default ?? names[0] ?? ''
-  if (parsed.data.default !== undefined && !names.includes(parsed.data.default)) {
-    problems.push(`${source}: default: no engine named "${parsed.data.default}" (have: ${names.join(', ')})`)
+  const keys = new Map<string, string>()
+  for (const [name, entry] of Object.entries(written)) {
+    const variable = (entry as { api_key_env?: unknown } | null)?.api_key_env
+    if (typeof variable !== 'string' || !ENV_NAME.test(variable)) continue
+    const key = env[variable]?.trim()
+    if (key) keys.set(name, key)
+    else problems.push(`${source}: engines.${name}.api_key_env: environment variable ${variable} is not set`)
   }
-  parsed.data.fallback.forEach((name, i) => {
-    if (!names.includes(name)) problems.push(`${source}: fallback.${i}: no engine named "${name}"`)
+  if (typeof loose.default === 'string' && !names.includes(loose.default)) {
+    problems.push(`${source}: default: no engine named "${loose.default}" (have: ${names.join(', ')})`)
+  }
+  if (Array.isArray(loose.fallback)) {
+    loose.fallback.forEach((name, i) => {
+      if (typeof name === 'string' && !names.includes(name)) problems.push(`${source}: fallback.${i}: no engine named "${name}"`)
+    })
+  }
+  if (!parsed.success || problems.length) throw new ConfigError(problems)
+  const engines = Object.entries(parsed.data.engines).map(([name, settings]): EngineSettings => {
+    const key = keys.get(name)
+    return settings.kind === 'espeak' ? { ...settings, name } : { ...settings, name, ...(key && { apiKey: key }) }
   })
-  if (problems.length) throw new ConfigError(problems)
+  const defaultEngine = parsed.data.default ?? names[0]!
   return { engines, default: defaultEngine, fallback: parsed.data.fallback }
 }
