@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts'
-import { metricValue, startGateway } from './support/gateway.ts'
+import { startGateway } from './support/gateway.ts'
+import { metricValue } from './support/metrics.ts'
+import { waitUntil } from './support/wait.ts'
 import { startService, type RunningService } from './support/service.ts'
 
 let upstream: RunningService
@@ -126,8 +128,8 @@ describe('faults before the first audio byte', () => {
       expect(res.status).toBe(200)
       expect(res.headers.get('x-tts-engine')).toBe('local')
       expect((await readAll(res)).bytes).toBeGreaterThan(10_000)
-      expect(await metricValue(withFallback, 'tts_fallback_total', { from: 'up', to: 'local' })).toBeGreaterThanOrEqual(1)
-      expect(await metricValue(withFallback, 'tts_upstream_errors_total', { engine: 'up', reason: 'connect' })).toBeGreaterThanOrEqual(1)
+      expect(await metricValue(withFallback.url, 'tts_fallback_total{from="up",to="local"}')).toBeGreaterThanOrEqual(1)
+      expect(await metricValue(withFallback.url, 'tts_upstream_errors_total{engine="up",reason="connect"}')).toBeGreaterThanOrEqual(1)
     } finally {
       proxy.mode = { kind: 'pass' }
     }
@@ -159,7 +161,7 @@ describe('faults before the first audio byte', () => {
       const res = await speak(withFallback, fresh('The upstream stalls.'))
       expect(res.status).toBe(200)
       expect(res.headers.get('x-tts-engine')).toBe('local')
-      expect(await metricValue(withFallback, 'tts_upstream_errors_total', { engine: 'up', reason: 'timeout' })).toBeGreaterThanOrEqual(1)
+      expect(await metricValue(withFallback.url, 'tts_upstream_errors_total{engine="up",reason="timeout"}')).toBeGreaterThanOrEqual(1)
     } finally {
       proxy.mode = { kind: 'pass' }
     }
@@ -180,8 +182,8 @@ describe('an upstream answering garbage', () => {
     if (res.status === 503) expect(await res.json()).toMatchObject({ error: { code: 'engine_unavailable' } })
     else expect((await readAll(res)).error).toBeDefined()
     expect((await fetch(`${alone.url}/healthz`)).status).toBe(200)
-    expect(await metricValue(alone, 'tts_upstream_errors_total', { engine: 'junk', reason: 'bad_response' })).toBeGreaterThanOrEqual(3)
-    expect(await metricValue(alone, 'tts_upstream_errors_total', { engine: 'trunc', reason: 'cut' })).toBe(1)
+    expect(await metricValue(alone.url, 'tts_upstream_errors_total{engine="junk",reason="bad_response"}')).toBeGreaterThanOrEqual(3)
+    expect(await metricValue(alone.url, 'tts_upstream_errors_total{engine="trunc",reason="cut"}')).toBe(1)
   })
 })
 
@@ -209,22 +211,25 @@ test('the upstream killed during a burst: 200 or 503 + Retry-After, none hangs o
   }
   expect(after.some((o) => o.engine === 'local')).toBe(true)
   // Enough failures in a row open the breaker.
-  for (let i = 0; i < 3 && (await metricValue(withFallback, 'tts_upstream_circuit_state', { engine: 'up' })) !== 2; i++) {
+  for (let i = 0; i < 3 && (await metricValue(withFallback.url, 'tts_upstream_circuit_state{engine="up"}')) !== 2; i++) {
     await readAll(await speak(withFallback, fresh('Knock knock.')))
   }
-  expect(await metricValue(withFallback, 'tts_upstream_circuit_state', { engine: 'up' })).toBe(2)
+  expect(await metricValue(withFallback.url, 'tts_upstream_circuit_state{engine="up"}')).toBe(2)
 
   // The upstream comes back (on a new port, behind the same proxy): a half-open probe succeeds and the circuit closes.
   upstream = await startService({ OTEL_SDK_DISABLED: 'true' })
   proxy.target = upstream.port
-  const deadline = Date.now() + 20_000
-  let engine: string | null = null
-  while (engine !== 'up' && Date.now() < deadline) {
-    const res = await speak(withFallback, fresh('Are you back?'))
-    engine = res.headers.get('x-tts-engine')
-    await readAll(res)
-    if (engine !== 'up') await Bun.sleep(250)
-  }
+  let engine = null as string | null
+  await waitUntil(
+    async () => {
+      const res = await speak(withFallback, fresh('Are you back?'))
+      engine = res.headers.get('x-tts-engine')
+      await readAll(res)
+      return engine === 'up'
+    },
+    20_000,
+    'a request served by the upstream again',
+  )
   expect(engine).toBe('up')
-  expect(await metricValue(withFallback, 'tts_upstream_circuit_state', { engine: 'up' })).toBe(0)
+  expect(await metricValue(withFallback.url, 'tts_upstream_circuit_state{engine="up"}')).toBe(0)
 }, 90_000)

@@ -16,14 +16,3 @@ export async function startGateway(file: unknown, env: Record<string, string> = 
   writeFileSync(path, JSON.stringify(file))
   return startService({ TTS_ENGINES_FILE: path, ...env })
 }
-
-/** The value of one sample line of `/metrics` (0 when absent). */
-export async function metricValue(svc: RunningService, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${svc.url}/metrics`)).text()
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue
-    if (wanted.every((w) => line.includes(w))) return Number(line.split(' ')[1])
-  }
-  return 0
-}
