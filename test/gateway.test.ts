@@ -32,7 +32,8 @@ beforeAll(async () => {
   gateway = await startGateway(
     {
       engines: {
-        up: { kind: 'openai', url: `${proxy.url}/v1`, api_key_env: 'UP_KEY' },
+        // The circuit is exercised in gateway-faults.test.ts; here refusals must not open it for later tests.
+        up: { kind: 'openai', url: `${proxy.url}/v1`, api_key_env: 'UP_KEY', breaker_failures: 1000 },
         el: { kind: 'elevenlabs', url: upstream.url, api_key_env: 'UP_KEY' },
         local: { kind: 'espeak' },
       },
@@ -221,6 +222,28 @@ describe('streaming sessions on an upstream voice', () => {
     expect((await upstreamCalls('ok')) - before).toBe(3)
   })
 
+  test('cancel aborts the upstream requests in flight', async () => {
+    const before = await upstreamCalls('cancelled')
+    // Trickled bytes keep the upstream calls open long enough to be cancelled mid-way.
+    proxy.mode = { kind: 'slow', bytesPerTick: 2048, tickMs: 20 }
+    try {
+      const client = new WsClient(`${ws()}/v1/stream`)
+      await client.opened
+      client.send({ type: 'start', voice: 'up:en-us-m1', format: 'pcm', sample_rate: 24000 })
+      await client.next(isJson((j) => j.type === 'started'))
+      client.send({ type: 'text', text: 'A long first sentence that takes a while to trickle through. A second one. A third one. ' })
+      client.send({ type: 'flush' })
+      await client.next((m) => m.kind === 'binary')
+      client.send({ type: 'cancel' })
+      await client.next(isJson((j) => j.type === 'cancelled'))
+      await waitUntil(async () => (await upstreamCalls('cancelled')) > before, 10_000, 'the upstream calls cancelled')
+      client.send({ type: 'close' })
+      await client.closed
+    } finally {
+      proxy.mode = { kind: 'pass' }
+    }
+  }, 30_000)
+
   test('a failover mid-session resumes with the first unspoken sentence on the fallback engine', async () => {
     const client = new WsClient(`${ws()}/v1/stream`)
     await client.opened
@@ -250,26 +273,4 @@ describe('streaming sessions on an upstream voice', () => {
     expect(seconds(frames)).toBeLessThan(firstPart * 8)
     expect(await metricValue(gateway.url, 'tts_fallback_total{from="up",to="local"}')).toBeGreaterThanOrEqual(1)
   }, 20_000)
-
-  test('cancel aborts the upstream requests in flight', async () => {
-    const before = await upstreamCalls('cancelled')
-    // Trickled bytes keep the upstream calls open long enough to be cancelled mid-way.
-    proxy.mode = { kind: 'slow', bytesPerTick: 2048, tickMs: 20 }
-    try {
-      const client = new WsClient(`${ws()}/v1/stream`)
-      await client.opened
-      client.send({ type: 'start', voice: 'up:en-us-m1', format: 'pcm', sample_rate: 24000 })
-      await client.next(isJson((j) => j.type === 'started'))
-      client.send({ type: 'text', text: 'A long first sentence that takes a while to trickle through. A second one. A third one. ' })
-      client.send({ type: 'flush' })
-      await client.next((m) => m.kind === 'binary')
-      client.send({ type: 'cancel' })
-      await client.next(isJson((j) => j.type === 'cancelled'))
-      await waitUntil(async () => (await upstreamCalls('cancelled')) > before, 10_000, 'the upstream calls cancelled')
-      client.send({ type: 'close' })
-      await client.closed
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
-  }, 30_000)
 })
