@@ -76,3 +76,11 @@ describe('parseEnginesFile', () => {
     expect(problemsOf(() => parseEnginesFile('', {}))[0]).toContain('engines')
   })
 })
+
+test('examples/engines.yaml is a valid engines file once its key variable is set', async () => {
+  const text = await Bun.file(new URL('../../../../examples/engines.yaml', import.meta.url)).text()
+  const file = parseEnginesFile(text, { ELEVENLABS_API_KEY: 'xi-test' })
+  expect(file.engines.map((e) => e.kind)).toEqual(['openai', 'elevenlabs', 'espeak'])
+  expect(file.fallback).toEqual(['kokoro', 'local'])
+  expect(() => parseEnginesFile(text, {})).toThrow('ELEVENLABS_API_KEY is not set')
+})
