@@ -84,3 +84,8 @@ test('examples/engines.yaml is a valid engines file once its key variable is set
   expect(file.fallback).toEqual(['kokoro', 'local'])
   expect(() => parseEnginesFile(text, {})).toThrow('ELEVENLABS_API_KEY is not set')
 })
+
+test('examples/engines.compose.yaml (the compose profile gateway) is a valid engines file', async () => {
+  const text = await Bun.file(new URL('../../../../examples/engines.compose.yaml', import.meta.url)).text()
+  expect(parseEnginesFile(text, {}).default).toBe('gpu')
+})
