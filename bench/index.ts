@@ -4,6 +4,7 @@
  */
 import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
+import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
@@ -14,6 +15,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   'engine-speed': benchEngineSpeed,
   load: benchLoad,
   streaming: benchStreaming,
+  gateway: benchGateway,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
 }

@@ -22,7 +22,7 @@ const upstreamFields = {
   max_concurrency: z.number().int().min(1).max(10_000).default(16),
   /** Requests allowed to wait for a free slot before this engine counts as busy. */
   max_queue: z.number().int().min(0).max(100_000).default(64),
-  connect_timeout_ms: ms(50, 60_000, 3000),
+  connect_timeout_ms: ms(50, 300_000, 5000),
   first_byte_timeout_ms: ms(100, 300_000, 15_000),
   idle_timeout_ms: ms(100, 300_000, 10_000),
   /** Whole-request cap, the DESIGN.md example's `timeout_ms`. */
