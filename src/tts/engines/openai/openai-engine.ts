@@ -36,7 +36,10 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
       if (!res.ok) throw new Error(`voices: HTTP ${res.status}`)
       return parseVoices(await res.json())
     },
-    { ttlMs: settings.voices_ttl_s * 1000 },
+    {
+      ttlMs: settings.voices_ttl_s * 1000,
+      onError: (err) => deps.logger?.warn({ engine: settings.name, err: (err as Error).message }, 'upstream voice list unavailable'),
+    },
   )
   let ready = false
 

@@ -47,7 +47,7 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
 }
 
 function buildEngine(settings: EngineSettings, deps: BuildRouterDeps): RoutedEngine {
-  const upstreamDeps = { tracer: deps.tracer, ...(deps.metrics && { metrics: deps.metrics }) }
+  const upstreamDeps = { tracer: deps.tracer, ...(deps.metrics && { metrics: deps.metrics }), ...(deps.logger && { logger: deps.logger }) }
   switch (settings.kind) {
     case 'openai':
       return createOpenAIEngine(settings, upstreamDeps)

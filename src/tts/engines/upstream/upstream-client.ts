@@ -7,6 +7,7 @@
  */
 import { context, propagation, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api'
 import { BrokenCircuitError, BulkheadRejectedError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel'
+import type { Logger } from 'pino'
 import { observe, type Metrics } from '../../../telemetry/metrics.ts'
 import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from '../router/engines-file.ts'
@@ -35,6 +36,8 @@ export interface UpstreamStream {
 export interface UpstreamClientDeps {
   tracer: Tracer
   metrics?: Metrics
+  /** Told when a voice list cannot be fetched (the last good one is kept). */
+  logger?: Logger
 }
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = {
