@@ -10,6 +10,7 @@ import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts'
 import { startGateway } from './support/gateway.ts'
 import { metricValue } from './support/metrics.ts'
 import { waitUntil } from './support/wait.ts'
+import { WsClient } from './support/ws-client.ts'
 import { startService, type RunningService } from './support/service.ts'
 
 let upstream: RunningService
@@ -166,6 +167,23 @@ describe('faults before the first audio byte', () => {
       proxy.mode = { kind: 'pass' }
     }
   })
+})
+
+test('a streaming session whose every engine is down closes with 1013 (try again later)', async () => {
+  proxy.mode = { kind: 'refuse' }
+  try {
+    const client = new WsClient(`${alone.url.replace(/^http/, 'ws')}/v1/stream`)
+    await client.opened
+    client.send({ type: 'start', voice: 'up:en-us-f1', format: 'pcm', sample_rate: 24000 })
+    client.send({ type: 'text', text: 'Nobody will say this. ' })
+    client.send({ type: 'flush' })
+    const closed = await client.closed
+    expect(closed.code).toBe(1013)
+    expect(client.json().find((j) => j.type === 'error')).toMatchObject({ code: 'engine_unavailable' })
+    expect(client.binary()).toHaveLength(0)
+  } finally {
+    proxy.mode = { kind: 'pass' }
+  }
 })
 
 describe('an upstream answering garbage', () => {

@@ -273,4 +273,19 @@ describe('streaming sessions on an upstream voice', () => {
     expect(seconds(frames)).toBeLessThan(firstPart * 8)
     expect(await metricValue(gateway.url, 'tts_fallback_total{from="up",to="local"}')).toBeGreaterThanOrEqual(1)
   }, 20_000)
+
+  test('ElevenLabs stream-input on an ElevenLabs upstream voice: every sentence spoken, with alignment, then isFinal', async () => {
+    const client = new WsClient(`${ws()}/v1/text-to-speech/el:en-gb-m1/stream-input?output_format=pcm_16000&auto_mode=true`)
+    await client.opened
+    const text = 'A voice from the upstream. Spoken sentence by sentence. Then the end.'
+    client.send({ text: ' ' })
+    for (const word of text.split(' ')) client.send({ text: `${word} `, try_trigger_generation: true })
+    client.send({ text: '' })
+    await client.next(isJson((j) => j.isFinal === true))
+    expect((await client.closed).code).toBe(1000)
+    const audio = client.json().filter((j) => j.audio)
+    const pcmBytes = audio.reduce((n, a) => n + Buffer.from(a.audio, 'base64').length, 0)
+    expect(pcmBytes / 2 / 16000).toBeGreaterThan(2)
+    expect(audio.flatMap((a) => a.alignment.chars).join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''))
+  })
 })
