@@ -149,6 +149,20 @@ describe('speech through the gateway', () => {
     expect(audio.decodedSeconds).toBeGreaterThan(0.8)
   })
 
+  test("an ElevenLabs upstream's request-id comes back to the client, for request stitching", async () => {
+    const res = await fetch(`${gateway.url}/v1/text-to-speech/el:en-us-f1?output_format=pcm_16000`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Which request was this?' }),
+    })
+    await res.arrayBuffer()
+    const id = res.headers.get('request-id')
+    expect(id).toBeTruthy()
+    expect(id).not.toBe(res.headers.get('x-request-id'))
+    const line = await upstream.waitForLog((l) => l.request_id === id && l.msg === 'request completed')
+    expect(line.route).toBe('/v1/text-to-speech/:voice_id/stream')
+  })
+
   test('a repeat is a cache hit that never reaches the upstream', async () => {
     const body = JSON.stringify({ model: 'tts-1', voice: 'echo', input: 'Cached in front of the upstream.', response_format: 'wav' })
     const ask = () => fetch(`${gateway.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })

@@ -38,5 +38,7 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
   })
   const engine = result.engine?.()
   if (engine) headers.set('x-tts-engine', engine)
+  const upstreamRequestId = result.upstreamRequestId?.()
+  if (upstreamRequestId) headers.set('request-id', upstreamRequestId)
   return new Response(body, { status: 200, headers })
 }

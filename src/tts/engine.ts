@@ -59,6 +59,8 @@ export interface PcmChunk {
   engine?: string
   /** Set by the engine router when a fallback engine produced it: not cached under the asked-for voice. */
   fallback?: boolean
+  /** On an upstream's first chunk: its `request-id` (ElevenLabs request stitching), passed back to the client. */
+  upstreamRequestId?: string
 }
 
 export interface SynthesisOptions {

@@ -26,6 +26,8 @@ interface Flight {
   stored?: CachedAudio
   /** Which configured engine spoke (engine router only). */
   engine?: string
+  /** The upstream's `request-id`, when one answered with it. */
+  upstreamRequestId?: string
 }
 
 export interface SpeechRequest {
@@ -50,6 +52,8 @@ export interface SpeechResult {
   timings: { cache: number }
   /** The configured engine that produced the audio (known once the first chunk is out). */
   engine?: () => string | undefined
+  /** The upstream's own `request-id` for this audio (not on cache hits: no upstream call was made). */
+  upstreamRequestId?: () => string | undefined
 }
 
 export interface SpeechServiceDeps {
@@ -79,7 +83,8 @@ export class SpeechService {
     const key = cacheKey({
       engine: this.deps.engine.cacheScope?.(request.voice) ?? this.deps.engine.name,
       model: request.model,
-      instructions: request.instructions,
+      // Only upstream engines (behind the router) speak instructions; espeak's keys stay as they were.
+      ...(this.deps.engine.cacheScope && { instructions: request.instructions }),
       voice: request.voice.id,
       format: formatId(request.format),
       speed: request.speed,
@@ -123,7 +128,14 @@ export class SpeechService {
     }
     const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
     const running = flight
-    return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings, engine: () => running.engine }
+    return {
+      cacheResult: 'created',
+      contentType: request.format.contentType,
+      chunks,
+      timings,
+      engine: () => running.engine,
+      upstreamRequestId: () => running.upstreamRequestId,
+    }
   }
 
   /** Synthesises, encodes into the flight's broadcast, then stores the whole file. */
@@ -162,6 +174,7 @@ export class SpeechService {
       for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
         sampleRate = chunk.sampleRate
         if (chunk.engine) job.engine ??= chunk.engine
+        if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
         if (chunk.fallback) fallback = true
         if (chunk.encoded) {
           samples += chunk.sampleCount ?? 0

@@ -58,6 +58,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
         passthrough: passName !== undefined,
         sampleRate: passName ? options.format!.sampleRate : PCM_RATE,
         textLength: text.length,
+        ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
       })
     },
     voices: () => catalogue.list(),

@@ -20,6 +20,8 @@ export interface UpstreamAudioOptions {
   sampleRate: number
   /** For the single sentence boundary upstreams do not report themselves. */
   textLength: number
+  /** The upstream's `request-id`, stamped on the first chunk. */
+  requestId?: string
 }
 
 /**
@@ -29,10 +31,11 @@ export interface UpstreamAudioOptions {
 export async function* upstreamAudio(body: AsyncIterable<Uint8Array>, options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
   const { format, passthrough, sampleRate } = options
   let boundaries: PcmChunk['boundaries'] = [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }]
+  // What only the first chunk carries: the utterance's one boundary and the upstream's request id.
   const takeBoundaries = () => {
     const b = boundaries
     boundaries = undefined
-    return b ? { boundaries: b } : {}
+    return b ? { boundaries: b, ...(options.requestId && { upstreamRequestId: options.requestId }) } : {}
   }
   const sent: Uint8Array[] = []
   if (passthrough) {
