@@ -6,7 +6,7 @@
  * left, never a hang, never audio spoken twice; the circuit opens and closes again.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts'
+import { startFaultProxy, type FaultMode, type FaultProxy } from './support/fault-proxy.ts'
 import { startGateway } from './support/gateway.ts'
 import { metricValue } from './support/metrics.ts'
 import { waitUntil } from './support/wait.ts'
@@ -85,6 +85,16 @@ async function readAll(res: Response): Promise<{ bytes: number; error?: unknown 
   }
 }
 
+/** Runs `fn` with the proxy misbehaving as `mode`, then lets traffic pass again. */
+async function duringFault<T>(mode: FaultMode, fn: () => Promise<T>): Promise<T> {
+  proxy.mode = mode
+  try {
+    return await fn()
+  } finally {
+    proxy.mode = { kind: 'pass' }
+  }
+}
+
 let n = 0
 const fresh = (text: string) => `${text} Number ${++n}.`
 
@@ -92,30 +102,23 @@ describe('faults after audio started', () => {
   test('a cut mid-body ends the response with an error, and nothing is replayed', async () => {
     const text = fresh('This answer is cut short after its first bytes. It goes on and on. And on.')
     const whole = (await readAll(await speak(withFallback, text, 'local:en-us-f1'))).bytes
-    proxy.mode = { kind: 'cut', afterBytes: 4096 }
-    try {
+    await duringFault({ kind: 'cut', afterBytes: 4096 }, async () => {
       const res = await speak(withFallback, text)
       expect(res.status).toBe(200)
       expect(res.headers.get('x-tts-engine')).toBe('up')
       const body = await readAll(res)
       expect(body.error).toBeDefined()
       expect(body.bytes).toBeLessThan(whole)
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
+    })
   })
 
   test('slow bytes still arrive whole and unchanged', async () => {
     const text = fresh('Slowly but surely.')
-    proxy.mode = { kind: 'slow', bytesPerTick: 4096, tickMs: 5 }
-    let slow: ArrayBuffer
-    try {
+    const slow = await duringFault({ kind: 'slow', bytesPerTick: 4096, tickMs: 5 }, async () => {
       const res = await speak(withFallback, text, 'alloy', 'pcm')
       expect(res.headers.get('x-tts-engine')).toBe('up')
-      slow = await res.arrayBuffer()
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
+      return res.arrayBuffer()
+    })
     const reference = await speak(upstream, text, 'alloy', 'pcm')
     expect(Buffer.from(slow).equals(Buffer.from(await reference.arrayBuffer()))).toBe(true)
   })
@@ -123,22 +126,18 @@ describe('faults after audio started', () => {
 
 describe('faults before the first audio byte', () => {
   test('refused connections: the fallback engine speaks, and the fallback is counted', async () => {
-    proxy.mode = { kind: 'refuse' }
-    try {
+    await duringFault({ kind: 'refuse' }, async () => {
       const res = await speak(withFallback, fresh('The upstream refuses.'))
       expect(res.status).toBe(200)
       expect(res.headers.get('x-tts-engine')).toBe('local')
       expect((await readAll(res)).bytes).toBeGreaterThan(10_000)
       expect(await metricValue(withFallback.url, 'tts_fallback_total{from="up",to="local"}')).toBeGreaterThanOrEqual(1)
       expect(await metricValue(withFallback.url, 'tts_upstream_errors_total{engine="up",reason="connect"}')).toBeGreaterThanOrEqual(1)
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
+    })
   })
 
   test('with nothing to fall back to: 503 with Retry-After in each API shape', async () => {
-    proxy.mode = { kind: 'refuse' }
-    try {
+    await duringFault({ kind: 'refuse' }, async () => {
       const res = await speak(alone, fresh('Nobody home.'))
       expect(res.status).toBe(503)
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
@@ -151,27 +150,21 @@ describe('faults before the first audio byte', () => {
       expect(el.status).toBe(503)
       expect(el.headers.get('retry-after')).not.toBeNull()
       expect(await el.json()).toMatchObject({ detail: { status: 'engine_unavailable' } })
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
+    })
   })
 
   test('an upstream that stalls before its first byte is given up on and the fallback speaks', async () => {
-    proxy.mode = { kind: 'stall' }
-    try {
+    await duringFault({ kind: 'stall' }, async () => {
       const res = await speak(withFallback, fresh('The upstream stalls.'))
       expect(res.status).toBe(200)
       expect(res.headers.get('x-tts-engine')).toBe('local')
       expect(await metricValue(withFallback.url, 'tts_upstream_errors_total{engine="up",reason="timeout"}')).toBeGreaterThanOrEqual(1)
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
+    })
   })
 })
 
 test('a streaming session whose every engine is down closes with 1013 (try again later)', async () => {
-  proxy.mode = { kind: 'refuse' }
-  try {
+  await duringFault({ kind: 'refuse' }, async () => {
     const client = new WsClient(`${alone.url.replace(/^http/, 'ws')}/v1/stream`)
     await client.opened
     client.send({ type: 'start', voice: 'up:en-us-f1', format: 'pcm', sample_rate: 24000 })
@@ -181,9 +174,7 @@ test('a streaming session whose every engine is down closes with 1013 (try again
     expect(closed.code).toBe(1013)
     expect(client.json().find((j) => j.type === 'error')).toMatchObject({ code: 'engine_unavailable' })
     expect(client.binary()).toHaveLength(0)
-  } finally {
-    proxy.mode = { kind: 'pass' }
-  }
+  })
 })
 
 describe('an upstream answering garbage', () => {

@@ -10,9 +10,9 @@ import { findModel } from '../../models.ts'
 import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
 import { isAudioType } from '../openai/openai-engine.ts'
 import { upstreamAudio } from '../upstream/upstream-audio.ts'
-import { UpstreamClient, type UpstreamClientDeps } from '../upstream/upstream-client.ts'
-import type { RoutedEngine } from '../upstream/upstream-engine.ts'
-import { guessGender, guessLanguage, VoiceCatalogue } from '../upstream/voice-catalogue.ts'
+import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
+import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
 
 const PCM_RATE = 24000
 
@@ -22,21 +22,8 @@ const PCM_RATE = 24000
  */
 export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps: UpstreamClientDeps): RoutedEngine {
   const base = settings.url.replace(/\/+$/, '')
-  const client = new UpstreamClient(settings, deps)
   const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
-  const catalogue = new VoiceCatalogue(
-    async (signal) => {
-      const res = await fetch(`${base}/v1/voices`, { headers: auth, signal })
-      if (res.status === 404) return 'unsupported'
-      if (!res.ok) throw new Error(`voices: HTTP ${res.status}`)
-      return parseVoices(await res.json())
-    },
-    {
-      ttlMs: settings.voices_ttl_s * 1000,
-      onError: (err) => deps.logger?.warn({ engine: settings.name, err: (err as Error).message }, 'upstream voice list unavailable'),
-    },
-  )
-  let ready = false
+  const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
 
   return {
     name: settings.name,
@@ -68,12 +55,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
       return { id, name: id, language: 'und', gender: guessGender(undefined, id), engineVoice: id }
     },
     scope: () => `elevenlabs|${base}|${settings.model ?? ''}`,
-    async warmup() {
-      await catalogue.refresh()
-      ready = true
-    },
-    stats: () => ({ queued: 0, busy: client.inflight, workers: settings.max_concurrency, ready }),
-    close: async () => {},
+    ...lifecycle,
   }
 }
 

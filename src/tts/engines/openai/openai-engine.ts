@@ -10,9 +10,9 @@ import { findModel } from '../../models.ts'
 import { OPENAI_VOICES } from '../../voices.ts'
 import type { OpenAIEngineSettings } from '../router/engines-file.ts'
 import { upstreamAudio } from '../upstream/upstream-audio.ts'
-import { UpstreamClient, type UpstreamClientDeps } from '../upstream/upstream-client.ts'
-import type { RoutedEngine } from '../upstream/upstream-engine.ts'
-import { guessGender, guessLanguage, VoiceCatalogue } from '../upstream/voice-catalogue.ts'
+import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
+import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
 
 /** OpenAI's API produces everything at 24 kHz. */
 const OPENAI_RATE = 24000
@@ -27,21 +27,8 @@ const OPENAI_NAMES: Voice[] = OPENAI_VOICES.map((v) => ({ ...v, engineVoice: v.i
  */
 export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: UpstreamClientDeps): RoutedEngine {
   const base = settings.url.replace(/\/+$/, '')
-  const client = new UpstreamClient(settings, deps)
   const auth: Record<string, string> = settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}
-  const catalogue = new VoiceCatalogue(
-    async (signal) => {
-      const res = await fetch(`${base}/audio/voices`, { headers: auth, signal })
-      if (res.status === 404 || res.status === 405) return 'unsupported'
-      if (!res.ok) throw new Error(`voices: HTTP ${res.status}`)
-      return parseVoices(await res.json())
-    },
-    {
-      ttlMs: settings.voices_ttl_s * 1000,
-      onError: (err) => deps.logger?.warn({ engine: settings.name, err: (err as Error).message }, 'upstream voice list unavailable'),
-    },
-  )
-  let ready = false
+  const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/audio/voices`, auth, parseVoices)
 
   return {
     name: settings.name,
@@ -78,12 +65,7 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
       return { id, name: id, language: guessLanguage(undefined, id), gender: guessGender(undefined, id), engineVoice: id }
     },
     scope: () => `openai|${base}|${settings.model ?? ''}`,
-    async warmup() {
-      await catalogue.refresh()
-      ready = true
-    },
-    stats: () => ({ queued: 0, busy: client.inflight, workers: settings.max_concurrency, ready }),
-    close: async () => {},
+    ...lifecycle,
   }
 }
 
