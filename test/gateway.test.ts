@@ -163,6 +163,32 @@ describe('speech through the gateway', () => {
     expect(line.route).toBe('/v1/text-to-speech/:voice_id/stream')
   })
 
+  test("with-timestamps on an ElevenLabs upstream voice passes the upstream's own word timings through", async () => {
+    const text = 'Timings measured upstream. They come back here.'
+    const ask = async (base: string, voice: string) => {
+      const res = await fetch(`${base}/v1/text-to-speech/${voice}/with-timestamps?output_format=pcm_24000`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'xi-api-key': UPSTREAM_KEY },
+        body: JSON.stringify({ text }),
+      })
+      expect(res.status).toBe(200)
+      return (await res.json()) as { audio_base64: string; alignment: { characters: string[]; character_start_times_seconds: number[] } }
+    }
+    const [through, direct, openaiKind] = await Promise.all([ask(gateway.url, 'el:en-us-f1'), ask(upstream.url, 'en-us-f1'), ask(gateway.url, 'up:en-us-f1')])
+    expect(through.alignment.characters.join('')).toBe(text)
+    expect(openaiKind.alignment.characters.join('')).toBe(text)
+    // Word starts as the upstream measured them, within 10 ms (its times count engine samples, ours the resampled
+    // 24 kHz audio); an estimate spread over the sentence would be off by hundreds of ms.
+    const wordStarts = (a: typeof through.alignment) => a.characters.flatMap((c, i) => (c !== ' ' && (i === 0 || a.characters[i - 1] === ' ') ? [a.character_start_times_seconds[i]!] : []))
+    const ours = wordStarts(through.alignment)
+    const theirs = wordStarts(direct.alignment)
+    expect(ours).toHaveLength(theirs.length)
+    ours.forEach((t, i) => expect(Math.abs(t - theirs[i]!)).toBeLessThan(0.01))
+    // The same speech (the upstream's resampler may end a chunk a few samples differently from call to call).
+    const [a, b] = [through, direct].map((r) => Buffer.from(r.audio_base64, 'base64').byteLength)
+    expect(Math.abs(a! - b!) / b!).toBeLessThan(0.01)
+  })
+
   test('a repeat is a cache hit that never reaches the upstream', async () => {
     const body = JSON.stringify({ model: 'tts-1', voice: 'echo', input: 'Cached in front of the upstream.', response_format: 'wav' })
     const ask = () => fetch(`${gateway.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })

@@ -40,7 +40,7 @@ async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: 
     pending = undefined
     return out
   }
-  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format }, signal)) {
+  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format, alignment: true }, signal)) {
     boundaries.push(...(chunk.boundaries ?? []))
     const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
     const count = chunk.sampleCount ?? chunk.samples.length

@@ -75,6 +75,11 @@ export interface SynthesisOptions {
   model?: string
   /** OpenAI `instructions` (upstream engines forward them; espeak ignores them). */
   instructions?: string
+  /**
+   * The caller aligns text to audio: upstream engines then report timings where their API
+   * has them and exact sample counts (espeak always does both).
+   */
+  alignment?: boolean
 }
 
 /** Thrown when the engine cannot accept more work (the queue is full): maps to 429. */

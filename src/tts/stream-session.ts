@@ -185,7 +185,7 @@ export class StreamSession {
       let samples = 0
       let rate = 1
       try {
-        for await (const chunk of engine.synthesize(unit.text, voice, { speed, format }, unit.controller.signal)) {
+        for await (const chunk of engine.synthesize(unit.text, voice, { speed, format, alignment: this.#o.alignment }, unit.controller.signal)) {
           samples += chunk.sampleCount ?? chunk.samples.length
           rate = chunk.sampleRate
           unit.chunks.push(chunk)

@@ -9,7 +9,8 @@ import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
 import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
 import { isAudioType } from '../openai/openai-engine.ts'
-import { upstreamAudio } from '../upstream/upstream-audio.ts'
+import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
 import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
@@ -29,21 +30,25 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     name: settings.name,
     kind: 'elevenlabs',
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-      const passName = options.format && passthroughFormat(options.format)
+      // With alignment wanted: the upstream's own timings, on PCM we encode (exact sample counts).
+      const timed = options.alignment === true
+      const passName = options.format && !timed ? passthroughFormat(options.format) : undefined
       const outputFormat = passName ?? `pcm_${PCM_RATE}`
       const model = settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
       const stream = await client.open({
-        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream?output_format=${outputFormat}`,
+        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
         headers: auth,
         body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
         characters: text.length,
-        acceptsType: isAudioType,
+        acceptsType: timed ? isJsonLines : isAudioType,
         ...(signal && { signal }),
       })
-      yield* upstreamAudio(stream.chunks, {
+      const sampleRate = passName ? options.format!.sampleRate : PCM_RATE
+      const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : asPieces(stream.chunks)
+      yield* upstreamAudio(pieces, {
         ...(options.format && { format: options.format }),
         passthrough: passName !== undefined,
-        sampleRate: passName ? options.format!.sampleRate : PCM_RATE,
+        sampleRate,
         textLength: text.length,
         ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
       })
@@ -57,6 +62,11 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     scope: () => `elevenlabs|${base}|${settings.model ?? ''}`,
     ...lifecycle,
   }
+}
+
+/** JSON lines, as ElevenLabs (application/json) and tts-edge (application/x-ndjson) stream timestamps. */
+function isJsonLines(contentType: string): boolean {
+  return /json/i.test(contentType)
 }
 
 /** The ElevenLabs `output_format` that is exactly `format`, if there is one. */

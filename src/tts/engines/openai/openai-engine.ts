@@ -9,7 +9,7 @@ import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
 import { OPENAI_VOICES } from '../../voices.ts'
 import type { OpenAIEngineSettings } from '../router/engines-file.ts'
-import { upstreamAudio } from '../upstream/upstream-audio.ts'
+import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
 import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
@@ -34,7 +34,8 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
     name: settings.name,
     kind: 'openai',
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-      const passName = options.format && passthroughFormat(options.format, settings.formats)
+      // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
+      const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
       const stream = await client.open({
         url: `${base}/audio/speech`,
         headers: auth,
@@ -50,7 +51,7 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
         acceptsType: isAudioType,
         ...(signal && { signal }),
       })
-      yield* upstreamAudio(stream.chunks, {
+      yield* upstreamAudio(asPieces(stream.chunks), {
         ...(options.format && { format: options.format }),
         passthrough: passName !== undefined,
         sampleRate: OPENAI_RATE,

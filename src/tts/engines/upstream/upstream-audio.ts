@@ -7,9 +7,15 @@
  */
 import { concatBytes, EMPTY_BYTES } from '../../../audio/bytes.ts'
 import { createEncoder, type AudioFormatSpec } from '../../../audio/formats.ts'
-import type { PcmChunk } from '../../engine.ts'
+import type { Boundary, PcmChunk } from '../../engine.ts'
 
 const NO_SAMPLES = new Int16Array(0)
+
+/** Audio bytes as the upstream sent them, with the word timings it reported, if any. */
+export interface UpstreamPiece {
+  bytes: Uint8Array
+  boundaries?: Boundary[]
+}
 
 export interface UpstreamAudioOptions {
   /** The format asked for by our caller (absent: raw samples wanted). */
@@ -18,7 +24,7 @@ export interface UpstreamAudioOptions {
   passthrough: boolean
   /** Rate of the upstream's audio (its PCM, or the passed-through format's). */
   sampleRate: number
-  /** For the single sentence boundary upstreams do not report themselves. */
+  /** For the sentence boundary that covers the whole text (upstreams without timings). */
   textLength: number
   /** The upstream's `request-id`, stamped on the first chunk. */
   requestId?: string
@@ -26,23 +32,26 @@ export interface UpstreamAudioOptions {
 
 /**
  * @example
- * for await (const chunk of upstreamAudio(stream.chunks, { format, passthrough: true, sampleRate: 24000, textLength: 12 })) send(chunk.encoded!)
+ * for await (const chunk of upstreamAudio(pieces(stream.chunks), { format, passthrough: true, sampleRate: 24000, textLength: 12 })) send(chunk.encoded!)
  */
-export async function* upstreamAudio(body: AsyncIterable<Uint8Array>, options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
+export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
   const { format, passthrough, sampleRate } = options
-  let boundaries: PcmChunk['boundaries'] = [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }]
-  // What only the first chunk carries: the utterance's one boundary and the upstream's request id.
-  const takeBoundaries = () => {
-    const b = boundaries
-    boundaries = undefined
-    return b ? { boundaries: b, ...(options.requestId && { upstreamRequestId: options.requestId }) } : {}
+  let first = true
+  // The first chunk carries the utterance's sentence boundary and the upstream's request id;
+  // every chunk carries the word timings the upstream reported with it.
+  const extras = (piece: UpstreamPiece): Partial<PcmChunk> => {
+    const sentence: Boundary[] = first ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
+    const boundaries = [...sentence, ...(piece.boundaries ?? [])]
+    const out = { ...(boundaries.length && { boundaries }), ...(first && options.requestId && { upstreamRequestId: options.requestId }) }
+    first = false
+    return out
   }
   const sent: Uint8Array[] = []
   if (passthrough) {
     const raw = format?.container === 'pcm'
-    for await (const bytes of body) {
-      sent.push(bytes)
-      yield { samples: NO_SAMPLES, sampleRate, encoded: bytes, sampleCount: raw ? bytes.byteLength >> 1 : 0, ...takeBoundaries() }
+    for await (const piece of body) {
+      sent.push(piece.bytes)
+      yield { samples: NO_SAMPLES, sampleRate, encoded: piece.bytes, sampleCount: raw ? piece.bytes.byteLength >> 1 : 0, ...extras(piece) }
     }
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
     return
@@ -50,18 +59,18 @@ export async function* upstreamAudio(body: AsyncIterable<Uint8Array>, options: U
   const encoder = format ? await createEncoder(format, sampleRate) : undefined
   let encodeMs = 0
   let carry: number | undefined
-  for await (const bytes of body) {
-    const samples = toSamples(bytes, carry)
+  for await (const piece of body) {
+    const samples = toSamples(piece.bytes, carry)
     carry = samples.carry
     if (!encoder) {
-      yield { samples: samples.samples, sampleRate, ...takeBoundaries() }
+      yield { samples: samples.samples, sampleRate, ...extras(piece) }
       continue
     }
     const t = performance.now()
     const encoded = encoder.write(samples.samples)
     encodeMs += performance.now() - t
     sent.push(encoded)
-    yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: samples.samples.length, ...takeBoundaries() }
+    yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: samples.samples.length, ...extras(piece) }
   }
   if (!encoder) return
   const t = performance.now()
@@ -70,6 +79,16 @@ export async function* upstreamAudio(body: AsyncIterable<Uint8Array>, options: U
   const whole = encoder.finalize(concatBytes(sent))
   encodeMs += performance.now() - t
   yield { samples: NO_SAMPLES, sampleRate, encoded: last, sampleCount: 0, whole, encodeMs }
+}
+
+/**
+ * Raw body chunks as pieces without timings.
+ *
+ * @example
+ * upstreamAudio(asPieces(stream.chunks), options)
+ */
+export async function* asPieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamPiece> {
+  for await (const bytes of chunks) yield { bytes }
 }
 
 /**
