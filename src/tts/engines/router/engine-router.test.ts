@@ -53,5 +53,5 @@ test('a fallback engine speaks with its voice closest in language and gender', (
   const asked = router.resolveVoice('kokoro:bf_emma')!
   expect(closestVoice(VOICES, asked)?.id).toBe('en-gb-f1')
   expect(closestVoice(VOICES, { ...asked, language: 'pt-BR', gender: 'male' })?.id).toBe('pt-br-m1')
-  expect(closestVoice(VOICES, { ...asked, language: 'und', gender: 'male' })?.gender).toBe('male')
+  expect(closestVoice(VOICES, { ...asked, language: 'und', gender: 'male' })).toMatchObject({ language: 'en-US', gender: 'male' })
 })

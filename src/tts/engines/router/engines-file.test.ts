@@ -59,6 +59,7 @@ describe('parseEnginesFile', () => {
     expect(text).toContain('timout_ms')
     expect(text).toContain('Bad Name')
     expect(text).toContain('engines.other.kind')
+    expect(problemsOf(() => parseEnginesFile('engines: { up: { kind: openai, url: "http://user:pw@h/v1" } }', {})).join()).toContain('no credentials in the URL')
   })
 
   test('an unknown default or fallback engine is named, with every missing key variable, never a value', () => {

@@ -12,6 +12,11 @@ import { ConfigError } from '../../../config.ts'
 const ENGINE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
+// Credentials in a URL would reach error messages and spans: keys belong in api_key_env.
+const upstreamUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((u) => !new URL(u).username && !new URL(u).password, 'no credentials in the URL: name an environment variable in api_key_env')
+
 const ms = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback)
 
 /** Settings every upstream (network) engine shares. */
@@ -38,7 +43,7 @@ const upstreamFields = {
 
 const openaiEngine = z.strictObject({
   kind: z.literal('openai'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: upstreamUrl,
   ...upstreamFields,
   /** response_format values the upstream produces; others are asked for as pcm and transcoded here. */
   formats: z.array(z.enum(['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'])).default(['mp3', 'flac', 'wav', 'pcm']),
@@ -46,7 +51,7 @@ const openaiEngine = z.strictObject({
 
 const elevenlabsEngine = z.strictObject({
   kind: z.literal('elevenlabs'),
-  url: z.url({ protocol: /^https?$/ }).default('https://api.elevenlabs.io'),
+  url: upstreamUrl.default('https://api.elevenlabs.io'),
   ...upstreamFields,
 })
 

@@ -137,6 +137,9 @@ export class UpstreamClient {
       slot.release()
       circuit.release(outcome === 'error' ? err : undefined)
       if (err) recordError(span, err)
+      if (err instanceof UpstreamError) {
+        this.deps.logger?.warn({ engine: name, reason: err.reason, status: err.status, attempt, err: err.message }, 'upstream call failed')
+      }
       if (outcome === 'cancelled') span.setAttribute('tts.cancelled', true)
       const metrics = this.deps.metrics
       if (metrics) {

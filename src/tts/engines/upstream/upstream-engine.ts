@@ -17,8 +17,8 @@ export interface RoutedEngine extends Engine {
 }
 
 /**
- * The engine's voice closest to `voice` (same language and gender, then same language,
- * then same gender): what a fallback engine speaks with.
+ * The engine's voice closest to `voice` (same language and gender, then same language, then
+ * English of the same gender, then same gender): what a fallback engine speaks with.
  *
  * @example
  * closestVoice(espeakVoices, { language: 'en-US', gender: 'female', ... })?.id // 'en-us-f1'
@@ -32,6 +32,9 @@ export function closestVoice(voices: readonly Voice[], voice: Voice): Voice | un
     voices.find((v) => sameLang(v) && v.gender === voice.gender) ??
     voices.find((v) => samePrimary(v) && v.gender === voice.gender) ??
     voices.find(samePrimary) ??
+    // A voice whose language nobody said (`und`) most likely speaks English: not Afrikaans, first in the list.
+    voices.find((v) => v.language.toLowerCase() === 'en-us' && v.gender === voice.gender) ??
+    voices.find((v) => v.language.toLowerCase().startsWith('en') && v.gender === voice.gender) ??
     voices.find((v) => v.gender === voice.gender) ??
     voices[0]
   )
