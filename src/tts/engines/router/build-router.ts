@@ -35,6 +35,11 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
       if (e.kind === 'espeak') continue
       for (const reason of UPSTREAM_REASONS) deps.metrics.upstreamErrors.inc({ engine: e.name, reason }, 0)
       deps.metrics.upstreamCharacters.inc({ engine: e.name }, 0)
+      for (const outcome of ['ok', 'error', 'cancelled']) deps.metrics.upstreamDuration.zero({ engine: e.name, outcome })
+      deps.metrics.upstreamFirstByte.zero({ engine: e.name })
+    }
+    for (const from of file.engines) {
+      for (const to of file.fallback) if (to !== from.name) deps.metrics.fallbacks.inc({ from: from.name, to }, 0)
     }
   }
   return new EngineRouter({
