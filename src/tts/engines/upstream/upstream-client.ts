@@ -12,6 +12,7 @@ import { observe, type Metrics } from '../../../telemetry/metrics.ts'
 import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from '../router/engines-file.ts'
 import { hold, type Held } from './admission.ts'
+import { CallDeadlines, sleep } from './call-deadlines.ts'
 import { retryAfterMs, UpstreamError, type UpstreamReason } from './upstream-error.ts'
 
 export interface UpstreamCall {
@@ -117,22 +118,12 @@ export class UpstreamClient {
     const spanContext = trace.setSpan(context.active(), span)
     this.#inflight++
     const started = performance.now()
-    const controller = new AbortController()
-    const fail = (reason: UpstreamReason, detail: string) => () => controller.abort(new UpstreamError(name, reason, detail))
-    const timers = {
-      headers: setTimeout(fail('timeout', `no response within ${this.settings.connect_timeout_ms} ms`), this.settings.connect_timeout_ms),
-      firstByte: setTimeout(fail('timeout', `no audio within ${this.settings.first_byte_timeout_ms} ms`), this.settings.first_byte_timeout_ms),
-      total: setTimeout(fail('timeout', `call exceeded ${this.settings.timeout_ms} ms`), this.settings.timeout_ms),
-      idle: undefined as ReturnType<typeof setTimeout> | undefined,
-    }
-    const onClientAbort = () => controller.abort(call.signal?.reason)
-    call.signal?.addEventListener('abort', onClientAbort, { once: true })
+    const deadlines = new CallDeadlines(this.settings, call.signal)
     let finished = false
     const finish = (outcome: 'ok' | 'error' | 'cancelled', err?: unknown) => {
       if (finished) return
       finished = true
-      for (const t of Object.values(timers)) clearTimeout(t)
-      call.signal?.removeEventListener('abort', onClientAbort)
+      deadlines.end()
       this.#inflight--
       slot.release()
       circuit.release(outcome === 'error' ? err : undefined)
@@ -148,13 +139,6 @@ export class UpstreamClient {
       }
       span.end()
     }
-    // What an abort or network failure means: our timer, the client leaving, or the network.
-    const classify = (err: unknown, before: UpstreamReason): unknown => {
-      const reason = controller.signal.reason
-      if (controller.signal.aborted && reason instanceof UpstreamError) return reason
-      if (call.signal?.aborted) return call.signal.reason
-      return new UpstreamError(name, before, err instanceof Error ? err.message.slice(0, 200) : 'request failed')
-    }
     const failWith = (err: unknown): never => {
       finish(call.signal?.aborted ? 'cancelled' : 'error', err)
       throw err
@@ -164,11 +148,11 @@ export class UpstreamClient {
     propagation.inject(spanContext, headers)
     let response: Response
     try {
-      response = await fetch(call.url, { method: 'POST', headers, body: JSON.stringify(call.body), signal: controller.signal })
+      response = await fetch(call.url, { method: 'POST', headers, body: JSON.stringify(call.body), signal: deadlines.signal })
     } catch (err) {
-      return failWith(classify(err, 'connect'))
+      return failWith(deadlines.classify(err, 'connect'))
     }
-    clearTimeout(timers.headers)
+    deadlines.headersArrived()
     span.setAttribute('http.response.status_code', response.status)
     if (!response.ok) {
       await response.body?.cancel().catch(() => {})
@@ -185,19 +169,13 @@ export class UpstreamClient {
     try {
       first = await reader.read()
     } catch (err) {
-      return failWith(classify(err, 'cut'))
+      return failWith(deadlines.classify(err, 'cut'))
     }
     if (first.done || first.value.byteLength === 0) return failWith(new UpstreamError(name, 'bad_response', 'empty body'))
-    clearTimeout(timers.firstByte)
+    deadlines.firstByteArrived()
     this.deps.metrics?.upstreamCharacters.inc({ engine: name }, call.characters)
     const metrics = this.deps.metrics
     if (metrics) context.with(spanContext, () => observe(metrics.upstreamFirstByte, { engine: name }, (performance.now() - started) / 1000))
-    const idleMs = this.settings.idle_timeout_ms
-    const armIdle = () => {
-      clearTimeout(timers.idle)
-      timers.idle = setTimeout(fail('timeout', `no bytes for ${idleMs} ms`), idleMs)
-    }
-    armIdle()
 
     // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
     const declared = Number(response.headers.get('content-length') ?? NaN)
@@ -211,10 +189,10 @@ export class UpstreamClient {
           try {
             next = await reader.read()
           } catch (err) {
-            throw classify(err, 'cut')
+            throw deadlines.classify(err, 'cut')
           }
           if (next.done) break
-          armIdle()
+          deadlines.bytesArrived()
           received += next.value.byteLength
           if (next.value.byteLength) yield next.value
         }
@@ -227,10 +205,7 @@ export class UpstreamClient {
         throw err
       } finally {
         // The reader stopped early (client gone, fallback decided elsewhere): free the connection.
-        if (!ended) {
-          finish('cancelled')
-          controller.abort()
-        }
+        if (!ended) finish('cancelled')
       }
     }
     return { status: response.status, headers: response.headers, chunks: body() }
@@ -251,19 +226,3 @@ export class UpstreamClient {
     }
   }
 }
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
