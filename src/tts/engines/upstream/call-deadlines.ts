@@ -54,11 +54,11 @@ export class CallDeadlines {
     this.#timers.idle = this.#after(this.limits.idle_timeout_ms, `no bytes for ${this.limits.idle_timeout_ms} ms`)
   }
 
-  /** Stops every clock (the call is over) and aborts what may still be open. */
-  end(): void {
+  /** Stops every clock; `abandon` also aborts the connection (a body read to its end keeps it for reuse). */
+  end(abandon: boolean): void {
     for (const t of Object.values(this.#timers)) clearTimeout(t)
     this.client?.removeEventListener('abort', this.#onClientAbort)
-    this.#controller.abort()
+    if (abandon) this.#controller.abort()
   }
 
   /** What a failed fetch or read means: a deadline of ours, the client leaving, or the network (`otherwise`). */

@@ -123,7 +123,7 @@ export class UpstreamClient {
     const finish = (outcome: 'ok' | 'error' | 'cancelled', err?: unknown) => {
       if (finished) return
       finished = true
-      deadlines.end()
+      deadlines.end(outcome !== 'ok')
       this.#inflight--
       slot.release()
       circuit.release(outcome === 'error' ? err : undefined)
