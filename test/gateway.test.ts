@@ -8,16 +8,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js'
 import OpenAI from 'openai'
 import { probeAudio } from './support/ffprobe.ts'
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts'
-import { startGateway } from './support/gateway.ts'
+import type { FaultProxy } from './support/fault-proxy.ts'
+import { startGatewayStack, type GatewayStack } from './support/gateway.ts'
 import { metricValue } from './support/metrics.ts'
 import { OtlpReceiver } from './support/otlp-receiver.ts'
-import { startService, type RunningService } from './support/service.ts'
-import { waitUntil } from './support/wait.ts'
-import { isJson, WsClient } from './support/ws-client.ts'
+import type { RunningService } from './support/service.ts'
 
 const UPSTREAM_KEY = 'sk-upstream-secret-0123456789'
 let receiver: OtlpReceiver
+let stack: GatewayStack
 let upstream: RunningService
 let proxy: FaultProxy
 let gateway: RunningService
@@ -27,28 +26,28 @@ let eleven: ElevenLabsClient
 beforeAll(async () => {
   receiver = new OtlpReceiver()
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
-  upstream = await startService({ ...otel, OTEL_SERVICE_NAME: 'upstream', TTS_API_KEYS: UPSTREAM_KEY })
-  proxy = await startFaultProxy(upstream.port)
-  gateway = await startGateway(
-    {
+  stack = await startGatewayStack(
+    (proxyUrl, upstreamUrl) => ({
       engines: {
-        // The circuit is exercised in gateway-faults.test.ts; here refusals must not open it for later tests.
-        up: { kind: 'openai', url: `${proxy.url}/v1`, api_key_env: 'UP_KEY', breaker_failures: 1000 },
-        el: { kind: 'elevenlabs', url: upstream.url, api_key_env: 'UP_KEY' },
+        up: { kind: 'openai', url: `${proxyUrl}/v1`, api_key_env: 'UP_KEY' },
+        el: { kind: 'elevenlabs', url: upstreamUrl, api_key_env: 'UP_KEY' },
         local: { kind: 'espeak' },
       },
       default: 'up',
       fallback: ['local'],
+    }),
+    {
+      upstream: { ...otel, OTEL_SERVICE_NAME: 'upstream', TTS_API_KEYS: UPSTREAM_KEY },
+      gateway: { ...otel, OTEL_SERVICE_NAME: 'gateway', UP_KEY: UPSTREAM_KEY },
     },
-    { ...otel, OTEL_SERVICE_NAME: 'gateway', UP_KEY: UPSTREAM_KEY },
   )
+  ;({ upstream, proxy, gateway } = stack)
   openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 })
   eleven = new ElevenLabsClient({ baseUrl: gateway.url, apiKey: 'unused', maxRetries: 0 })
 }, 120_000)
 
 afterAll(async () => {
-  proxy?.stop()
-  await Promise.all([gateway?.stop(), upstream?.stop()])
+  await stack?.stop()
   receiver?.stop()
 }, 30_000)
 
@@ -237,95 +236,3 @@ test('one trace across both processes: the gateway CLIENT span parents the upstr
   expect(server.parentSpanId).toBe(client.spanId)
   expect(JSON.stringify(spans)).not.toContain(UPSTREAM_KEY)
 }, 30_000)
-
-describe('streaming sessions on an upstream voice', () => {
-  const ws = () => gateway.url.replace(/^http/, 'ws')
-  const upstreamCalls = async (outcome: string) =>
-    (await metricValue(gateway.url, `tts_upstream_request_duration_seconds_count{engine="up",outcome="${outcome}"}`)) || 0
-  const seconds = (frames: Uint8Array[]) => frames.reduce((n, f) => n + (f.length - 4) / 2, 0) / 24000
-
-  test('/v1/stream sends each sentence upstream as it completes and keeps the audio in order', async () => {
-    const before = await upstreamCalls('ok')
-    const client = new WsClient(`${ws()}/v1/stream`)
-    await client.opened
-    client.send({ type: 'start', voice: 'up:en-us-f1', format: 'pcm', sample_rate: 24000 })
-    await client.next(isJson((j) => j.type === 'started'))
-    const text = 'The first sentence goes up alone. The second follows it. And a third one closes the stream.'
-    for (const word of text.split(' ')) client.send({ type: 'text', text: `${word} ` })
-    client.send({ type: 'close' })
-    await client.next(isJson((j) => j.type === 'end'))
-    expect((await client.closed).code).toBe(1000)
-    const frames = client.binary()
-    const seqs = frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0))
-    expect(seqs).toEqual(seqs.map((_, i) => i))
-    expect(seconds(frames)).toBeGreaterThan(3)
-    expect((await upstreamCalls('ok')) - before).toBe(3)
-  })
-
-  test('cancel aborts the upstream requests in flight', async () => {
-    const before = await upstreamCalls('cancelled')
-    // Trickled bytes keep the upstream calls open long enough to be cancelled mid-way.
-    proxy.mode = { kind: 'slow', bytesPerTick: 2048, tickMs: 20 }
-    try {
-      const client = new WsClient(`${ws()}/v1/stream`)
-      await client.opened
-      client.send({ type: 'start', voice: 'up:en-us-m1', format: 'pcm', sample_rate: 24000 })
-      await client.next(isJson((j) => j.type === 'started'))
-      client.send({ type: 'text', text: 'A long first sentence that takes a while to trickle through. A second one. A third one. ' })
-      client.send({ type: 'flush' })
-      await client.next((m) => m.kind === 'binary')
-      client.send({ type: 'cancel' })
-      await client.next(isJson((j) => j.type === 'cancelled'))
-      await waitUntil(async () => (await upstreamCalls('cancelled')) > before, 10_000, 'the upstream calls cancelled')
-      client.send({ type: 'close' })
-      await client.closed
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
-  }, 30_000)
-
-  test('a failover mid-session resumes with the first unspoken sentence on the fallback engine', async () => {
-    const client = new WsClient(`${ws()}/v1/stream`)
-    await client.opened
-    client.send({ type: 'start', voice: 'up:en-us-f1', format: 'pcm', sample_rate: 24000 })
-    await client.next(isJson((j) => j.type === 'started'))
-    const done = await upstreamCalls('ok')
-    client.send({ type: 'text', text: 'Spoken by the upstream. ' })
-    client.send({ type: 'flush' })
-    // Refusing drops open connections too: wait until the first sentence's call has ended.
-    await waitUntil(async () => (await upstreamCalls('ok')) > done, 10_000, 'the first sentence spoken upstream')
-    await client.next((m) => m.kind === 'binary')
-    const firstPart = seconds(client.binary())
-    proxy.mode = { kind: 'refuse' }
-    try {
-      client.send({ type: 'text', text: 'Then the upstream is gone, so the fallback speaks this. And this.' })
-      client.send({ type: 'close' })
-      await client.next(isJson((j) => j.type === 'end'))
-      expect((await client.closed).code).toBe(1000)
-    } finally {
-      proxy.mode = { kind: 'pass' }
-    }
-    const frames = client.binary()
-    const seqs = frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0))
-    expect(seqs).toEqual(seqs.map((_, i) => i))
-    // The two later sentences, once each: far more than the first alone, far less than all of it twice.
-    expect(seconds(frames)).toBeGreaterThan(firstPart * 2.5)
-    expect(seconds(frames)).toBeLessThan(firstPart * 8)
-    expect(await metricValue(gateway.url, 'tts_fallback_total{from="up",to="local"}')).toBeGreaterThanOrEqual(1)
-  }, 20_000)
-
-  test('ElevenLabs stream-input on an ElevenLabs upstream voice: every sentence spoken, with alignment, then isFinal', async () => {
-    const client = new WsClient(`${ws()}/v1/text-to-speech/el:en-gb-m1/stream-input?output_format=pcm_16000&auto_mode=true`)
-    await client.opened
-    const text = 'A voice from the upstream. Spoken sentence by sentence. Then the end.'
-    client.send({ text: ' ' })
-    for (const word of text.split(' ')) client.send({ text: `${word} `, try_trigger_generation: true })
-    client.send({ text: '' })
-    await client.next(isJson((j) => j.isFinal === true))
-    expect((await client.closed).code).toBe(1000)
-    const audio = client.json().filter((j) => j.audio)
-    const pcmBytes = audio.reduce((n, a) => n + Buffer.from(a.audio, 'base64').length, 0)
-    expect(pcmBytes / 2 / 16000).toBeGreaterThan(2)
-    expect(audio.flatMap((a) => a.alignment.chars).join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''))
-  })
-})
