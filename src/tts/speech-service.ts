@@ -173,7 +173,11 @@ export class SpeechService {
       const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
       for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
         sampleRate = chunk.sampleRate
-        if (chunk.engine) job.engine ??= chunk.engine
+        if (chunk.engine && !job.engine) {
+          job.engine = chunk.engine
+          // The router's name says nothing: the span names the configured engine that spoke.
+          synthSpan.setAttribute('tts.engine', chunk.engine)
+        }
         if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
         if (chunk.fallback) fallback = true
         if (chunk.encoded) {
