@@ -234,5 +234,8 @@ test('one trace across both processes: the gateway CLIENT span parents the upstr
   const server = spans.find((s) => s.kind === 2 && s.resource['service.name'] === 'upstream')!
   expect(server.name).toBe('POST /v1/audio/speech')
   expect(server.parentSpanId).toBe(client.spanId)
+  await receiver.waitFor((r) => r.spans.some((s) => s.traceId === traceId && s.name === 'tts.synthesize' && s.resource['service.name'] === 'gateway'))
+  const synthesis = receiver.spans.find((s) => s.traceId === traceId && s.name === 'tts.synthesize' && s.resource['service.name'] === 'gateway')!
+  expect(synthesis.attributes['tts.engine']).toBe('up')
   expect(JSON.stringify(spans)).not.toContain(UPSTREAM_KEY)
 }, 30_000)
