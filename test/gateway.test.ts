@@ -171,6 +171,7 @@ describe('speech through the gateway', () => {
         body: JSON.stringify({ text }),
       })
       expect(res.status).toBe(200)
+      if (base === gateway.url) expect(res.headers.get('x-tts-engine')).toBe(voice.split(':')[0]!)
       return (await res.json()) as { audio_base64: string; alignment: { characters: string[]; character_start_times_seconds: number[] } }
     }
     const [through, direct, openaiKind] = await Promise.all([ask(gateway.url, 'el:en-us-f1'), ask(upstream.url, 'en-us-f1'), ask(gateway.url, 'up:en-us-f1')])
