@@ -98,3 +98,20 @@ test('an upstream that stops sending mid-body is cut by the idle timeout', async
   expect((err as UpstreamError).reason).toBe('timeout')
   expect(c.inflight).toBe(0)
 })
+
+test('calls beyond max_concurrency wait in the queue, counted, until a slot frees', async () => {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  script = [
+    () => new Response(new ReadableStream({ async start(c) { c.enqueue(new Uint8Array(10)); await gate; c.close() } }), { headers: { 'content-type': 'audio/pcm' } }),
+    audio,
+  ]
+  const { client: c } = client({ max_concurrency: 1, max_queue: 4 })
+  const first = await call(c)
+  const second = call(c)
+  expect([c.inflight, c.queued]).toEqual([1, 1])
+  release()
+  expect(await drain(first)).toBe(10)
+  expect(await drain(await second)).toBe(4096)
+  expect([c.inflight, c.queued]).toEqual([0, 0])
+})

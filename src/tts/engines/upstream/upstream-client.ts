@@ -77,6 +77,11 @@ export class UpstreamClient {
     return this.#inflight
   }
 
+  /** Calls waiting for a slot (`max_concurrency` in flight): part of the queue depth the gateway scales on. */
+  get queued(): number {
+    return this.settings.max_queue - this.#bulkhead.queueSlots
+  }
+
   /** Opens the call, retrying before the first byte; resolves once the first audio byte arrived. */
   async open(call: UpstreamCall): Promise<UpstreamStream> {
     const { retries, retry_base_ms, max_retry_after_ms } = this.settings

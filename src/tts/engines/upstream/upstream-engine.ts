@@ -83,7 +83,7 @@ export function upstreamParts(
         await catalogue.refresh()
         ready = true
       },
-      stats: () => ({ queued: 0, busy: client.inflight, workers: settings.max_concurrency, ready }),
+      stats: () => ({ queued: client.queued, busy: client.inflight, workers: settings.max_concurrency, ready }),
       close: async () => {},
     },
   }
