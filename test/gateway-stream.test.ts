@@ -1,7 +1,8 @@
 /**
  * Streaming sessions (/v1/stream, ElevenLabs stream-input) on upstream voices through a
- * gateway in front of a second real tts-edge: one upstream call per sentence, audio in order,
- * cancel aborting the calls in flight, failover mid-session from the first unspoken sentence.
+ * gateway in front of a second real tts-edge: one upstream call per sentence (OpenAI-compatible
+ * upstreams) or one upstream stream-input socket per session (ElevenLabs upstreams), audio in
+ * order, cancel aborting what is in flight, failover mid-session from the first unspoken sentence.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { FaultProxy } from './support/fault-proxy.ts'
@@ -21,6 +22,7 @@ beforeAll(async () => {
       // Refusals here must not open the circuit for the tests after them (gateway-faults.test.ts tests it).
       up: { kind: 'openai', url: `${proxyUrl}/v1`, breaker_failures: 1000 },
       el: { kind: 'elevenlabs', url: upstreamUrl },
+      elp: { kind: 'elevenlabs', url: proxyUrl, breaker_failures: 1000 },
       local: { kind: 'espeak' },
     },
     default: 'up',
@@ -107,7 +109,12 @@ describe('streaming sessions on an upstream voice', () => {
     expect(await metricValue(gateway.url, 'tts_fallback_total{from="up",to="local"}')).toBeGreaterThanOrEqual(1)
   }, 20_000)
 
-  test('ElevenLabs stream-input on an ElevenLabs upstream voice: every sentence spoken, with alignment, then isFinal', async () => {
+  const upstreamSessions = async (what: 'created' | 'ended') =>
+    (await metricValue(stack.upstream.url, `streaming_${what}_total{vendor="elevenlabs"}`)) || 0
+
+  test('ElevenLabs stream-input on an ElevenLabs voice speaks through one upstream stream-input socket, closed at the end', async () => {
+    const [opened, closed] = [await upstreamSessions('created'), await upstreamSessions('ended')]
+    const httpCalls = (await metricValue(gateway.url, 'tts_upstream_request_duration_seconds_count{engine="el",outcome="ok"}')) || 0
     const client = new WsClient(`${ws()}/v1/text-to-speech/el:en-gb-m1/stream-input?output_format=pcm_16000&auto_mode=true`)
     await client.opened
     const text = 'A voice from the upstream. Spoken sentence by sentence. Then the end.'
@@ -120,5 +127,49 @@ describe('streaming sessions on an upstream voice', () => {
     const pcmBytes = audio.reduce((n, a) => n + Buffer.from(a.audio, 'base64').length, 0)
     expect(pcmBytes / 2 / 16000).toBeGreaterThan(2)
     expect(audio.flatMap((a) => a.alignment.chars).join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''))
+    // One upstream session for the three sentences, no HTTP calls, and it is closed once ours is.
+    expect((await upstreamSessions('created')) - opened).toBe(1)
+    expect(((await metricValue(gateway.url, 'tts_upstream_request_duration_seconds_count{engine="el",outcome="ok"}')) || 0) - httpCalls).toBe(0)
+    await waitUntil(async () => (await upstreamSessions('ended')) - closed === 1, 10_000, 'the upstream session closed')
+  })
+
+  test('a cancel on an ElevenLabs voice closes its upstream socket; the next sentence opens another', async () => {
+    const [opened, closed] = [await upstreamSessions('created'), await upstreamSessions('ended')]
+    const client = new WsClient(`${ws()}/v1/stream`)
+    await client.opened
+    client.send({ type: 'start', voice: 'el:en-us-f1', format: 'pcm', sample_rate: 24000 })
+    await client.next(isJson((j) => j.type === 'started'))
+    client.send({ type: 'text', text: 'A long first sentence, to be interrupted before it is over. And more after it. ' })
+    client.send({ type: 'flush' })
+    await client.next((m) => m.kind === 'binary')
+    client.send({ type: 'cancel' })
+    await client.next(isJson((j) => j.type === 'cancelled'))
+    await waitUntil(async () => (await upstreamSessions('ended')) - closed >= 1, 10_000, 'the cancelled upstream session closed')
+    const from = client.messages.length
+    client.send({ type: 'text', text: 'Spoken after the cancel. ' })
+    client.send({ type: 'close' })
+    await client.next(isJson((j) => j.type === 'end'), from)
+    expect(client.messages.slice(from).some((m) => m.kind === 'binary')).toBe(true)
+    expect((await upstreamSessions('created')) - opened).toBe(2)
+    await waitUntil(async () => (await upstreamSessions('ended')) - closed === 2, 10_000, 'both upstream sessions closed')
+  })
+
+  test('an ElevenLabs upstream that refuses its stream-input socket: the fallback speaks, the session goes on', async () => {
+    proxy.mode = { kind: 'refuse' }
+    try {
+      const client = new WsClient(`${ws()}/v1/stream`)
+      await client.opened
+      client.send({ type: 'start', voice: 'elp:en-us-f1', format: 'pcm', sample_rate: 24000 })
+      await client.next(isJson((j) => j.type === 'started'))
+      client.send({ type: 'text', text: 'The upstream socket is refused. The fallback speaks instead. ' })
+      client.send({ type: 'close' })
+      await client.next(isJson((j) => j.type === 'end'))
+      expect((await client.closed).code).toBe(1000)
+      expect(client.binary().length).toBeGreaterThan(0)
+    } finally {
+      proxy.mode = { kind: 'pass' }
+    }
+    expect(await metricValue(gateway.url, 'tts_fallback_total{from="elp",to="local"}')).toBeGreaterThanOrEqual(1)
+    expect(await metricValue(gateway.url, 'tts_upstream_errors_total{engine="elp",reason="connect"}')).toBeGreaterThanOrEqual(1)
   })
 })

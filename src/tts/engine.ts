@@ -80,6 +80,16 @@ export interface SynthesisOptions {
    * has them and exact sample counts (espeak always does both).
    */
   alignment?: boolean
+  /**
+   * The streaming session (or context) this text belongs to: upstreams with a streaming
+   * protocol keep one connection per session and close it when the session ends.
+   */
+  session?: SynthesisSession
+}
+
+/** A streaming session as engines see it: an identity, and word of its end. */
+export interface SynthesisSession {
+  onEnd(fn: () => void): void
 }
 
 /** Thrown when the engine cannot accept more work (the queue is full): maps to 429. */

@@ -10,6 +10,7 @@ import { findModel } from '../../models.ts'
 import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
 import { isAudioType } from '../openai/openai-engine.ts'
 import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { SessionLinks } from './session-links.ts'
 import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
 import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
@@ -25,16 +26,44 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   const base = settings.url.replace(/\/+$/, '')
   const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
+  const links = new SessionLinks(client, deps)
+  const modelFor = (options: SynthesisOptions) =>
+    settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
+
+  /** A sentence of a streaming session, over the session's stream-input link (PCM, encoded here). */
+  async function* throughStreamInput(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+    const link = await links.get(options.session!, voice.engineVoice, () => ({
+      engine: settings.name,
+      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?model_id=${encodeURIComponent(modelFor(options))}&output_format=pcm_${PCM_RATE}`,
+      headers: auth,
+      opening: { text: ' ', ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+      sampleRate: PCM_RATE,
+      // ElevenLabs closes a stream-input socket after 20 s without text: a space every 15 s keeps it.
+      keepAliveMs: 15_000,
+      idleTimeoutMs: settings.first_byte_timeout_ms,
+    }))
+    deps.metrics?.upstreamCharacters.inc({ engine: settings.name }, text.length)
+    yield* upstreamAudio(link.speak(text, signal), {
+      ...(options.format && { format: options.format }),
+      passthrough: false,
+      sampleRate: PCM_RATE,
+      textLength: text.length,
+    })
+  }
 
   return {
     name: settings.name,
     kind: 'elevenlabs',
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+      if (options.session && settings.stream_input) {
+        yield* throughStreamInput(text, voice, options, signal)
+        return
+      }
       // With alignment wanted: the upstream's own timings, on PCM we encode (exact sample counts).
       const timed = options.alignment === true
       const passName = options.format && !timed ? passthroughFormat(options.format) : undefined
       const outputFormat = passName ?? `pcm_${PCM_RATE}`
-      const model = settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
+      const model = modelFor(options)
       const stream = await client.open({
         url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
         headers: auth,

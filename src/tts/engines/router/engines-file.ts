@@ -53,6 +53,8 @@ const elevenlabsEngine = z.strictObject({
   kind: z.literal('elevenlabs'),
   url: upstreamUrl.default('https://api.elevenlabs.io'),
   ...upstreamFields,
+  /** Our streaming sessions speak through one upstream stream-input WebSocket each (else one HTTP call per sentence). */
+  stream_input: z.boolean().default(true),
 })
 
 const espeakEngine = z.strictObject({
