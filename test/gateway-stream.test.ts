@@ -172,4 +172,22 @@ describe('streaming sessions on an upstream voice', () => {
     expect(await metricValue(gateway.url, 'tts_fallback_total{from="elp",to="local"}')).toBeGreaterThanOrEqual(1)
     expect(await metricValue(gateway.url, 'tts_upstream_errors_total{engine="elp",reason="connect"}')).toBeGreaterThanOrEqual(1)
   })
+
+  test('multi-stream-input: each context has its own upstream socket, released by close_context', async () => {
+    const [opened, closed] = [await upstreamSessions('created'), await upstreamSessions('ended')]
+    const client = new WsClient(`${ws()}/v1/text-to-speech/el:en-us-m1/multi-stream-input?output_format=pcm_16000`)
+    await client.opened
+    client.send({ text: ' ', context_id: 'a' })
+    client.send({ text: 'First context speaking. ', context_id: 'a', flush: true })
+    client.send({ text: ' ', context_id: 'b' })
+    client.send({ text: 'Second context speaking. ', context_id: 'b', flush: true })
+    await client.next(isJson((j) => j.contextId === 'a' && typeof j.audio === 'string'))
+    await client.next(isJson((j) => j.contextId === 'b' && typeof j.audio === 'string'))
+    expect((await upstreamSessions('created')) - opened).toBe(2)
+    client.send({ context_id: 'a', close_context: true })
+    await waitUntil(async () => (await upstreamSessions('ended')) - closed === 1, 10_000, "context a's upstream socket closed")
+    client.send({ close_socket: true })
+    expect((await client.closed).code).toBe(1000)
+    await waitUntil(async () => (await upstreamSessions('ended')) - closed === 2, 10_000, 'both upstream sockets closed')
+  })
 })
