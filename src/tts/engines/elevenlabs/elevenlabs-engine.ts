@@ -10,6 +10,7 @@ import { findModel } from '../../models.ts'
 import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
 import { isAudioType } from '../openai/openai-engine.ts'
 import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { observe } from '../../../telemetry/metrics.ts'
 import { SessionLinks } from './session-links.ts'
 import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
@@ -42,13 +43,31 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
       keepAliveMs: 15_000,
       idleTimeoutMs: settings.first_byte_timeout_ms,
     }))
-    deps.metrics?.upstreamCharacters.inc({ engine: settings.name }, text.length)
-    yield* upstreamAudio(link.speak(text, signal), {
-      ...(options.format && { format: options.format }),
-      passthrough: false,
-      sampleRate: PCM_RATE,
-      textLength: text.length,
-    })
+    const metrics = deps.metrics
+    metrics?.upstreamCharacters.inc({ engine: settings.name }, text.length)
+    // Per sentence, as for HTTP calls: first audio and duration (the socket's own span covers the session).
+    const started = performance.now()
+    const seconds = () => (performance.now() - started) / 1000
+    let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled'
+    let first = true
+    try {
+      for await (const chunk of upstreamAudio(link.speak(text, signal), {
+        ...(options.format && { format: options.format }),
+        passthrough: false,
+        sampleRate: PCM_RATE,
+        textLength: text.length,
+      })) {
+        if (first && metrics) observe(metrics.upstreamFirstByte, { engine: settings.name }, seconds())
+        first = false
+        yield chunk
+      }
+      outcome = 'ok'
+    } catch (err) {
+      outcome = signal?.aborted ? 'cancelled' : 'error'
+      throw err
+    } finally {
+      if (metrics) observe(metrics.upstreamDuration, { engine: settings.name, outcome }, seconds())
+    }
   }
 
   return {
