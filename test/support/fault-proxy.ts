@@ -10,6 +10,7 @@ export type FaultMode =
   | { kind: 'pass' }
   | { kind: 'refuse' }
   | { kind: 'stall' }
+  /** Forwards `afterBytes` of the response, then cuts the connection at the upstream's next write. */
   | { kind: 'cut'; afterBytes: number }
   | { kind: 'slow'; bytesPerTick: number; tickMs: number }
 
@@ -58,13 +59,16 @@ export async function startFaultProxy(initialTarget: number): Promise<FaultProxy
     const m = pair.mode
     if (m.kind === 'stall') return
     if (m.kind === 'cut') {
-      const room = m.afterBytes - pair.responded
-      if (room > 0) pair.client.write(data.subarray(0, room))
-      pair.responded += Math.min(room, data.byteLength)
+      // The connection is cut when the upstream sends more after the first `afterBytes` (a later
+      // write, so the client has had the bytes before it): a cut mid-body, not a race with the first read.
       if (pair.responded >= m.afterBytes) {
         pair.client.end()
         pair.upstream?.end()
+        return
       }
+      const room = m.afterBytes - pair.responded
+      pair.client.write(data.subarray(0, room))
+      pair.responded += Math.min(room, data.byteLength)
       return
     }
     if (m.kind === 'slow') {
