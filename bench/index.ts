@@ -7,6 +7,7 @@ import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath } from './hit-path.ts'
+import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
@@ -20,6 +21,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   load: benchLoad,
   streaming: benchStreaming,
   fleet: benchFleet,
+  gateway: benchGateway,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
 }

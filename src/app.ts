@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowHeaders: ['content-type', 'authorization', 'xi-api-key', 'x-request-id', 'traceparent', 'tracestate', 'baggage'],
-        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after'],
+        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'request-id'],
         maxAge: 600,
       }),
     )

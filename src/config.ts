@@ -41,6 +41,8 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   TTS_ENGINE: z.enum(['espeak', 'espeak-wasm', 'espeak-native']).default('espeak'),
   TTS_CACHE_DIR: z.string().min(1).default('.cache/tts'),
+  // Upstream engines, default and fallback (YAML or JSON, see README); unset: one espeak engine.
+  TTS_ENGINES_FILE: z.string().min(1).optional(),
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
   // A memory tier in front of the disk: hits skip the file read and the checksum. 0: none.
   TTS_CACHE_MEMORY_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(64 * 1024 * 1024),

@@ -6,6 +6,7 @@
  * so one validation path serves both families of clients.
  */
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
+import { UpstreamsDownError } from './tts/engines/upstream/upstream-error.ts'
 
 /** Which vendor's error shape a route speaks. */
 export type ApiStyle = 'openai' | 'elevenlabs'
@@ -94,8 +95,8 @@ export function toApiError(err: unknown): ApiError {
       status: 503,
       kind: 'engine_unavailable',
       code: 'engine_unavailable',
-      message: 'The speech engine failed on this request; retry shortly.',
-      retryAfterSeconds: 1,
+      message: err instanceof UpstreamsDownError ? err.message : 'The speech engine failed on this request; retry shortly.',
+      retryAfterSeconds: err.retryAfterSeconds,
     })
   }
   return new ApiError({ status: 500, kind: 'internal', code: 'internal_error', message: 'Internal server error.' })

@@ -22,6 +22,8 @@ import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { resolveVoice } from './tts/voices.ts'
 import { version } from './version.ts'
+import { buildRouter } from './tts/engines/router/build-router.ts'
+import { parseEnginesFile, type EnginesFile } from './tts/engines/router/engines-file.ts'
 
 let config: Config
 try {
@@ -53,13 +55,18 @@ const instance = instanceId(config)
 const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
 if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
-const engine = createEngine({
+const espeakOptions = {
   engine: config.TTS_ENGINE,
   workers: config.TTS_MAX_CONCURRENCY,
   maxQueue: config.TTS_MAX_QUEUE,
   jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
   nice: config.TTS_ENGINE_NICE,
-})
+}
+// With an engines file, one router in front of every configured engine; without, espeak alone as before.
+const router = config.TTS_ENGINES_FILE
+  ? buildRouter(await readEnginesFile(config.TTS_ENGINES_FILE), { tracer: tracing.tracer, logger, espeak: espeakOptions, ...(metrics && { metrics }) })
+  : undefined
+const engine: Engine = router ?? createEngine(espeakOptions)
 engineRef = engine
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
@@ -92,7 +99,7 @@ const app = createApp({
   speech,
   engine,
   voices: () => engine.voices(),
-  resolveVoice,
+  resolveVoice: router?.resolveVoice ?? resolveVoice,
   tracer: tracing.tracer,
   logger,
   ...(metrics && { metrics }),
@@ -190,4 +197,14 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   const result = await Promise.race([done, deadline])
   clearTimeout(timer)
   return result
+}
+
+/** Reads and validates TTS_ENGINES_FILE; a missing or invalid file exits 78 like bad env. */
+async function readEnginesFile(path: string): Promise<EnginesFile> {
+  try {
+    return parseEnginesFile(await Bun.file(path).text(), process.env, `TTS_ENGINES_FILE (${path})`)
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `invalid configuration:\n  TTS_ENGINES_FILE=${JSON.stringify(path)}: cannot read: ${(err as Error).message}`)
+    process.exit(78)
+  }
 }

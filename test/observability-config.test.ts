@@ -45,15 +45,18 @@ const DESIGN_METRICS = {
     "speech_request_total", "speech_language_total", "streaming_created_total", "streaming_ended_total",
     "streaming_message_total", "streaming_error_total", "streaming_language_total", "tts_frames_sent_total",
     "tts_frames_dropped_total", "tts_errors_total",
+    // DESIGN.md "Engines" (upstream engines):
+    "tts_upstream_errors_total", "tts_upstream_characters_total", "tts_fallback_total",
   ],
   histograms: [
     "speech_create_duration_seconds", "streaming_duration_seconds", "tts_request_duration_seconds",
     "tts_word_count_duration_seconds", "tts_character_count_duration_seconds", "tts_first_audio_latency_seconds",
     "tts_synthesis_rtf", "tts_barge_in_latency_seconds",
+    "tts_upstream_request_duration_seconds", "tts_upstream_first_byte_seconds",
   ],
   gauges: [
     "streaming_active", "tts_synthesis_queue_depth", "tts_synthesis_workers_busy",
-    "tts_websocket_connections_active", "tts_cache_bytes",
+    "tts_websocket_connections_active", "tts_cache_bytes", "tts_upstream_circuit_state",
   ],
 };
 const allowedMetricNames = new Set<string>([
@@ -321,7 +324,7 @@ describe("Grafana provisioning", () => {
 
   test("the dashboard has the rows, variables and panel types the schema allows", () => {
     const rows = dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title);
-    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces"]);
+    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams"]);
     const vars = Object.fromEntries(dashboard.templating.list.map((v: any) => [v.name, v]));
     expect(vars.route.query.query).toBe("label_values(tts_request_duration_seconds_count, route)");
     expect(vars.instance.type).toBe("query");

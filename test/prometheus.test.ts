@@ -5,12 +5,14 @@
  * expression of the dashboard and the alert rules returns data.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot, tempoGeneratedQueries, ttsEdgeQueries } from './support/dashboard-queries.ts'
 import { OtlpReceiver } from './support/otlp-receiver.ts'
 import { startPrometheus, type PrometheusServer } from './support/prometheus-server.ts'
 import { startService, type RunningService } from './support/service.ts'
-import { waitUntil } from './support/wait.ts'
+import { freePort, waitUntil } from './support/wait.ts'
 import { isJson, WsClient } from './support/ws-client.ts'
 
 let receiver: OtlpReceiver
@@ -41,7 +43,14 @@ async function post(path: string, body: unknown, traceId = hex(16)) {
 
 beforeAll(async () => {
   receiver = new OtlpReceiver()
-  svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  // A gateway whose upstream is itself, so the Upstreams row and its alerts have series too.
+  const port = await freePort()
+  const engines = join(mkdtempSync(join(tmpdir(), 'tts-prom-engines-')), 'engines.json')
+  writeFileSync(
+    engines,
+    JSON.stringify({ engines: { local: { kind: 'espeak' }, up: { kind: 'openai', url: `http://127.0.0.1:${port}/v1` } }, default: 'local', fallback: ['local'] }),
+  )
+  svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, PORT: String(port), TTS_ENGINES_FILE: engines })
   prom = await startPrometheus([`127.0.0.1:${svc.port}`], [join(repoRoot, 'prometheus', 'alerts.yml')])
   await waitUntil(async () => (await prom.api<Vector>('/api/v1/query', { query: 'up' })).result.some((r) => r.value[1] === '1'), 30_000, 'first scrape')
 
@@ -57,6 +66,7 @@ beforeAll(async () => {
   await post('/v1/text-to-speech/de-f1?output_format=pcm_16000', { text: 'Guten Tag, wie geht es Ihnen heute?' })
   await post('/v1/text-to-speech/fr-fr-m1/stream?output_format=ulaw_8000', { text: 'Bonjour tout le monde.' })
   await post('/v1/audio/speech', { model: 'tts-1', voice: 'nobody', input: 'x' })
+  expect((await post('/v1/audio/speech', { model: 'tts-1', voice: 'up:en-us-m1', input: 'Through the upstream.', response_format: 'mp3' })).status).toBe(200)
   await fetch(`${svc.url}/no/such/path`)
   // Streaming: one session spoken to the end, one interrupted (barge-in), on both protocols.
   const ws = svc.url.replace(/^http/, 'ws')
@@ -76,7 +86,10 @@ beforeAll(async () => {
   await interrupted.closed
   const served = async () =>
     (await prom.api<Vector>('/api/v1/query', { query: 'sum(tts_request_duration_seconds_count)' })).result[0]?.value[1]
-  await waitUntil(async () => Number(await served()) >= 9, 30_000, 'traffic scraped')
+  await waitUntil(async () => Number(await served()) >= 10, 30_000, 'traffic scraped')
+  const upstreamScraped = async () =>
+    (await prom.api<Vector>('/api/v1/query', { query: 'sum(tts_upstream_first_byte_seconds_count)' })).result[0]?.value[1]
+  await waitUntil(async () => Number(await upstreamScraped()) >= 1, 30_000, 'upstream call scraped')
   const sessionsScraped = async () =>
     (await prom.api<Vector>('/api/v1/query', { query: 'sum(streaming_ended_total)' })).result[0]?.value[1]
   await waitUntil(async () => Number(await sessionsScraped()) >= 2, 30_000, 'sessions scraped')

@@ -38,15 +38,18 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
       : await streamedBody(c, result.chunks, { frame: frame ?? identity, ...(trailer && { trailer }), ...(metrics && { metrics }) })
   const elapsed = performance.now() - started
   if (metrics) observe(metrics.firstAudioLatency, { route }, elapsed / 1000)
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': options.contentType ?? result.contentType,
-      'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',
-      'server-timing': `cache;dur=${result.timings.cache.toFixed(2)}, first-audio;dur=${elapsed.toFixed(2)}`,
-      ...options.headers,
-    },
-  })
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? result.contentType,
+    'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',
+    'server-timing': `cache;dur=${result.timings.cache.toFixed(2)}, first-audio;dur=${elapsed.toFixed(2)}`,
+    ...options.headers,
+  }
+  // Known once the first chunk arrived (streamedBody waits for it): the engine that spoke.
+  const engine = result.engine?.()
+  if (engine) headers['x-tts-engine'] = engine
+  const upstreamRequestId = result.upstreamRequestId?.()
+  if (upstreamRequestId) headers['request-id'] = upstreamRequestId
+  return new Response(body, { status: 200, headers })
 }
 
 const identity = (bytes: Uint8Array) => bytes

@@ -55,6 +55,8 @@ class MultiStreamInput extends ElevenLabsSocket {
     if (msg.close_context) {
       if (!session) throw new ProtocolError('context_not_found', `No open context '${id}'.`)
       const lastSeq = session.cancel()
+      // Closed, not just cancelled: what the context holds (an upstream socket) is released now, not at socket end.
+      session.close()
       this.event('close_context', { context_id: id, last_seq: lastSeq })
       this.#contexts.delete(id)
       this.sendJson({ isFinal: true, contextId: id })

@@ -24,8 +24,11 @@ interface TimedChunk {
   alignment: SecondsAlignment
 }
 
-/** Synthesises with the engine (encoding in its worker) and aligns each chunk as it leaves. */
-async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal): AsyncGenerator<TimedChunk> {
+/**
+ * Synthesises with the engine (encoding in its worker) and aligns each chunk as it leaves;
+ * `spoke` learns which configured engine produced the audio (engine router only).
+ */
+async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal, spoke: { engine?: string } = {}): AsyncGenerator<TimedChunk> {
   const boundaries: Boundary[] = []
   let start = 0
   let textFrom = 0
@@ -40,8 +43,9 @@ async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: 
     pending = undefined
     return out
   }
-  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format }, signal)) {
+  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format, alignment: true }, signal)) {
     boundaries.push(...(chunk.boundaries ?? []))
+    spoke.engine ??= chunk.engine
     const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
     const count = chunk.sampleCount ?? chunk.samples.length
     // One chunk of lookahead: a chunk's last word ends where the next measured word starts.
@@ -71,26 +75,29 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
     const request = await readElevenLabsRequest(c, deps)
     const parts: Uint8Array[] = []
     const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
-    for await (const chunk of timedChunks(deps.engine, request, c.req.raw.signal)) {
+    const spoke: { engine?: string } = {}
+    for await (const chunk of timedChunks(deps.engine, request, c.req.raw.signal, spoke)) {
       parts.push(chunk.bytes)
       merged.characters.push(...chunk.alignment.characters)
       merged.character_start_times_seconds.push(...chunk.alignment.character_start_times_seconds)
       merged.character_end_times_seconds.push(...chunk.alignment.character_end_times_seconds)
     }
     deps.metrics?.speechRequests.inc({ result: 'created' })
-    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }))
+    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, spoke.engine ? { 'x-tts-engine': spoke.engine } : {})
   })
 
 
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
     const request = await readElevenLabsRequest(c, deps)
     const encoder = new TextEncoder()
-    const body = await streamedBody(c, timedChunks(deps.engine, request, c.req.raw.signal), {
+    const spoke: { engine?: string } = {}
+    const body = await streamedBody(c, timedChunks(deps.engine, request, c.req.raw.signal, spoke), {
       frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
       onComplete: () => deps.metrics?.speechRequests.inc({ result: 'created' }),
       ...(deps.metrics && { metrics: deps.metrics }),
     })
-    return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } })
+    // The first chunk is in by now (streamedBody waits for it): its engine is known.
+    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...(spoke.engine && { 'x-tts-engine': spoke.engine }) } })
   })
 
   return app

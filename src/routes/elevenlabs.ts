@@ -65,7 +65,9 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
     const result = await deps.speech.speak({ ...request, signal: c.req.raw.signal })
     c.get('logFields').cache = result.cacheResult
     c.get('span').setAttribute('tts.cache.result', result.cacheResult)
-    return audioResponse(c, result, { metrics: deps.metrics, route, started })
+    // ElevenLabs names each generation in `request-id` (clients stitch requests with it); an
+    // upstream's own id, when we spoke through one, replaces ours in audioResponse.
+    return audioResponse(c, result, { metrics: deps.metrics, route, started, headers: { 'request-id': c.get('requestId') } })
   }
 
   app.post('/v1/text-to-speech/:voice_id', speak('/v1/text-to-speech/:voice_id'))

@@ -91,6 +91,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
       format,
       speed: body.speed,
       model: body.model,
+      ...(body.instructions && { instructions: body.instructions }),
       signal: c.req.raw.signal,
     })
     c.get('logFields').cache = result.cacheResult

@@ -17,6 +17,7 @@ import { observe } from '../telemetry/metrics.ts'
 import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
 import { unitOf } from '../telemetry/sampling.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
+import { UpstreamsDownError } from '../tts/engines/upstream/upstream-error.ts'
 import { QueueFullError, StreamSession, type AudioFrame, type SendResult } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { keyId } from './key-limits.ts'
@@ -307,6 +308,8 @@ function protocolErrorOf(err: unknown): ProtocolError {
   // Too much text waiting is the client's doing, wherever in a protocol it happened.
   if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
   if (err instanceof EngineBusyError) return new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
+  // Every engine down before any audio: "try again later", as HTTP's 503 + Retry-After.
+  if (err instanceof UpstreamsDownError) return new ProtocolError('engine_unavailable', err.message, 1013)
   if (err instanceof EngineUnavailableError) return new ProtocolError('engine_unavailable', 'The speech engine failed; reconnect shortly.', 1011)
   return new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
 }

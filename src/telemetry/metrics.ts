@@ -124,6 +124,18 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     cacheErrors: counter('tts_cache_errors_total', 'Cache backend operations that failed.', ['op']),
     fleetLease: counter('tts_fleet_lease_total', 'Cache misses by how the fleet shared their synthesis (leader, shared, takeover, local).', ['outcome']),
     fleetWaiting: gauge('tts_fleet_lease_waiting', 'Requests waiting for another replica to finish the same synthesis.', [], sources.fleetWaiting),
+    // Upstream engines (the gateway): `engine` is a name from the engines file, so bounded.
+    upstreamDuration: histogram(
+      'tts_upstream_request_duration_seconds',
+      'Upstream engine calls, from request to last byte, by outcome (ok, error, cancelled).',
+      ['engine', 'outcome'],
+      LATENCY_BUCKETS,
+    ),
+    upstreamFirstByte: histogram('tts_upstream_first_byte_seconds', 'Time from an upstream call to its first audio byte.', ['engine'], LATENCY_BUCKETS),
+    upstreamErrors: counter('tts_upstream_errors_total', 'Failed upstream engine calls by bounded reason.', ['engine', 'reason']),
+    upstreamCircuit: gauge('tts_upstream_circuit_state', 'Upstream circuit breaker: 0 closed, 1 half-open, 2 open.', ['engine']),
+    upstreamCharacters: counter('tts_upstream_characters_total', 'Characters sent to upstream engines that accepted them (what a vendor bills).', ['engine']),
+    fallbacks: counter('tts_fallback_total', 'Requests served by a fallback engine after the one asked for failed before any audio.', ['from', 'to']),
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
   }
 }

@@ -55,6 +55,12 @@ export interface PcmChunk {
    * engines that report them, at least one per sentence otherwise). Used for alignment.
    */
   boundaries?: Boundary[]
+  /** Set by the engine router: the configured engine that produced this chunk (`X-TTS-Engine`). */
+  engine?: string
+  /** Set by the engine router when a fallback engine produced it: not cached under the asked-for voice. */
+  fallback?: boolean
+  /** On an upstream's first chunk: its `request-id` (ElevenLabs request stitching), passed back to the client. */
+  upstreamRequestId?: string
 }
 
 export interface SynthesisOptions {
@@ -65,6 +71,25 @@ export interface SynthesisOptions {
    * (and `whole` at the end) instead of samples; others ignore it and the caller encodes.
    */
   format?: AudioFormatSpec
+  /** The client's model (upstream engines forward it; espeak ignores it). */
+  model?: string
+  /** OpenAI `instructions` (upstream engines forward them; espeak ignores them). */
+  instructions?: string
+  /**
+   * The caller aligns text to audio: upstream engines then report timings where their API
+   * has them and exact sample counts (espeak always does both).
+   */
+  alignment?: boolean
+  /**
+   * The streaming session (or context) this text belongs to: upstreams with a streaming
+   * protocol keep one connection per session and close it when the session ends.
+   */
+  session?: SynthesisSession
+}
+
+/** A streaming session as engines see it: an identity, and word of its end. */
+export interface SynthesisSession {
+  onEnd(fn: () => void): void
 }
 
 /** Thrown when the engine cannot accept more work (the queue is full): maps to 429. */
@@ -80,7 +105,14 @@ export class EngineBusyError extends Error {
 
 /** Thrown when a worker crashed or hung while synthesising: maps to 503. */
 export class EngineUnavailableError extends Error {
-  override readonly name = 'EngineUnavailableError'
+  override readonly name: string = 'EngineUnavailableError'
+  constructor(
+    message: string,
+    /** How long a client should wait before trying again (Retry-After). */
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message)
+  }
 }
 
 /** Load figures an engine reports for metrics and readiness. */
@@ -114,6 +146,11 @@ export interface Engine {
   /** Load and compile everything so the first request is as fast as the rest. */
   warmup(): Promise<void>
   stats(): EngineStats
+  /**
+   * What, besides the voice id, identifies the audio this engine makes for `voice` in cache
+   * keys (e.g. an upstream and its model); `name` when absent.
+   */
+  cacheScope?(voice: Voice): string
   /** Stop workers and release resources. */
   close(): Promise<void>
 }

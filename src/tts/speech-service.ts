@@ -25,6 +25,10 @@ interface Flight {
   broadcast: Broadcast
   /** The finished file, set once synthesis completed, until the cache write lands. */
   stored?: CachedAudio
+  /** Which configured engine spoke (engine router only). */
+  engine?: string
+  /** The upstream's `request-id`, when one answered with it. */
+  upstreamRequestId?: string
 }
 
 export interface SpeechRequest {
@@ -34,6 +38,8 @@ export interface SpeechRequest {
   format: AudioFormatSpec
   speed: number
   model: string
+  /** OpenAI `instructions`, forwarded to upstream engines that take them. */
+  instructions?: string
   /** The client's disconnect signal. */
   signal?: AbortSignal
 }
@@ -49,6 +55,10 @@ export interface SpeechResult {
   blob?: Blob
   /** Timings for Server-Timing, in ms, known when `speak()` resolves. */
   timings: { cache: number }
+  /** The configured engine that produced the audio (known once the first chunk is out). */
+  engine?: () => string | undefined
+  /** The upstream's own `request-id` for this audio (not on cache hits: no upstream call was made). */
+  upstreamRequestId?: () => string | undefined
 }
 
 export interface SpeechServiceDeps {
@@ -78,8 +88,10 @@ export class SpeechService {
     const { tracer, cache, metrics } = this.deps
     metrics?.speechLanguage.inc({ language: request.voice.language, gender: request.voice.gender })
     const key = cacheKey({
-      engine: this.deps.engine.name,
+      engine: this.deps.engine.cacheScope?.(request.voice) ?? this.deps.engine.name,
       model: request.model,
+      // Only upstream engines (behind the router) speak instructions; espeak's keys stay as they were.
+      ...(this.deps.engine.cacheScope && { instructions: request.instructions }),
       voice: request.voice.id,
       format: formatId(request.format),
       speed: request.speed,
@@ -98,13 +110,15 @@ export class SpeechService {
     if (cached) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
       const { body, blob, contentType } = cached
-      return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, ...(blob && { blob }), timings }
+      const engine = typeof cached.meta.engine === 'string' ? cached.meta.engine : undefined
+      return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, ...(blob && { blob }), timings, engine: () => engine }
     }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     if (flight?.stored) {
       metrics?.speechRequests.inc({ result: 'cache_hit' })
       const { body, contentType } = flight.stored
-      return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, timings }
+      const engine = flight.engine
+      return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, timings, engine: () => engine }
     }
     if (!flight || flight.broadcast.signal.aborted) {
       const created: Flight = { broadcast: new Broadcast() }
@@ -122,7 +136,15 @@ export class SpeechService {
         })
     }
     const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
-    return { cacheResult: 'created', contentType: request.format.contentType, chunks, timings }
+    const running = flight
+    return {
+      cacheResult: 'created',
+      contentType: request.format.contentType,
+      chunks,
+      timings,
+      engine: () => running.engine,
+      upstreamRequestId: () => running.upstreamRequestId,
+    }
   }
 
   /**
@@ -181,10 +203,19 @@ export class SpeechService {
     let whole: Uint8Array | undefined
     // Only for engines that do not encode in their workers.
     let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
+    // Audio a fallback engine made is not what this key asks for: serve it, but do not keep it.
+    let fallback = false
     try {
-      const options = { speed: request.speed, format: request.format }
+      const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
       for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
         sampleRate = chunk.sampleRate
+        if (chunk.engine && !job.engine) {
+          job.engine = chunk.engine
+          // The router's name says nothing: the span names the configured engine that spoke.
+          synthSpan.setAttribute('tts.engine', chunk.engine)
+        }
+        if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
+        if (chunk.fallback) fallback = true
         if (chunk.encoded) {
           samples += chunk.sampleCount ?? 0
           flight.push(chunk.encoded)
@@ -225,7 +256,7 @@ export class SpeechService {
     const entry: CachedAudio = {
       body: whole,
       contentType: request.format.contentType,
-      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate },
+      meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate, ...(job.engine && { engine: job.engine }) },
     }
     job.stored = entry
     flight.end()
@@ -240,6 +271,7 @@ export class SpeechService {
         if (rtf) observe(metrics.synthesisRtf, {}, rtf)
       }
     })
+    if (fallback) return
     await context.with(parent, () =>
       withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
         cache.set(key, entry),

@@ -92,6 +92,9 @@ export class StreamSession {
   #idleWaiters: (() => void)[] = []
   #closed = false
   #awaitingFirstAudio = true
+  // Engines that hold a connection per session (ElevenLabs stream-input upstreams) close it at our end.
+  #ended: (() => void)[] = []
+  readonly #session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
   framesSent = 0
   framesDropped = 0
   backpressureWaits = 0
@@ -157,6 +160,7 @@ export class StreamSession {
   close(): void {
     this.#closed = true
     this.cancel()
+    for (const fn of this.#ended.splice(0)) fn()
   }
 
   #enqueue(texts: string[]): void {
@@ -215,7 +219,7 @@ export class StreamSession {
       let samples = 0
       let rate = 1
       try {
-        for await (const chunk of engine.synthesize(unit.text, voice, { speed, format }, unit.controller.signal)) {
+        for await (const chunk of engine.synthesize(unit.text, voice, { speed, format, alignment: this.#o.alignment, session: this.#session }, unit.controller.signal)) {
           samples += chunk.sampleCount ?? chunk.samples.length
           rate = chunk.sampleRate
           unit.chunks.push(chunk)

@@ -1,0 +1,108 @@
+/**
+ * An OpenAI-compatible upstream (OpenAI, Kokoro-FastAPI, LocalAI, Speaches, another
+ * tts-edge): `POST {url}/audio/speech`, voices from `GET {url}/audio/voices` when the
+ * server has it. Audio in the format asked for streams straight through; other formats are
+ * asked for as pcm (24 kHz s16le) and encoded here.
+ */
+import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
+import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import { findModel } from '../../models.ts'
+import { OPENAI_VOICES } from '../../voices.ts'
+import type { OpenAIEngineSettings } from '../router/engines-file.ts'
+import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
+import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
+
+/** OpenAI's API produces everything at 24 kHz. */
+const OPENAI_RATE = 24000
+
+// OpenAI's own voice names: what an OpenAI-compatible server without a voices endpoint speaks.
+const OPENAI_NAMES: Voice[] = OPENAI_VOICES.map((v) => ({ ...v, engineVoice: v.id }))
+
+/**
+ * @example
+ * const kokoro = createOpenAIEngine({ name: 'kokoro', kind: 'openai', url: 'http://kokoro:8880/v1', ... }, { tracer, metrics })
+ * await kokoro.warmup()
+ */
+export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: UpstreamClientDeps): RoutedEngine {
+  const base = settings.url.replace(/\/+$/, '')
+  const auth: Record<string, string> = settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}
+  const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/audio/voices`, auth, parseVoices)
+
+  return {
+    name: settings.name,
+    kind: 'openai',
+    async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+      // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
+      const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
+      const stream = await client.open({
+        url: `${base}/audio/speech`,
+        headers: auth,
+        body: {
+          model: settings.model ?? (options.model && findModel(options.model)?.vendor === 'openai' ? options.model : 'tts-1'),
+          input: text,
+          voice: voice.engineVoice,
+          response_format: passName ?? 'pcm',
+          speed: options.speed ?? 1,
+          ...(options.instructions && { instructions: options.instructions }),
+        },
+        characters: text.length,
+        acceptsType: isAudioType,
+        ...(signal && { signal }),
+      })
+      yield* upstreamAudio(asPieces(stream.chunks), {
+        ...(options.format && { format: options.format }),
+        passthrough: passName !== undefined,
+        sampleRate: OPENAI_RATE,
+        textLength: text.length,
+      })
+    },
+    voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),
+    resolve(id) {
+      const known = catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
+      if (known || catalogue.authoritative) return known
+      // No list to check against: the upstream decides (an unknown voice is its 4xx).
+      return { id, name: id, language: guessLanguage(undefined, id), gender: guessGender(undefined, id), engineVoice: id }
+    },
+    scope: () => `openai|${base}|${settings.model ?? ''}`,
+    ...lifecycle,
+  }
+}
+
+/** The OpenAI `response_format` that is exactly `format`, when the upstream produces it. */
+function passthroughFormat(format: AudioFormatSpec, produced: readonly string[]): string | undefined {
+  for (const name of produced) {
+    const lookup = parseOpenAIFormat(name)
+    if (!lookup.ok) continue
+    const s = lookup.spec
+    if (s.container === format.container && s.sampleRate === format.sampleRate && s.bitrateKbps === format.bitrateKbps) return name
+  }
+  return undefined
+}
+
+/** Audio, or the generic binary type some servers use; never HTML or JSON. */
+export function isAudioType(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase()
+  return type.startsWith('audio/') || type === 'application/octet-stream'
+}
+
+/** `{voices:[...]}` or a bare list; entries as ids (Kokoro-FastAPI) or objects (tts-edge, Speaches). */
+function parseVoices(json: unknown): Voice[] {
+  const list = Array.isArray(json) ? json : (json as { voices?: unknown })?.voices
+  if (!Array.isArray(list)) throw new Error('voices: unexpected response shape')
+  const voices: Voice[] = []
+  for (const item of list.slice(0, 5000)) {
+    const entry = typeof item === 'string' ? { id: item } : (item as Record<string, unknown>)
+    const id = String(entry.id ?? entry.voice_id ?? entry.name ?? '').slice(0, 200)
+    if (!id || id.includes(':')) continue
+    voices.push({
+      id,
+      name: String(entry.name ?? id).slice(0, 200),
+      language: guessLanguage(entry.language ?? entry.lang, id),
+      gender: guessGender(entry.gender, id),
+      engineVoice: id,
+    })
+  }
+  return voices
+}

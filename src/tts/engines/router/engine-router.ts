@@ -1,0 +1,131 @@
+/**
+ * The engine router (DESIGN.md "Engines"): one Engine in front of every configured engine,
+ * so SpeechService, streaming sessions and routes stay engine-agnostic.
+ *
+ * Voice ids are `engine:voice`; an unprefixed id (and OpenAI's voice names) goes to the
+ * default engine. Synthesis tries the voice's engine, then the `fallback` engines in order
+ * with their closest voice, but only while no audio has been yielded: once audio is out, a
+ * failure ends the stream (nothing is spoken twice). Each chunk is stamped with the engine
+ * that produced it (`X-TTS-Engine`) and whether it was a fallback (not cached as the original).
+ */
+import type { Logger } from 'pino'
+import type { Metrics } from '../../../telemetry/metrics.ts'
+import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
+import { closestVoice, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { UpstreamsDownError } from '../upstream/upstream-error.ts'
+
+export interface EngineRouterOptions {
+  engines: readonly RoutedEngine[]
+  default: string
+  fallback: readonly string[]
+  metrics?: Metrics
+  logger?: Logger
+}
+
+/**
+ * @example
+ * const router = new EngineRouter({ engines: [kokoro, local], default: 'kokoro', fallback: ['local'] })
+ * const voice = router.resolveVoice('af_bella') // { id: 'kokoro:af_bella', ... }
+ * for await (const chunk of router.synthesize('Hello.', voice!, {})) send(chunk)
+ */
+export class EngineRouter implements Engine {
+  readonly name = 'router'
+  readonly #engines: Map<string, RoutedEngine>
+  readonly #default: RoutedEngine
+
+  constructor(private readonly options: EngineRouterOptions) {
+    this.#engines = new Map(options.engines.map((e) => [e.name, e]))
+    const fallback = this.#engines.get(options.default)
+    if (!fallback) throw new Error(`default engine ${options.default} is not configured`)
+    this.#default = fallback
+  }
+
+  /** The configured engines, in file order. */
+  get engines(): readonly RoutedEngine[] {
+    return this.options.engines
+  }
+
+  /**
+   * `engine:voice`, or a voice of the default engine; undefined for an unknown engine or voice.
+   *
+   * @example
+   * router.resolveVoice('local:de-m1')?.language // 'de'
+   */
+  resolveVoice = (nameOrId: string): Voice | undefined => {
+    const value = nameOrId.trim()
+    const colon = value.indexOf(':')
+    const engine = colon > 0 ? this.#engines.get(value.slice(0, colon).toLowerCase()) : this.#default
+    if (!engine) return undefined
+    const voice = engine.resolve(colon > 0 ? value.slice(colon + 1) : value)
+    return voice && { ...voice, id: `${engine.name}:${voice.id}` }
+  }
+
+  voices(): readonly Voice[] {
+    return this.options.engines.flatMap((e) => e.voices().map((v) => ({ ...v, id: `${e.name}:${v.id}` })))
+  }
+
+  cacheScope(voice: Voice): string {
+    const engine = this.#engineOf(voice)
+    return `${engine.name}|${engine.scope()}`
+  }
+
+  async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+    const asked = this.#engineOf(voice)
+    const failures: Error[] = []
+    for (const engine of this.#candidates(asked)) {
+      const own = engine === asked
+      const speaking = own ? { ...voice, id: voice.id.slice(voice.id.indexOf(':') + 1) } : closestVoice(engine.voices(), voice)
+      if (!speaking) continue
+      let started = false
+      try {
+        for await (const chunk of engine.synthesize(text, speaking, options, signal)) {
+          if (!started && !own) {
+            this.options.metrics?.fallbacks.inc({ from: asked.name, to: engine.name })
+            this.options.logger?.warn({ from: asked.name, to: engine.name, failures: failures.map((f) => f.message) }, 'served by a fallback engine')
+          }
+          started = true
+          chunk.engine = engine.name
+          if (!own) chunk.fallback = true
+          yield chunk
+        }
+        return
+      } catch (err) {
+        // After audio went out, or when the client left, another engine must not start over.
+        if (started || signal?.aborted) throw err
+        if (!(err instanceof EngineUnavailableError || err instanceof EngineBusyError)) throw err
+        failures.push(err)
+      }
+    }
+    if (failures.length > 0 && failures.every((f) => f instanceof EngineBusyError)) throw failures[0]
+    throw new UpstreamsDownError(failures)
+  }
+
+  async warmup(): Promise<void> {
+    await Promise.all(this.options.engines.map((e) => e.warmup()))
+  }
+
+  stats(): EngineStats {
+    const all = this.options.engines.map((e) => e.stats())
+    return {
+      queued: all.reduce((n, s) => n + s.queued, 0),
+      busy: all.reduce((n, s) => n + s.busy, 0),
+      workers: all.reduce((n, s) => n + s.workers, 0),
+      ready: all.every((s) => s.ready),
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.options.engines.map((e) => e.close()))
+  }
+
+  #engineOf(voice: Voice): RoutedEngine {
+    const colon = voice.id.indexOf(':')
+    return (colon > 0 && this.#engines.get(voice.id.slice(0, colon))) || this.#default
+  }
+
+  /** The voice's engine first, then the fallback list in order (each once). */
+  #candidates(asked: RoutedEngine): RoutedEngine[] {
+    const names = [asked.name, ...this.options.fallback.filter((n) => n !== asked.name)]
+    return names.map((n) => this.#engines.get(n)).filter((e): e is RoutedEngine => e !== undefined)
+  }
+}

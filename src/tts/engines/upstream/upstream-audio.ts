@@ -1,0 +1,107 @@
+/**
+ * An upstream's body as PcmChunks. Audio that already is the format asked for passes
+ * through as `encoded` chunks the moment they arrive (the whole file rides on the last
+ * chunk for the cache). Otherwise the upstream was asked for raw 16-bit PCM, which is
+ * encoded here chunk by chunk, as the espeak workers do, so every caller gets the same
+ * shape of chunks whichever engine spoke.
+ */
+import { concatBytes, EMPTY_BYTES } from '../../../audio/bytes.ts'
+import { createEncoder, type AudioFormatSpec } from '../../../audio/formats.ts'
+import type { Boundary, PcmChunk } from '../../engine.ts'
+
+const NO_SAMPLES = new Int16Array(0)
+
+/** Audio bytes as the upstream sent them, with the word timings it reported, if any. */
+export interface UpstreamPiece {
+  bytes: Uint8Array
+  boundaries?: Boundary[]
+}
+
+export interface UpstreamAudioOptions {
+  /** The format asked for by our caller (absent: raw samples wanted). */
+  format?: AudioFormatSpec
+  /** True when the upstream was asked for exactly `format`. */
+  passthrough: boolean
+  /** Rate of the upstream's audio (its PCM, or the passed-through format's). */
+  sampleRate: number
+  /** For the sentence boundary that covers the whole text (upstreams without timings). */
+  textLength: number
+  /** The upstream's `request-id`, stamped on the first chunk. */
+  requestId?: string
+}
+
+/**
+ * @example
+ * for await (const chunk of upstreamAudio(pieces(stream.chunks), { format, passthrough: true, sampleRate: 24000, textLength: 12 })) send(chunk.encoded!)
+ */
+export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
+  const { format, passthrough, sampleRate } = options
+  let first = true
+  // The first chunk carries the utterance's sentence boundary and the upstream's request id;
+  // every chunk carries the word timings the upstream reported with it.
+  const extras = (piece: UpstreamPiece): Partial<PcmChunk> => {
+    const sentence: Boundary[] = first ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
+    const boundaries = [...sentence, ...(piece.boundaries ?? [])]
+    const out = { ...(boundaries.length && { boundaries }), ...(first && options.requestId && { upstreamRequestId: options.requestId }) }
+    first = false
+    return out
+  }
+  const sent: Uint8Array[] = []
+  if (passthrough) {
+    const raw = format?.container === 'pcm'
+    for await (const piece of body) {
+      sent.push(piece.bytes)
+      yield { samples: NO_SAMPLES, sampleRate, encoded: piece.bytes, sampleCount: raw ? piece.bytes.byteLength >> 1 : 0, ...extras(piece) }
+    }
+    yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
+    return
+  }
+  const encoder = format ? await createEncoder(format, sampleRate) : undefined
+  let encodeMs = 0
+  let carry: number | undefined
+  for await (const piece of body) {
+    const samples = toSamples(piece.bytes, carry)
+    carry = samples.carry
+    if (!encoder) {
+      yield { samples: samples.samples, sampleRate, ...extras(piece) }
+      continue
+    }
+    const t = performance.now()
+    const encoded = encoder.write(samples.samples)
+    encodeMs += performance.now() - t
+    sent.push(encoded)
+    yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: samples.samples.length, ...extras(piece) }
+  }
+  if (!encoder) return
+  const t = performance.now()
+  const last = encoder.end()
+  sent.push(last)
+  const whole = encoder.finalize(concatBytes(sent))
+  encodeMs += performance.now() - t
+  yield { samples: NO_SAMPLES, sampleRate, encoded: last, sampleCount: 0, whole, encodeMs }
+}
+
+/**
+ * Raw body chunks as pieces without timings.
+ *
+ * @example
+ * upstreamAudio(asPieces(stream.chunks), options)
+ */
+export async function* asPieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamPiece> {
+  for await (const bytes of chunks) yield { bytes }
+}
+
+/**
+ * Little-endian 16-bit samples from bytes that may split a sample across chunks.
+ *
+ * @example
+ * toSamples(new Uint8Array([1, 0, 2]), undefined) // { samples: Int16Array [1], carry: 2 }
+ */
+export function toSamples(bytes: Uint8Array, carry: number | undefined): { samples: Int16Array; carry: number | undefined } {
+  const input = carry === undefined ? bytes : concatBytes([new Uint8Array([carry]), bytes])
+  const count = input.byteLength >> 1
+  const samples = new Int16Array(count)
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength)
+  for (let i = 0; i < count; i++) samples[i] = view.getInt16(i * 2, true)
+  return { samples, carry: input.byteLength & 1 ? input[input.byteLength - 1] : undefined }
+}

@@ -1,0 +1,233 @@
+/**
+ * One upstream engine's HTTP client: per-call timeouts (headers, first byte, idle, total),
+ * retries with backoff and jitter before the first byte (honouring Retry-After), a
+ * concurrency bulkhead and a circuit breaker (cockatiel), a CLIENT span per attempt with
+ * `traceparent` injected, and the upstream metrics. The body is handed on chunk by chunk
+ * as it arrives: nothing is buffered here.
+ */
+import { context, propagation, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api'
+import { BrokenCircuitError, BulkheadRejectedError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel'
+import type { Logger } from 'pino'
+import { observe, type Metrics } from '../../../telemetry/metrics.ts'
+import { recordError } from '../../../telemetry/tracing.ts'
+import type { UpstreamSettings } from '../router/engines-file.ts'
+import { hold, type Held } from './admission.ts'
+import { CallDeadlines, sleep } from './call-deadlines.ts'
+import { retryAfterMs, UpstreamError, type UpstreamReason } from './upstream-error.ts'
+
+export interface UpstreamCall {
+  url: string
+  /** JSON request body. */
+  body: unknown
+  headers?: Record<string, string>
+  /** Characters the call speaks, for `tts_upstream_characters_total`. */
+  characters: number
+  /** True for a Content-Type that is the audio asked for. */
+  acceptsType: (contentType: string) => boolean
+  signal?: AbortSignal
+}
+
+export interface UpstreamStream {
+  status: number
+  headers: Headers
+  /** The body, first chunk already received; throws UpstreamError when cut or idle. */
+  chunks: AsyncGenerator<Uint8Array>
+}
+
+export interface UpstreamClientDeps {
+  tracer: Tracer
+  metrics?: Metrics
+  /** Told when a voice list cannot be fetched (the last good one is kept). */
+  logger?: Logger
+}
+
+const CIRCUIT_VALUE: Record<CircuitState, number> = {
+  [CircuitState.Closed]: 0,
+  [CircuitState.HalfOpen]: 1,
+  [CircuitState.Open]: 2,
+  [CircuitState.Isolated]: 2,
+}
+
+/**
+ * @example
+ * const client = new UpstreamClient(settings, { tracer, metrics })
+ * const stream = await client.open({ url: `${settings.url}/audio/speech`, body, characters: 12, acceptsType: (t) => t.startsWith('audio/') })
+ * for await (const bytes of stream.chunks) send(bytes)
+ */
+export class UpstreamClient {
+  readonly breaker
+  readonly #bulkhead
+  #inflight = 0
+
+  constructor(
+    readonly settings: UpstreamSettings,
+    private readonly deps: UpstreamClientDeps,
+  ) {
+    this.breaker = circuitBreaker(
+      handleWhen((err) => err instanceof UpstreamError && err.countsAgainstCircuit),
+      { halfOpenAfter: settings.breaker_half_open_ms, breaker: new ConsecutiveBreaker(settings.breaker_failures) },
+    )
+    this.#bulkhead = bulkhead(settings.max_concurrency, settings.max_queue)
+    const gauge = deps.metrics?.upstreamCircuit
+    gauge?.set({ engine: settings.name }, 0)
+    this.breaker.onStateChange((state) => gauge?.set({ engine: settings.name }, CIRCUIT_VALUE[state]))
+  }
+
+  get inflight(): number {
+    return this.#inflight
+  }
+
+  /** Calls waiting for a slot (`max_concurrency` in flight): part of the queue depth the gateway scales on. */
+  get queued(): number {
+    return this.settings.max_queue - this.#bulkhead.queueSlots
+  }
+
+  /** Opens the call, retrying before the first byte; resolves once the first audio byte arrived. */
+  async open(call: UpstreamCall): Promise<UpstreamStream> {
+    const { retries, retry_base_ms, max_retry_after_ms } = this.settings
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#attempt(call, attempt)
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || !err.retryable || attempt >= retries || call.signal?.aborted) throw err
+        // Full jitter: retries from many clients spread out instead of arriving together.
+        const wait = err.retryAfterMs ?? Math.random() * retry_base_ms * 2 ** attempt
+        if (wait > max_retry_after_ms) throw err
+        await sleep(wait, call.signal)
+      }
+    }
+  }
+
+  async #attempt(call: UpstreamCall, attempt: number): Promise<UpstreamStream> {
+    const { name } = this.settings
+    const slot = await this.#enter(this.#bulkhead, call.signal, () => new UpstreamError(name, 'busy', 'too many calls in flight'))
+    let circuit: Held
+    try {
+      circuit = await this.#enter(this.breaker, call.signal, () => new UpstreamError(name, 'circuit_open', 'circuit breaker is open', this.settings.breaker_half_open_ms))
+    } catch (err) {
+      slot.release()
+      throw err
+    }
+    const target = new URL(call.url)
+    const span = this.deps.tracer.startSpan('POST', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'POST',
+        'server.address': target.hostname,
+        'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+        'url.full': `${target.origin}${target.pathname}`,
+        'tts.engine': name,
+        ...(attempt > 0 && { 'http.request.resend_count': attempt }),
+      },
+    })
+    const spanContext = trace.setSpan(context.active(), span)
+    this.#inflight++
+    const started = performance.now()
+    const deadlines = new CallDeadlines(this.settings, call.signal)
+    let finished = false
+    const finish = (outcome: 'ok' | 'error' | 'cancelled', err?: unknown) => {
+      if (finished) return
+      finished = true
+      deadlines.end(outcome !== 'ok')
+      this.#inflight--
+      slot.release()
+      circuit.release(outcome === 'error' ? err : undefined)
+      if (err) recordError(span, err)
+      if (err instanceof UpstreamError) {
+        this.deps.logger?.warn({ engine: name, reason: err.reason, status: err.status, attempt, err: err.message }, 'upstream call failed')
+      }
+      if (outcome === 'cancelled') span.setAttribute('tts.cancelled', true)
+      const metrics = this.deps.metrics
+      if (metrics) {
+        if (err instanceof UpstreamError) metrics.upstreamErrors.inc({ engine: name, reason: err.reason })
+        context.with(spanContext, () => observe(metrics.upstreamDuration, { engine: name, outcome }, (performance.now() - started) / 1000))
+      }
+      span.end()
+    }
+    const failWith = (err: unknown): never => {
+      finish(call.signal?.aborted ? 'cancelled' : 'error', err)
+      throw err
+    }
+
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...call.headers }
+    propagation.inject(spanContext, headers)
+    let response: Response
+    try {
+      response = await fetch(call.url, { method: 'POST', headers, body: JSON.stringify(call.body), signal: deadlines.signal })
+    } catch (err) {
+      return failWith(deadlines.classify(err, 'connect'))
+    }
+    deadlines.headersArrived()
+    span.setAttribute('http.response.status_code', response.status)
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {})
+      const reason: UpstreamReason = response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'status_5xx' : 'status_4xx'
+      return failWith(new UpstreamError(name, reason, `HTTP ${response.status}`, retryAfterMs(response.headers), response.status))
+    }
+    const contentType = response.headers.get('content-type') ?? ''
+    if (!call.acceptsType(contentType) || !response.body) {
+      await response.body?.cancel().catch(() => {})
+      return failWith(new UpstreamError(name, 'bad_response', `unexpected content type "${contentType.slice(0, 60)}"`))
+    }
+    const reader = response.body.getReader()
+    let first: Awaited<ReturnType<typeof reader.read>>
+    try {
+      first = await reader.read()
+    } catch (err) {
+      return failWith(deadlines.classify(err, 'cut'))
+    }
+    if (first.done || first.value.byteLength === 0) return failWith(new UpstreamError(name, 'bad_response', 'empty body'))
+    deadlines.firstByteArrived()
+    this.deps.metrics?.upstreamCharacters.inc({ engine: name }, call.characters)
+    const metrics = this.deps.metrics
+    if (metrics) context.with(spanContext, () => observe(metrics.upstreamFirstByte, { engine: name }, (performance.now() - started) / 1000))
+
+    // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
+    const declared = Number(response.headers.get('content-length') ?? NaN)
+    async function* body(): AsyncGenerator<Uint8Array> {
+      let ended = false
+      let received = first.value!.byteLength
+      try {
+        yield first.value!
+        while (true) {
+          let next: Awaited<ReturnType<typeof reader.read>>
+          try {
+            next = await reader.read()
+          } catch (err) {
+            throw deadlines.classify(err, 'cut')
+          }
+          if (next.done) break
+          deadlines.bytesArrived()
+          received += next.value.byteLength
+          if (next.value.byteLength) yield next.value
+        }
+        if (received < declared) throw new UpstreamError(name, 'cut', `body ended after ${received} of ${declared} bytes`)
+        ended = true
+        finish('ok')
+      } catch (err) {
+        ended = true
+        finish(call.signal?.aborted ? 'cancelled' : 'error', err)
+        throw err
+      } finally {
+        // The reader stopped early (client gone, fallback decided elsewhere): free the connection.
+        if (!ended) finish('cancelled')
+      }
+    }
+    return { status: response.status, headers: response.headers, chunks: body() }
+  }
+
+  /** Enters a policy, mapping its refusal to an UpstreamError (or the client's abort). */
+  async #enter(policy: Parameters<typeof hold>[0], signal: AbortSignal | undefined, refused: () => UpstreamError): Promise<Held> {
+    try {
+      return await hold(policy, signal)
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason
+      if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) {
+        const refusal = refused()
+        this.deps.metrics?.upstreamErrors.inc({ engine: this.settings.name, reason: refusal.reason })
+        throw refusal
+      }
+      throw err
+    }
+  }
+}
