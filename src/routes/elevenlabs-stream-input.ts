@@ -15,7 +15,7 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import type { AudioFrame } from '../tts/stream-session.ts'
+import type { AudioFrame } from '../tts/frame-sender.ts'
 import { ElevenLabsSocket, readSocketSetup, streamInputMessageSchema } from './elevenlabs-socket.ts'
 import { connectionContext, ProtocolError, type StreamDeps } from './stream-context.ts'
 import { upgrade } from './websocket.ts'
