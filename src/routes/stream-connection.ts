@@ -1,29 +1,25 @@
 /**
- * What both streaming protocols share: the session's traces, the session metrics and log
- * lines, inactivity timeout, frame parsing errors, backpressure plumbing and an orderly
- * close. A protocol subclass only says how messages look on its wire.
+ * What both streaming protocols share: the connection's life from open to close (message
+ * parsing and its errors, API-key limits, shutdown's go-away, an orderly end) around the
+ * session pipelines it starts. A protocol subclass only says how messages look on its wire.
  *
- * No span lives as long as a session (the collector decides on a trace a few seconds after
- * its first span arrives): the session span continues the upgrade request's trace and ends
- * once the socket is open; each utterance is its own trace (stream-session.ts) and the
- * close is another (`WS <route> close`, with the session's totals and its error), both
- * linked to the session span.
+ * The parts: its spans, metrics and log lines (session-telemetry.ts), its inactivity and
+ * lifetime clocks (session-timers.ts), what leaves the socket and waits on backpressure
+ * (socket-outbox.ts), and how a failure becomes a protocol error (protocol-error-of.ts).
  */
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
-import { observe } from '../telemetry/metrics.ts'
-import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
-import { unitOf } from '../telemetry/sampling.ts'
-import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
-import { UpstreamsDownError } from '../tts/engines/upstream/upstream-error.ts'
 import type { AudioFrame, SendResult } from '../tts/frame-sender.ts'
-import { QueueFullError, StreamSession } from '../tts/stream-session.ts'
-import { BufferOverflowError } from '../tts/text-buffer.ts'
+import { StreamSession } from '../tts/stream-session.ts'
 import { keyId } from './key-limits.ts'
+import { protocolErrorOf } from './protocol-error-of.ts'
+import { SessionTelemetry } from './session-telemetry.ts'
+import { SessionTimers } from './session-timers.ts'
+import { SocketOutbox } from './socket-outbox.ts'
 import { ProtocolError, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-context.ts'
-import { sendResult, type WsConnection, type WsData } from './websocket.ts'
+import type { WsConnection, WsData } from './websocket.ts'
 
 export abstract class StreamConnection implements WsConnection, Departing {
   protected abstract readonly vendor: 'elevenlabs' | 'tts-edge'
@@ -35,18 +31,9 @@ export abstract class StreamConnection implements WsConnection, Departing {
   protected readonly sessions = new Set<StreamSession>()
   protected readonly sessionId = crypto.randomUUID()
   protected readonly log: Logger
-  /** The session span: short, ended once the socket is open; utterances and the close link to it. */
-  protected span!: Span
-  #spanContext!: Context
-  /** What the close span reports: session attributes and events, bounded. */
-  #attributes: Attributes = {}
-  #events: { name: string; attributes: Attributes; time: number }[] = []
-  #problem: ProtocolError | undefined
-  #started = 0
-  #idleTimer: ReturnType<typeof setTimeout> | undefined
-  #lifetimeTimer: ReturnType<typeof setTimeout> | undefined
-  #idleSeconds: number
-  #drainWaiters: (() => void)[] = []
+  readonly #telemetry: SessionTelemetry
+  readonly #timers: SessionTimers
+  readonly #outbox = new SocketOutbox()
   #closed = false
   #errored = false
   #goingAway = false
@@ -58,8 +45,9 @@ export abstract class StreamConnection implements WsConnection, Departing {
     protected readonly deps: StreamDeps,
     protected readonly ctx: ConnectionContext,
   ) {
-    this.log = context.with(ctx.parent, () => deps.logger.child({ request_id: ctx.requestId, session_id: this.sessionId }))
-    this.#idleSeconds = deps.idleTimeoutSeconds
+    this.#telemetry = new SessionTelemetry(deps, ctx, this.sessionId)
+    this.log = this.#telemetry.log
+    this.#timers = new SessionTimers(deps.idleTimeoutSeconds, (err) => this.fail(err))
   }
 
   /** Handles one parsed client message. Throw ProtocolError for bad input. */
@@ -69,28 +57,15 @@ export abstract class StreamConnection implements WsConnection, Departing {
   /** The protocol's error message for `err`. */
   protected abstract errorMessage(err: ProtocolError): string
 
+  /** The session span: short, ended once the socket is open; utterances and the close link to it. */
+  protected get span(): Span {
+    return this.#telemetry.span
+  }
+
   open(ws: ServerWebSocket<WsData>): void {
     this.ws = ws
-    this.#started = performance.now()
-    this.span = this.deps.tracer.startSpan(
-      `WS ${this.route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.route': this.route, 'request.id': this.ctx.requestId, 'tts.session.id': this.sessionId } },
-      this.ctx.parent,
-    )
-    this.#spanContext = trace.setSpan(this.ctx.parent, this.span)
-    const m = this.deps.metrics
-    m?.streamingCreated.inc({ vendor: this.vendor })
-    m?.streamingActive.inc({ vendor: this.vendor })
-    m?.websocketConnections.inc()
-    const upgrade = unitOf(this.ctx.parent)
-    const kept = upgrade ? upgrade.keeper.keptAlready(upgrade) : false
-    this.#withContext(() => this.log.info({ route: this.route, trace_kept: kept }, 'session started'))
-    this.span.end()
-    this.#armIdleTimer()
-    this.#lifetimeTimer = setTimeout(
-      () => this.fail(new ProtocolError('session_too_long', `Sessions last at most ${this.deps.maxSessionSeconds} s: reconnect to go on.`)),
-      this.deps.maxSessionSeconds * 1000,
-    )
+    this.#telemetry.opened(this.vendor, this.route)
+    this.#timers.start(this.deps.maxSessionSeconds)
     if (this.deps.lifecycle.sessions.size >= this.deps.maxSessions) {
       return this.fail(new ProtocolError('too_many_sessions', `The server has ${this.deps.maxSessions} sessions open; reconnect shortly.`, 1013))
     }
@@ -137,8 +112,8 @@ export abstract class StreamConnection implements WsConnection, Departing {
   message(_ws: ServerWebSocket<WsData>, raw: string | Buffer): void {
     // While going away, what was already accepted is spoken; new input is not taken.
     if (this.#closed || this.#goingAway) return
-    this.#armIdleTimer()
-    this.deps.metrics?.streamingMessages.inc({ vendor: this.vendor })
+    this.#timers.touch()
+    this.#telemetry.message()
     if (typeof raw !== 'string') return this.fail(new ProtocolError('binary_not_supported', 'Binary frames are not accepted: send JSON text messages.', 1003))
     let parsed: unknown
     try {
@@ -146,7 +121,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     } catch {
       return this.fail(new ProtocolError('invalid_json', 'Messages must be JSON text.'))
     }
-    this.#withContext(() => {
+    this.#telemetry.withContext(() => {
       try {
         const done = this.handle(parsed)
         if (done instanceof Promise) done.catch((err: unknown) => this.fail(err))
@@ -159,60 +134,17 @@ export abstract class StreamConnection implements WsConnection, Departing {
   close(_ws: ServerWebSocket<WsData>, code: number, reason: string): void {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#idleTimer)
-    clearTimeout(this.#lifetimeTimer)
+    this.#timers.stop()
     for (const session of this.sessions) session.close()
-    this.#releaseDrainWaiters()
-    const seconds = (performance.now() - this.#started) / 1000
-    const m = this.deps.metrics
-    m?.streamingEnded.inc({ vendor: this.vendor })
-    m?.streamingActive.dec({ vendor: this.vendor })
-    m?.websocketConnections.dec()
-    const sessions = [...this.sessions]
-    const framesSent = sessions.reduce((n, s) => n + s.framesSent, 0)
-    const framesDropped = sessions.reduce((n, s) => n + s.framesDropped, 0)
-    const backpressureWaits = sessions.reduce((n, s) => n + s.backpressureWaits, 0)
-    const closing = this.#closeTrace({
-      'websocket.close.code': code,
-      'tts.session.duration_s': seconds,
-      'tts.frames.sent': framesSent,
-      'tts.frames.dropped': framesDropped,
-      'tts.backpressure.waits': backpressureWaits,
-    })
-    context.with(closing, () => {
-      if (m) observe(m.streamingDuration, { vendor: this.vendor }, seconds)
-      // The session's length is not slowness: only an error, an exemplar or the share keep the close.
-      const kept = finishLinkedTrace(closing, { error: this.#problem !== undefined, seconds: 0 })
-      this.log.info(
-        { route: this.route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped, trace_kept: kept },
-        'session ended',
-      )
-    })
+    this.#outbox.close()
+    this.#telemetry.closed(code, reason, [...this.sessions])
     this.#releaseKey?.()
     this.deps.lifecycle.sessions.delete(this)
     for (const resolve of this.#onClosed) resolve()
   }
 
-  /** The close's own short trace, linked to the session span, carrying the session's totals, events and error. */
-  #closeTrace(totals: Attributes): Context {
-    const closing = startLinkedTrace(this.deps.tracer, `WS ${this.route} close`, this.#spanContext ?? this.ctx.parent, {
-      'http.route': this.route,
-      'request.id': this.ctx.requestId,
-      'tts.session.id': this.sessionId,
-      ...this.#attributes,
-      ...totals,
-    })
-    const span = trace.getSpan(closing)!
-    for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time)
-    if (this.#problem) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: this.#problem.code })
-      span.setAttribute('error.type', this.#problem.code)
-    }
-    return closing
-  }
-
   drain(): void {
-    this.#releaseDrainWaiters()
+    this.#outbox.drain()
   }
 
   /** Starts the session pipeline once the protocol knows voice, format and options. */
@@ -223,21 +155,16 @@ export abstract class StreamConnection implements WsConnection, Departing {
 
   /** A session whose frames go out through `send` (multi-context protocols tag them). */
   protected createSession(options: SessionSetup, send: (frame: AudioFrame) => number): StreamSession {
-    const { voice } = options
-    Object.assign(this.#attributes, { 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.gender': voice.gender, 'tts.format': options.format.name })
-    this.deps.metrics?.streamingLanguage.inc({ language: voice.language, gender: voice.gender })
+    this.#telemetry.sessionStarted(options.voice, options.format)
     const session = new StreamSession({
       ...options,
       engine: this.deps.engine,
       tracer: this.deps.tracer,
-      parent: this.#spanContext,
+      parent: this.#telemetry.context,
       ...(this.deps.metrics && { metrics: this.deps.metrics }),
       vendor: this.vendor,
       route: this.route,
-      transport: {
-        sendAudio: (frame) => this.#send(() => send(frame)),
-        drained: () => (this.#closed ? Promise.resolve() : new Promise((resolve) => this.#drainWaiters.push(resolve))),
-      },
+      transport: this.#outbox.transport(send),
       onError: (err) => this.fail(err),
     })
     this.sessions.add(session)
@@ -246,12 +173,12 @@ export abstract class StreamConnection implements WsConnection, Departing {
 
   /** Sends a JSON text message unless the socket is gone. */
   protected sendJson(message: unknown): SendResult {
-    return this.#send(() => this.ws?.send(JSON.stringify(message)) ?? 0)
+    return this.#outbox.send(() => this.ws?.send(JSON.stringify(message)) ?? 0)
   }
 
   /** Records a session event (flush, cancel, ...) for the close span; the first 128 of a session. */
   protected event(name: string, attributes: Record<string, number | string> = {}): void {
-    if (this.#events.length < 128) this.#events.push({ name, attributes, time: Date.now() })
+    this.#telemetry.event(name, attributes)
   }
 
   /** Reports `err` in the protocol's shape and closes the socket. */
@@ -259,9 +186,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     if (this.#closed || this.#errored) return
     this.#errored = true
     const problem = protocolErrorOf(err)
-    this.#problem = problem
-    this.deps.metrics?.streamingErrors.inc({ vendor: this.vendor })
-    this.#withContext(() => this.log.warn({ route: this.route, error_code: problem.code, close_code: problem.closeCode, ...(!(err instanceof ProtocolError) && { err }) }, 'session error'))
+    this.#telemetry.failed(problem, err)
     for (const session of this.sessions) session.close()
     this.ws?.send(this.errorMessage(problem))
     this.ws?.close(problem.closeCode, problem.message.slice(0, 120))
@@ -273,44 +198,8 @@ export abstract class StreamConnection implements WsConnection, Departing {
     this.ws?.close(1000, 'done')
   }
 
-  #send(send: () => number): SendResult {
-    if (this.#closed) return 'dropped'
-    return sendResult(send())
-  }
-
-  #armIdleTimer(): void {
-    clearTimeout(this.#idleTimer)
-    this.#idleTimer = setTimeout(
-      () => this.fail(new ProtocolError('input_timeout_exceeded', `No message for ${this.#idleSeconds} s: closing.`)),
-      this.#idleSeconds * 1000,
-    )
-  }
-
   /** Changes the inactivity timeout (ElevenLabs' `inactivity_timeout` query parameter). */
   protected setIdleTimeout(seconds: number): void {
-    this.#idleSeconds = seconds
-    this.#armIdleTimer()
+    this.#timers.setIdleTimeout(seconds)
   }
-
-  #releaseDrainWaiters(): void {
-    const waiters = this.#drainWaiters
-    this.#drainWaiters = []
-    for (const resolve of waiters) resolve()
-  }
-
-  #withContext<T>(fn: () => T): T {
-    return context.with(this.#spanContext ?? this.ctx.parent, fn)
-  }
-}
-
-/** How a failure reaches the client: its own ProtocolError, or the one a known failure maps to. */
-function protocolErrorOf(err: unknown): ProtocolError {
-  if (err instanceof ProtocolError) return err
-  // Too much text waiting is the client's doing, wherever in a protocol it happened.
-  if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
-  if (err instanceof EngineBusyError) return new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
-  // Every engine down before any audio: "try again later", as HTTP's 503 + Retry-After.
-  if (err instanceof UpstreamsDownError) return new ProtocolError('engine_unavailable', err.message, 1013)
-  if (err instanceof EngineUnavailableError) return new ProtocolError('engine_unavailable', 'The speech engine failed; reconnect shortly.', 1011)
-  return new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
 }
