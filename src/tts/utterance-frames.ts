@@ -7,6 +7,9 @@ import { alignChunk } from './alignment.ts'
 import type { FrameAudio } from './frame-sender.ts'
 import type { Utterance } from './utterance.ts'
 
+/** What the reader needs of an utterance: its text and the audio so far. */
+export type UtteranceAudio = Pick<Utterance, 'text' | 'chunks' | 'done'>
+
 /**
  * @example
  * const frames = new UtteranceFrames(utterance, true)
@@ -21,7 +24,7 @@ export class UtteranceFrames {
   #textFrom = 0
 
   constructor(
-    private readonly utterance: Utterance,
+    private readonly utterance: UtteranceAudio,
     private readonly alignment: boolean,
   ) {}
 
