@@ -6,7 +6,7 @@ import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
-import { benchHitPath } from './hit-path.ts'
+import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
@@ -22,8 +22,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   fleet: benchFleet,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
+  // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).
+  'hit-path-hits': benchHitPathHits,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits'])
 
 const only = process.argv.slice(2)
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)
