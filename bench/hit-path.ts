@@ -8,15 +8,15 @@
  * (/proc/<pid>/stat), so the load generator's cost is not counted. Variants in between show
  * where the remainder goes.
  *
- * BENCH_BASELINE_ROOT=/path/to/another/checkout adds that build's "every signal on" variants
- * to the same rounds: an A/B of a change, side by side in one run.
+ * BENCH_BASELINE_ROOT=/path/to/checkout[,/path/to/another] adds each build's "every signal
+ * on, default sampling" variant to the same rounds: an A/B of changes, side by side in one run.
  *
  * Then telemetry's share of a 20-word cache miss on the native engine (the miss's whole CPU,
  * synthesis included), from two services that miss on every request.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
 import { waitUntil } from '../test/support/wait.ts'
 import { loadGenerator, postLoad } from './http-load.ts'
@@ -74,10 +74,8 @@ async function hitPath(): Promise<string[]> {
     'tts-edge, telemetry off': { env: { ...OFF, TTS_MAX_CONCURRENCY: '1' } },
     'tts-edge, telemetry off, no memory tier': { env: { ...OFF, TTS_MAX_CONCURRENCY: '1', TTS_CACHE_MEMORY_BYTES: '0' } },
   }
-  const baseline = process.env.BENCH_BASELINE_ROOT
-  if (baseline) {
-    variants['baseline build, every signal on, default'] = { env: on, root: baseline }
-    variants['baseline build, every signal on, 100%'] = { env: everything, root: baseline }
+  for (const root of (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)) {
+    variants[`${basename(root)}, every signal on, default`] = { env: on, root }
   }
   const names = Object.keys(variants)
   const labels = ['bare Hono, same bytes from memory', ...names]
