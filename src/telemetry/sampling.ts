@@ -38,6 +38,8 @@ interface PendingObservation {
   labels: Record<string, string | number>
   value: number
   span: SpanContext | undefined
+  /** Its exemplar slot, once computed (slotKey). */
+  slot?: string
 }
 
 /** One request, utterance or session close: the root span and what waits for its decision. */
@@ -171,13 +173,28 @@ export class TraceKeeper {
   }
 }
 
-/** prom-client keeps one exemplar per bucket of each label set: the first upper bound >= value. */
+/** What prom-client's Histogram holds that the slot key is made of (its own fields, stable across 15.x). */
+interface HistogramInternals {
+  name: string
+  upperBounds: number[]
+  /** The histogram's label names, sorted once at construction. */
+  sortedLabelNames: string[]
+}
+
+/**
+ * prom-client keeps one exemplar per bucket of each label set: the first upper bound >= value.
+ * Computed once per observation (the decision and the recording both need it), the label
+ * names in the histogram's own sorted order rather than sorting the call's keys each time.
+ */
 function slotKey(o: PendingObservation): string {
-  const bounds = (o.histogram as unknown as { upperBounds: number[]; name: string }).upperBounds
-  const bucket = bounds.findIndex((b) => o.value <= b)
-  let key = (o.histogram as unknown as { name: string }).name
-  for (const name of Object.keys(o.labels).sort()) key += `|${name}=${o.labels[name]}`
-  return `${key}|${bucket}`
+  if (o.slot !== undefined) return o.slot
+  const { name, upperBounds, sortedLabelNames } = o.histogram as unknown as HistogramInternals
+  let bucket = 0
+  while (bucket < upperBounds.length && o.value > upperBounds[bucket]!) bucket++
+  let key = name
+  for (const label of sortedLabelNames) if (label in o.labels) key += `|${label}=${o.labels[label]}`
+  o.slot = `${key}|${bucket === upperBounds.length ? -1 : bucket}`
+  return o.slot
 }
 
 /**
