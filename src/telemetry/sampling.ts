@@ -42,6 +42,11 @@ interface PendingObservation {
   slot?: string
 }
 
+/** A child span recorded cheaply, built only if its unit's trace is kept (deferred-span.ts). */
+export interface DeferredChild {
+  materialise(root: Span): void
+}
+
 /** One request, utterance or session close: the root span and what waits for its decision. */
 export class WorkUnit {
   /** Observations waiting for the decision; undefined once decided. */
@@ -49,6 +54,7 @@ export class WorkUnit {
   kept = false
   reason: KeepReason | undefined
   #required = false
+  #deferred: DeferredChild[] | undefined
 
   constructor(
     readonly span: Span,
@@ -64,6 +70,23 @@ export class WorkUnit {
 
   get required(): boolean {
     return this.#required
+  }
+
+  /** Holds a deferred child span until the decision (before it; see withDeferredSpan). */
+  defer(child: DeferredChild): void {
+    // A step that outlived its unit's decision: built at once if kept, as withSpan would have.
+    if (!this.pending) {
+      if (this.kept) child.materialise(this.span)
+      return
+    }
+    ;(this.#deferred ??= []).push(child)
+  }
+
+  /** Builds the deferred children if kept, and lets them go either way. */
+  settleDeferred(): void {
+    const deferred = this.#deferred
+    this.#deferred = undefined
+    if (this.kept && deferred) for (const child of deferred) child.materialise(this.span)
   }
 }
 
@@ -134,6 +157,8 @@ export class TraceKeeper {
     unit.kept = reason !== undefined
     unit.reason = reason
     if (reason) unit.span.setAttributes({ [KEEP_ATTRIBUTE]: true, [REASON_ATTRIBUTE]: reason })
+    // Before the root span ends, so the kept-trace processor holds them with their root.
+    unit.settleDeferred()
     const now = this.now()
     const keptTrace = unit.kept ? unit.span.spanContext().traceId : undefined
     for (const o of pending) this.#record(o, keptTrace, now)
