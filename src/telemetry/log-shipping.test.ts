@@ -33,4 +33,19 @@ describe('createLogShipper', () => {
     expect(plain!.severityText).toBe('INFO')
     await shipper.shutdown()
   })
+
+  test('takes request and session ids from the serialised line only when plain and bounded', async () => {
+    const exporter = new InMemoryLogRecordExporter()
+    const shipper = createLogShipper(loadConfig({}), exporter)!
+    const flushThen = async (line: string) => {
+      shipper.ship(line, 30, undefined)
+      await shipper.forceFlush()
+      return exporter.getFinishedLogRecords().at(-1)!.attributes
+    }
+    expect(await flushThen('{"request_id":"r-1","session_id":"s-2","msg":"x"}')).toEqual({ request_id: 'r-1', session_id: 's-2' })
+    expect(await flushThen('{"request_id":"has\\"quote","msg":"x"}')).toEqual({})
+    expect(await flushThen(`{"request_id":"${'x'.repeat(129)}","msg":"x"}`)).toEqual({})
+    expect(await flushThen('{"request_id":"","msg":"x","request_id":"second"}')).toEqual({ request_id: 'second' })
+    await shipper.shutdown()
+  })
 })

@@ -34,8 +34,24 @@ const SEVERITY: Record<number, [SeverityNumber, string]> = {
 // Fields of the logging call that become attributes (bounded, useful as Loki filters).
 const ATTRIBUTE_FIELDS = ['route', 'method', 'status', 'duration_ms', 'cache', 'voice', 'format', 'session_id', 'trace_kept'] as const
 // Correlation ids live in child-logger bindings, which pino has already serialised.
-const REQUEST_ID = /"request_id":"([^"\\]{1,128})"/
-const SESSION_ID = /"session_id":"([^"\\]{1,128})"/
+const REQUEST_ID = '"request_id":"'
+const SESSION_ID = '"session_id":"'
+const MAX_ID_LENGTH = 128
+
+/**
+ * The plain value (1 to 128 characters, no quote or escape) of the first `"name":"` in a
+ * serialised line. Two indexOf scans; the regular expression it replaces took 3.6 µs a line.
+ */
+function idField(line: string, prefix: string): string | undefined {
+  for (let at = line.indexOf(prefix); at !== -1; at = line.indexOf(prefix, at + 1)) {
+    const start = at + prefix.length
+    const end = line.indexOf('"', start)
+    if (end <= start || end - start > MAX_ID_LENGTH) continue
+    const value = line.slice(start, end)
+    if (!value.includes('\\')) return value
+  }
+  return undefined
+}
 
 /**
  * Creates a shipper, or undefined when log export is off.
@@ -73,9 +89,9 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
     ship(line, level, fields) {
       const [severityNumber, severityText] = SEVERITY[level] ?? [SeverityNumber.INFO, 'INFO']
       const attributes: LogAttributes = {}
-      const requestId = REQUEST_ID.exec(line)?.[1]
+      const requestId = idField(line, REQUEST_ID)
       if (requestId) attributes.request_id = requestId
-      const sessionId = SESSION_ID.exec(line)?.[1]
+      const sessionId = idField(line, SESSION_ID)
       if (sessionId) attributes.session_id = sessionId
       if (fields) {
         for (const key of ATTRIBUTE_FIELDS) {
