@@ -7,7 +7,7 @@
  * (logging is synchronous, so it is the context the line was written in), and the few
  * fields worth filtering on become attributes, hence Loki structured metadata.
  */
-import { context, isSpanContextValid, trace, type HrTime } from '@opentelemetry/api'
+import { context, isSpanContextValid, trace, type HrTime, type SpanContext } from '@opentelemetry/api'
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
 import { BatchLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs'
 import { otlpSignalUrl, type Config } from '../config.ts'
@@ -16,8 +16,11 @@ import { createLogExporter } from './otlp-exporter.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface LogShipper {
-  /** Takes one serialised pino line, its level and the call's own fields. Never throws. */
-  ship(line: string, level: number, fields: Record<string, unknown> | undefined): void
+  /**
+   * Takes one serialised pino line, its level and the call's own fields, and the span it
+   * belongs to (the active span's when not given). Never throws.
+   */
+  ship(line: string, level: number, fields: Record<string, unknown> | undefined, span?: SpanContext): void
   forceFlush(): Promise<void>
   shutdown(): Promise<void>
 }
@@ -86,7 +89,7 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
   const resource = telemetryResource(config)
   const instrumentationScope = { name: 'tts-edge' }
   return {
-    ship(line, level, fields) {
+    ship(line, level, fields, span) {
       const [severityNumber, severityText] = SEVERITY[level] ?? [SeverityNumber.INFO, 'INFO']
       const attributes: LogAttributes = {}
       const requestId = idField(line, REQUEST_ID)
@@ -103,7 +106,7 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
       // LogRecordImpl (setters, per-attribute validation and limits, a read-only switch):
       // these attributes are a handful of bounded primitives. A fifth of the line's cost.
       const time = hrTimeOf(Date.now())
-      const spanContext = trace.getSpanContext(context.active())
+      const spanContext = span ?? trace.getSpanContext(context.active())
       const record: ReadableLogRecord = {
         hrTime: time,
         hrTimeObserved: time,

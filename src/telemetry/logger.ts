@@ -6,6 +6,7 @@ import { context, trace } from '@opentelemetry/api'
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { batchedLines } from './batched-lines.ts'
 import type { LogShipper } from './log-shipping.ts'
+import { registerFastLines } from './summary-line.ts'
 
 export type { Logger }
 
@@ -42,10 +43,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const { level = 'info', service = 'tts-edge', instance, shipper } = options
   const out = options.destination ?? stdoutDestination()
   const destination: DestinationStream = shipper ? shippingDestination(out, shipper) : out
-  return pino(
+  const base = { service, ...(instance && { service_instance_id: instance }) }
+  const logger = pino(
     {
       level,
-      base: { service, ...(instance && { service_instance_id: instance }) },
+      base,
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (_label, number) => ({ level: number }), log: withoutSecrets },
@@ -58,6 +60,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   )
+  registerFastLines(logger, { out, shipper, base, redact: withoutSecrets })
+  return logger
 }
 
 // Lines are gathered in memory and written in 64 KiB batches, at least every 100 ms

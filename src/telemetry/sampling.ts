@@ -230,10 +230,20 @@ function slotKey(o: PendingObservation): string {
 export function observeInUnit(histogram: Histogram<string>, labels: Record<string, string | number>, value: number): void {
   const active = context.active()
   const unit = unitOf(active)
-  const span = trace.getSpanContext(active)
-  if (unit?.pending) unit.pending.push({ histogram, labels, value, span })
-  else if (unit) unit.keeper.observeNow(histogram, labels, value, unit, span)
+  if (unit) holdObservation(unit, trace.getSpanContext(active), histogram, labels, value)
   else histogram.observe({ labels, value })
+}
+
+/** observeInUnit for a unit and span given directly (no context lookup). */
+export function holdObservation(
+  unit: WorkUnit,
+  span: SpanContext | undefined,
+  histogram: Histogram<string>,
+  labels: Record<string, string | number>,
+  value: number,
+): void {
+  if (unit.pending) unit.pending.push({ histogram, labels, value, span })
+  else unit.keeper.observeNow(histogram, labels, value, unit, span)
 }
 
 const keepers = new WeakMap<Tracer, TraceKeeper>()
