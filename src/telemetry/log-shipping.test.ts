@@ -46,6 +46,11 @@ describe('createLogShipper', () => {
     expect(await flushThen('{"request_id":"has\\"quote","msg":"x"}')).toEqual({})
     expect(await flushThen(`{"request_id":"${'x'.repeat(129)}","msg":"x"}`)).toEqual({})
     expect(await flushThen('{"request_id":"","msg":"x","request_id":"second"}')).toEqual({ request_id: 'second' })
+    // Given the whole line's object, ids come from it (the same rule), and the line is not read.
+    shipper.ship('{"request_id":"in-the-line"}', 30, { request_id: 'r-9', route: '/x' }, undefined, true)
+    shipper.ship('{"request_id":"in-the-line"}', 30, { request_id: 'bad"id', route: '/y' }, undefined, true)
+    await shipper.forceFlush()
+    expect(exporter.getFinishedLogRecords().slice(-2).map((r) => r.attributes)).toEqual([{ request_id: 'r-9', route: '/x' }, { route: '/y' }])
     await shipper.shutdown()
   })
 })

@@ -18,9 +18,10 @@ import { telemetryResource } from './resource.ts'
 export interface LogShipper {
   /**
    * Takes one serialised pino line, its level and the call's own fields, and the span it
-   * belongs to (the active span's when not given). Never throws.
+   * belongs to (the active span's when not given). With `whole`, `fields` is the object the
+   * whole line was serialised from, ids included, and the line is not searched. Never throws.
    */
-  ship(line: string, level: number, fields: Record<string, unknown> | undefined, span?: SpanContext): void
+  ship(line: string, level: number, fields: Record<string, unknown> | undefined, span?: SpanContext, whole?: boolean): void
   forceFlush(): Promise<void>
   shutdown(): Promise<void>
 }
@@ -45,6 +46,12 @@ const MAX_ID_LENGTH = 128
  * The plain value (1 to 128 characters, no quote or escape) of the first `"name":"` in a
  * serialised line. Two indexOf scans; the regular expression it replaces took 3.6 µs a line.
  */
+/** The same rule for an id taken from the object itself. */
+function plainId(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) return undefined
+  return value.includes('"') || value.includes('\\') ? undefined : value
+}
+
 function idField(line: string, prefix: string): string | undefined {
   for (let at = line.indexOf(prefix); at !== -1; at = line.indexOf(prefix, at + 1)) {
     const start = at + prefix.length
@@ -89,12 +96,12 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
   const resource = telemetryResource(config)
   const instrumentationScope = { name: 'tts-edge' }
   return {
-    ship(line, level, fields, span) {
+    ship(line, level, fields, span, whole = false) {
       const [severityNumber, severityText] = SEVERITY[level] ?? [SeverityNumber.INFO, 'INFO']
       const attributes: LogAttributes = {}
-      const requestId = idField(line, REQUEST_ID)
+      const requestId = whole ? plainId(fields?.request_id) : idField(line, REQUEST_ID)
       if (requestId) attributes.request_id = requestId
-      const sessionId = idField(line, SESSION_ID)
+      const sessionId = whole ? plainId(fields?.session_id) : idField(line, SESSION_ID)
       if (sessionId) attributes.session_id = sessionId
       if (fields) {
         for (const key of ATTRIBUTE_FIELDS) {

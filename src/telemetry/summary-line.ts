@@ -61,8 +61,7 @@ export function writeSummaryLine(
   }
   const number = LEVELS[level]
   if (number < logger.levelVal) return
-  const safe = target.redact(fields)
-  const line = `${JSON.stringify({
+  const whole = {
     level: number,
     time: Date.now(),
     ...target.base,
@@ -70,9 +69,11 @@ export function writeSummaryLine(
     trace_id: span.traceId,
     span_id: span.spanId,
     trace_flags: span.traceFlags.toString(16).padStart(2, '0'),
-    ...safe,
+    ...target.redact(fields),
     msg,
-  })}\n`
+  }
+  const line = `${JSON.stringify(whole)}\n`
   target.out.write(line)
-  target.shipper?.ship(line, number, safe, span)
+  // The shipper reads ids and filterable fields from the object, not back from the line.
+  target.shipper?.ship(line, number, whole, span, true)
 }
