@@ -38,29 +38,14 @@ const SEVERITY: Record<number, [SeverityNumber, string]> = {
 // Fields of the logging call that become attributes (bounded, useful as Loki filters).
 const ATTRIBUTE_FIELDS = ['route', 'method', 'status', 'duration_ms', 'cache', 'voice', 'format', 'session_id', 'trace_kept'] as const
 // Correlation ids live in child-logger bindings, which pino has already serialised.
-const REQUEST_ID = '"request_id":"'
-const SESSION_ID = '"session_id":"'
+const REQUEST_ID = /"request_id":"([^"\\]{1,128})"/
+const SESSION_ID = /"session_id":"([^"\\]{1,128})"/
 const MAX_ID_LENGTH = 128
 
-/**
- * The plain value (1 to 128 characters, no quote or escape) of the first `"name":"` in a
- * serialised line. Two indexOf scans; the regular expression it replaces took 3.6 µs a line.
- */
-/** The same rule for an id taken from the object itself. */
+/** The rule of REQUEST_ID and SESSION_ID, for an id taken from the object a line was made from. */
 function plainId(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) return undefined
   return value.includes('"') || value.includes('\\') ? undefined : value
-}
-
-function idField(line: string, prefix: string): string | undefined {
-  for (let at = line.indexOf(prefix); at !== -1; at = line.indexOf(prefix, at + 1)) {
-    const start = at + prefix.length
-    const end = line.indexOf('"', start)
-    if (end <= start || end - start > MAX_ID_LENGTH) continue
-    const value = line.slice(start, end)
-    if (!value.includes('\\')) return value
-  }
-  return undefined
 }
 
 /**
@@ -99,9 +84,9 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
     ship(line, level, fields, span, whole = false) {
       const [severityNumber, severityText] = SEVERITY[level] ?? [SeverityNumber.INFO, 'INFO']
       const attributes: LogAttributes = {}
-      const requestId = whole ? plainId(fields?.request_id) : idField(line, REQUEST_ID)
+      const requestId = whole ? plainId(fields?.request_id) : REQUEST_ID.exec(line)?.[1]
       if (requestId) attributes.request_id = requestId
-      const sessionId = whole ? plainId(fields?.session_id) : idField(line, SESSION_ID)
+      const sessionId = whole ? plainId(fields?.session_id) : SESSION_ID.exec(line)?.[1]
       if (sessionId) attributes.session_id = sessionId
       if (fields) {
         for (const key of ATTRIBUTE_FIELDS) {
