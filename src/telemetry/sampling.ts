@@ -38,8 +38,8 @@ interface PendingObservation {
   labels: Record<string, string | number>
   value: number
   span: SpanContext | undefined
-  /** Its exemplar slot, once computed (slotKey). */
-  slot?: string
+  /** Its exemplar slot, once found (TraceKeeper's #slotOf). */
+  slot?: Slot
 }
 
 /** A child span recorded cheaply, built only if its unit's trace is kept (deferred-span.ts). */
@@ -121,7 +121,7 @@ export function ratioKeeps(traceId: string, ratio: number): boolean {
  */
 export class TraceKeeper {
   /** Last time (performance.now) each histogram bucket got an exemplar. */
-  readonly #slots = new Map<string, number>()
+  readonly #slots: SlotTree = new Map()
 
   constructor(
     readonly policy: KeepPolicy,
@@ -182,44 +182,62 @@ export class TraceKeeper {
   }
 
   #slotStale(o: PendingObservation, now: number): boolean {
-    const last = this.#slots.get(slotKey(o))
-    return last === undefined || now - last >= this.policy.exemplarIntervalSeconds * 1000
+    const { times, bucket } = this.#slotOf(o)
+    return now - times[bucket]! >= this.policy.exemplarIntervalSeconds * 1000
   }
 
   /** An exemplar only for a span of the kept trace itself (never one of another trace active meanwhile). */
   #record(o: PendingObservation, keptTrace: string | undefined, now: number): void {
     if (keptTrace && o.span?.traceId === keptTrace && o.span.traceFlags & TraceFlags.SAMPLED) {
-      this.#slots.set(slotKey(o), now)
+      const { times, bucket } = this.#slotOf(o)
+      times[bucket] = now
       // Exemplar-enabled histograms only take the object form.
       o.histogram.observe({ labels: o.labels, value: o.value, exemplarLabels: { trace_id: o.span.traceId, span_id: o.span.spanId } })
     } else {
       o.histogram.observe({ labels: o.labels, value: o.value })
     }
   }
+
+  /**
+   * prom-client keeps one exemplar per bucket of each label set: the first upper bound >= value.
+   * Found by walking a tree keyed by the histogram and then its label values in the
+   * histogram's own sorted label order: no key string built, no sort, once per observation.
+   */
+  #slotOf(o: PendingObservation): Slot {
+    if (o.slot) return o.slot
+    const { upperBounds, sortedLabelNames } = o.histogram as unknown as HistogramInternals
+    let bucket = 0
+    while (bucket < upperBounds.length && o.value > upperBounds[bucket]!) bucket++
+    let node = this.#slots
+    let key: unknown = o.histogram
+    for (const label of sortedLabelNames) {
+      let next = node.get(key) as SlotTree | undefined
+      if (!next) node.set(key, (next = new Map()))
+      node = next
+      key = o.labels[label]
+    }
+    let times = node.get(key) as number[] | undefined
+    // One time per bucket and the +Inf bucket; never renewed reads as stale.
+    if (!times) node.set(key, (times = new Array<number>(upperBounds.length + 1).fill(Number.NEGATIVE_INFINITY)))
+    o.slot = { times, bucket }
+    return o.slot
+  }
 }
 
-/** What prom-client's Histogram holds that the slot key is made of (its own fields, stable across 15.x). */
+/** What prom-client's Histogram holds that slots are found by (its own fields, stable across 15.x). */
 interface HistogramInternals {
-  name: string
   upperBounds: number[]
   /** The histogram's label names, sorted once at construction. */
   sortedLabelNames: string[]
 }
 
-/**
- * prom-client keeps one exemplar per bucket of each label set: the first upper bound >= value.
- * Computed once per observation (the decision and the recording both need it), the label
- * names in the histogram's own sorted order rather than sorting the call's keys each time.
- */
-function slotKey(o: PendingObservation): string {
-  if (o.slot !== undefined) return o.slot
-  const { name, upperBounds, sortedLabelNames } = o.histogram as unknown as HistogramInternals
-  let bucket = 0
-  while (bucket < upperBounds.length && o.value > upperBounds[bucket]!) bucket++
-  let key = name
-  for (const label of sortedLabelNames) if (label in o.labels) key += `|${label}=${o.labels[label]}`
-  o.slot = `${key}|${bucket === upperBounds.length ? -1 : bucket}`
-  return o.slot
+/** Histogram, then each label value in order, down to the last renewal time of each bucket. */
+type SlotTree = Map<unknown, SlotTree | number[]>
+
+/** One bucket of one label set: where its last renewal time is kept. */
+interface Slot {
+  times: number[]
+  bucket: number
 }
 
 /**
