@@ -5,6 +5,7 @@
  * reaches a metric. Export failures are counted by the exporter itself (otlp-exporter.ts).
  */
 import { TraceFlags, type Context } from '@opentelemetry/api'
+import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs'
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 
 export type DropHook = (signal: 'traces' | 'logs', count: number) => void
@@ -63,6 +64,30 @@ export function countingSpanProcessor(
       // The batch processor only queues sampled spans.
       if (span.spanContext().traceFlags & TraceFlags.SAMPLED && !account.admit()) onDropped('traces', 1)
       inner.onEnd(span)
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+  }
+}
+
+/**
+ * The same for a BatchLogRecordProcessor.
+ *
+ * @example
+ * const processor = countingLogProcessor(exporter, 2048, (e) => new BatchLogRecordProcessor(e, { maxQueueSize: 2048 }), onDropped)
+ */
+export function countingLogProcessor(
+  exporter: LogRecordExporter,
+  maxQueueSize: number,
+  make: (exporter: LogRecordExporter) => LogRecordProcessor,
+  onDropped: DropHook,
+): LogRecordProcessor {
+  const account = new QueueAccount(maxQueueSize)
+  const inner = make(handedOff<ReadableLogRecord, LogRecordExporter>(exporter, account))
+  return {
+    onEmit(record: SdkLogRecord, context?: Context) {
+      if (!account.admit()) onDropped('logs', 1)
+      inner.onEmit(record, context)
     },
     forceFlush: () => inner.forceFlush(),
     shutdown: () => inner.shutdown(),

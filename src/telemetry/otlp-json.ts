@@ -25,7 +25,7 @@ const INT64_MAX = 2n ** 63n - 1n
 const INT64_MIN = -(2n ** 63n)
 
 /** Nanoseconds since the epoch as a decimal string, without BigInt in the common case. */
-export function nanos(time: HrTime): string {
+function nanos(time: HrTime): string {
   const seconds = Math.trunc(time[0])
   const ns = Math.trunc(time[1])
   if (seconds > 0 && ns >= 0 && ns < 1e9) return `${seconds}${String(ns).padStart(9, '0')}`
@@ -39,7 +39,7 @@ type AnyValue =
 type KeyValue = { key: string; value: AnyValue }
 
 /** One AnyValue. Covers every attribute value type and the `AnyValue` bodies of log records. */
-export function anyValue(value: unknown): AnyValue {
+function anyValue(value: unknown): AnyValue {
   switch (typeof value) {
     case 'string':
       return { stringValue: value }
@@ -83,14 +83,14 @@ function flags(traceFlags: number, isRemote: boolean | undefined): number {
 /** Undefined (hence left out by JSON.stringify) when there is no trace state. */
 const traceState = (ctx: SpanContext) => ctx.traceState?.serialize() || undefined
 
-export type Scope = InstrumentationScope & { attributes?: Record<string, unknown>; droppedAttributesCount?: number }
+type Scope = InstrumentationScope & { attributes?: Record<string, unknown>; droppedAttributesCount?: number }
 type EncodedResource = { attributes: KeyValue[]; droppedAttributesCount: number }
 type EncodedScope = { name: string; version?: string; attributes?: KeyValue[]; droppedAttributesCount?: number }
 
 const resources = new WeakMap<Resource, EncodedResource>()
 const scopes = new WeakMap<Scope, EncodedScope>()
 
-export function resourceOf(resource: Resource): EncodedResource {
+function resourceOf(resource: Resource): EncodedResource {
   let encoded = resources.get(resource)
   if (!encoded) {
     // The resource's schemaUrl belongs to ResourceSpans/ResourceLogs (the Resource message has no such field).
@@ -101,7 +101,7 @@ export function resourceOf(resource: Resource): EncodedResource {
   return encoded
 }
 
-export function scopeOf(scope: Scope): EncodedScope {
+function scopeOf(scope: Scope): EncodedScope {
   let encoded = scopes.get(scope)
   if (!encoded) {
     encoded = { name: scope.name, ...(scope.version !== undefined && { version: scope.version }) }
