@@ -6,7 +6,7 @@ import { benchCacheMiss } from './cache-miss.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
-import { benchHitPath } from './hit-path.ts'
+import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
@@ -24,8 +24,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   gateway: benchGateway,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
+  // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).
+  'hit-path-hits': benchHitPathHits,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits'])
 
 const only = process.argv.slice(2)
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)

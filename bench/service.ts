@@ -28,12 +28,13 @@ const runtimeFlags = () => (process.env.BENCH_BUN_FLAGS ?? '').split(' ').filter
  * @example
  * const svc = await spawnService({ LOG_LEVEL: 'silent' })
  * const bare = await spawnService({ BARE_BODY_FILE: file }, 'bench/bare-hono.ts')
+ * const before = await spawnService({}, 'src/main.ts', '/tmp/checkout-of-main') // an A/B against another build
  */
-export async function spawnService(env: Record<string, string>, entry = 'src/main.ts'): Promise<BenchService> {
+export async function spawnService(env: Record<string, string>, entry = 'src/main.ts', root = ROOT): Promise<BenchService> {
   // A known port and a readiness poll: with LOG_LEVEL=silent there is no "listening" line to read.
   const port = await freePort()
   const proc = Bun.spawn([process.execPath, ...runtimeFlags(), entry], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

@@ -14,7 +14,8 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from 'pino'
 import { afterBody, type AppEnv } from '../app-env.ts'
-import { observe, type Metrics } from './metrics.ts'
+import { observeFor, type Metrics } from './metrics.ts'
+import { writeSummaryLine } from './summary-line.ts'
 import { keeperOf, unitOf, type WorkUnit } from './sampling.ts'
 import { recordError } from './tracing.ts'
 
@@ -72,13 +73,13 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const unit = unitOf(spanContext)!
     c.set('span', span)
     c.set('logFields', {})
-    c.set('log', context.with(spanContext, () => logger.child({ request_id: requestId })))
+    c.set('log', logger.child({ request_id: requestId }))
 
     let settled = false
     const finish = () => {
       if (settled) return
       settled = true
-      complete(c, span, unit, started, spanContext, metrics)
+      complete(c, span, unit, started, logger, metrics)
     }
     try {
       await context.with(spanContext, next)
@@ -107,7 +108,7 @@ function complete(
   span: Span,
   unit: WorkUnit,
   started: number,
-  spanContext: ReturnType<typeof trace.setSpan>,
+  logger: Logger,
   metrics: Metrics | undefined,
 ): void {
   const route = routeOf(c)
@@ -121,16 +122,13 @@ function complete(
     if (error) recordError(span, error)
     else span.setStatus({ code: SpanStatusCode.ERROR })
   }
-  context.with(spanContext, () => {
-    if (metrics) {
-      observe(metrics.requestDuration, { route, method: c.req.method, status_code: String(status) }, seconds)
-    }
-    // After the observations above (an exemplar slot due for renewal keeps the trace).
-    const kept = unit.keeper.decide(unit, { error: status >= 500, seconds }) !== undefined
-    const fields = { ...c.get('logFields'), route, method: c.req.method, status, duration_ms: Math.round(seconds * 1e4) / 10, trace_kept: kept }
-    const log = c.get('log')
-    if (status >= 500) log.error(fields, 'request failed')
-    else log.info(fields, 'request completed')
-  })
+  // No context switch: the unit and span are at hand, and the summary line takes them directly.
+  const ids = span.spanContext()
+  if (metrics) observeFor(unit, ids, metrics.requestDuration, { route, method: c.req.method, status_code: String(status) }, seconds)
+  // After the observations above (an exemplar slot due for renewal keeps the trace).
+  const kept = unit.keeper.decide(unit, { error: status >= 500, seconds }) !== undefined
+  const fields = { ...c.get('logFields'), route, method: c.req.method, status, duration_ms: Math.round(seconds * 1e4) / 10, trace_kept: kept }
+  if (status >= 500) writeSummaryLine(logger, 'error', c.get('requestId'), ids, fields, 'request failed')
+  else writeSummaryLine(logger, 'info', c.get('requestId'), ids, fields, 'request completed')
   span.end()
 }

@@ -13,7 +13,7 @@ import { KEEP_ATTRIBUTE } from './sampling.ts'
 export interface KeptTraceOptions {
   /** Most spans waiting for their root at once; past it the oldest trace's are dropped (and counted). */
   maxWaitingSpans: number
-  /** Decisions remembered for spans that end after their root. */
+  /** Decisions remembered for spans that end after their root (at least this many, at most twice). */
   rememberedDecisions?: number
   onDropped?: DropHook
 }
@@ -33,15 +33,22 @@ export function keptTracesOnly(inner: SpanProcessor, options: KeptTraceOptions):
   const { maxWaitingSpans, onDropped = () => {} } = options
   const remembered = options.rememberedDecisions ?? 4096
   const waiting = new Map<string, ReadableSpan[]>()
-  const decided = new Map<string, boolean>()
+  // Two generations, the older let go whole when the newer is full: between `remembered`
+  // and twice that many decisions are kept. Deleting the oldest key one by one instead
+  // left the Map's tombstones to be stepped over by every next deletion (2.9% of a cache
+  // hit's profile).
+  let decided = new Map<string, boolean>()
+  let previous = new Map<string, boolean>()
   let waitingCount = 0
 
   const remember = (traceId: string, keep: boolean) => {
-    decided.delete(traceId)
     decided.set(traceId, keep)
-    // Maps iterate in insertion order: the first key is the oldest decision.
-    if (decided.size > remembered) decided.delete(decided.keys().next().value!)
+    if (decided.size >= remembered) {
+      previous = decided
+      decided = new Map()
+    }
   }
+  const decisionOf = (traceId: string) => decided.get(traceId) ?? previous.get(traceId)
   const wait = (traceId: string, span: ReadableSpan) => {
     const list = waiting.get(traceId)
     if (list) list.push(span)
@@ -71,7 +78,7 @@ export function keptTracesOnly(inner: SpanProcessor, options: KeptTraceOptions):
         if (keep) inner.onEnd(span)
         return
       }
-      const keep = decided.get(traceId)
+      const keep = decisionOf(traceId)
       if (keep === undefined) wait(traceId, span)
       else if (keep) inner.onEnd(span)
     },

@@ -4,7 +4,9 @@
  */
 import { context, trace } from '@opentelemetry/api'
 import pino, { type DestinationStream, type Logger } from 'pino'
+import { batchedLines } from './batched-lines.ts'
 import type { LogShipper } from './log-shipping.ts'
+import { registerFastLines } from './summary-line.ts'
 
 export type { Logger }
 
@@ -41,10 +43,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const { level = 'info', service = 'tts-edge', instance, shipper } = options
   const out = options.destination ?? stdoutDestination()
   const destination: DestinationStream = shipper ? shippingDestination(out, shipper) : out
-  return pino(
+  const base = { service, ...(instance && { service_instance_id: instance }) }
+  const logger = pino(
     {
       level,
-      base: { service, ...(instance && { service_instance_id: instance }) },
+      base,
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (_label, number) => ({ level: number }), log: withoutSecrets },
@@ -57,27 +60,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   )
+  registerFastLines(logger, { out, shipper, base, redact: withoutSecrets })
+  return logger
 }
 
-// One write(2) per line, handed to Bun's thread pool, cost more than building the line.
-// Lines are gathered up to 4 KiB and written at least every 100 ms; flushLogger() empties the
-// buffer before exit. Past 16 MiB unwritten (stdout blocked) lines are dropped, not hoarded.
-const STDOUT_BATCH_BYTES = 4096
-const STDOUT_FLUSH_MS = 100
-const STDOUT_MAX_BUFFER = 16 * 1024 * 1024
-// sonic-boom appends each line to its pending string and measures that whole string again;
-// at its default 16 KiB per write that re-measuring was a fifth of a line's cost.
-const STDOUT_MAX_WRITE = 8192
-
+// Lines are gathered in memory and written in 64 KiB batches, at least every 100 ms
+// (batched-lines.ts); flushLogger() empties the buffer before exit.
 function stdoutDestination(): DestinationStream {
-  return pino.destination({
-    fd: 1,
-    sync: false,
-    minLength: STDOUT_BATCH_BYTES,
-    periodicFlush: STDOUT_FLUSH_MS,
-    maxLength: STDOUT_MAX_BUFFER,
-    maxWrite: STDOUT_MAX_WRITE,
-  })
+  return batchedLines({ fd: 1, flushMs: 100 })
 }
 
 /**

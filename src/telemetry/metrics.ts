@@ -6,7 +6,8 @@
  * genders come from the voice catalogue, ranges and error types are fixed enums.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
-import { observeInUnit } from './sampling.ts'
+import type { SpanContext } from '@opentelemetry/api'
+import { holdObservation, observeInUnit, type WorkUnit } from './sampling.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const SESSION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
@@ -216,4 +217,21 @@ export function observe<L extends string>(
   value: number,
 ): void {
   observeInUnit(histogram as unknown as Histogram<string>, labels as Record<string, string | number>, value)
+}
+
+/**
+ * observe() for a unit of work and span given directly, where the caller is outside their
+ * context (the request's own telemetry middleware, once the handler has returned).
+ *
+ * @example
+ * observeFor(unit, span.spanContext(), metrics.requestDuration, { route, method, status_code: '200' }, 0.12)
+ */
+export function observeFor<L extends string>(
+  unit: WorkUnit,
+  span: SpanContext,
+  histogram: Histogram<L>,
+  labels: Partial<Record<L, string | number>>,
+  value: number,
+): void {
+  holdObservation(unit, span, histogram as unknown as Histogram<string>, labels as Record<string, string | number>, value)
 }

@@ -186,9 +186,11 @@ function span(s: ReadableSpan) {
 
 function logRecord(l: ReadableLogRecord) {
   const ctx = l.spanContext
+  const time = nanos(l.hrTime)
   return {
-    timeUnixNano: nanos(l.hrTime),
-    observedTimeUnixNano: nanos(l.hrTimeObserved),
+    timeUnixNano: time,
+    // Our shipper observes a line when it is written: the same HrTime, converted once.
+    observedTimeUnixNano: l.hrTimeObserved === l.hrTime ? time : nanos(l.hrTimeObserved),
     severityNumber: l.severityNumber,
     severityText: l.severityText,
     body: l.body === undefined ? undefined : anyValue(l.body),

@@ -38,6 +38,13 @@ interface PendingObservation {
   labels: Record<string, string | number>
   value: number
   span: SpanContext | undefined
+  /** Its exemplar slot, once found (TraceKeeper's #slotOf). */
+  slot?: Slot
+}
+
+/** A child span recorded cheaply, built only if its unit's trace is kept (deferred-span.ts). */
+export interface DeferredChild {
+  materialise(root: Span): void
 }
 
 /** One request, utterance or session close: the root span and what waits for its decision. */
@@ -47,6 +54,7 @@ export class WorkUnit {
   kept = false
   reason: KeepReason | undefined
   #required = false
+  #deferred: DeferredChild[] | undefined
 
   constructor(
     readonly span: Span,
@@ -62,6 +70,23 @@ export class WorkUnit {
 
   get required(): boolean {
     return this.#required
+  }
+
+  /** Holds a deferred child span until the decision (before it; see withDeferredSpan). */
+  defer(child: DeferredChild): void {
+    // A step that outlived its unit's decision: built at once if kept, as withSpan would have.
+    if (!this.pending) {
+      if (this.kept) child.materialise(this.span)
+      return
+    }
+    ;(this.#deferred ??= []).push(child)
+  }
+
+  /** Builds the deferred children if kept, and lets them go either way. */
+  settleDeferred(): void {
+    const deferred = this.#deferred
+    this.#deferred = undefined
+    if (this.kept && deferred) for (const child of deferred) child.materialise(this.span)
   }
 }
 
@@ -96,7 +121,7 @@ export function ratioKeeps(traceId: string, ratio: number): boolean {
  */
 export class TraceKeeper {
   /** Last time (performance.now) each histogram bucket got an exemplar. */
-  readonly #slots = new Map<string, number>()
+  readonly #slots: SlotTree = new Map()
 
   constructor(
     readonly policy: KeepPolicy,
@@ -132,6 +157,8 @@ export class TraceKeeper {
     unit.kept = reason !== undefined
     unit.reason = reason
     if (reason) unit.span.setAttributes({ [KEEP_ATTRIBUTE]: true, [REASON_ATTRIBUTE]: reason })
+    // Before the root span ends, so the kept-trace processor holds them with their root.
+    unit.settleDeferred()
     const now = this.now()
     const keptTrace = unit.kept ? unit.span.spanContext().traceId : undefined
     for (const o of pending) this.#record(o, keptTrace, now)
@@ -155,29 +182,62 @@ export class TraceKeeper {
   }
 
   #slotStale(o: PendingObservation, now: number): boolean {
-    const last = this.#slots.get(slotKey(o))
-    return last === undefined || now - last >= this.policy.exemplarIntervalSeconds * 1000
+    const { times, bucket } = this.#slotOf(o)
+    return now - times[bucket]! >= this.policy.exemplarIntervalSeconds * 1000
   }
 
   /** An exemplar only for a span of the kept trace itself (never one of another trace active meanwhile). */
   #record(o: PendingObservation, keptTrace: string | undefined, now: number): void {
     if (keptTrace && o.span?.traceId === keptTrace && o.span.traceFlags & TraceFlags.SAMPLED) {
-      this.#slots.set(slotKey(o), now)
+      const { times, bucket } = this.#slotOf(o)
+      times[bucket] = now
       // Exemplar-enabled histograms only take the object form.
       o.histogram.observe({ labels: o.labels, value: o.value, exemplarLabels: { trace_id: o.span.traceId, span_id: o.span.spanId } })
     } else {
       o.histogram.observe({ labels: o.labels, value: o.value })
     }
   }
+
+  /**
+   * prom-client keeps one exemplar per bucket of each label set: the first upper bound >= value.
+   * Found by walking a tree keyed by the histogram and then its label values in the
+   * histogram's own sorted label order: no key string built, no sort, once per observation.
+   */
+  #slotOf(o: PendingObservation): Slot {
+    if (o.slot) return o.slot
+    const { upperBounds, sortedLabelNames } = o.histogram as unknown as HistogramInternals
+    let bucket = 0
+    while (bucket < upperBounds.length && o.value > upperBounds[bucket]!) bucket++
+    let node = this.#slots
+    let key: unknown = o.histogram
+    for (const label of sortedLabelNames) {
+      let next = node.get(key) as SlotTree | undefined
+      if (!next) node.set(key, (next = new Map()))
+      node = next
+      key = o.labels[label]
+    }
+    let times = node.get(key) as number[] | undefined
+    // One time per bucket and the +Inf bucket; never renewed reads as stale.
+    if (!times) node.set(key, (times = new Array<number>(upperBounds.length + 1).fill(Number.NEGATIVE_INFINITY)))
+    o.slot = { times, bucket }
+    return o.slot
+  }
 }
 
-/** prom-client keeps one exemplar per bucket of each label set: the first upper bound >= value. */
-function slotKey(o: PendingObservation): string {
-  const bounds = (o.histogram as unknown as { upperBounds: number[]; name: string }).upperBounds
-  const bucket = bounds.findIndex((b) => o.value <= b)
-  let key = (o.histogram as unknown as { name: string }).name
-  for (const name of Object.keys(o.labels).sort()) key += `|${name}=${o.labels[name]}`
-  return `${key}|${bucket}`
+/** What prom-client's Histogram holds that slots are found by (its own fields, stable across 15.x). */
+interface HistogramInternals {
+  upperBounds: number[]
+  /** The histogram's label names, sorted once at construction. */
+  sortedLabelNames: string[]
+}
+
+/** Histogram, then each label value in order, down to the last renewal time of each bucket. */
+type SlotTree = Map<unknown, SlotTree | number[]>
+
+/** One bucket of one label set: where its last renewal time is kept. */
+interface Slot {
+  times: number[]
+  bucket: number
 }
 
 /**
@@ -188,10 +248,20 @@ function slotKey(o: PendingObservation): string {
 export function observeInUnit(histogram: Histogram<string>, labels: Record<string, string | number>, value: number): void {
   const active = context.active()
   const unit = unitOf(active)
-  const span = trace.getSpanContext(active)
-  if (unit?.pending) unit.pending.push({ histogram, labels, value, span })
-  else if (unit) unit.keeper.observeNow(histogram, labels, value, unit, span)
+  if (unit) holdObservation(unit, trace.getSpanContext(active), histogram, labels, value)
   else histogram.observe({ labels, value })
+}
+
+/** observeInUnit for a unit and span given directly (no context lookup). */
+export function holdObservation(
+  unit: WorkUnit,
+  span: SpanContext | undefined,
+  histogram: Histogram<string>,
+  labels: Record<string, string | number>,
+  value: number,
+): void {
+  if (unit.pending) unit.pending.push({ histogram, labels, value, span })
+  else unit.keeper.observeNow(histogram, labels, value, unit, span)
 }
 
 const keepers = new WeakMap<Tracer, TraceKeeper>()

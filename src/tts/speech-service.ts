@@ -13,6 +13,7 @@ import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import { cacheKey } from '../cache/cache.ts'
 import type { FleetLease } from '../cache/fleet-lease.ts'
+import { withDeferredSpan } from '../telemetry/deferred-span.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
 import { recordError, withSpan } from '../telemetry/tracing.ts'
 import { Broadcast } from './broadcast.ts'
@@ -101,7 +102,8 @@ export class SpeechService {
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
     const lookupStart = performance.now()
-    const cached = await withSpan(tracer, 'tts.cache.lookup', { 'tts.cache.backend': cache.kind }, async (span) => {
+    // Deferred: on a hit the trace is usually dropped, and then this span is never built.
+    const cached = await withDeferredSpan(tracer, 'tts.cache.lookup', { 'tts.cache.backend': cache.kind }, async (span) => {
       const hit = await cache.get(key)
       span.setAttribute('tts.cache.result', hit ? 'cache_hit' : 'miss')
       return hit

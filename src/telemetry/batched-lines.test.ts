@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { waitUntil } from '../../test/support/wait.ts'
+import { batchedLines } from './batched-lines.ts'
+
+const opened: { fd: number; dir: string }[] = []
+
+function tempFile() {
+  const dir = mkdtempSync(join(tmpdir(), 'batched-lines-'))
+  const path = join(dir, 'out.log')
+  const fd = openSync(path, 'w')
+  opened.push({ fd, dir })
+  return { fd, read: () => readFileSync(path, 'utf8') }
+}
+
+const flushed = (out: { flush(done: (err?: Error) => void): void }) => new Promise<void>((resolve) => out.flush(() => resolve()))
+
+afterEach(() => {
+  for (const { fd, dir } of opened.splice(0)) {
+    closeSync(fd)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+describe('batchedLines', () => {
+  test('every line reaches the file, in order and whole, once flushed', async () => {
+    const file = tempFile()
+    const out = batchedLines({ fd: file.fd, batchChars: 100, flushMs: 60_000 })
+    const lines = Array.from({ length: 500 }, (_, i) => `{"n":${i},"msg":"caf\u00e9 ${'x'.repeat(i % 37)}"}\n`)
+    for (const line of lines) out.write(line)
+    await flushed(out)
+    expect(file.read()).toBe(lines.join(''))
+  })
+
+  test('holds lines until a batch is full, then writes without being asked', async () => {
+    const file = tempFile()
+    const out = batchedLines({ fd: file.fd, batchChars: 1000, flushMs: 60_000 })
+    out.write('first\n')
+    expect(file.read()).toBe('')
+    for (let i = 0; i < 200; i++) out.write(`line ${i}\n`)
+    await waitUntil(() => file.read().startsWith('first\nline 0\n'), 5000, 'the full batch written')
+  })
+
+  test('writes what waits at least every flushMs, with no further line to trigger it', async () => {
+    const file = tempFile()
+    const out = batchedLines({ fd: file.fd, batchChars: 1 << 20, flushMs: 20 })
+    out.write('lonely line\n')
+    await waitUntil(() => file.read() === 'lonely line\n', 5000, 'the periodic write')
+  })
+
+  test('drops and counts lines past the pending limit instead of hoarding them', async () => {
+    const file = tempFile()
+    const out = batchedLines({ fd: file.fd, batchChars: 1 << 20, flushMs: 60_000, maxPendingChars: 50 })
+    for (let i = 0; i < 10; i++) out.write(`line number ${i}\n`) // 15 characters each: 3 fit
+    expect(out.dropped).toBe(7)
+    await flushed(out)
+    expect(file.read()).toBe('line number 0\nline number 1\nline number 2\n')
+  })
+
+  test('a flush with nothing waiting calls back at once', () => {
+    const out = batchedLines({ fd: tempFile().fd })
+    let called = false
+    out.flush(() => {
+      called = true
+    })
+    expect(called).toBe(true)
+  })
+
+  test('a write error (a closed descriptor) loses that batch, not the process, and flush still answers', async () => {
+    const file = tempFile()
+    const out = batchedLines({ fd: 987_654, batchChars: 1 << 20, flushMs: 60_000 })
+    out.write('nowhere to go\n')
+    const err = await new Promise<Error | undefined>((resolve) => out.flush(resolve))
+    expect(err).toBeInstanceOf(Error)
+    expect(file.read()).toBe('')
+  })
+})
