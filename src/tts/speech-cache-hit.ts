@@ -1,0 +1,46 @@
+/**
+ * The cache step of batch speech: the lookup, and the result a hit is served as, whether it
+ * came from the cache or from a finished flight whose cache write has not landed yet.
+ */
+import type { Tracer } from '@opentelemetry/api'
+import type { AudioCache, CachedAudio } from '../cache/cache.ts'
+import { withDeferredSpan } from '../telemetry/deferred-span.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import type { SpeechResult } from './speech-service.ts'
+
+/**
+ * Looks `key` up in the cache inside a `tts.cache.lookup` span.
+ *
+ * @example
+ * const cached = await lookUpSpeech(tracer, cache, key)
+ */
+export function lookUpSpeech(tracer: Tracer, cache: AudioCache, key: string): Promise<CachedAudio | undefined> {
+  // Deferred: on a hit the trace is usually dropped, and then this span is never built.
+  return withDeferredSpan(tracer, 'tts.cache.lookup', { 'tts.cache.backend': cache.kind }, async (span) => {
+    const hit = await cache.get(key)
+    span.setAttribute('tts.cache.result', hit ? 'cache_hit' : 'miss')
+    return hit
+  })
+}
+
+/**
+ * Counts a hit and serves the whole file in one piece. `blob` only when the cache kept one.
+ *
+ * @example
+ * return cacheHit(metrics, cached.body, cached.contentType, cached.blob, engine, timings)
+ */
+export function cacheHit(
+  metrics: Metrics | undefined,
+  body: Uint8Array,
+  contentType: string,
+  blob: Blob | undefined,
+  engine: string | undefined,
+  timings: SpeechResult['timings'],
+): SpeechResult {
+  metrics?.speechRequests.inc({ result: 'cache_hit' })
+  return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, ...(blob && { blob }), timings, engine: () => engine }
+}
+
+async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body
+}

@@ -1,0 +1,153 @@
+/**
+ * The production pipeline of one flight: synthesise, encode as audio arrives, broadcast the
+ * bytes to every reader, then store the whole file; each step in its own span and metrics.
+ */
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { concatBytes } from '../audio/bytes.ts'
+import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
+import type { CachedAudio } from '../cache/cache.ts'
+import { observe } from '../telemetry/metrics.ts'
+import { recordError, withSpan } from '../telemetry/tracing.ts'
+import type { Broadcast } from './broadcast.ts'
+import { formatId } from './format-id.ts'
+import type { SpeechRequest, SpeechServiceDeps } from './speech-service.ts'
+import { charCountRange, countWords, wordCountRange } from './text.ts'
+
+const EMPTY_AUDIO_RATE = 22050
+
+/** One synthesis that every identical request reads from. */
+export interface Flight {
+  broadcast: Broadcast
+  /** The finished file, set once synthesis completed, until the cache write lands. */
+  stored?: CachedAudio
+  /** Which configured engine spoke (engine router only). */
+  engine?: string
+  /** The upstream's `request-id`, when one answered with it. */
+  upstreamRequestId?: string
+}
+
+/** What producing needs of the speech service's dependencies. */
+export type ProductionDeps = Pick<SpeechServiceDeps, 'engine' | 'cache' | 'tracer' | 'metrics'>
+
+/**
+ * Synthesises, encodes into the flight's broadcast, then stores the whole file. A failed
+ * synthesis ends the broadcast with its error instead of rejecting.
+ *
+ * @example
+ * const job: Flight = { broadcast: new Broadcast() }
+ * await synthesiseFlight(deps, request, key, job, context.active())
+ */
+export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
+  const flight = job.broadcast
+  const { engine, tracer, metrics, cache } = deps
+  const started = performance.now()
+  const words = countWords(request.text)
+  const synthSpan = tracer.startSpan(
+    'tts.synthesize',
+    {
+      attributes: {
+        'tts.engine': engine.name,
+        'tts.voice': request.voice.id,
+        'tts.language': request.voice.language,
+        'tts.gender': request.voice.gender,
+        'tts.format': formatId(request.format),
+        'tts.characters': request.text.length,
+        'tts.words': words,
+        'tts.speed': request.speed,
+      },
+    },
+    parent,
+  )
+  const synthContext = trace.setSpan(parent, synthSpan)
+  let encodeMs = 0
+  let samples = 0
+  let sampleRate = 0
+  let whole: Uint8Array | undefined
+  // Only for engines that do not encode in their workers.
+  let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
+  // Audio a fallback engine made is not what this key asks for: serve it, but do not keep it.
+  let fallback = false
+  try {
+    const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
+    for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
+      sampleRate = chunk.sampleRate
+      if (chunk.engine && !job.engine) {
+        job.engine = chunk.engine
+        // The router's name says nothing: the span names the configured engine that spoke.
+        synthSpan.setAttribute('tts.engine', chunk.engine)
+      }
+      if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
+      if (chunk.fallback) fallback = true
+      if (chunk.encoded) {
+        samples += chunk.sampleCount ?? 0
+        flight.push(chunk.encoded)
+        if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
+        continue
+      }
+      const t = performance.now()
+      encoder ??= await createEncoder(request.format, chunk.sampleRate)
+      samples += chunk.samples.length
+      flight.push(encoder.write(chunk.samples))
+      encodeMs += performance.now() - t
+    }
+    if (!whole) {
+      const t = performance.now()
+      // Text that yields no audio at all still gets a valid (empty) file.
+      encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
+      flight.push(encoder.end())
+      whole = encoder.finalize(concatBytes(flight.chunks))
+      encodeMs += performance.now() - t
+    }
+  } catch (err) {
+    encoder?.close?.()
+    // Every reader hung up, so the work was stopped on purpose: mark it, but it is no failure.
+    if (flight.signal.aborted) synthSpan.setAttribute('tts.synthesis.abandoned', true)
+    else recordError(synthSpan, err)
+    synthSpan.end()
+    flight.end(err)
+    return
+  }
+  const seconds = (performance.now() - started) / 1000
+  const audioSeconds = sampleRate ? samples / sampleRate : 0
+  const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
+  synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
+  synthSpan.setAttribute('tts.rtf', rtf)
+  synthSpan.end()
+  recordEncodeSpan(tracer, parent, encodeMs, request.format)
+
+  const entry: CachedAudio = {
+    body: whole,
+    contentType: request.format.contentType,
+    meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate, ...(job.engine && { engine: job.engine }) },
+  }
+  job.stored = entry
+  flight.end()
+  // Let the readers' last bytes leave first: storing copies and checksums the whole file
+  // on this thread, and the client would wait for it. Meanwhile `job.stored` serves repeats.
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  context.with(synthContext, () => {
+    if (metrics) {
+      observe(metrics.speechCreateDuration, {}, seconds)
+      observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
+      observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
+      if (rtf) observe(metrics.synthesisRtf, {}, rtf)
+    }
+  })
+  if (fallback) return
+  await context.with(parent, () =>
+    withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
+      cache.set(key, entry),
+    ),
+  ).catch(() => {})
+}
+
+/** Encoding happens chunk by chunk between syntheses; its span reports the summed time. */
+function recordEncodeSpan(tracer: Tracer, parent: Context, encodeMs: number, format: AudioFormatSpec): void {
+  const now = Date.now()
+  const span: Span = tracer.startSpan(
+    'tts.encode',
+    { startTime: now - encodeMs, attributes: { 'tts.format': formatId(format), 'tts.encode.ms': encodeMs } },
+    parent,
+  )
+  span.end(now)
+}
