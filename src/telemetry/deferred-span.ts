@@ -11,7 +11,7 @@
  * runs in the parent's context): the cache lookup on the hit path.
  */
 import { context, SpanKind, SpanStatusCode, trace, type AttributeValue, type Attributes, type Span, type Tracer } from '@opentelemetry/api'
-import { unitOf, type DeferredChild } from './sampling.ts'
+import { unitOf, type DeferredChild } from './work-unit.ts'
 import { withSpan } from './tracing.ts'
 
 /** What the step may do to its span: set attributes. */

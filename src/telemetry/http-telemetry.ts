@@ -16,7 +16,8 @@ import type { Logger } from 'pino'
 import { afterBody, type AppEnv } from '../app-env.ts'
 import { observeFor, type Metrics } from './metrics.ts'
 import { writeSummaryLine } from './summary-line.ts'
-import { keeperOf, unitOf, type WorkUnit } from './sampling.ts'
+import { keeperOf } from './sampling.ts'
+import { unitOf, type WorkUnit } from './work-unit.ts'
 import { recordError } from './tracing.ts'
 
 export interface HttpTelemetryOptions {

@@ -5,7 +5,8 @@
  * to the other.
  */
 import { SpanKind, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api'
-import { keeperOf, unitOf } from './sampling.ts'
+import { keeperOf } from './sampling.ts'
+import { unitOf } from './work-unit.ts'
 
 /**
  * Starts a new trace whose root span links to the span active in `session`; returns its

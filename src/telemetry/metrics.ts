@@ -7,7 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import type { SpanContext } from '@opentelemetry/api'
-import { holdObservation, observeInUnit, type WorkUnit } from './sampling.ts'
+import { holdObservation, observeInUnit, type WorkUnit } from './work-unit.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const SESSION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
@@ -204,7 +204,7 @@ export function recordTargetInfo(
 }
 
 /**
- * Observes `value` on `histogram` within the active unit of work (telemetry/sampling.ts):
+ * Observes `value` on `histogram` within the active unit of work (telemetry/work-unit.ts):
  * recorded when the unit's keep decision is made, with the trace as exemplar only if it
  * was kept, so an exemplar never points at a dropped trace.
  *
