@@ -22,7 +22,7 @@ export interface PendingObservation {
  *
  * @example
  * const slots = new ExemplarSlots()
- * if (slots.stale(o, performance.now(), 15_000)) keep()
+ * if (slots.stale(o, performance.now(), 15)) keep() // no exemplar in this bucket for 15 s
  * slots.record(o, keptTraceId, performance.now())
  */
 export class ExemplarSlots {
