@@ -174,18 +174,22 @@ describe('/v1/stream', () => {
   })
 
   test('a client that disconnects aborts its queued and running synthesis', async () => {
+    const SENTENCES = 16
     const traceId = hex(16)
     const requestId = `disconnect-${hex(4)}`
     const client = await connect('/v1/stream', { traceparent: `00-${traceId}-${hex(8)}-01`, 'x-request-id': requestId })
     client.send({ type: 'start', voice: 'en-us-f1', format: 'pcm' })
-    client.send({ type: 'text', text: `${Array.from({ length: 30 }, (_, i) => `Unheard sentence number ${i + 1}.`).join(' ')} ` })
+    // Sentences long enough that each takes far longer to synthesise than the close takes to arrive: with short
+    // ones, a loaded machine finished and started more before the server saw the close, and the bound below raced.
+    const sentence = (i: number) => `Unheard sentence number ${i + 1} goes on for a while, so that the engine spends real time on every one of its many words.`
+    client.send({ type: 'text', text: `${Array.from({ length: SENTENCES }, (_, i) => sentence(i)).join(' ')} ` })
     await client.next((m) => m.kind === 'binary')
     client.socket.close()
     await svc.waitForLog((l) => l.msg === 'session ended' && l.request_id === requestId)
     await receiver.waitFor((r) => r.spans.some((s) => s.traceId === traceId && s.name === 'WS /v1/stream'))
     const session = receiver.spans.find((s) => s.traceId === traceId && s.name === 'WS /v1/stream')!
     // Every queued sentence's utterance trace ends (cancelled), none outlives the session.
-    await receiver.waitFor(() => linkedTo(session.spanId, 'tts.utterance').length === 30)
+    await receiver.waitFor(() => linkedTo(session.spanId, 'tts.utterance').length === SENTENCES)
     const utterances = new Set(linkedTo(session.spanId, 'tts.utterance').map((u) => u.traceId))
     const synth = receiver.spans.filter((s) => utterances.has(s.traceId) && s.name === 'tts.synthesize')
     // Only the sentences already started (the one playing and a bounded few ahead) ever ran.
