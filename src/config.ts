@@ -58,6 +58,9 @@ const schema = z.object({
   TTS_MAX_QUEUE: int(0, 100_000).default(64),
   TTS_JOB_TIMEOUT_MS: int(100, 600_000).default(30_000),
   TTS_ENGINE_NICE: int(0, 19).default(10),
+  // Threads that transcode upstream PCM (Opus, AAC, ...) for the gateway, started with the
+  // first such stream; 0 encodes on the event loop as before (stalls other requests).
+  TTS_ENCODE_WORKERS: int(0, 64).default(2),
   TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),
   TTS_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
   TTS_BODY_TIMEOUT_MS: int(100, 600_000).default(10_000),

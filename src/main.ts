@@ -23,7 +23,11 @@ import { SpeechService } from './tts/speech-service.ts'
 import { resolveVoice } from './tts/voices.ts'
 import { version } from './version.ts'
 import { buildRouter } from './tts/engines/router/build-router.ts'
+import { EncodePool } from './tts/encoding/encode-pool.ts'
 import { parseEnginesFile, type EnginesFile } from './tts/engines/router/engines-file.ts'
+
+// Open transcodes allowed per encode worker: a stream holds only its encoder state there.
+const ENCODE_STREAMS_PER_WORKER = 256
 
 let config: Config
 try {
@@ -62,9 +66,26 @@ const espeakOptions = {
   jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
   nice: config.TTS_ENGINE_NICE,
 }
+// Upstream PCM is transcoded off the event loop; the workers start with the first such stream.
+const encodePool =
+  config.TTS_ENGINES_FILE && config.TTS_ENCODE_WORKERS > 0
+    ? new EncodePool({
+        workers: config.TTS_ENCODE_WORKERS,
+        maxStreams: config.TTS_ENCODE_WORKERS * ENCODE_STREAMS_PER_WORKER,
+        nice: config.TTS_ENGINE_NICE,
+        jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+        onOpen: () => metrics?.transcodes.inc({ thread: 'worker' }),
+      })
+    : undefined
 // With an engines file, one router in front of every configured engine; without, espeak alone as before.
 const router = config.TTS_ENGINES_FILE
-  ? buildRouter(await readEnginesFile(config.TTS_ENGINES_FILE), { tracer: tracing.tracer, logger, espeak: espeakOptions, ...(metrics && { metrics }) })
+  ? buildRouter(await readEnginesFile(config.TTS_ENGINES_FILE), {
+      tracer: tracing.tracer,
+      logger,
+      espeak: espeakOptions,
+      ...(metrics && { metrics }),
+      ...(encodePool && { encoders: encodePool }),
+    })
   : undefined
 const engine: Engine = router ?? createEngine(espeakOptions)
 engineRef = engine
@@ -171,6 +192,7 @@ async function shutdown(signal: string): Promise<void> {
   metricsServer?.stop(true)
   await stopAccepting
   await engine.close()
+  await encodePool?.close()
   await audioCache.close()
   fleet?.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)

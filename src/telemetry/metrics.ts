@@ -137,6 +137,7 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     upstreamCircuit: gauge('tts_upstream_circuit_state', 'Upstream circuit breaker: 0 closed, 1 half-open, 2 open.', ['engine']),
     upstreamCharacters: counter('tts_upstream_characters_total', 'Characters sent to upstream engines that accepted them (what a vendor bills).', ['engine']),
     fallbacks: counter('tts_fallback_total', 'Requests served by a fallback engine after the one asked for failed before any audio.', ['from', 'to']),
+    transcodes: counter('tts_transcode_streams_total', 'Upstream PCM streams the gateway encoded into the asked-for format, by the thread that encoded them.', ['thread']),
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
   }
 }
@@ -169,6 +170,7 @@ function initialiseSeries(m: Metrics): void {
   for (const type of KNOWN_LABELS.errorType) m.errors.inc({ type }, 0)
   for (const op of KNOWN_LABELS.cacheOp) m.cacheErrors.inc({ op }, 0)
   for (const signal of ['traces', 'logs']) m.telemetryDropped.inc({ signal }, 0)
+  for (const thread of ['worker', 'event_loop']) m.transcodes.inc({ thread }, 0)
   for (const outcome of KNOWN_LABELS.fleetOutcome) m.fleetLease.inc({ outcome }, 0)
   for (const range of KNOWN_LABELS.wordRange) m.wordCountDuration.zero({ word_count_range: range })
   for (const range of KNOWN_LABELS.charRange) m.charCountDuration.zero({ char_count_range: range })

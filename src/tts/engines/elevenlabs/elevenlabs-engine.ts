@@ -56,6 +56,8 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
         passthrough: false,
         sampleRate: PCM_RATE,
         textLength: text.length,
+        ...(deps.encoders && { encoders: deps.encoders }),
+        ...(signal && { signal }),
       })) {
         if (first && metrics) observe(metrics.upstreamFirstByte, { engine: settings.name }, seconds())
         first = false
@@ -98,6 +100,8 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
         passthrough: passName !== undefined,
         sampleRate,
         textLength: text.length,
+        ...(deps.encoders && { encoders: deps.encoders }),
+        ...(signal && { signal }),
         ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
       })
     },

@@ -56,6 +56,8 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
         passthrough: passName !== undefined,
         sampleRate: OPENAI_RATE,
         textLength: text.length,
+        ...(deps.encoders && { encoders: deps.encoders }),
+        ...(signal && { signal }),
       })
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),

@@ -5,6 +5,7 @@
 import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
+import { inProcessEncoders, type EncoderSource } from '../../encoding/stream-encoder.ts'
 import { resolveVoice } from '../../voices.ts'
 import { createElevenLabsEngine } from '../elevenlabs/elevenlabs-engine.ts'
 import { createEngine, type CreateEngineOptions } from '../index.ts'
@@ -20,6 +21,8 @@ export interface BuildRouterDeps {
   logger?: Logger
   /** Pool settings for espeak entries (TTS_ENGINE, TTS_MAX_CONCURRENCY, ...). */
   espeak: CreateEngineOptions
+  /** Where upstream PCM is transcoded: the encode pool; absent, on the event loop (TTS_ENCODE_WORKERS=0). */
+  encoders?: EncoderSource
 }
 
 /**
@@ -28,7 +31,9 @@ export interface BuildRouterDeps {
  * await router.warmup()
  */
 export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRouter {
-  const engines = file.engines.map((settings) => buildEngine(settings, deps))
+  const onEventLoop = () => deps.metrics?.transcodes.inc({ thread: 'event_loop' })
+  const encoders = deps.encoders ?? inProcessEncoders(onEventLoop)
+  const engines = file.engines.map((settings) => buildEngine(settings, { ...deps, encoders }))
   if (deps.metrics) {
     // Series that exist from the start, so error ratios and fallback rates read 0, not "no data".
     for (const e of file.engines) {
@@ -52,7 +57,12 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
 }
 
 function buildEngine(settings: EngineSettings, deps: BuildRouterDeps): RoutedEngine {
-  const upstreamDeps = { tracer: deps.tracer, ...(deps.metrics && { metrics: deps.metrics }), ...(deps.logger && { logger: deps.logger }) }
+  const upstreamDeps = {
+    tracer: deps.tracer,
+    ...(deps.metrics && { metrics: deps.metrics }),
+    ...(deps.logger && { logger: deps.logger }),
+    ...(deps.encoders && { encoders: deps.encoders }),
+  }
   switch (settings.kind) {
     case 'openai':
       return createOpenAIEngine(settings, upstreamDeps)

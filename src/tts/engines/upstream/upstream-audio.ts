@@ -2,11 +2,12 @@
  * An upstream's body as PcmChunks. Audio that already is the format asked for passes
  * through as `encoded` chunks the moment they arrive (the whole file rides on the last
  * chunk for the cache). Otherwise the upstream was asked for raw 16-bit PCM, which is
- * encoded here chunk by chunk, as the espeak workers do, so every caller gets the same
- * shape of chunks whichever engine spoke.
+ * encoded chunk by chunk by `encoders` (the encode pool's workers in the service), so
+ * every caller gets the same shape of chunks whichever engine spoke.
  */
 import { concatBytes, EMPTY_BYTES } from '../../../audio/bytes.ts'
-import { createEncoder, type AudioFormatSpec } from '../../../audio/formats.ts'
+import type { AudioFormatSpec } from '../../../audio/formats.ts'
+import { inProcessEncoders, type EncoderSource, type StreamEncoder } from '../../encoding/stream-encoder.ts'
 import type { Boundary, PcmChunk } from '../../engine.ts'
 
 const NO_SAMPLES = new Int16Array(0)
@@ -28,7 +29,13 @@ export interface UpstreamAudioOptions {
   textLength: number
   /** The upstream's `request-id`, stamped on the first chunk. */
   requestId?: string
+  /** Where the PCM is encoded (default: on this thread). */
+  encoders?: EncoderSource
+  /** Aborts pending encoding work with the request. */
+  signal?: AbortSignal
 }
+
+const ON_THIS_THREAD = inProcessEncoders()
 
 /**
  * @example
@@ -56,29 +63,29 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
     return
   }
-  const encoder = format ? await createEncoder(format, sampleRate) : undefined
-  let encodeMs = 0
-  let carry: number | undefined
-  for await (const piece of body) {
-    const samples = toSamples(piece.bytes, carry)
-    carry = samples.carry
-    if (!encoder) {
-      yield { samples: samples.samples, sampleRate, ...extras(piece) }
-      continue
+  const encoder: StreamEncoder | undefined = format ? await (options.encoders ?? ON_THIS_THREAD).open(format, sampleRate, options.signal) : undefined
+  let ended = false
+  try {
+    let carry: number | undefined
+    for await (const piece of body) {
+      const samples = toSamples(piece.bytes, carry)
+      carry = samples.carry
+      if (!encoder) {
+        yield { samples: samples.samples, sampleRate, ...extras(piece) }
+        continue
+      }
+      const count = samples.samples.length
+      const encoded = await encoder.write(samples.samples)
+      yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: count, ...extras(piece) }
     }
-    const t = performance.now()
-    const encoded = encoder.write(samples.samples)
-    encodeMs += performance.now() - t
-    sent.push(encoded)
-    yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: samples.samples.length, ...extras(piece) }
+    if (!encoder) return
+    const { tail, whole, encodeMs } = await encoder.end()
+    ended = true
+    yield { samples: NO_SAMPLES, sampleRate, encoded: tail, sampleCount: 0, whole, encodeMs }
+  } finally {
+    // Aborted, failed or abandoned by the reader: free the encoder's state.
+    if (!ended) encoder?.close()
   }
-  if (!encoder) return
-  const t = performance.now()
-  const last = encoder.end()
-  sent.push(last)
-  const whole = encoder.finalize(concatBytes(sent))
-  encodeMs += performance.now() - t
-  yield { samples: NO_SAMPLES, sampleRate, encoded: last, sampleCount: 0, whole, encodeMs }
 }
 
 /**

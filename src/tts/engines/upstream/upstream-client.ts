@@ -8,6 +8,7 @@
 import { context, propagation, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api'
 import { BrokenCircuitError, BulkheadRejectedError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel'
 import type { Logger } from 'pino'
+import type { EncoderSource } from '../../encoding/stream-encoder.ts'
 import { observe, type Metrics } from '../../../telemetry/metrics.ts'
 import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from '../router/engines-file.ts'
@@ -39,6 +40,8 @@ export interface UpstreamClientDeps {
   metrics?: Metrics
   /** Told when a voice list cannot be fetched (the last good one is kept). */
   logger?: Logger
+  /** Where upstream PCM is encoded into the asked-for format (default: on the event loop). */
+  encoders?: EncoderSource
 }
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = {
