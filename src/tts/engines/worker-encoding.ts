@@ -2,7 +2,8 @@
  * Encoding inside the engine worker. mp3 (LAME) runs at about 100-450x real time and even
  * resampling costs milliseconds per sentence: on the main thread that would stall every
  * other request, so when a job names an output format the worker encodes each chunk it
- * produces and sends bytes instead of samples, and the finished file at the end.
+ * produces and sends bytes instead of samples, and the finished file at the end. The
+ * encode workers (src/tts/encoding/) wrap upstream PCM the same way.
  */
 import { warmAac } from '../../audio/aac/libav-aac.ts'
 import type { AudioEncoder } from '../../audio/encoder.ts'
