@@ -3,7 +3,7 @@ import { concatBytes } from '../../audio/bytes.ts'
 import { parseElevenLabsFormat, parseOpenAIFormat, type AudioFormatSpec, type FormatLookup } from '../../audio/formats.ts'
 import { oggPackets, readOggPages } from '../../audio/ogg/ogg-reader.ts'
 import { tone } from '../../audio/test-decoders.ts'
-import { EngineBusyError } from '../engine.ts'
+import { EngineBusyError, EngineUnavailableError } from '../engine.ts'
 import { EncodePool } from './encode-pool.ts'
 import { inProcessEncoders, type EncoderSource } from './stream-encoder.ts'
 
@@ -116,7 +116,7 @@ describe('the encode pool', () => {
     await encoder.write(tone(440, 0.5, RATE))
     expect(await p.encodersInUse()).toEqual([1])
     abort.abort(new Error('client gone'))
-    expect(encoder.write(tone(440, 0.5, RATE))).rejects.toThrow('client gone')
+    await expect(encoder.write(tone(440, 0.5, RATE))).rejects.toThrow('client gone')
     encoder.close()
     expect(p.streams).toBe(0)
     expect(await p.encodersInUse()).toEqual([0])
@@ -127,12 +127,23 @@ describe('the encode pool', () => {
     const format = FORMATS[0][1]
     const a = await p.open(format, RATE)
     const b = await p.open(format, RATE)
-    expect(p.open(format, RATE)).rejects.toBeInstanceOf(EngineBusyError)
+    expect(await p.open(format, RATE).then(() => undefined, (err: unknown) => err)).toBeInstanceOf(EngineBusyError)
     a.close()
     const c = await p.open(format, RATE)
     b.close()
     c.close()
     expect(p.streams).toBe(0)
     expect(await p.encodersInUse()).toEqual([0])
+  })
+
+  test('a stream whose encoder the worker no longer holds fails as unavailable (503), and the worker goes on', async () => {
+    const p = pool()
+    const format = FORMATS[0][1]
+    const gone = await p.open(format, RATE)
+    await gone.end()
+    const failed = await gone.write(tone(440, 0.1, RATE)).then(() => undefined, (err: unknown) => err)
+    expect(failed).toBeInstanceOf(EngineUnavailableError)
+    const next = await encodeAll(p, format, pieces())
+    expect(next.whole.byteLength).toBeGreaterThan(0)
   })
 })

@@ -92,7 +92,14 @@ export class EncodePool implements EncoderSource {
     }
     const run = async (request: EncodeRequest, transfer: Transferable[] = []): Promise<EncodeOut[]> => {
       const out: EncodeOut[] = []
-      for await (const chunk of lane.pool.run(request, { ...(signal && { signal }), transfer })) out.push(chunk)
+      try {
+        for await (const chunk of lane.pool.run(request, { ...(signal && { signal }), transfer })) out.push(chunk)
+      } catch (err) {
+        // The worker's own failures (an encoder that broke, state lost to a crash) are the encoder
+        // being unavailable (503), not a bug of the request; an abort stays the abort's reason.
+        if (signal?.aborted || err instanceof EngineUnavailableError || err instanceof EngineBusyError) throw err
+        throw new EngineUnavailableError(`encoding failed: ${(err as Error).message}`)
+      }
       return out
     }
     const close = () => {
