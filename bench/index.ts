@@ -11,6 +11,7 @@ import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
+import { benchTranscode } from './transcode.ts'
 
 const sections: Record<string, () => Promise<string[]>> = {
   'hit-path': benchHitPath,
@@ -22,6 +23,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   streaming: benchStreaming,
   fleet: benchFleet,
   gateway: benchGateway,
+  transcode: benchTranscode,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).
