@@ -57,7 +57,7 @@ export async function benchTranscode(): Promise<string[]> {
   try {
     // The upstream's pcm cached first: the gateways' encoding, not the synthesis, is what is measured.
     for (let i = 0; i < TEXTS; i++) await (await post(upstream.url, uniqueLongText(i), 'pcm', 'en-us-f1')).arrayBuffer()
-    // Warm each gateway's encoders (the workers start with the first stream).
+    // Warm each gateway's encoders (on the event loop, the codecs' first use is cold).
     for (const g of [pooled, inPlace]) for (const f of ['opus', 'aac']) await (await post(g.url, 'Warm up.', f)).arrayBuffer()
     const workers = await transcodeBurst(pooled, 'workers')
     const loop = await transcodeBurst(inPlace, 'event loop')

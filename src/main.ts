@@ -66,9 +66,10 @@ const espeakOptions = {
   jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
   nice: config.TTS_ENGINE_NICE,
 }
-// Upstream PCM is transcoded off the event loop; the workers start with the first such stream.
+const enginesFile = config.TTS_ENGINES_FILE ? await readEnginesFile(config.TTS_ENGINES_FILE) : undefined
+// Upstream PCM is transcoded off the event loop, in threads only a file with an upstream engine starts.
 const encodePool =
-  config.TTS_ENGINES_FILE && config.TTS_ENCODE_WORKERS > 0
+  enginesFile?.engines.some((e) => e.kind !== 'espeak') && config.TTS_ENCODE_WORKERS > 0
     ? new EncodePool({
         workers: config.TTS_ENCODE_WORKERS,
         maxStreams: config.TTS_ENCODE_WORKERS * ENCODE_STREAMS_PER_WORKER,
@@ -78,8 +79,8 @@ const encodePool =
       })
     : undefined
 // With an engines file, one router in front of every configured engine; without, espeak alone as before.
-const router = config.TTS_ENGINES_FILE
-  ? buildRouter(await readEnginesFile(config.TTS_ENGINES_FILE), {
+const router = enginesFile
+  ? buildRouter(enginesFile, {
       tracer: tracing.tracer,
       logger,
       espeak: espeakOptions,
@@ -145,8 +146,8 @@ const app = createApp({
 })
 
 const warmupStarted = performance.now()
-await engine.warmup()
-logger.info({ engine: engine.name, workers: engine.stats().workers, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
+await Promise.all([engine.warmup(), encodePool?.warmup()])
+logger.info({ engine: engine.name, workers: engine.stats().workers, encode_workers: encodePool?.workers ?? 0, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
 
 const server = Bun.serve({
   port: config.PORT,

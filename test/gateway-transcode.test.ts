@@ -80,6 +80,18 @@ describe('a gateway transcoding upstream pcm', () => {
     expect(line.status).toBe(200)
   })
 
+  test('starts encode workers only where an engine needs them', async () => {
+    const ready = (svc: RunningService) => svc.waitForLog((l) => l.msg === 'engine ready')
+    expect((await ready(pooled)).encode_workers).toBe(2)
+    expect((await ready(inPlace)).encode_workers).toBe(0)
+    const espeakOnly = await startGateway({ engines: { local: { kind: 'espeak' } }, default: 'local' })
+    try {
+      expect((await ready(espeakOnly)).encode_workers).toBe(0)
+    } finally {
+      await espeakOnly.stop()
+    }
+  })
+
   test('a streaming session on an upstream voice encodes its mp3 in a worker', async () => {
     const before = await transcodes(pooled, 'worker')
     const client = new WsClient(`${pooled.url.replace(/^http/, 'ws')}/v1/stream`)

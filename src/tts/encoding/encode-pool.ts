@@ -8,7 +8,7 @@
  * FIFO keeps a stream's chunks in order while many streams share the worker chunk by
  * chunk. A stream awaits each chunk before sending the next, so a worker's queue never
  * holds more than two jobs per stream; the bound that matters is `maxStreams`.
- * Workers start on the first stream, not before: an espeak-only service has none.
+ * Workers start with `warmup` or the first stream, not before: an espeak-only service has none.
  */
 import type { AudioFormatSpec } from '../../audio/formats.ts'
 import { EngineBusyError, EngineUnavailableError } from '../engine.ts'
@@ -131,6 +131,11 @@ export class EncodePool implements EncoderSource {
       },
       close,
     }
+  }
+
+  /** Starts the workers now and resolves once their encoders are warm (else the first stream starts them). */
+  async warmup(): Promise<void> {
+    await Promise.all(this.#lanes_().map((lane) => lane.pool.warmup()))
   }
 
   /** Terminates the workers; streams still open fail with EngineUnavailableError. */
