@@ -3,18 +3,11 @@
  * in order. Asynchronous so the encoding may run on another thread (see encode-pool.ts);
  * `inProcessEncoders` is the same work on the calling thread, for tools and tests.
  */
-import { concatBytes } from '../../audio/bytes.ts'
-import { createEncoder, type AudioFormatSpec } from '../../audio/formats.ts'
+import type { AudioFormatSpec } from '../../audio/formats.ts'
+import { RecordedEncoder, type RecordedEnd } from '../../audio/recorded-encoder.ts'
 
 /** The encoder's tail and the finished file, once the stream ended. */
-export interface EncodedEnd {
-  /** The bytes `end` flushed (may be empty). */
-  tail: Uint8Array
-  /** Everything written and the tail, with final headers. */
-  whole: Uint8Array
-  /** Time spent encoding this stream, ms. */
-  encodeMs: number
-}
+export type EncodedEnd = RecordedEnd
 
 export interface StreamEncoder {
   /** Encodes the next chunk; resolves to the bytes ready to send now (may be empty). */
@@ -42,30 +35,12 @@ export interface EncoderSource {
 export function inProcessEncoders(onOpen?: () => void): EncoderSource {
   return {
     async open(format, sampleRate) {
-      const encoder = await createEncoder(format, sampleRate)
+      const encoder = await RecordedEncoder.open(format, sampleRate)
       onOpen?.()
-      const sent: Uint8Array[] = []
-      let encodeMs = 0
-      const timed = <T>(fn: () => T): T => {
-        const t = performance.now()
-        const out = fn()
-        encodeMs += performance.now() - t
-        return out
-      }
       return {
-        async write(samples) {
-          // Encoders may reuse their output buffer: keep a copy for the finished file.
-          const bytes = timed(() => encoder.write(samples))
-          sent.push(bytes.slice())
-          return bytes
-        },
-        async end() {
-          const tail = timed(() => encoder.end())
-          sent.push(tail)
-          const whole = timed(() => encoder.finalize(concatBytes(sent)))
-          return { tail, whole, encodeMs }
-        },
-        close: () => encoder.close?.(),
+        write: async (samples) => encoder.write(samples),
+        end: async () => encoder.end(),
+        close: () => encoder.close(),
       }
     },
   }

@@ -6,10 +6,10 @@
  * encode workers (src/tts/encoding/) wrap upstream PCM the same way.
  */
 import { warmAac } from '../../audio/aac/libav-aac.ts'
-import type { AudioEncoder } from '../../audio/encoder.ts'
-import { createEncoder, type AudioFormatSpec } from '../../audio/formats.ts'
+import type { AudioFormatSpec } from '../../audio/formats.ts'
 import { warmMp3 } from '../../audio/mp3.ts'
 import { warmOpus } from '../../audio/opus/libopus.ts'
+import { RecordedEncoder } from '../../audio/recorded-encoder.ts'
 import type { JobContext } from '../worker-host.ts'
 import type { EspeakChunk } from './espeak-job.ts'
 
@@ -49,49 +49,25 @@ export interface EncodingContext {
  * }
  */
 export async function encodingContext(ctx: JobContext<EspeakChunk>, format: AudioFormatSpec, inputRate: number): Promise<EncodingContext> {
-  const encoder: AudioEncoder = await createEncoder(format, inputRate)
-  const parts: Uint8Array[] = []
-  let total = 0
-  let encodeMs = 0
-  const timed = <T>(fn: () => T): T => {
-    const t = performance.now()
-    const out = fn()
-    encodeMs += performance.now() - t
-    return out
-  }
-  const keep = (bytes: Uint8Array) => {
-    // Encoders may hand out views of buffers they reuse: keep a copy for the finished file.
-    if (bytes.byteLength > 0) {
-      parts.push(bytes.slice())
-      total += bytes.byteLength
-    }
-    return bytes
-  }
+  const encoder = await RecordedEncoder.open(format, inputRate)
   return {
     ctx: {
       cancelled: ctx.cancelled,
       emit(chunk) {
-        const encoded = keep(timed(() => encoder.write(chunk.samples)))
+        const encoded = encoder.write(chunk.samples)
         // Not transferred: the bytes may be a view of the encoder's own buffer (postMessage copies).
         ctx.emit({ samples: NO_SAMPLES, sampleCount: chunk.samples.length, boundaries: chunk.boundaries, encoded })
       },
     },
     finish() {
-      const tail = keep(timed(() => encoder.end()))
-      const whole = new Uint8Array(total)
-      let at = 0
-      for (const part of parts) {
-        whole.set(part, at)
-        at += part.byteLength
-      }
-      const finished = timed(() => encoder.finalize(whole))
+      const { tail, whole, encodeMs } = encoder.end()
       // The finished file is this job's own fresh buffer: hand it over instead of copying
       // megabytes on the receiving (event loop) side.
-      const owned = finished.byteOffset === 0 && finished.byteLength === finished.buffer.byteLength && finished.buffer !== tail.buffer
-      ctx.emit({ samples: NO_SAMPLES, sampleCount: 0, boundaries: [], encoded: tail, whole: finished, encodeMs }, owned ? [finished.buffer] : [])
+      const owned = whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength && whole.buffer !== tail.buffer
+      ctx.emit({ samples: NO_SAMPLES, sampleCount: 0, boundaries: [], encoded: tail, whole, encodeMs }, owned ? [whole.buffer] : [])
     },
     close() {
-      encoder.close?.()
+      encoder.close()
     },
   }
 }
