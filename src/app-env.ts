@@ -22,6 +22,11 @@ export interface AppEnv {
     bodyDone: Promise<void> | undefined
     /** The error onError rendered, so telemetry can record it on the span. */
     error: unknown
+    /**
+     * The calling key's id (a label safe for logs, metrics and ownership, never the key itself);
+     * undefined when API keys are off. Set by apiKeyAuth.
+     */
+    keyId: string | undefined
     /** Spends characters of the caller's per-key budget (set when keys and limits are configured). */
     chargeChars: ((chars: number) => void) | undefined
   }

@@ -41,6 +41,9 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   TTS_ENGINE: z.enum(['espeak', 'espeak-wasm', 'espeak-native']).default('espeak'),
   TTS_CACHE_DIR: z.string().min(1).default('.cache/tts'),
+  // Durable state that is not a cache (pronunciation dictionaries, usage ledger): one SQLite
+  // file per feature in this directory, created on first use.
+  TTS_DATA_DIR: z.string().min(1).default('.data'),
   // Upstream engines, default and fallback (YAML or JSON, see README); unset: one espeak engine.
   TTS_ENGINES_FILE: z.string().min(1).optional(),
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),

@@ -35,6 +35,16 @@ export function apiKeyChecker(keys: readonly string[]): (presented: string | und
   return (presented) => digests.length === 0 || (presented !== undefined && keyMatches(presented, digests))
 }
 
+/**
+ * A stable, non-reversible id for a key (never kept or logged in clear).
+ *
+ * @example
+ * keyId('secret') // '2bb80d537b1da3e3'
+ */
+export function keyId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16)
+}
+
 /** The key a request presents, from either vendor's header. */
 export function presentedKey(authorization: string | undefined, xiApiKey: string | undefined): string | undefined {
   if (xiApiKey) return xiApiKey
@@ -65,6 +75,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}): MiddlewareHandler<A
         message: key ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or xi-api-key.',
       })
     }
+    c.set('keyId', keyId(key as string))
     return next()
   }
 }

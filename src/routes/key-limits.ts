@@ -3,11 +3,10 @@
  * and characters spoken per minute (a token bucket refilled continuously). One key cannot
  * take the whole engine from the others.
  */
-import { createHash } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { afterBody, type AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
-import { presentedKey } from './api-key-auth.ts'
+import { keyId, presentedKey } from './api-key-auth.ts'
 
 export interface KeyLimitOptions {
   /** Requests or sessions one key may have open at once (0: unlimited). */
@@ -85,11 +84,6 @@ export class KeyLimits {
     }
     return state
   }
-}
-
-/** A stable, non-reversible id for a key (never kept or logged in clear). */
-export function keyId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 16)
 }
 
 /**
