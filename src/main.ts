@@ -5,6 +5,10 @@
 import { createApp } from './app.ts'
 import { routeHostless } from './hostless-requests.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { KeyRing, KeySource } from './keys/key-ring.ts'
+import { KeysReloader, loadKeyRing } from './keys/keys-reloader.ts'
+import { voiceEngine } from './keys/key-access.ts'
+import { openMetering, type OpenedMetering } from './usage/open-metering.ts'
 import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
@@ -43,12 +47,16 @@ try {
 let engineRef: Engine | undefined
 let cache: AudioCache | undefined
 let fleet: FleetLease | undefined
+let usage: OpenedMetering | undefined
+let keys: KeySource | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
       cacheBytes: () => cache?.bytes() ?? 0,
       fleetWaiting: () => fleet?.waiting ?? 0,
+      usageUnflushed: () => (usage ? usage.metering.ledger.unflushed + usage.metering.ledger.unshared : 0),
+      keyBudgets: async () => (usage && keys ? usage.budgetRatios(keys.ring.keys()) : []),
     })
   : undefined
 const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics?.telemetryDropped.inc({ signal }, count)
@@ -90,6 +98,15 @@ const router = enginesFile
   : undefined
 const engine: Engine = router ?? createEngine(espeakOptions)
 engineRef = engine
+// Without an engines file the one engine is known by its TTS_ENGINE name (in keys files and usage).
+const engineNames = enginesFile ? enginesFile.engines.map((e) => e.name) : [config.TTS_ENGINE]
+const keysFileOptions = config.TTS_KEYS_FILE && { path: config.TTS_KEYS_FILE, engines: engineNames, plain: config.TTS_API_KEYS ?? [] }
+keys = keysFileOptions
+  ? new KeySource(await exitOnConfigError(loadKeyRing(keysFileOptions)))
+  : config.TTS_API_KEYS?.length
+    ? new KeySource(KeyRing.from({ plain: config.TTS_API_KEYS }))
+    : undefined
+const keysReloader = keysFileOptions && keys ? new KeysReloader({ ...keysFileOptions, source: keys, logger }) : undefined
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')
@@ -115,6 +132,20 @@ fleet =
       })
     : undefined
 
+const keyLimits = keys && new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE })
+usage = openOrExit(() => openMetering({
+  dataDir: config.TTS_DATA_DIR,
+  ...(config.TTS_REDIS_URL && { redisUrl: config.TTS_REDIS_URL }),
+  flushMs: config.TTS_USAGE_FLUSH_MS,
+  flushEvents: config.TTS_USAGE_FLUSH_EVENTS,
+  retentionDays: config.TTS_USAGE_RETENTION_DAYS,
+  prices: new Map((enginesFile?.engines ?? []).map((e) => [e.name, e.price_per_million_characters])),
+  engineOf: (voice) => voiceEngine(voice.id, engineNames, enginesFile?.default ?? config.TTS_ENGINE),
+  ...(keyLimits && { chargeRate: (key, chars) => keyLimits.charge(key, chars) }),
+  ...(metrics && { metrics }),
+  logger,
+}))
+
 const lifecycle = new Lifecycle()
 const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
 const app = createApp({
@@ -127,7 +158,7 @@ const app = createApp({
   ...(metrics && { metrics }),
   readiness: { accepting: () => !lifecycle.draining, engine: () => engine.stats().ready, cache: () => audioCache.writable() },
   lifecycle,
-  ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
+  ...(keys && { keys }),
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
   ...(config.TTS_METRICS_TOKEN && { metricsToken: config.TTS_METRICS_TOKEN }),
@@ -140,9 +171,8 @@ const app = createApp({
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
-  ...(config.TTS_API_KEYS?.length && {
-    keyLimits: new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE }),
-  }),
+  ...(keyLimits && { keyLimits }),
+  metering: usage.metering,
 })
 
 const warmupStarted = performance.now()
@@ -195,6 +225,8 @@ async function shutdown(signal: string): Promise<void> {
   await engine.close()
   await encodePool?.close()
   await audioCache.close()
+  keysReloader?.close()
+  await usage?.close()
   fleet?.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
@@ -207,6 +239,8 @@ process.on('unhandledRejection', (err) => {
   logger.error({ err }, 'unhandled rejection')
 })
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+// SIGHUP re-reads the keys file (it is also watched); without one, SIGHUP keeps its default.
+if (keysReloader) process.on('SIGHUP', () => void keysReloader.reload('SIGHUP'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 /** True when `promise` settled within `ms`. */
@@ -220,6 +254,27 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   const result = await Promise.race([done, deadline])
   clearTimeout(timer)
   return result
+}
+
+/** Durable state that cannot be opened (TTS_DATA_DIR not writable) stops the start, saying where. */
+function openOrExit<T>(open: () => T): T {
+  try {
+    return open()
+  } catch (err) {
+    console.error(`invalid configuration:\n  TTS_DATA_DIR=${JSON.stringify(config.TTS_DATA_DIR)}: cannot open the usage ledger: ${(err as Error).message}`)
+    process.exit(78)
+  }
+}
+
+/** A start-up file that is missing or invalid exits 78 like bad env, naming every problem. */
+async function exitOnConfigError<T>(loading: Promise<T>): Promise<T> {
+  try {
+    return await loading
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(err.message)
+    process.exit(78)
+  }
 }
 
 /** Reads and validates TTS_ENGINES_FILE; a missing or invalid file exits 78 like bad env. */

@@ -52,6 +52,8 @@ type OpeningMessage = Pick<z.infer<typeof streamInputMessageSchema>, 'voice_sett
 export interface SocketSetup {
   voice: Voice | undefined
   voiceId: string
+  /** The query's model_id: usage is recorded under it. */
+  model: string
   /** What the engine workers produce: for `opus_48000_*`, bare packets this socket puts into Ogg. */
   format: AudioFormatSpec
   /** Opus in Ogg: one Ogg stream per session (or context) across its pieces of text. */
@@ -77,6 +79,7 @@ export function readSocketSetup(c: Context<AppEnv>, deps: StreamDeps): SocketSet
   return {
     voice: deps.resolveVoice(voiceId),
     voiceId,
+    model: query.model_id,
     format: oggOpus ? opusPacketsFormat(lookup.spec.bitrateKbps ?? 32) : lookup.spec,
     oggOpus,
     autoMode: query.auto_mode === 'true',
@@ -86,6 +89,7 @@ export function readSocketSetup(c: Context<AppEnv>, deps: StreamDeps): SocketSet
 
 export abstract class ElevenLabsSocket extends StreamConnection {
   protected readonly vendor = 'elevenlabs' as const
+  protected readonly model: string
   /** Once a message carried a valid key, the socket is authenticated (later contexts need none). */
   #keyAccepted = false
   /** With `oggOpus`: the Ogg stream of each context ('' for stream-input's one session). */
@@ -97,6 +101,7 @@ export abstract class ElevenLabsSocket extends StreamConnection {
     protected readonly setup: SocketSetup,
   ) {
     super(deps, ctx)
+    this.model = setup.model
   }
 
   override open(ws: Parameters<StreamConnection['open']>[0]): void {
@@ -108,8 +113,9 @@ export abstract class ElevenLabsSocket extends StreamConnection {
 
   /** Checks the key of an opening message (when the upgrade carried none) and returns the session's settings. */
   protected openingSetup(msg: OpeningMessage): SessionSetup {
-    const key = msg['xi-api-key'] ?? msg.authorization?.replace(/^Bearer\s+/i, '') ?? undefined
-    if (!this.ctx.authenticated && !this.#keyAccepted && !this.deps.apiKeyValid(key)) {
+    const presented = msg['xi-api-key'] ?? msg.authorization?.replace(/^Bearer\s+/i, '') ?? undefined
+    const key = this.apiKey ?? this.deps.findKey(presented)
+    if (!this.ctx.authenticated && !this.#keyAccepted && !key) {
       throw new ProtocolError('invalid_api_key', 'Missing or invalid xi-api-key.')
     }
     this.#keyAccepted = true

@@ -24,11 +24,22 @@ interface TimedChunk {
   alignment: SecondsAlignment
 }
 
+/** What the synthesis showed of itself: the engine that spoke and the seconds of audio so far. */
+interface Spoken {
+  engine?: string
+  seconds: number
+}
+
+/** These routes always synthesise: for usage, the request is billed once audio came. */
+function served(spoke: Spoken) {
+  return { engine: () => spoke.engine, audioSeconds: () => spoke.seconds, synthesised: () => spoke.seconds > 0 }
+}
+
 /**
  * Synthesises with the engine (encoding in its worker) and aligns each chunk as it leaves;
  * `spoke` learns which configured engine produced the audio (engine router only).
  */
-async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal, spoke: { engine?: string } = {}): AsyncGenerator<TimedChunk> {
+async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal, spoke: Spoken): AsyncGenerator<TimedChunk> {
   const boundaries: Boundary[] = []
   let start = 0
   let textFrom = 0
@@ -48,6 +59,7 @@ async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: 
     spoke.engine ??= chunk.engine
     const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
     const count = chunk.sampleCount ?? chunk.samples.length
+    spoke.seconds += count / chunk.sampleRate
     // One chunk of lookahead: a chunk's last word ends where the next measured word starts.
     if (bytes.byteLength === 0 && count === 0) continue
     const ready = flush(false)
@@ -75,7 +87,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
     const request = await readElevenLabsRequest(c, deps)
     const parts: Uint8Array[] = []
     const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
-    const spoke: { engine?: string } = {}
+    const spoke: Spoken = { seconds: 0 }
     for await (const chunk of timedChunks(deps.engine, request, c.req.raw.signal, spoke)) {
       parts.push(chunk.bytes)
       merged.characters.push(...chunk.alignment.characters)
@@ -83,21 +95,26 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
       merged.character_end_times_seconds.push(...chunk.alignment.character_end_times_seconds)
     }
     deps.metrics?.speechRequests.inc({ result: 'created' })
-    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, spoke.engine ? { 'x-tts-engine': spoke.engine } : {})
+    const cost = c.get('usage')?.served(served(spoke))
+    const headers = { ...(spoke.engine && { 'x-tts-engine': spoke.engine }), ...(cost !== undefined && { 'character-cost': String(cost) }) }
+    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, headers)
   })
 
 
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
     const request = await readElevenLabsRequest(c, deps)
     const encoder = new TextEncoder()
-    const spoke: { engine?: string } = {}
+    const spoke: Spoken = { seconds: 0 }
     const body = await streamedBody(c, timedChunks(deps.engine, request, c.req.raw.signal, spoke), {
       frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
       onComplete: () => deps.metrics?.speechRequests.inc({ result: 'created' }),
       ...(deps.metrics && { metrics: deps.metrics }),
     })
     // The first chunk is in by now (streamedBody waits for it): its engine is known.
-    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...(spoke.engine && { 'x-tts-engine': spoke.engine }) } })
+    const cost = c.get('usage')?.served(served(spoke))
+    return new Response(body, {
+      headers: { 'content-type': 'application/x-ndjson', ...(spoke.engine && { 'x-tts-engine': spoke.engine }), ...(cost !== undefined && { 'character-cost': String(cost) }) },
+    })
   })
 
   return app

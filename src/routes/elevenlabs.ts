@@ -118,8 +118,8 @@ export async function readElevenLabsRequest(
     'tts.characters': text.length,
   })
   Object.assign(c.get('logFields'), describeText(text, deps.logText), { voice: voice.id, format: query.output_format, model: body.model_id })
-  // Charged once the request is known to be valid: a rejected one costs the key nothing.
-  c.get('chargeChars')?.(text.length)
+  // Admitted once the request is known to be valid: a rejected one costs the key nothing.
+  await c.get('usage')?.admit({ chars: text.length, voice, model: body.model_id })
   return { text, voice, format: lookup.spec, speed: body.voice_settings?.speed ?? 1, model: body.model_id }
 }
 

@@ -34,6 +34,7 @@ export async function produceFlight(
   )
   if (claim.audio) {
     job.stored = claim.audio
+    if (typeof claim.audio.meta.durationS === 'number') job.audioSeconds = claim.audio.meta.durationS
     job.broadcast.push(claim.audio.body)
     job.broadcast.end()
     return

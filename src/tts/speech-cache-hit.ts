@@ -27,19 +27,32 @@ export function lookUpSpeech(tracer: Tracer, cache: AudioCache, key: string): Pr
  * Counts a hit and serves the whole file in one piece. `blob` only when the cache kept one.
  *
  * @example
- * return cacheHit(metrics, cached.body, cached.contentType, cached.blob, engine, timings)
+ * return cacheHit(metrics, cached, cached.blob, engine, timings)
  */
 export function cacheHit(
   metrics: Metrics | undefined,
-  body: Uint8Array,
-  contentType: string,
+  audio: CachedAudio,
   blob: Blob | undefined,
   engine: string | undefined,
   timings: SpeechResult['timings'],
 ): SpeechResult {
   metrics?.speechRequests.inc({ result: 'cache_hit' })
-  return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, ...(blob && { blob }), timings, engine: () => engine }
+  const { body, contentType } = audio
+  const seconds = typeof audio.meta.durationS === 'number' ? audio.meta.durationS : 0
+  return {
+    cacheResult: 'cache_hit',
+    contentType,
+    chunks: once(body),
+    body,
+    ...(blob && { blob }),
+    timings,
+    engine: () => engine,
+    audioSeconds: () => seconds,
+    synthesised: notSynthesised,
+  }
 }
+
+const notSynthesised = () => false
 
 async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
   yield body

@@ -52,6 +52,14 @@ export interface SpeechResult {
   engine?: () => string | undefined
   /** The upstream's own `request-id` for this audio (not on cache hits: no upstream call was made). */
   upstreamRequestId?: () => string | undefined
+  /** Seconds of audio this result delivers: at once for a hit, growing as a synthesis goes. */
+  audioSeconds: () => number
+  /**
+   * True once an engine synthesised audio for this very request (what it is billed for);
+   * false for a cache hit, for a request that joined another's synthesis, and for audio
+   * another replica made.
+   */
+  synthesised: () => boolean
 }
 
 export interface SpeechServiceDeps {
@@ -98,12 +106,14 @@ export class SpeechService {
     const timings = { cache: performance.now() - lookupStart }
     if (cached) {
       const engine = typeof cached.meta.engine === 'string' ? cached.meta.engine : undefined
-      return cacheHit(metrics, cached.body, cached.contentType, cached.blob, engine, timings)
+      return cacheHit(metrics, cached, cached.blob, engine, timings)
     }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     // Finished here, its cache write not landed yet: serve its file.
-    if (flight?.stored) return cacheHit(metrics, flight.stored.body, flight.stored.contentType, undefined, flight.engine, timings)
+    if (flight?.stored) return cacheHit(metrics, flight.stored, undefined, flight.engine, timings)
+    let leader = false
     if (!flight || flight.broadcast.signal.aborted) {
+      leader = true
       const created: Flight = { broadcast: new Broadcast() }
       flight = created
       this.#inflight.set(key, created)
@@ -127,6 +137,8 @@ export class SpeechService {
       timings,
       engine: () => running.engine,
       upstreamRequestId: () => running.upstreamRequestId,
+      audioSeconds: () => running.audioSeconds ?? 0,
+      synthesised: () => leader && running.synthesised === true,
     }
   }
 }

@@ -38,6 +38,8 @@ export interface StreamSessionOptions {
   maxQueuedUnits?: number
   /** Called once when synthesis fails (engine busy, crashed): the protocol reports and closes. */
   onError: (err: unknown) => void
+  /** Each utterance whose synthesis ended (usage accounting). */
+  onUtterance?: UtteranceSetup['onSettled']
 }
 
 export class QueueFullError extends Error {
@@ -66,10 +68,10 @@ export class StreamSession {
   constructor(options: StreamSessionOptions) {
     this.#o = options
     this.#buffer = new TextBuffer(options.chunkLengthSchedule ? { chunkLengthSchedule: options.chunkLengthSchedule } : {})
-    const { transport, metrics, vendor, route, engine, voice, speed, format, alignment, tracer, parent } = options
+    const { transport, metrics, vendor, route, engine, voice, speed, format, alignment, tracer, parent, onUtterance } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { engine, voice, speed, format, alignment, tracer, parent, route, session }
+    this.#setup = { engine, voice, speed, format, alignment, tracer, parent, route, session, ...(onUtterance && { onSettled: onUtterance }) }
   }
 
   /** Sequence number of the last frame sent, -1 before the first. */

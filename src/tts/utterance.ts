@@ -15,6 +15,8 @@ export interface UtteranceSetup extends UtteranceTraceSetup {
   alignment: boolean
   /** The same object for every utterance of the session: engines that hold a connection per session key it on this. */
   session: SynthesisSession
+  /** Told once, when a started synthesis ends, what it produced (usage accounting). */
+  onSettled?: (settled: { text: string; engine?: string; synthesised: boolean; audioSeconds: number }) => void
 }
 
 /**
@@ -76,10 +78,12 @@ export class Utterance {
     void context.with(trace.setSpan(this.trace, span), async () => {
       let samples = 0
       let rate = 1
+      let spoke: string | undefined
       try {
         for await (const chunk of engine.synthesize(this.text, voice, { speed, format, alignment, session }, signal)) {
           samples += chunk.sampleCount ?? chunk.samples.length
           rate = chunk.sampleRate
+          spoke ??= chunk.engine
           this.chunks.push(chunk)
           this.#wake?.()
         }
@@ -95,6 +99,8 @@ export class Utterance {
         this.#done = true
         this.#wake?.()
         span.end()
+        // Audio was made: the engine was sent this text, whether or not it all reached the client.
+        if (samples > 0) this.#setup.onSettled?.({ text: this.text, ...(spoke && { engine: spoke }), synthesised: true, audioSeconds: samples / rate })
       }
     })
   }

@@ -19,8 +19,12 @@ const upstreamUrl = z
 
 const ms = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback)
 
+/** What an engine bills, USD per million characters synthesised (usage and currency budgets); 0 when unset. */
+const price = z.number().min(0).max(1e6).default(0)
+
 /** Settings every upstream (network) engine shares. */
 const upstreamFields = {
+  price_per_million_characters: price,
   api_key_env: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
   /** Model sent upstream; unset: the client's model when the upstream family knows it. */
   model: z.string().min(1).max(200).optional(),
@@ -61,6 +65,7 @@ const espeakEngine = z.strictObject({
   kind: z.literal('espeak'),
   /** Which build; unset: TTS_ENGINE's choice. */
   variant: z.enum(['espeak', 'espeak-wasm', 'espeak-native']).optional(),
+  price_per_million_characters: price,
 })
 
 const engineSchema = z.discriminatedUnion('kind', [openaiEngine, elevenlabsEngine, espeakEngine])
