@@ -21,6 +21,8 @@ import { usageMeter } from './usage/request-usage.ts'
 import { boundedBody } from './routes/bounded-body.ts'
 import { keyLimits, type KeyLimits } from './routes/key-limits.ts'
 import { docsRoutes } from './routes/docs.ts'
+import { elevenlabsUsageRoutes } from './routes/elevenlabs-usage.ts'
+import { openaiUsageRoutes } from './routes/openai-usage.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -71,6 +73,8 @@ export interface AppDeps {
   keyLimits?: KeyLimits
   /** Usage accounting and budgets (usage/): every speech request and utterance is recorded. */
   metering?: Metering
+  /** TTS_ADMIN_KEY: reads every key's usage. */
+  adminKey?: string
   /** Streaming sessions open at once across the server (default 1000); one more is refused with 1013. */
   maxStreamSessions?: number
   /** Longest a streaming session may last, seconds. */
@@ -82,7 +86,7 @@ export interface AppDeps {
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
-const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices)(\/|$)/
+const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices|usage)(\/|$)/
 
 /** Which error shape a request expects: by path, or by the ElevenLabs SDK's headers on shared paths. */
 export function apiStyleOf(c: Context): ApiStyle {
@@ -169,6 +173,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
+  if (deps.metering) {
+    const access = { ...(keys && { keys }), ...(deps.adminKey && { adminKey: deps.adminKey }) }
+    app.route('/', elevenlabsUsageRoutes(deps.metering, access))
+    app.route('/', openaiUsageRoutes(deps.metering, access))
+  }
   app.route('/', modelsRoutes())
   app.route('/', docsRoutes())
   app.route('/', webRoutes({ ...(deps.traceUrlTemplate && { traceUrlTemplate: deps.traceUrlTemplate }) }))

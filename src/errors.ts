@@ -27,6 +27,7 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'quota_exceeded'
+  | 'unavailable'
   | 'not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -5,9 +5,9 @@
 import { createApp } from './app.ts'
 import { routeHostless } from './hostless-requests.ts'
 import { Lifecycle } from './lifecycle.ts'
-import { KeyRing, KeySource } from './keys/key-ring.ts'
-import { KeysReloader, loadKeyRing } from './keys/keys-reloader.ts'
+import type { KeySource } from './keys/key-ring.ts'
 import { voiceEngine } from './keys/key-access.ts'
+import { openKeys } from './keys/open-keys.ts'
 import { openMetering, type OpenedMetering } from './usage/open-metering.ts'
 import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -100,13 +100,11 @@ const engine: Engine = router ?? createEngine(espeakOptions)
 engineRef = engine
 // Without an engines file the one engine is known by its TTS_ENGINE name (in keys files and usage).
 const engineNames = enginesFile ? enginesFile.engines.map((e) => e.name) : [config.TTS_ENGINE]
-const keysFileOptions = config.TTS_KEYS_FILE && { path: config.TTS_KEYS_FILE, engines: engineNames, plain: config.TTS_API_KEYS ?? [] }
-keys = keysFileOptions
-  ? new KeySource(await exitOnConfigError(loadKeyRing(keysFileOptions)))
-  : config.TTS_API_KEYS?.length
-    ? new KeySource(KeyRing.from({ plain: config.TTS_API_KEYS }))
-    : undefined
-const keysReloader = keysFileOptions && keys ? new KeysReloader({ ...keysFileOptions, source: keys, logger }) : undefined
+const opened = await exitOnConfigError(
+  openKeys({ ...(config.TTS_KEYS_FILE && { file: config.TTS_KEYS_FILE }), ...(config.TTS_API_KEYS && { plain: config.TTS_API_KEYS }), engines: engineNames, logger }),
+)
+keys = opened.keys
+const keysReloader = opened.reloader
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')
@@ -173,6 +171,7 @@ const app = createApp({
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
   ...(keyLimits && { keyLimits }),
   metering: usage.metering,
+  ...(config.TTS_ADMIN_KEY && { adminKey: config.TTS_ADMIN_KEY }),
 })
 
 const warmupStarted = performance.now()

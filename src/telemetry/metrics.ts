@@ -181,6 +181,7 @@ export const KNOWN_LABELS = {
     'unauthorized',
     'forbidden',
     'quota_exceeded',
+    'unavailable',
     'not_found',
     'payload_too_large',
     'unsupported_media_type',

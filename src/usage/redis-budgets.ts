@@ -100,9 +100,16 @@ export class RedisBudgets implements Budgets {
     this.#o.delta(month, key, chars, usd)
   }
 
-  /** The ledger applied `batch` in Redis: its deltas are in the counter now. */
+  /** The ledger applied `batch` in Redis: its deltas moved from pending into the counter. */
   applied(batch: UsageBatch): void {
-    for (const d of batch.budget) add(this.#unapplied, `${d.month}|${d.key}`, -d.chars, -d.usd)
+    for (const d of batch.budget) {
+      add(this.#unapplied, `${d.month}|${d.key}`, -d.chars, -d.usd)
+      const seen = this.#seen.get(`${d.month}|${d.key}`)
+      if (seen) {
+        seen.chars += d.chars
+        seen.usd += d.usd
+      }
+    }
   }
 
   spent(key: string): Spend {

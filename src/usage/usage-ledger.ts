@@ -127,22 +127,26 @@ export class UsageLedger {
 
   /** Applies the outbox in order, one push at a time; stops at the first failure. */
   #push(): Promise<void> {
-    this.#pushing ??= (async () => {
-      try {
-        for (let batches = this.#o.local.outbox(); batches.length > 0; batches = this.#o.local.outbox()) {
-          for (const batch of batches) {
-            await this.#o.shared!.apply(batch)
-            this.#o.local.remove(batch.id)
-            this.#o.onShared?.(batch)
-          }
+    if (this.#pushing) return this.#pushing
+    const pushing = this.#drainOutbox().finally(() => {
+      if (this.#pushing === pushing) this.#pushing = undefined
+    })
+    this.#pushing = pushing
+    return pushing
+  }
+
+  async #drainOutbox(): Promise<void> {
+    try {
+      for (let batches = this.#o.local.outbox(); batches.length > 0; batches = this.#o.local.outbox()) {
+        for (const batch of batches) {
+          await this.#o.shared!.apply(batch)
+          this.#o.local.remove(batch.id)
+          this.#o.onShared?.(batch)
         }
-      } catch (err) {
-        this.#o.onSharedError?.(err)
-        throw err
-      } finally {
-        this.#pushing = undefined
       }
-    })()
-    return this.#pushing
+    } catch (err) {
+      this.#o.onSharedError?.(err)
+      throw err
+    }
   }
 }
