@@ -1,5 +1,5 @@
 /**
- * Every metric the service exposes (DESIGN.md "Telemetry names"), on one injected
+ * Every metric the service exposes (docs/observability.md, "Metrics"), on one injected
  * registry in OpenMetrics format so histograms can carry trace exemplars.
  *
  * Label values are bounded by construction: routes are matched patterns, languages and
@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import type { SpanContext } from '@opentelemetry/api'
+import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
 import { holdObservation, observeInUnit, type WorkUnit } from './work-unit.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -168,6 +169,8 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
         },
       }),
     }),
+    /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
+    models: createModelLifecycle(createModelMetrics(registry)),
   }
 }
 
