@@ -30,7 +30,7 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('parseKeysFile', () => {
-  test("reads DESIGN.md's example in YAML: ids, names, limits, budget, engines and voice prefixes", () => {
+  test("reads the documented example in YAML: ids, names, limits, budget, engines and voice prefixes", () => {
     const keys = parseKeysFile(YAML, { engines: ['kokoro', 'local'] })
     expect(keys).toEqual([
       {

@@ -1,5 +1,5 @@
 /**
- * The keys file (TTS_KEYS_FILE, DESIGN.md "Keys, usage and budgets"): each API key's id,
+ * The keys file (TTS_KEYS_FILE, docs/configuration.md "Keys file"): each API key's id,
  * name, limits, monthly budget and the engines or voices it may use. Keys are stored only
  * as `sha256:<hex>` of the key, so the file can be read by more people than may use it.
  *

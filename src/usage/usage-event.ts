@@ -1,5 +1,5 @@
 /**
- * What the usage ledger counts (DESIGN.md "Keys, usage and budgets"): one event per
+ * What the usage ledger counts (docs/api.md, "Keys, usage and budgets"): one event per
  * request or utterance that delivered audio, summed per key id, engine, model and UTC day.
  */
 
