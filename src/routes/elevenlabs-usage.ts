@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000
 /** What ElevenLabs reports when there is no limit: our keys without a character budget. */
 export const UNLIMITED = Number.MAX_SAFE_INTEGER
 
-const statsQuery = z.object({
+export const statsQuery = z.object({
   start_unix: z.coerce.number().int().min(0),
   end_unix: z.coerce.number().int().min(0),
   include_workspace_metrics: z.enum(['true', 'false']).default('false'),

@@ -20,7 +20,7 @@ import { adminOnly, usageCaller, type UsageAccess } from './usage-caller.ts'
 
 const DAY_S = 86_400
 
-const usageQuery = z.object({
+export const usageQuery = z.object({
   start_time: z.coerce.number().int().min(0),
   end_time: z.coerce.number().int().min(0).optional(),
   bucket_width: z.literal('1d', { error: 'usage is kept per UTC day: bucket_width 1d' }).default('1d'),
