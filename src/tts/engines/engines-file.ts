@@ -1,5 +1,5 @@
 /**
- * The engines file (TTS_ENGINES_FILE, DESIGN.md "Engines"): which engines tts-edge speaks
+ * The engines file (TTS_ENGINES_FILE, docs/gateway.md): which engines tts-edge speaks
  * through, which one serves unprefixed voices, and the order to fall back in.
  *
  * Parsing is pure (text and env in, settings or a ConfigError out) so it is tested like

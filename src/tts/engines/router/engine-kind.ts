@@ -1,5 +1,5 @@
 /**
- * The plugin contract of an engine kind (DESIGN.md "Engine plugins"): what one folder under
+ * The plugin contract of an engine kind (docs/architecture.md): what one folder under
  * src/tts/engines/ hands the kinds registry (kinds.ts). A kind owns the schema of its
  * engines-file entries and the factory that turns one entry into a routed engine; nothing
  * outside its folder knows more about it.
