@@ -15,9 +15,11 @@ import { createLogger } from '../../src/telemetry/logger.ts'
 import { createMetrics, openMetricsRegistry } from '../../src/telemetry/metrics.ts'
 import { createTracing } from '../../src/telemetry/tracing.ts'
 import type { Engine } from '../../src/tts/engine.ts'
-import { createEngine } from '../../src/tts/engines/index.ts'
+import { buildRouter } from '../../src/tts/engines/build-router.ts'
+import { IMPLICIT_ENGINES } from '../../src/tts/engines/engines-file.ts'
+import { routedEspeak } from '../../src/tts/engines/espeak/espeak-kind.ts'
+import { EngineRouter } from '../../src/tts/engines/router/engine-router.ts'
 import { SpeechService } from '../../src/tts/speech-service.ts'
-import { resolveVoice } from '../../src/tts/voices.ts'
 import { openMetering } from '../../src/usage/open-metering.ts'
 
 export interface InProcessOptions {
@@ -26,7 +28,7 @@ export interface InProcessOptions {
   logLines?: (line: string) => void
   maxInputChars?: number
   maxBodyBytes?: number
-  /** Another engine (fault tests); the WASM engine otherwise. */
+  /** Another espeak engine (fault tests), standing alone as main.ts's does; the WASM engine otherwise. */
   engine?: Engine
   /** Where OTLP exports go when telemetry is on. */
   endpoint?: string
@@ -46,7 +48,10 @@ export async function buildApp(options: InProcessOptions) {
   const sink = { write: options.logLines ?? (() => {}) }
   const level = options.logLines ? 'info' : config.LOG_LEVEL
   const logger = createLogger({ level, destination: sink, ...(shipper && { shipper }) })
-  const engine = options.engine ?? createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
+  // As main.ts without an engines file: one router standing for espeak alone.
+  const engine = options.engine
+    ? new EngineRouter({ engines: [routedEspeak('espeak', options.engine)], default: 'espeak', fallback: [], transparent: true })
+    : buildRouter(IMPLICIT_ENGINES, { tracer: tracing.tracer, logger, pool: { workers: 1, maxQueue: 8 }, espeakVariant: config.TTS_ENGINE })
   await engine.warmup()
   const cache = await openAudioCache({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')), memoryBytes: config.TTS_CACHE_MEMORY_BYTES })
   const metrics = config.TTS_METRICS_ENABLED ? createMetrics(openMetricsRegistry()) : undefined
@@ -58,7 +63,7 @@ export async function buildApp(options: InProcessOptions) {
     flushEvents: config.TTS_USAGE_FLUSH_EVENTS,
     retentionDays: config.TTS_USAGE_RETENTION_DAYS,
     prices: new Map(),
-    engineOf: () => engine.name,
+    engineOf: () => 'espeak',
     ...(metrics && { metrics }),
     logger,
   })
@@ -69,7 +74,7 @@ export async function buildApp(options: InProcessOptions) {
     maxStreamContexts: 5,
     maxStreamSessions: 1000,
     voices: () => engine.voices(),
-    resolveVoice,
+    resolveVoice: engine.resolveVoice,
     tracer: tracing.tracer,
     logger,
     ...(metrics && { metrics }),
