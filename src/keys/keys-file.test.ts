@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ConfigError } from '../config.ts'
+import { parseEnginesFile } from '../tts/engines/engines-file.ts'
 import { sha256Hex } from './key-ring.ts'
 import { parseKeysFile } from './keys-file.ts'
 
@@ -88,4 +89,11 @@ keys:
     expect(problemsOf(() => parseKeysFile('keys: [unclosed', { source: 'TTS_KEYS_FILE (k.yaml)' }))[0]).toStartWith('TTS_KEYS_FILE (k.yaml): not valid YAML or JSON')
     expect(problemsOf(() => parseKeysFile(''))[0]).toContain('keys')
   })
+})
+
+test('examples/keys.yaml is a valid keys file for the engines of examples/engines.yaml', async () => {
+  const root = `${import.meta.dir}/../..`
+  const engines = parseEnginesFile(await Bun.file(`${root}/examples/engines.yaml`).text(), { ELEVENLABS_API_KEY: 'e-1' })
+  const keys = parseKeysFile(await Bun.file(`${root}/examples/keys.yaml`).text(), { engines: engines.engines.map((e) => e.name) })
+  expect(keys.map((k) => k.id)).toEqual(['team-a', 'support-bot'])
 })
