@@ -56,6 +56,8 @@ export interface AppDeps {
   /** A request body must have arrived whole within this long (408 otherwise). */
   bodyTimeoutMs?: number
   logText: boolean
+  /** TTS_CACHE_SKIP_PATTERN: texts matching it are never cached, nor logged. */
+  cacheSkipPattern?: RegExp
   /** Inactivity before a /v1/stream session is closed, seconds. */
   streamIdleTimeoutSeconds: number
   /** Contexts one multi-stream-input socket may hold open. */
@@ -102,7 +104,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowHeaders: ['content-type', 'authorization', 'xi-api-key', 'x-request-id', 'traceparent', 'tracestate', 'baggage'],
-        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'request-id'],
+        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'x-tts-ignored', 'request-id'],
         maxAge: 600,
       }),
     )
@@ -134,6 +136,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     resolveVoice: deps.resolveVoice,
     maxInputChars: deps.maxInputChars,
     logText: deps.logText,
+    ...(deps.cacheSkipPattern && { cacheSkipPattern: deps.cacheSkipPattern }),
     ...(deps.metrics && { metrics: deps.metrics }),
   }
   app.route('/', openaiRoutes(routeDeps))

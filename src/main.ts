@@ -136,6 +136,7 @@ const app = createApp({
   bodyTimeoutMs: config.TTS_BODY_TIMEOUT_MS,
   maxStreamSeconds: config.TTS_WS_MAX_SESSION_SECONDS,
   logText: config.TTS_LOG_TEXT,
+  ...(config.TTS_CACHE_SKIP_PATTERN && { cacheSkipPattern: config.TTS_CACHE_SKIP_PATTERN }),
   streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),

@@ -10,13 +10,22 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { alignChunk, toSeconds, type SecondsAlignment } from '../tts/alignment.ts'
-import type { Boundary, Engine } from '../tts/engine.ts'
+import type { Boundary, Engine, SynthesisOptions } from '../tts/engine.ts'
+import { resolveParams } from '../tts/params/resolve-params.ts'
+import { HONOURS_NOTHING } from '../tts/params/voice-params.ts'
 import { readElevenLabsRequest, type ElevenLabsRequest, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
+import { ignoredHeader } from './ignored-header.ts'
 import { streamedBody } from './streamed-body.ts'
 
-export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText'> {
+export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText' | 'cacheSkipPattern'> {
   engine: Engine
   metrics?: Metrics
+}
+
+/** Which configured engine spoke, and the upstream generation's id when one made the audio. */
+interface Spoke {
+  engine?: string
+  requestId?: string
 }
 
 interface TimedChunk {
@@ -28,7 +37,7 @@ interface TimedChunk {
  * Synthesises with the engine (encoding in its worker) and aligns each chunk as it leaves;
  * `spoke` learns which configured engine produced the audio (engine router only).
  */
-async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal, spoke: { engine?: string } = {}): AsyncGenerator<TimedChunk> {
+async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal, spoke: Spoke = {}): AsyncGenerator<TimedChunk> {
   const boundaries: Boundary[] = []
   let start = 0
   let textFrom = 0
@@ -43,9 +52,18 @@ async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: 
     pending = undefined
     return out
   }
-  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format, alignment: true }, signal)) {
+  const options: SynthesisOptions = {
+    speed: request.speed,
+    format: request.format,
+    model: request.model,
+    alignment: true,
+    params: request.params,
+    ...(request.retention === 'none' && { retention: 'none' }),
+  }
+  for await (const chunk of engine.synthesize(request.text, request.voice, options, signal)) {
     boundaries.push(...(chunk.boundaries ?? []))
     spoke.engine ??= chunk.engine
+    spoke.requestId ??= chunk.upstreamRequestId
     const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
     const count = chunk.sampleCount ?? chunk.samples.length
     // One chunk of lookahead: a chunk's last word ends where the next measured word starts.
@@ -71,11 +89,18 @@ const json = (chunk: TimedChunk) => ({
 export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
-  app.post('/v1/text-to-speech/:voice_id/with-timestamps', async (c) => {
+  /** The request with only the parameters its engine honours, and the header naming the rest. */
+  const read = async (c: Context<AppEnv>) => {
     const request = await readElevenLabsRequest(c, deps)
+    const { honoured, ignored } = resolveParams(request.params, deps.engine.params?.(request.voice) ?? HONOURS_NOTHING)
+    return { request: { ...request, params: honoured }, headers: { 'request-id': c.get('requestId'), ...ignoredHeader(c, [...request.unknown, ...ignored]) } }
+  }
+
+  app.post('/v1/text-to-speech/:voice_id/with-timestamps', async (c) => {
+    const { request, headers } = await read(c)
     const parts: Uint8Array[] = []
     const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
-    const spoke: { engine?: string } = {}
+    const spoke: Spoke = {}
     for await (const chunk of timedChunks(deps.engine, request, c.req.raw.signal, spoke)) {
       parts.push(chunk.bytes)
       merged.characters.push(...chunk.alignment.characters)
@@ -83,21 +108,21 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
       merged.character_end_times_seconds.push(...chunk.alignment.character_end_times_seconds)
     }
     deps.metrics?.speechRequests.inc({ result: 'created' })
-    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, spoke.engine ? { 'x-tts-engine': spoke.engine } : {})
+    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, { ...headers, ...(spoke.engine && { 'x-tts-engine': spoke.engine }), ...(spoke.requestId && { 'request-id': spoke.requestId }) })
   })
 
 
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
-    const request = await readElevenLabsRequest(c, deps)
+    const { request, headers } = await read(c)
     const encoder = new TextEncoder()
-    const spoke: { engine?: string } = {}
+    const spoke: Spoke = {}
     const body = await streamedBody(c, timedChunks(deps.engine, request, c.req.raw.signal, spoke), {
       frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
       onComplete: () => deps.metrics?.speechRequests.inc({ result: 'created' }),
       ...(deps.metrics && { metrics: deps.metrics }),
     })
     // The first chunk is in by now (streamedBody waits for it): its engine is known.
-    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...(spoke.engine && { 'x-tts-engine': spoke.engine }) } })
+    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...headers, ...(spoke.engine && { 'x-tts-engine': spoke.engine }), ...(spoke.requestId && { 'request-id': spoke.requestId }) } })
   })
 
   return app

@@ -8,6 +8,7 @@
  */
 
 import type { AudioFormatSpec } from '../audio/formats.ts'
+import type { ParamSupport, VoiceParams } from './params/voice-params.ts'
 
 /** Gender as the voice catalogue reports it (OpenAI / ElevenLabs labels). */
 export type Gender = 'male' | 'female'
@@ -75,6 +76,13 @@ export interface SynthesisOptions {
   model?: string
   /** OpenAI `instructions` (upstream engines forward them; espeak ignores them). */
   instructions?: string
+  /**
+   * The request's voice parameters this engine honours (see `Engine.params`): what the
+   * client sent, already stripped of what the engine does not take.
+   */
+  params?: VoiceParams
+  /** `none`: the client asked that nothing be kept (an ElevenLabs upstream gets `enable_logging=false`). */
+  retention?: 'none'
   /**
    * The caller aligns text to audio: upstream engines then report timings where their API
    * has them and exact sample counts (espeak always does both).
@@ -151,6 +159,14 @@ export interface Engine {
    * keys (e.g. an upstream and its model); `name` when absent.
    */
   cacheScope?(voice: Voice): string
+  /**
+   * What this engine does with request parameters when speaking `voice` (DESIGN.md "Request
+   * fidelity"); absent: it honours none of them.
+   *
+   * @example
+   * engine.params?.(voice)?.honours.has('stability') // true behind an ElevenLabs upstream
+   */
+  params?(voice: Voice): ParamSupport
   /** Stop workers and release resources. */
   close(): Promise<void>
 }

@@ -68,7 +68,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   // Audio a fallback engine made is not what this key asks for: serve it, but do not keep it.
   let fallback = false
   try {
-    const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
+    const options = {
+      speed: request.speed,
+      format: request.format,
+      model: request.model,
+      ...(request.params && { params: request.params }),
+      ...(request.params?.instructions && { instructions: request.params.instructions }),
+      ...(request.retention === 'none' && { retention: 'none' as const }),
+    }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
       sampleRate = chunk.sampleRate
       if (chunk.engine && !job.engine) {
@@ -118,7 +125,12 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   const entry: CachedAudio = {
     body: whole,
     contentType: request.format.contentType,
-    meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate, ...(job.engine && { engine: job.engine }) },
+    meta: {
+      durationS: audioSeconds,
+      sampleRate: request.format.sampleRate,
+      ...(job.engine && { engine: job.engine }),
+      ...(job.upstreamRequestId && { requestId: job.upstreamRequestId }),
+    },
   }
   job.stored = entry
   flight.end()
@@ -133,7 +145,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       if (rtf) observe(metrics.synthesisRtf, {}, rtf)
     }
   })
-  if (fallback) return
+  // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
+  if (fallback || request.retention) return
   await context.with(parent, () =>
     withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
       cache.set(key, entry),

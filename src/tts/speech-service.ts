@@ -14,15 +14,23 @@ import { context, type Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import type { AudioCache } from '../cache/cache.ts'
-import { cacheKey } from '../cache/cache.ts'
 import type { FleetLease } from '../cache/fleet-lease.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { Broadcast } from './broadcast.ts'
 import type { Engine, Voice } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
-import { formatId } from './format-id.ts'
+import { resolveParams } from './params/resolve-params.ts'
+import { HONOURS_NOTHING, type VoiceParams } from './params/voice-params.ts'
 import { cacheHit, lookUpSpeech } from './speech-cache-hit.ts'
-import type { Flight } from './speech-production.ts'
+import { speechKey } from './speech-key.ts'
+import { synthesiseFlight, type Flight } from './speech-production.ts'
+
+/**
+ * What may be kept of a request: `none` when the client asked for nothing to be kept
+ * (ElevenLabs `enable_logging=false`, `Cache-Control: no-store`), `uncached` when the server's
+ * TTS_CACHE_SKIP_PATTERN matched its text; either way its audio is never stored.
+ */
+export type Retention = 'none' | 'uncached' | undefined
 
 export interface SpeechRequest {
   /** Normalised text to speak. */
@@ -31,8 +39,9 @@ export interface SpeechRequest {
   format: AudioFormatSpec
   speed: number
   model: string
-  /** OpenAI `instructions`, forwarded to upstream engines that take them. */
-  instructions?: string
+  /** The voice parameters the client sent (OpenAI `instructions` among them). */
+  params?: VoiceParams
+  retention?: Retention
   /** The client's disconnect signal. */
   signal?: AbortSignal
 }
@@ -50,8 +59,10 @@ export interface SpeechResult {
   timings: { cache: number }
   /** The configured engine that produced the audio (known once the first chunk is out). */
   engine?: () => string | undefined
-  /** The upstream's own `request-id` for this audio (not on cache hits: no upstream call was made). */
+  /** The upstream's own `request-id` of the generation that made this audio (stored with it, so hits have it too). */
   upstreamRequestId?: () => string | undefined
+  /** Parameters the client sent that the engine does not honour (`X-TTS-Ignored`). */
+  ignored: string[]
 }
 
 export interface SpeechServiceDeps {
@@ -78,55 +89,54 @@ export class SpeechService {
   constructor(private readonly deps: SpeechServiceDeps) {}
 
   async speak(request: SpeechRequest): Promise<SpeechResult> {
-    const { tracer, cache, metrics } = this.deps
+    const { tracer, cache, metrics, engine } = this.deps
     metrics?.speechLanguage.inc({ language: request.voice.language, gender: request.voice.gender })
-    const key = cacheKey({
-      engine: this.deps.engine.cacheScope?.(request.voice) ?? this.deps.engine.name,
-      model: request.model,
-      // Only upstream engines (behind the router) speak instructions; espeak's keys stay as they were.
-      ...(this.deps.engine.cacheScope && { instructions: request.instructions }),
-      voice: request.voice.id,
-      format: formatId(request.format),
-      speed: request.speed,
-      text: request.text,
-    })
+    const { honoured, ignored } = resolveParams(request.params ?? {}, engine.params?.(request.voice) ?? HONOURS_NOTHING)
+    const key = speechKey(engine, { ...request, honoured })
+    const produce = { ...request, params: honoured }
+    // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
+    if (request.retention) return this.#created(this.#fly(produce, key, false), request, { cache: 0 }, ignored)
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
     const lookupStart = performance.now()
     const cached = await lookUpSpeech(tracer, cache, key)
     const timings = { cache: performance.now() - lookupStart }
-    if (cached) {
-      const engine = typeof cached.meta.engine === 'string' ? cached.meta.engine : undefined
-      return cacheHit(metrics, cached.body, cached.contentType, cached.blob, engine, timings)
-    }
+    if (cached) return cacheHit(metrics, cached, timings, ignored)
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     // Finished here, its cache write not landed yet: serve its file.
-    if (flight?.stored) return cacheHit(metrics, flight.stored.body, flight.stored.contentType, undefined, flight.engine, timings)
-    if (!flight || flight.broadcast.signal.aborted) {
-      const created: Flight = { broadcast: new Broadcast() }
-      flight = created
-      this.#inflight.set(key, created)
-      const produced = produceFlight(this.deps, request, key, created, context.active())
-      void produced
-        .catch((err: unknown) => {
-          // A bug after the audio was delivered: log it, keep serving, and let readers finish.
-          this.deps.logger.error({ err }, 'speech production failed')
-          created.broadcast.end(err)
-        })
-        .finally(() => {
-          if (this.#inflight.get(key) === created) this.#inflight.delete(key)
-        })
-    }
-    const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
-    const running = flight
+    if (flight?.stored) return cacheHit(metrics, flight.stored, timings, ignored)
+    if (!flight || flight.broadcast.signal.aborted) flight = this.#fly(produce, key, true)
+    return this.#created(flight, request, timings, ignored)
+  }
+
+  /** Starts producing `key`; `shared`: identical requests (and the fleet) join it. */
+  #fly(request: SpeechRequest, key: string, shared: boolean): Flight {
+    const created: Flight = { broadcast: new Broadcast() }
+    if (shared) this.#inflight.set(key, created)
+    const produced = shared ? produceFlight(this.deps, request, key, created, context.active()) : synthesiseFlight(this.deps, request, key, created, context.active())
+    void produced
+      .catch((err: unknown) => {
+        // A bug after the audio was delivered: log it, keep serving, and let readers finish.
+        this.deps.logger.error({ err }, 'speech production failed')
+        created.broadcast.end(err)
+      })
+      .finally(() => {
+        if (this.#inflight.get(key) === created) this.#inflight.delete(key)
+      })
+    return created
+  }
+
+  #created(flight: Flight, request: SpeechRequest, timings: SpeechResult['timings'], ignored: string[]): SpeechResult {
+    const { metrics } = this.deps
     return {
       cacheResult: 'created',
       contentType: request.format.contentType,
-      chunks,
+      chunks: countOutcome(flight.broadcast.read(request.signal), metrics, request.signal),
       timings,
-      engine: () => running.engine,
-      upstreamRequestId: () => running.upstreamRequestId,
+      engine: () => flight.engine,
+      upstreamRequestId: () => flight.upstreamRequestId,
+      ignored,
     }
   }
 }

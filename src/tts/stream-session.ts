@@ -13,6 +13,8 @@ import { context, type Context, type Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
 import type { Engine, Voice } from './engine.ts'
+import type { VoiceParams } from './params/voice-params.ts'
+import type { Retention } from './speech-service.ts'
 import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
 import { TextBuffer } from './text-buffer.ts'
 import { UtteranceFrames } from './utterance-frames.ts'
@@ -23,6 +25,11 @@ export interface StreamSessionOptions {
   voice: Voice
   speed: number
   format: AudioFormatSpec
+  /** The client's model; default `tts-edge`. */
+  model?: string
+  /** The session's voice parameters the engine honours (resolveParams' `honoured`). */
+  params?: VoiceParams
+  retention?: Retention
   transport: SessionTransport
   tracer: Tracer
   /** The session span's context: each utterance's trace links to it. */
@@ -66,10 +73,10 @@ export class StreamSession {
   constructor(options: StreamSessionOptions) {
     this.#o = options
     this.#buffer = new TextBuffer(options.chunkLengthSchedule ? { chunkLengthSchedule: options.chunkLengthSchedule } : {})
-    const { transport, metrics, vendor, route, engine, voice, speed, format, alignment, tracer, parent } = options
+    const { transport, metrics, vendor, route, engine, voice, speed, format, model, params, retention, alignment, tracer, parent } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { engine, voice, speed, format, alignment, tracer, parent, route, session }
+    this.#setup = { engine, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session }
   }
 
   /** Sequence number of the last frame sent, -1 before the first. */

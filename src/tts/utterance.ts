@@ -5,13 +5,19 @@
  */
 import { context, trace, type Context } from '@opentelemetry/api'
 import { recordError } from '../telemetry/tracing.ts'
-import type { Engine, PcmChunk, SynthesisSession } from './engine.ts'
+import type { Engine, PcmChunk, SynthesisOptions, SynthesisSession } from './engine.ts'
+import type { VoiceParams } from './params/voice-params.ts'
+import type { Retention } from './speech-service.ts'
 import { endUtteranceTrace, startSynthesisSpan, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
 
 /** What every utterance of a session is synthesised and traced with. */
 export interface UtteranceSetup extends UtteranceTraceSetup {
   engine: Engine
   speed: number
+  model: string
+  /** The voice parameters the engine honours. */
+  params: VoiceParams
+  retention: Retention
   alignment: boolean
   /** The same object for every utterance of the session: engines that hold a connection per session key it on this. */
   session: SynthesisSession
@@ -70,14 +76,24 @@ export class Utterance {
   start(): void {
     if (this.#started) return
     this.#started = true
-    const { engine, voice, speed, format, alignment, session, tracer } = this.#setup
+    const { engine, voice, speed, format, model, params, retention, alignment, session, tracer } = this.#setup
+    const options: SynthesisOptions = {
+      speed,
+      format,
+      model,
+      alignment,
+      session,
+      params,
+      ...(params.instructions && { instructions: params.instructions }),
+      ...(retention === 'none' && { retention }),
+    }
     const span = startSynthesisSpan(tracer, this.trace, voice, format, this.text)
     const signal = this.#controller.signal
     void context.with(trace.setSpan(this.trace, span), async () => {
       let samples = 0
       let rate = 1
       try {
-        for await (const chunk of engine.synthesize(this.text, voice, { speed, format, alignment, session }, signal)) {
+        for await (const chunk of engine.synthesize(this.text, voice, options, signal)) {
           samples += chunk.sampleCount ?? chunk.samples.length
           rate = chunk.sampleRate
           this.chunks.push(chunk)
