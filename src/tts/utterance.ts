@@ -1,13 +1,14 @@
 /**
  * One unit of a streaming session's text (a sentence, schedule chunk or flush): its
- * synthesis, started ahead of its turn, collects audio chunks for the sender to read in
+ * synthesis, started ahead of its turn, collects audio pieces for the sender to read in
  * order; a cancel aborts it. It carries its own short trace (utterance-trace.ts).
  */
 import { context, trace, type Context } from '@opentelemetry/api'
 import { recordError } from '../telemetry/tracing.ts'
-import type { Engine, PcmChunk, SynthesisOptions, SynthesisSession } from './engine.ts'
+import type { Engine, SynthesisOptions, SynthesisSession } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { Retention } from './speech-service.ts'
+import { pieceOf, type SpeechPiece } from './speech-piece.ts'
 import { endUtteranceTrace, startSynthesisSpan, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
 
 /** What every utterance of a session is synthesised and traced with. */
@@ -35,7 +36,7 @@ export class Utterance {
   /** The utterance's root span and unit of work, in context. */
   readonly trace: Context
   /** Audio so far, in order. */
-  readonly chunks: PcmChunk[] = []
+  readonly pieces: SpeechPiece[] = []
   readonly #setup: UtteranceSetup
   readonly #controller = new AbortController()
   #started = false
@@ -96,7 +97,7 @@ export class Utterance {
         for await (const chunk of engine.synthesize(this.text, voice, options, signal)) {
           samples += chunk.sampleCount ?? chunk.samples.length
           rate = chunk.sampleRate
-          this.chunks.push(chunk)
+          this.pieces.push(pieceOf(chunk, chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)))
           this.#wake?.()
         }
         span.setAttribute('tts.audio.duration_s', samples / rate)
