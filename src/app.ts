@@ -141,9 +141,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route('/', openaiRoutes(routeDeps))
   app.route('/', elevenlabsRoutes(routeDeps))
-  app.route('/', elevenlabsTimestampRoutes({ ...routeDeps, engine: deps.engine }))
+  app.route('/', elevenlabsTimestampRoutes(routeDeps))
   const streamDeps = {
     engine: deps.engine,
+    speech: deps.speech,
     tracer: deps.tracer,
     logger: deps.logger,
     ...(deps.metrics && { metrics: deps.metrics }),

@@ -116,7 +116,15 @@ fleet =
     : undefined
 
 const lifecycle = new Lifecycle()
-const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
+const speech = new SpeechService({
+  engine,
+  cache: audioCache,
+  tracer: tracing.tracer,
+  logger,
+  ...(metrics && { metrics }),
+  ...(fleet && { fleet }),
+  ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+})
 const app = createApp({
   speech,
   engine,

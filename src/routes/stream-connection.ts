@@ -162,7 +162,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     const session = new StreamSession({
       ...options,
       params: honoured,
-      engine: this.deps.engine,
+      speech: this.deps.speech,
       tracer: this.deps.tracer,
       parent: this.#telemetry.context,
       ...(this.deps.metrics && { metrics: this.deps.metrics }),

@@ -13,12 +13,15 @@ import type { Metrics } from '../telemetry/metrics.ts'
 import { unitOf } from '../telemetry/work-unit.ts'
 import type { Engine, Voice } from '../tts/engine.ts'
 import type { VoiceParams } from '../tts/params/voice-params.ts'
-import type { Retention } from '../tts/speech-service.ts'
+import type { Retention, SpeechService } from '../tts/speech-service.ts'
 import { presentedKey } from './api-key-auth.ts'
 import type { KeyLimits } from './key-limits.ts'
 
 export interface StreamDeps {
+  /** Says which parameters the voice's engine honours. */
   engine: Engine
+  /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
+  speech: Pick<SpeechService, 'utter'>
   tracer: Tracer
   logger: Logger
   metrics?: Metrics

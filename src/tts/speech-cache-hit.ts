@@ -6,7 +6,8 @@ import type { Tracer } from '@opentelemetry/api'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import { withDeferredSpan } from '../telemetry/deferred-span.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
-import type { SpeechResult } from './speech-service.ts'
+import { replay, type SpeechPiece } from './speech-piece.ts'
+import type { SpeechResult, UtteranceResult } from './speech-request.ts'
 
 /**
  * Looks `key` up in the cache inside a `tts.cache.lookup` span.
@@ -46,6 +47,28 @@ export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timi
   }
 }
 
+/**
+ * An utterance served from the cache: the pieces it was stored as, with its engine and the
+ * upstream generation's `request-id`.
+ *
+ * @example
+ * return { ...replayed(cached, timings), ignored }
+ */
+export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored'> {
+  const { engine, requestId } = cached.meta
+  return {
+    cacheResult: 'cache_hit',
+    pieces: each(replay(cached)),
+    timings,
+    engine: () => (typeof engine === 'string' ? engine : undefined),
+    ...(typeof requestId === 'string' && { upstreamRequestId: () => requestId }),
+  }
+}
+
 async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
   yield body
+}
+
+async function* each(pieces: SpeechPiece[]): AsyncGenerator<SpeechPiece> {
+  yield* pieces
 }
