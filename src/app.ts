@@ -31,6 +31,7 @@ import { elevenlabsTimestampRoutes } from './routes/elevenlabs-timestamps.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { webRoutes } from './routes/web.ts'
 import type { Engine, Voice } from './tts/engine.ts'
+import type { StitchingIds } from './tts/params/stitching-ids.ts'
 import type { SpeechService } from './tts/speech-service.ts'
 
 export interface AppDeps {
@@ -58,6 +59,8 @@ export interface AppDeps {
   logText: boolean
   /** TTS_CACHE_SKIP_PATTERN: texts matching it are never cached, nor logged. */
   cacheSkipPattern?: RegExp
+  /** Which engine made each generation handed out (ElevenLabs routes record theirs). */
+  stitching?: StitchingIds
   /** Inactivity before a /v1/stream session is closed, seconds. */
   streamIdleTimeoutSeconds: number
   /** Contexts one multi-stream-input socket may hold open. */
@@ -137,6 +140,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     maxInputChars: deps.maxInputChars,
     logText: deps.logText,
     ...(deps.cacheSkipPattern && { cacheSkipPattern: deps.cacheSkipPattern }),
+    ...(deps.stitching && { stitching: deps.stitching }),
     ...(deps.metrics && { metrics: deps.metrics }),
   }
   app.route('/', openaiRoutes(routeDeps))

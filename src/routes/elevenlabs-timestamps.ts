@@ -14,11 +14,11 @@ import { alignChunk, toSeconds, type SecondsAlignment } from '../tts/alignment.t
 import type { Boundary } from '../tts/engine.ts'
 import type { SpeechPiece } from '../tts/speech-piece.ts'
 import type { SpeechService, UtteranceResult } from '../tts/speech-service.ts'
-import { readElevenLabsRequest, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
+import { readElevenLabsRequest, recordGeneration, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
 import { ignoredHeader } from './ignored-header.ts'
 import { streamedBody } from './streamed-body.ts'
 
-export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText' | 'cacheSkipPattern'> {
+export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText' | 'cacheSkipPattern' | 'stitching'> {
   speech: Pick<SpeechService, 'utter'>
   metrics?: Metrics
 }
@@ -62,15 +62,17 @@ const json = (chunk: TimedChunk) => ({
 })
 
 /** Which engine spoke, the generation's `request-id` (an upstream's, or ours), the cache's verdict. */
-function answerHeaders(c: Context<AppEnv>, result: UtteranceResult): Record<string, string> {
+function answerHeaders(c: Context<AppEnv>, result: UtteranceResult, deps: TimestampRoutesDeps): Record<string, string> {
   const engine = result.engine?.()
   c.get('logFields').cache = result.cacheResult
   c.get('span').setAttribute('tts.cache.result', result.cacheResult)
-  return {
+  const headers = {
     'request-id': result.upstreamRequestId?.() ?? c.get('requestId'),
     'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',
     ...(engine && { 'x-tts-engine': engine }),
   }
+  recordGeneration(deps, headers)
+  return headers
 }
 
 /**
@@ -99,7 +101,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
       merged.character_end_times_seconds.push(...chunk.alignment.character_end_times_seconds)
     }
     deps.metrics?.speechRequests.inc({ result: counted })
-    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, { ...headers, ...answerHeaders(c, result) })
+    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, { ...headers, ...answerHeaders(c, result, deps) })
   })
 
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
@@ -111,7 +113,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
       ...(deps.metrics && { metrics: deps.metrics }),
     })
     // The first chunk is in by now (streamedBody waits for it): its engine is known.
-    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...headers, ...answerHeaders(c, result) } })
+    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...headers, ...answerHeaders(c, result, deps) } })
   })
 
   return app

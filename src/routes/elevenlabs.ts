@@ -11,8 +11,10 @@ import { ApiError } from '../errors.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
+import { unknownVoicePart } from '../tts/voice-mix.ts'
 import type { SpeechService } from '../tts/speech-service.ts'
 import { normaliseText } from '../tts/text.ts'
+import type { StitchingIds } from '../tts/params/stitching-ids.ts'
 import type { VoiceParams } from '../tts/params/voice-params.ts'
 import type { Retention } from '../tts/speech-service.ts'
 import { audioResponse } from './audio-response.ts'
@@ -21,7 +23,7 @@ import { ignoredHeader } from './ignored-header.ts'
 import { parseWith, readJsonBody } from './request-body.ts'
 import { requestedRetention, retentionOf, textLogFields } from './retention.ts'
 
-/** The request body, as ElevenLabs documents it (DESIGN.md "Request fidelity" lists what each field does here). */
+/** The request body, as ElevenLabs documents it (docs/api.md "Voice parameters" says what each field does here). */
 export const elevenlabsSpeechSchema = z.object({
   text: z.string(),
   model_id: z.string().min(1).max(200).default('eleven_multilingual_v2'),
@@ -44,6 +46,8 @@ export interface ElevenLabsRoutesDeps {
   logText: boolean
   /** TTS_CACHE_SKIP_PATTERN: matching texts are never cached. */
   cacheSkipPattern?: RegExp
+  /** Learns which engine made each generation whose `request-id` we hand out. */
+  stitching?: Pick<StitchingIds, 'record'>
   metrics?: Metrics
 }
 
@@ -63,7 +67,9 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
     // ElevenLabs names each generation in `request-id` (clients stitch requests with it); an
     // upstream's own id, when we spoke through one, replaces ours in audioResponse.
     const headers = { 'request-id': c.get('requestId'), ...ignoredHeader(c, [...request.unknown, ...result.ignored]) }
-    return audioResponse(c, result, { metrics: deps.metrics, route, started, headers })
+    const response = await audioResponse(c, result, { metrics: deps.metrics, route, started, headers })
+    recordGeneration(deps, response.headers)
+    return response
   }
 
   app.post('/v1/text-to-speech/:voice_id', speak('/v1/text-to-speech/:voice_id'))
@@ -134,10 +140,25 @@ export async function readElevenLabsRequest(
   }
 }
 
+/**
+ * Remembers which engine made the generation a response names, so a later request's stitching
+ * ids are forwarded only to the engine that can know them.
+ *
+ * @example
+ * recordGeneration(deps, response.headers)
+ */
+export function recordGeneration(deps: Pick<ElevenLabsRoutesDeps, 'stitching'>, headers: Headers | Record<string, string>): void {
+  const get = (name: string) => (headers instanceof Headers ? headers.get(name) : headers[name])
+  const id = get('request-id')
+  const engine = get('x-tts-engine')
+  if (id && engine) deps.stitching?.record(id, engine)
+}
+
 function findVoice(deps: Pick<ElevenLabsRoutesDeps, 'resolveVoice'>, id: string): Voice {
   const voice = deps.resolveVoice(id)
-  if (!voice) throw detail(404, 'voice_not_found', `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
-  return voice
+  if (voice) return voice
+  const part = unknownVoicePart(id, deps.resolveVoice)
+  throw detail(404, 'voice_not_found', part ? `A voice with the voice_id '${part}' (part of the mix '${id.slice(0, 200)}') was not found.` : `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
 }
 
 function detail(status: 400 | 404, code: string, message: string): ApiError {
@@ -150,7 +171,7 @@ function voiceJson(v: Voice) {
     voice_id: v.id,
     name: v.name,
     category: 'premade',
-    description: `espeak-ng ${v.engineVoice}`,
+    description: v.description ?? v.name,
     labels: { language: v.language, gender: v.gender, accent: v.language, use_case: 'general' },
     preview_url: null,
     available_for_tiers: [],

@@ -16,7 +16,7 @@ import { audioResponse } from './audio-response.ts'
 import { ignoredHeader } from './ignored-header.ts'
 import { parseWith, readJsonBody } from './request-body.ts'
 import { requestedRetention, retentionOf, textLogFields } from './retention.ts'
-import { unknownVoicePart } from './voice-mix.ts'
+import { unknownVoicePart } from '../tts/voice-mix.ts'
 
 /** The request body, as OpenAI documents it (other fields are kept for engines that pass them through). */
 export const openaiSpeechSchema = z.looseObject({

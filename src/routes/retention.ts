@@ -1,5 +1,5 @@
 /**
- * No retention on request (DESIGN.md "Request fidelity"): ElevenLabs' `enable_logging=false`
+ * No retention on request (docs/api.md "Voice parameters"): ElevenLabs' `enable_logging=false`
  * (HTTP or WebSocket query) and `Cache-Control: no-store` on any HTTP request ask that
  * nothing of the request persist. Such a request's audio stays out of every cache tier, its
  * text (and even the text's hash) out of the logs whatever TTS_LOG_TEXT says, and an

@@ -24,6 +24,8 @@ export interface Voice {
   gender: Gender
   /** The engine's own voice selector, e.g. espeak-ng `en-us+f3`. */
   engineVoice: string
+  /** How its engine describes it (ElevenLabs' `description`), e.g. `espeak-ng en-us+f3`; absent: its name. */
+  description?: string
 }
 
 /** A word (or sentence) boundary the engine measured in its own output. */
@@ -114,12 +116,23 @@ export class EngineBusyError extends Error {
 /** Thrown when a worker crashed or hung while synthesising: maps to 503. */
 export class EngineUnavailableError extends Error {
   override readonly name: string = 'EngineUnavailableError'
+  /**
+   * True when no configured engine could serve the request (the router's verdict after trying
+   * each in turn): the message then names only engines and reasons, so clients are shown it,
+   * and a retry soon may succeed (WebSocket 1013 rather than 1011).
+   */
+  readonly everyEngineDown: boolean = false
   constructor(
     message: string,
     /** How long a client should wait before trying again (Retry-After). */
     readonly retryAfterSeconds = 1,
   ) {
     super(message)
+  }
+
+  /** This failure in a few words for a summary of several (an engine and a reason); its name by default. */
+  get brief(): string {
+    return this.name
   }
 }
 
@@ -160,8 +173,8 @@ export interface Engine {
    */
   cacheScope?(voice: Voice): string
   /**
-   * What this engine does with request parameters when speaking `voice` (DESIGN.md "Request
-   * fidelity"); absent: it honours none of them.
+   * What this engine does with request parameters when speaking `voice` (docs/api.md "Voice
+   * parameters"); absent: it honours none of them.
    *
    * @example
    * engine.params?.(voice)?.honours.has('stability') // true behind an ElevenLabs upstream

@@ -1,5 +1,5 @@
 /**
- * The cache key of one piece of speech (DESIGN.md "Cache" and "Request fidelity"): engine and
+ * The cache key of one piece of speech (docs/gateway.md "Cache", docs/api.md "Voice parameters"): engine and
  * upstream scope, model, voice, format, speed and text, plus the canonical form of every
  * parameter the engine honours, and only those. A request without parameters keys exactly as
  * it did before parameters existed, so a deploy keeps its cache.

@@ -1,5 +1,5 @@
 /**
- * Request stitching (DESIGN.md "Request fidelity"): ElevenLabs clients send the `request-id`s
+ * Request stitching (docs/api.md "Voice parameters"): ElevenLabs clients send the `request-id`s
  * of the generations before and after a text (`previous_request_ids`, `next_request_ids`) so
  * the voice continues them. An upstream knows only the generations it made: ids of audio
  * another engine made (espeak here, another upstream) are dropped before forwarding, never

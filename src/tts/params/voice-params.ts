@@ -1,6 +1,6 @@
 /**
  * The request parameters that shape a voice, as one typed object every route fills and
- * every engine reads (DESIGN.md "Request fidelity"). Names are the wire names clients send
+ * every engine reads (docs/api.md "Voice parameters"). Names are the wire names clients send
  * (ElevenLabs' `voice_settings` fields flattened), so what `X-TTS-Ignored` names is what the
  * client wrote. Speed, model and format stay where they were (SynthesisOptions).
  *

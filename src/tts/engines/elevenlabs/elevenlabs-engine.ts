@@ -7,15 +7,16 @@
 import { parseElevenLabsFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
-import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
-import { isAudioType } from '../openai/openai-engine.ts'
-import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import type { RoutedEngine } from '../router/routed-engine.ts'
+import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import { observe } from '../../../telemetry/metrics.ts'
+import { elevenlabsSupport, httpBody, httpQuery, linkOpening, linkQuery } from './elevenlabs-wire.ts'
 import { SessionLinks } from './session-links.ts'
 import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
-import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { upstreamParts } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
+import type { ElevenLabsEngineSettings } from './elevenlabs-settings.ts'
 
 const PCM_RATE = 24000
 
@@ -28,6 +29,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
   const links = new SessionLinks(client, deps)
+  const support = elevenlabsSupport(settings.stream_input)
   const modelFor = (options: SynthesisOptions) =>
     settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
 
@@ -35,9 +37,9 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   async function* throughStreamInput(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
     const link = await links.get(options.session!, voice.engineVoice, () => ({
       engine: settings.name,
-      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?model_id=${encodeURIComponent(modelFor(options))}&output_format=pcm_${PCM_RATE}`,
+      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?${linkQuery(modelFor(options), `pcm_${PCM_RATE}`, options)}`,
       headers: auth,
-      opening: { text: ' ', ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+      opening: linkOpening(options),
       sampleRate: PCM_RATE,
       // ElevenLabs closes a stream-input socket after 20 s without text: a space every 15 s keeps it.
       keepAliveMs: 15_000,
@@ -74,7 +76,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
 
   return {
     name: settings.name,
-    kind: 'elevenlabs',
+    params: () => support,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       if (options.session && settings.stream_input) {
         yield* throughStreamInput(text, voice, options, signal)
@@ -86,9 +88,9 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
       const outputFormat = passName ?? `pcm_${PCM_RATE}`
       const model = modelFor(options)
       const stream = await client.open({
-        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
+        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?${httpQuery(outputFormat, options)}`,
         headers: auth,
-        body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+        body: httpBody(text, model, options),
         characters: text.length,
         acceptsType: timed ? isJsonLines : isAudioType,
         ...(signal && { signal }),
@@ -135,7 +137,7 @@ function parseVoices(json: unknown): Voice[] {
   if (!Array.isArray(list)) throw new Error('voices: unexpected response shape')
   const voices: Voice[] = []
   for (const item of list.slice(0, 5000)) {
-    const entry = item as { voice_id?: unknown; name?: unknown; labels?: Record<string, unknown>; verified_languages?: { language?: unknown }[] }
+    const entry = item as { voice_id?: unknown; name?: unknown; description?: unknown; labels?: Record<string, unknown>; verified_languages?: { language?: unknown }[] }
     const id = typeof entry.voice_id === 'string' ? entry.voice_id.slice(0, 200) : ''
     if (!id || id.includes(':')) continue
     const label = entry.labels?.language ?? entry.verified_languages?.[0]?.language
@@ -145,6 +147,7 @@ function parseVoices(json: unknown): Voice[] {
       language: guessLanguage(label, id),
       gender: guessGender(entry.labels?.gender, id),
       engineVoice: id,
+      ...(typeof entry.description === 'string' && entry.description && { description: entry.description.slice(0, 500) }),
     })
   }
   return voices

@@ -7,18 +7,21 @@
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
-import { OPENAI_VOICES } from '../../voices.ts'
-import type { OpenAIEngineSettings } from '../router/engines-file.ts'
-import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import { supports } from '../../params/voice-params.ts'
+import { mixParts } from '../../voice-mix.ts'
+import type { RoutedEngine } from '../router/routed-engine.ts'
+import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
-import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { upstreamParts } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
+import type { OpenAIEngineSettings } from './openai-settings.ts'
 
 /** OpenAI's API produces everything at 24 kHz. */
 const OPENAI_RATE = 24000
 
 // OpenAI's own voice names: what an OpenAI-compatible server without a voices endpoint speaks.
-const OPENAI_NAMES: Voice[] = OPENAI_VOICES.map((v) => ({ ...v, engineVoice: v.id }))
+const OPENAI_NAMES: Voice[] = OPENAI_VOICE_NAMES.map((v) => ({ ...v, engineVoice: v.id }))
 
 /**
  * @example
@@ -29,10 +32,13 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
   const base = settings.url.replace(/\/+$/, '')
   const auth: Record<string, string> = settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/audio/voices`, auth, parseVoices)
+  // Instructions and the fields the entry passes through are sent upstream, where they may change the audio.
+  const support = supports(['instructions'], { passThrough: settings.pass_through })
+  const find = (id: string) => catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
 
   return {
     name: settings.name,
-    kind: 'openai',
+    params: () => support,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
       const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
@@ -40,12 +46,14 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
         url: `${base}/audio/speech`,
         headers: auth,
         body: {
+          // The client's own fields first: none of them can stand in for one of OpenAI's (the route keeps those apart).
+          ...options.params?.extra,
           model: settings.model ?? (options.model && findModel(options.model)?.vendor === 'openai' ? options.model : 'tts-1'),
           input: text,
           voice: voice.engineVoice,
           response_format: passName ?? 'pcm',
           speed: options.speed ?? 1,
-          ...(options.instructions && { instructions: options.instructions }),
+          ...(options.params?.instructions && { instructions: options.params.instructions }),
         },
         characters: text.length,
         acceptsType: isAudioType,
@@ -62,8 +70,16 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),
     resolve(id) {
-      const known = catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
-      if (known || catalogue.authoritative) return known
+      const known = find(id)
+      if (known) return known
+      // A mix (`af_bella(2)+af_sky(1)`) is the upstream's to blend: each part must be a voice of it.
+      const parts = mixParts(id)
+      if (parts && catalogue.authoritative) {
+        const voices = parts.map(find)
+        if (voices.some((v) => !v)) return undefined
+        return { ...voices[0]!, id, name: id, engineVoice: id.replaceAll(/\s+/g, '') }
+      }
+      if (catalogue.authoritative) return undefined
       // No list to check against: the upstream decides (an unknown voice is its 4xx).
       return { id, name: id, language: guessLanguage(undefined, id), gender: guessGender(undefined, id), engineVoice: id }
     },
@@ -81,12 +97,6 @@ function passthroughFormat(format: AudioFormatSpec, produced: readonly string[])
     if (s.container === format.container && s.sampleRate === format.sampleRate && s.bitrateKbps === format.bitrateKbps) return name
   }
   return undefined
-}
-
-/** Audio, or the generic binary type some servers use; never HTML or JSON. */
-export function isAudioType(contentType: string): boolean {
-  const type = contentType.split(';')[0]!.trim().toLowerCase()
-  return type.startsWith('audio/') || type === 'application/octet-stream'
 }
 
 /** `{voices:[...]}` or a bare list; entries as ids (Kokoro-FastAPI) or objects (tts-edge, Speaches). */
