@@ -7,7 +7,7 @@
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
-import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
 import { supports } from '../../params/voice-params.ts'
 import { mixParts } from '../../voice-mix.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
