@@ -12,6 +12,8 @@ import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
 import type { AudioFrame, SendResult } from '../tts/frame-sender.ts'
+import { resolveParams } from '../tts/params/resolve-params.ts'
+import { HONOURS_NOTHING } from '../tts/params/voice-params.ts'
 import { StreamSession } from '../tts/stream-session.ts'
 import { ApiError } from '../errors.ts'
 import type { ApiKey } from '../keys/keys-file.ts'
@@ -27,8 +29,6 @@ import type { WsConnection, WsData } from './websocket.ts'
 export abstract class StreamConnection implements WsConnection, Departing {
   protected abstract readonly vendor: 'elevenlabs' | 'tts-edge'
   protected abstract readonly route: string
-  /** The model usage is recorded under. */
-  protected abstract readonly model: string
   protected ws: ServerWebSocket<WsData> | undefined
   /** The session of single-session protocols. */
   protected session: StreamSession | undefined
@@ -207,16 +207,18 @@ export abstract class StreamConnection implements WsConnection, Departing {
   protected createSession(options: SessionSetup, send: (frame: AudioFrame) => number): StreamSession {
     if (this.deps.metering && !this.#usage) {
       try {
-        this.#usage = new SessionUsage(this.deps.metering, this.#key, options.voice, this.model)
+        this.#usage = new SessionUsage(this.deps.metering, this.#key, options.voice, options.model)
       } catch (err) {
         throw new ProtocolError(err instanceof ApiError ? err.code : 'forbidden', err instanceof Error ? err.message : 'Not allowed.')
       }
     }
     const usage = this.#usage
-    this.#telemetry.sessionStarted(options.voice, options.format)
+    const { honoured, ignored } = resolveParams(options.params, this.deps.engine.params?.(options.voice) ?? HONOURS_NOTHING)
+    this.#telemetry.sessionStarted(options.voice, options.format, { ignored, retention: options.retention })
     const session = new StreamSession({
       ...options,
-      engine: this.deps.engine,
+      params: honoured,
+      speech: this.deps.speech,
       tracer: this.deps.tracer,
       parent: this.#telemetry.context,
       ...(this.deps.metrics && { metrics: this.deps.metrics }),

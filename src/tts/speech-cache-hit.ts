@@ -6,7 +6,8 @@ import type { Tracer } from '@opentelemetry/api'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import { withDeferredSpan } from '../telemetry/deferred-span.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
-import type { SpeechResult } from './speech-service.ts'
+import { replay, type SpeechPiece } from './speech-piece.ts'
+import type { SpeechResult, UtteranceResult } from './speech-request.ts'
 
 /**
  * Looks `key` up in the cache inside a `tts.cache.lookup` span.
@@ -24,36 +25,60 @@ export function lookUpSpeech(tracer: Tracer, cache: AudioCache, key: string): Pr
 }
 
 /**
- * Counts a hit and serves the whole file in one piece. `blob` only when the cache kept one.
+ * Counts a hit and serves the whole file in one piece (from the memory tier's Blob when it
+ * kept one), with the engine that made it and the upstream generation's `request-id`.
  *
  * @example
- * return cacheHit(metrics, cached, cached.blob, engine, timings)
+ * return cacheHit(metrics, cached, timings, ignored)
  */
-export function cacheHit(
-  metrics: Metrics | undefined,
-  audio: CachedAudio,
-  blob: Blob | undefined,
-  engine: string | undefined,
-  timings: SpeechResult['timings'],
-): SpeechResult {
+export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timings: SpeechResult['timings'], ignored: string[]): SpeechResult {
   metrics?.speechRequests.inc({ result: 'cache_hit' })
-  const { body, contentType } = audio
-  const seconds = typeof audio.meta.durationS === 'number' ? audio.meta.durationS : 0
+  const { engine, requestId } = cached.meta
   return {
+    ...hitUsage(cached),
     cacheResult: 'cache_hit',
-    contentType,
-    chunks: once(body),
-    body,
-    ...(blob && { blob }),
+    contentType: cached.contentType,
+    chunks: once(cached.body),
+    body: cached.body,
+    ...(cached.blob && { blob: cached.blob }),
     timings,
-    engine: () => engine,
-    audioSeconds: () => seconds,
-    synthesised: notSynthesised,
+    engine: () => (typeof engine === 'string' ? engine : undefined),
+    ...(typeof requestId === 'string' && { upstreamRequestId: () => requestId }),
+    ignored,
   }
+}
+
+/**
+ * An utterance served from the cache: the pieces it was stored as, with its engine and the
+ * upstream generation's `request-id`.
+ *
+ * @example
+ * return { ...replayed(cached, timings), ignored }
+ */
+export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored'> {
+  const { engine, requestId } = cached.meta
+  return {
+    ...hitUsage(cached),
+    cacheResult: 'cache_hit',
+    pieces: each(replay(cached)),
+    timings,
+    engine: () => (typeof engine === 'string' ? engine : undefined),
+    ...(typeof requestId === 'string' && { upstreamRequestId: () => requestId }),
+  }
+}
+
+/** What a hit delivers for usage: the stored audio's length, and no synthesis to bill. */
+function hitUsage(cached: CachedAudio): Pick<SpeechResult, 'audioSeconds' | 'synthesised'> {
+  const seconds = typeof cached.meta.durationS === 'number' ? cached.meta.durationS : 0
+  return { audioSeconds: () => seconds, synthesised: notSynthesised }
 }
 
 const notSynthesised = () => false
 
 async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
   yield body
+}
+
+async function* each(pieces: SpeechPiece[]): AsyncGenerator<SpeechPiece> {
+  yield* pieces
 }
