@@ -130,6 +130,14 @@ test('a mixed run is counted exactly, per key, engine and model, and reads back 
   await streamInput.next(isJson((j) => j.isFinal === true))
   expect((await streamInput.closed).code).toBe(1000)
   for (const s of S) count('eleven_flash_v2_5', s.length, s.length)
+  // The same first piece on a new socket is served from the cache: requested, billed nothing.
+  const again = ws('/v1/text-to-speech/en-us-f1/stream-input?model_id=eleven_flash_v2_5&output_format=pcm_16000', { 'xi-api-key': KEY_A })
+  await again.opened
+  again.send({ text: ' ' })
+  again.send({ text: `${S[0]} `, flush: true })
+  again.send({ text: '' })
+  await again.next(isJson((j) => j.isFinal === true))
+  count('eleven_flash_v2_5', S[0]!.length, 0)
 
   // multi-stream-input: two contexts on one socket.
   const M = { a: 'Context a speaks first.', b: 'Context b answers.' }
