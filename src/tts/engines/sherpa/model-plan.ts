@@ -1,0 +1,96 @@
+/**
+ * Checks an engines-file entry of kind `sherpa` at start and turns it into what the
+ * workers load and the voices the engine lists. Every problem is reported at once, each
+ * naming the key and the file, as a ConfigError (main exits 78): sherpa-onnx itself would
+ * end the whole process on most of them, at the first request or worse.
+ */
+import type { OfflineTtsConfig } from 'sherpa-onnx-node'
+import { ConfigError } from '../../../config.ts'
+import type { Gender, Voice } from '../../engine.ts'
+import { espeakDataProblems, findSystemEspeakData, hasEspeakVoice, systemEspeakDataDirs } from './espeak-data.ts'
+import { Problems } from './model-files.ts'
+import { planMatcha } from './plan-matcha.ts'
+import { planStyles } from './plan-styles.ts'
+import type { FamilyPlan, SherpaFamily } from './plan-types.ts'
+import { piperConfigPath, planPiper, planVits } from './plan-vits.ts'
+import type { SherpaEngineSettings } from './sherpa-settings.ts'
+
+export interface SherpaPlan {
+  family: SherpaFamily
+  /** Handed to every worker's OfflineTts. */
+  config: OfflineTtsConfig
+  sampleRate: number
+  voices: Voice[]
+}
+
+const NEEDS: Record<SherpaFamily, (keyof SherpaEngineSettings)[]> = {
+  piper: ['model'],
+  vits: ['model', 'tokens'],
+  kokoro: ['model', 'voices', 'tokens'],
+  kitten: ['model', 'voices', 'tokens'],
+  matcha: ['acoustic_model', 'vocoder', 'tokens'],
+}
+
+/**
+ * @example
+ * const plan = planSherpaModel({ ...settings, name: 'piper' }) // throws ConfigError naming each bad file
+ * plan.voices.map((v) => v.id) // ['lessac']
+ */
+export function planSherpaModel(s: SherpaEngineSettings): SherpaPlan {
+  const problems = new Problems(`engines.${s.name}`)
+  const family = s.family ?? detectFamily(s)
+  for (const key of NEEDS[family]) if (!s[key]) problems.add(key, undefined, `a ${family} model needs ${key}`)
+  if (problems.list.length) throw new ConfigError(problems.list)
+  const dataDir = s.data_dir ?? findSystemEspeakData()
+  if (s.data_dir) for (const p of espeakDataProblems(s.data_dir)) problems.add('data_dir', s.data_dir, p)
+  const planned = planFamily(family, s, problems, dataDir)
+  if (planned?.espeakVoice !== undefined) {
+    if (!dataDir) {
+      problems.add('data_dir', undefined, `the model phonemises with espeak-ng, and no espeak-ng-data was found (looked in ${systemEspeakDataDirs().join(', ')}): install espeak-ng-data or name data_dir`)
+    } else if (!problems.list.length && !hasEspeakVoice(dataDir, planned.espeakVoice)) {
+      problems.add('data_dir', dataDir, `espeak-ng has no voice "${planned.espeakVoice}", which the model phonemises with`)
+    }
+  }
+  if (!planned || problems.list.length) throw new ConfigError(problems.list)
+  return {
+    family: planned.family,
+    config: { model: { ...planned.model, numThreads: s.num_threads, provider: 'cpu', debug: false }, maxNumSentences: 1 },
+    sampleRate: planned.sampleRate,
+    voices: voicesOf(planned, s),
+  }
+}
+
+function detectFamily(s: SherpaEngineSettings): SherpaFamily {
+  if (s.acoustic_model || s.vocoder) return 'matcha'
+  if (s.voices) return 'kokoro'
+  return piperConfigPath(s) ? 'piper' : 'vits'
+}
+
+function planFamily(family: SherpaFamily, s: SherpaEngineSettings, problems: Problems, dataDir: string | undefined): FamilyPlan | undefined {
+  switch (family) {
+    case 'piper':
+      return planPiper(s, problems, dataDir)
+    case 'vits':
+      return planVits(s, problems, dataDir)
+    case 'kokoro':
+    case 'kitten':
+      return planStyles(family, s, problems, dataDir)
+    case 'matcha':
+      return planMatcha(s, problems, dataDir)
+  }
+}
+
+// Kokoro's voice names: first letter the language, second the gender (af_bella, bm_george).
+const KOKORO_LANGUAGE: Record<string, string> = { a: 'en-US', b: 'en-GB', e: 'es', f: 'fr', h: 'hi', i: 'it', j: 'ja', p: 'pt-BR', z: 'zh' }
+const FAMILY_NAME: Record<SherpaFamily, string> = { piper: 'Piper', vits: 'VITS', kokoro: 'Kokoro', kitten: 'Kitten', matcha: 'Matcha' }
+
+function voicesOf(plan: FamilyPlan, s: SherpaEngineSettings): Voice[] {
+  const names = plan.speakers.length ? plan.speakers : [plan.stem]
+  return names.map((speaker, sid) => {
+    const id = speaker.replace(/[^A-Za-z0-9_.-]+/g, '-')
+    const kokoro = plan.namesSayLanguage ? /^([a-z])([fm])_/i.exec(speaker) : null
+    const language = (kokoro && KOKORO_LANGUAGE[kokoro[1]!.toLowerCase()]) ?? plan.language
+    const gender: Gender = s.genders[id] ?? (kokoro ? (kokoro[2]!.toLowerCase() === 'm' ? 'male' : 'female') : s.gender)
+    return { id, name: `${speaker} (${FAMILY_NAME[plan.family]}, ${language})`, language, gender, engineVoice: String(sid) }
+  })
+}
