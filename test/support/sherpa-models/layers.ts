@@ -16,12 +16,13 @@ export function conv1d(g: OnnxGraph, x: string, cin: number, cout: number, kerne
   return g.op('Conv', [x, w, b], { kernel_shape: [kernel], dilations: [dilation], pads: [Math.floor(pad), Math.ceil(pad)] })
 }
 
-/** ConvTranspose1d that multiplies the length by `stride` exactly (kernel 2 × stride). */
+/** ConvTranspose1d that multiplies the length by `stride` exactly (kernel 2 × stride, padding summing to stride). */
 export function upsample(g: OnnxGraph, x: string, cin: number, cout: number, stride: number): string {
   const kernel = stride * 2
   const w = g.weight([cin, cout, kernel], cin * 2)
   const b = g.weight([cout], cin, 0.1)
-  return g.op('ConvTranspose', [x, w, b], { kernel_shape: [kernel], strides: [stride], pads: [stride / 2, stride / 2] })
+  const pads = [Math.floor(stride / 2), Math.ceil(stride / 2)]
+  return g.op('ConvTranspose', [x, w, b], { kernel_shape: [kernel], strides: [stride], pads })
 }
 
 export const leaky = (g: OnnxGraph, x: string) => g.op('LeakyRelu', [x], { alpha: 0.1 })

@@ -6,8 +6,9 @@
  * a chosen size, with random weights.
  */
 import { DataType } from '../../../src/tts/engines/sherpa/onnx/onnx-schema.ts'
-import { coupling, durations, encoderLayer, expandByDurations, hifiGan, scalar, conv1d, type DecoderSize } from './layers.ts'
+import { conv1d, coupling, hifiGan, scalar, type DecoderSize } from './layers.ts'
 import { OnnxGraph } from './onnx-graph.ts'
+import { textToFrames } from './text-to-frames.ts'
 
 export interface VitsSize {
   hidden: number
@@ -41,9 +42,6 @@ export const MEDIUM_VITS: VitsSize = {
   decoder: { channels: 256, rates: [8, 8, 4], kernels: [3, 5, 7] },
 }
 
-/** ln(frames per token) at the duration predictor's centre: 2.2 frames (about 2.7 after rounding up), about 31 ms at hop 256. */
-const FRAMES_PER_TOKEN_LOG = Math.log(2.2)
-
 /**
  * @example
  * const graph = buildVitsGraph(TINY_VITS, { vocab: 300, speakers: 1, seed: 7 })
@@ -55,19 +53,15 @@ export function buildVitsGraph(size: VitsSize, options: { vocab: number; speaker
   const ids = g.input('input', DataType.INT64, [1, 'phonemes'])
   g.input('input_lengths', DataType.INT64, [1])
   const scales = g.input('scales', DataType.FLOAT, [3])
-  const embedded = g.op('Gather', [g.weight([options.vocab, hidden], 1), ids]) // [1, T, H]
-  let x = g.op('Transpose', [embedded], { perm: [0, 2, 1] })
-  if (options.speakers > 1) {
-    const sid = g.input('sid', DataType.INT64, [1])
-    const speaker = g.op('Gather', [g.weight([options.speakers, hidden], 1), sid]) // [1, H]
-    x = g.op('Add', [x, g.op('Unsqueeze', [speaker, g.ints([2])])])
-  }
-  for (let i = 0; i < size.encoderLayers; i++) x = encoderLayer(g, x, hidden, size.filter)
-
   const noiseScale = g.op('Gather', [scales, g.ints([0], [])])
   const lengthScale = g.op('Gather', [scales, g.ints([1], [])])
-  const frames = durations(g, x, hidden, size.durationFilter, lengthScale, FRAMES_PER_TOKEN_LOG)
-  const mean = conv1d(g, expandByDurations(g, x, frames), hidden, hidden, 1)
+  let speaker: string | undefined
+  if (options.speakers > 1) {
+    const sid = g.input('sid', DataType.INT64, [1])
+    speaker = g.op('Gather', [g.weight([options.speakers, hidden], 1), sid]) // [1, H]
+  }
+  const textSize = { vocab: options.vocab, hidden, filter: size.filter, layers: size.encoderLayers, durationFilter: size.durationFilter }
+  const mean = conv1d(g, textToFrames(g, ids, textSize, lengthScale, speaker), hidden, hidden, 1)
   const noise = g.op('Mul', [g.op('RandomNormalLike', [mean], { scale: 0.5 }), noiseScale])
   let z = g.op('Add', [mean, noise])
   for (let i = 0; i < size.couplings; i++) z = coupling(g, z, hidden, hidden, size.couplingLayers)

@@ -7,8 +7,8 @@
  * sherpa-onnx starts espeak-ng once per process, and a voice espeak-ng does not know gives
  * silence on every request, so both the directory and the model's voice are checked at start.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
 
 const REQUIRED = ['phontab', 'phonindex', 'phondata', 'intonations']
 
@@ -36,32 +36,27 @@ export function espeakDataProblems(dir: string): string[] {
 }
 
 /**
- * True when espeak-ng in `dir` knows `voice` (e.g. `en-us`), by file name or by a
- * `language` line of a voice file, case-insensitively, as espeak-ng matches them.
+ * True when espeak-ng in `dir` can select `voice` (e.g. `en-us`) by name, as sherpa-onnx
+ * does: a voice file of that name (case-insensitive) under lang/ or voices/, or its path
+ * there (`gmw/en`). A language a file only lists (`language en-gb` in `lang/gmw/en`) is not
+ * enough: sherpa-onnx's espeak-ng then fails to phonemise, measured with Debian's data.
  *
  * @example
- * hasEspeakVoice('/usr/lib/x86_64-linux-gnu/espeak-ng-data', 'fr-fr') // true: lang/roa/fr says "language fr-fr"
+ * hasEspeakVoice('/usr/lib/x86_64-linux-gnu/espeak-ng-data', 'en-gb-x-rp') // true: lang/gmw/en-GB-x-rp
+ * hasEspeakVoice('/usr/lib/x86_64-linux-gnu/espeak-ng-data', 'en-gb') // false
  */
 export function hasEspeakVoice(dir: string, voice: string): boolean {
   const wanted = voice.toLowerCase()
-  for (const file of voiceFiles(dir)) {
-    if (file.name.toLowerCase() === wanted) return true
-    const head = readFileSync(file.path, 'utf8').slice(0, 2000)
-    for (const line of head.split('\n')) {
-      const match = /^language\s+(\S+)/.exec(line.trim())
-      if (match?.[1]?.toLowerCase() === wanted) return true
-    }
-  }
-  return false
+  return voiceFiles(dir).some((file) => file.name.toLowerCase() === wanted || file.relative.toLowerCase() === wanted)
 }
 
-function voiceFiles(dir: string): { name: string; path: string }[] {
-  const out: { name: string; path: string }[] = []
+function voiceFiles(dir: string): { name: string; relative: string }[] {
+  const out: { name: string; relative: string }[] = []
   for (const top of ['lang', 'voices']) {
     const root = join(dir, top)
     if (!existsSync(root)) continue
     for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile()) out.push({ name: entry.name, path: join(entry.parentPath, entry.name) })
+      if (entry.isFile()) out.push({ name: entry.name, relative: relative(root, join(entry.parentPath, entry.name)) })
     }
   }
   return out

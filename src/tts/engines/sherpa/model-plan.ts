@@ -90,7 +90,9 @@ function voicesOf(plan: FamilyPlan, s: SherpaEngineSettings): Voice[] {
     const id = speaker.replace(/[^A-Za-z0-9_.-]+/g, '-')
     const kokoro = plan.namesSayLanguage ? /^([a-z])([fm])_/i.exec(speaker) : null
     const language = (kokoro && KOKORO_LANGUAGE[kokoro[1]!.toLowerCase()]) ?? plan.language
-    const gender: Gender = s.genders[id] ?? (kokoro ? (kokoro[2]!.toLowerCase() === 'm' ? 'male' : 'female') : s.gender)
+    // Kitten's names end in the gender (expr-voice-2-m).
+    const said = kokoro?.[2] ?? (plan.family === 'kitten' ? /-([fm])$/i.exec(speaker)?.[1] : undefined)
+    const gender: Gender = s.genders[id] ?? (said ? (said.toLowerCase() === 'm' ? 'male' : 'female') : s.gender)
     return { id, name: `${speaker} (${FAMILY_NAME[plan.family]}, ${language})`, language, gender, engineVoice: String(sid) }
   })
 }
