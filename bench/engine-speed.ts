@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Engine } from '../src/tts/engine.ts'
 import { createEngine, isNativeEspeakAvailable, type EngineKind } from '../src/tts/engines/index.ts'
 import { resolveVoice } from '../src/tts/voices.ts'
+import { benchSherpaSpeed } from './sherpa-speed.ts'
 import { fmt, quantile } from './stats.ts'
 import { TWENTY_WORDS, TWO_HUNDRED_WORDS } from './texts.ts'
 
@@ -68,5 +69,5 @@ export async function benchEngineSpeed(): Promise<string[]> {
         : '  espeak-ng CLI not installed (apt-get install espeak-ng)',
     )
   }
-  return lines
+  return [...lines, '', ...(await benchSherpaSpeed())]
 }

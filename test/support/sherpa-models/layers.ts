@@ -51,7 +51,9 @@ export function encoderLayer(g: OnnxGraph, x: string, hidden: number, filter: nu
 export function durations(g: OnnxGraph, x: string, hidden: number, filter: number, lengthScale: string, centre: number): string {
   const h1 = g.op('Relu', [conv1d(g, x, hidden, filter, 3)])
   const h2 = g.op('Relu', [conv1d(g, h1, filter, filter, 3)])
-  const logw = g.op('Add', [g.op('Mul', [g.op('Tanh', [conv1d(g, h2, filter, 1, 1)]), scalar(g, 0.5)]), scalar(g, centre)])
+  // A small projection keeps tanh off its rails, so durations spread around the centre.
+  const projected = g.op('Mul', [conv1d(g, h2, filter, 1, 1), scalar(g, 0.1)])
+  const logw = g.op('Add', [g.op('Mul', [g.op('Tanh', [projected]), scalar(g, 0.5)]), scalar(g, centre)])
   const frames = g.op('Ceil', [g.op('Mul', [g.op('Exp', [logw]), lengthScale])])
   const flat = g.op('Reshape', [frames, g.ints([-1])])
   return g.op('Cast', [g.op('Max', [flat, scalar(g, 1)])], { to: DataType.INT64 })

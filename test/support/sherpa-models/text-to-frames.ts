@@ -5,8 +5,8 @@
 import { durations, encoderLayer, expandByDurations } from './layers.ts'
 import type { OnnxGraph } from './onnx-graph.ts'
 
-/** ln(frames per token) at the duration predictor's centre: 2.2 frames, about 2.7 after rounding up. */
-export const FRAMES_PER_TOKEN_LOG = Math.log(2.2)
+/** ln(frames per token) at the duration predictor's centre: 1.6, rounded up to 2 frames (about 23 ms at hop 256), so speech runs near a real voice's pace. */
+export const FRAMES_PER_TOKEN_LOG = Math.log(1.6)
 
 /**
  * Token ids int64 [1, T] → features [1, hidden, frames]; `condition` ([1, hidden], e.g. a
