@@ -7,6 +7,7 @@ import { findSystemEspeakData, hasEspeakVoice } from './espeak-data.ts'
 import { planSherpaModel } from './model-plan.ts'
 import { readOnnxHeader } from './onnx/onnx-header.ts'
 import { ModelProto } from './onnx/onnx-schema.ts'
+import { addonProblem } from './sherpa-addon.ts'
 import { sherpaEngineSchema } from './sherpa-settings.ts'
 
 let models: Awaited<ReturnType<typeof writeTestModels>>
@@ -147,4 +148,9 @@ test("espeak-ng voices are matched by file name, as sherpa-onnx's espeak-ng sele
   expect(['en-us', 'en-gb-x-rp', 'pt-br', 'gmw/en'].filter((v) => hasEspeakVoice(dataDir, v))).toEqual(['en-us', 'en-gb-x-rp', 'pt-br', 'gmw/en'])
   // Listed as a language inside lang/gmw/en, yet sherpa-onnx's espeak-ng cannot select it (measured: silence).
   expect(hasEspeakVoice(dataDir, 'en-gb')).toBe(false)
+})
+
+test('a platform sherpa-onnx ships no addon for is named with the package it would need', () => {
+  expect(addonProblem()).toBeUndefined()
+  expect(addonProblem('freebsd', 'x64')).toStartWith("sherpa-onnx's native addon for freebsd-x64 is not installed (npm package sherpa-onnx-freebsd-x64)")
 })

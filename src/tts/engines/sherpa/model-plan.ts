@@ -9,6 +9,7 @@ import { ConfigError } from '../../../config.ts'
 import type { Gender, Voice } from '../../engine.ts'
 import { espeakDataProblems, findSystemEspeakData, hasEspeakVoice, systemEspeakDataDirs } from './espeak-data.ts'
 import { Problems } from './model-files.ts'
+import { addonProblem } from './sherpa-addon.ts'
 import { planMatcha } from './plan-matcha.ts'
 import { planStyles } from './plan-styles.ts'
 import type { FamilyPlan, SherpaFamily } from './plan-types.ts'
@@ -39,6 +40,8 @@ const NEEDS: Record<SherpaFamily, (keyof SherpaEngineSettings)[]> = {
 export function planSherpaModel(s: SherpaEngineSettings): SherpaPlan {
   const problems = new Problems(`engines.${s.name}`)
   const family = s.family ?? detectFamily(s)
+  const addon = addonProblem()
+  if (addon) problems.add('kind', undefined, addon)
   for (const key of NEEDS[family]) if (!s[key]) problems.add(key, undefined, `a ${family} model needs ${key}`)
   if (problems.list.length) throw new ConfigError(problems.list)
   const dataDir = s.data_dir ?? findSystemEspeakData()
