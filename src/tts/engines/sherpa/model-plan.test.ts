@@ -31,6 +31,8 @@ function problemsOf(entry: object): string[] {
 test('a Piper pair becomes a VITS config with tokens from its json and the metadata sherpa-onnx reads', () => {
   const plan = planSherpaModel(settings({ model: models.piper.model }))
   expect(plan.family).toBe('piper')
+  expect(plan.identity).toMatch(/^sherpa-piper:[0-9a-f]{16}$/)
+  expect(planSherpaModel(settings({ model: models.piperSpeakers.model })).identity).not.toBe(plan.identity)
   expect(plan.sampleRate).toBe(22050)
   expect(plan.voices).toEqual([{ id: 'test', name: 'test (Piper, en-US)', language: 'en-US', gender: 'female', engineVoice: '0' }])
   const vits = plan.config.model.vits!

@@ -4,6 +4,9 @@
  * naming the key and the file, as a ConfigError (main exits 78): sherpa-onnx itself would
  * end the whole process on most of them, at the first request or worse.
  */
+import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { OfflineTtsConfig } from 'sherpa-onnx-node'
 import { ConfigError } from '../../../config.ts'
 import type { Gender, Voice } from '../../engine.ts'
@@ -18,6 +21,11 @@ import type { SherpaEngineSettings } from './sherpa-settings.ts'
 
 export interface SherpaPlan {
   family: SherpaFamily
+  /**
+   * What identifies the audio this model makes, for cache keys: the family and a digest of
+   * the files' paths, sizes and modification times, so a replaced model never serves the old one's audio.
+   */
+  identity: string
   /** Handed to every worker's OfflineTts. */
   config: OfflineTtsConfig
   sampleRate: number
@@ -57,10 +65,23 @@ export function planSherpaModel(s: SherpaEngineSettings): SherpaPlan {
   if (!planned || problems.list.length) throw new ConfigError(problems.list)
   return {
     family: planned.family,
+    identity: `sherpa-${planned.family}:${filesDigest(s)}`,
     config: { model: { ...planned.model, numThreads: s.num_threads, provider: 'cpu', debug: false }, maxNumSentences: 1 },
     sampleRate: planned.sampleRate,
     voices: voicesOf(planned, s),
   }
+}
+
+const FILE_KEYS = ['model', 'config', 'tokens', 'voices', 'acoustic_model', 'vocoder', 'lexicon'] as const
+
+function filesDigest(s: SherpaEngineSettings): string {
+  const files = FILE_KEYS.flatMap((key) => {
+    const path = key === 'config' ? piperConfigPath(s) : s[key]
+    if (!path) return []
+    const stat = statSync(path)
+    return [[key, resolve(path), stat.size, stat.mtimeMs]]
+  })
+  return createHash('sha256').update(JSON.stringify([files, s.lang ?? null])).digest('hex').slice(0, 16)
 }
 
 function detectFamily(s: SherpaEngineSettings): SherpaFamily {
