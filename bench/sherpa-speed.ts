@@ -9,11 +9,11 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Engine, Voice } from '../src/tts/engine.ts'
-import { createEngine, isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
+import { createEspeak, isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
+import { resolveVoice } from '../src/tts/engines/espeak/espeak-voices.ts'
 import { planSherpaModel } from '../src/tts/engines/sherpa/model-plan.ts'
 import { createSherpaEngine } from '../src/tts/engines/sherpa/sherpa-engine.ts'
 import { sherpaEngineSchema } from '../src/tts/engines/sherpa/sherpa-settings.ts'
-import { resolveVoice } from '../src/tts/voices.ts'
 import { MEDIUM_VITS, writePiperVoice } from '../test/support/sherpa-models/index.ts'
 import { fmt, quantile } from './stats.ts'
 import { FOUR_SENTENCES, TWENTY_WORDS } from './texts.ts'
@@ -60,7 +60,7 @@ export async function benchSherpaSpeed(): Promise<string[]> {
   const voice = await writePiperVoice(dir, { size: MEDIUM_VITS, name: 'en_US-bench-medium' })
   out.push(`  model: ${(voice.parameters / 1e6).toFixed(1)} M parameters`)
   const espeakKind = isNativeEspeakAvailable() ? 'espeak-native' : 'espeak-wasm'
-  out.push(...(await lines(espeakKind, createEngine({ engine: espeakKind, workers: 1, maxQueue: 8 }), resolveVoice('en-us-f1')!)))
+  out.push(...(await lines(espeakKind, createEspeak({ engine: espeakKind, workers: 1, maxQueue: 8 }), resolveVoice('en-us-f1')!)))
   for (const threads of [...new Set([1, cores])]) {
     const plan = planSherpaModel({ ...sherpaEngineSchema.parse({ kind: 'sherpa', model: voice.model, num_threads: threads }), name: 'bench' })
     const engine = createSherpaEngine(plan, { name: 'bench', workers: 1, maxQueue: 8 })

@@ -4,7 +4,7 @@
  * faults (a killed process, a stopped one) that fail one request and leave the engine serving.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { decode, probe } from '../../../audio/test-decoders.ts'
+import { decode, probe } from '../../../../test/support/audio-decoders.ts'
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import { writeTestModels } from '../../../../test/support/sherpa-models/index.ts'
 import { waitUntil } from '../../../../test/support/wait.ts'

@@ -4,11 +4,10 @@
  * as processes because sherpa-onnx is native code (see worker-link.ts).
  */
 import type { ModelLifecycle } from '../../../telemetry/model-lifecycle.ts'
-import { UnknownVoiceError } from '../../voices.ts'
 import type { Engine, PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { splitSentences } from '../../text.ts'
 import { WorkerPool } from '../../worker-pool.ts'
-import type { EspeakChunk } from '../espeak-job.ts'
+import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
 import type { SherpaPlan } from './model-plan.ts'
 import type { SherpaRequest } from './sherpa-job.ts'
 import type { SherpaInit } from './sherpa.worker.ts'
@@ -33,7 +32,7 @@ export interface SherpaEngineOptions {
  * await engine.warmup() // loads the model in each worker
  */
 export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOptions): Engine {
-  const pool = new WorkerPool<SherpaRequest, EspeakChunk>({
+  const pool = new WorkerPool<SherpaRequest, WorkerChunk>({
     url: new URL('./sherpa.worker.ts', import.meta.url),
     isolation: 'process',
     size: options.workers,
@@ -48,7 +47,8 @@ export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOption
     name: `sherpa-${plan.family}`,
     async *synthesize(text: string, voice: Voice, synthesis: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       const own = byId.get(voice.id) ?? plan.voices.find((v) => v.engineVoice === voice.engineVoice)
-      if (!own) throw new UnknownVoiceError(voice.id)
+      // The router resolves voices in this engine's own catalogue (fallbacks included): anything else is a bug.
+      if (!own) throw new Error(`voice ${voice.id} is not one of this model's`)
       const sentences = splitSentences(text)
       if (sentences.length === 0) return
       const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, synthesis.speed ?? 1))

@@ -6,8 +6,8 @@
 import type { AudioFormatSpec } from '../../../audio/formats.ts'
 import type { Sentence } from '../../text.ts'
 import type { JobContext } from '../../worker-host.ts'
-import type { EspeakChunk } from '../espeak-job.ts'
-import { encodingContext } from '../worker-encoding.ts'
+import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
+import { encodingContext } from '../../encoding/worker-encoding.ts'
 import { measureWords } from './word-timings.ts'
 
 export interface SherpaRequest {
@@ -25,9 +25,9 @@ export type GenerateFn = (text: string, speakerId: number, speed: number) => Flo
 
 /**
  * @example
- * serveJobs<SherpaInit, SherpaRequest, EspeakChunk>(() => (request, ctx) => runSherpaJob(request, ctx, generate, 22050))
+ * serveJobs<SherpaInit, SherpaRequest, WorkerChunk>(() => (request, ctx) => runSherpaJob(request, ctx, generate, 22050))
  */
-export async function runSherpaJob(request: SherpaRequest, ctx: JobContext<EspeakChunk>, generate: GenerateFn, sampleRate: number): Promise<void> {
+export async function runSherpaJob(request: SherpaRequest, ctx: JobContext<WorkerChunk>, generate: GenerateFn, sampleRate: number): Promise<void> {
   if (!request.format) return speakSentences(request, ctx, generate, sampleRate)
   const encoding = await encodingContext(ctx, request.format, sampleRate)
   try {
@@ -38,7 +38,7 @@ export async function runSherpaJob(request: SherpaRequest, ctx: JobContext<Espea
   }
 }
 
-async function speakSentences(request: SherpaRequest, ctx: JobContext<EspeakChunk>, generate: GenerateFn, sampleRate: number): Promise<void> {
+async function speakSentences(request: SherpaRequest, ctx: JobContext<WorkerChunk>, generate: GenerateFn, sampleRate: number): Promise<void> {
   let emitted = 0
   for (const sentence of request.sentences) {
     if (ctx.cancelled()) return

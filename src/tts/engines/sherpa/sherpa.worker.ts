@@ -5,8 +5,8 @@
  */
 import type { OfflineTtsConfig } from 'sherpa-onnx-node'
 import { serveJobs } from '../../worker-host.ts'
-import type { EspeakChunk } from '../espeak-job.ts'
-import { warmEncoders } from '../worker-encoding.ts'
+import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
+import { warmEncoders } from '../../encoding/worker-encoding.ts'
 import { loadSherpaAddon } from './sherpa-addon.ts'
 import { runSherpaJob, type SherpaRequest } from './sherpa-job.ts'
 
@@ -14,7 +14,7 @@ export interface SherpaInit {
   config: OfflineTtsConfig
 }
 
-serveJobs<SherpaInit, SherpaRequest, EspeakChunk>(async ({ config }) => {
+serveJobs<SherpaInit, SherpaRequest, WorkerChunk>(async ({ config }) => {
   const { OfflineTts } = await loadSherpaAddon()
   const tts = new OfflineTts(config)
   const generate = (text: string, sid: number, speed: number) => tts.generate({ text, sid, speed }).samples
