@@ -6,7 +6,9 @@
 import { expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DataType } from '../src/tts/engines/sherpa/onnx/onnx-schema.ts'
 import { writeTestModels } from './support/sherpa-models/index.ts'
+import { OnnxGraph } from './support/sherpa-models/onnx-graph.ts'
 
 async function start(enginesFile: string) {
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
@@ -52,4 +54,22 @@ test('an engines file with an unknown key in a sherpa entry is refused by its sc
   expect(code).toBe(78)
   expect(stderr).toContain('engines.amy')
   expect(stderr).toContain('speakers')
+}, 60_000)
+
+test('a model that passes the checks but onnxruntime refuses stops the start with exit 69, naming the engine', async () => {
+  const models = await writeTestModels()
+  // Every input and metadata key sherpa-onnx reads, and an operator no runtime has.
+  const g = new OnnxGraph(1)
+  const ids = g.input('input', DataType.INT64, [1, 'n'])
+  g.input('input_lengths', DataType.INT64, [1])
+  g.input('scales', DataType.FLOAT, [3])
+  g.output(g.op('NoSuchOperator', [ids]), DataType.FLOAT, [1, 1, 'samples'], 'output')
+  const model = join(models.dir, 'refused.onnx')
+  writeFileSync(model, g.encode({ model_type: 'vits', comment: 'piper', language: 'English', voice: 'en-us', n_speakers: 1, sample_rate: 22050 }))
+  const path = join(models.dir, 'engines.yaml')
+  writeFileSync(path, `engines:\n  refused: { kind: sherpa, model: ${model}, tokens: ${models.vits.tokens} }\n`)
+  const { code, stderr } = await start(path)
+  expect(code).toBe(69)
+  expect(stderr).toContain('engine failed to start: engine refused: the model did not load in its worker')
+  expect(stderr).toContain('NoSuchOperator') // onnxruntime's own reason, from the worker
 }, 60_000)

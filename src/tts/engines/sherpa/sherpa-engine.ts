@@ -4,7 +4,7 @@
  * as processes because sherpa-onnx is native code (see worker-link.ts).
  */
 import type { ModelLifecycle } from '../../../telemetry/model-lifecycle.ts'
-import type { Engine, PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import { EngineUnavailableError, type Engine, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
 import { splitSentences } from '../../text.ts'
 import { WorkerPool } from '../../worker-pool.ts'
 import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
@@ -64,7 +64,12 @@ export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOption
       }
     },
     voices: () => plan.voices,
-    warmup: () => pool.warmup(),
+    warmup: () =>
+      pool.warmup().catch((err: unknown) => {
+        // sherpa-onnx prints its reason on the worker's stderr (the service's) before the process ends.
+        const reason = err instanceof Error ? err.message : String(err)
+        throw new EngineUnavailableError(`engine ${options.name}: the model did not load in its worker (${reason}); sherpa-onnx's message is above`)
+      }),
     stats: () => pool.stats(),
     close: () => pool.close(),
   }
