@@ -30,6 +30,8 @@ export interface SherpaPlan {
   config: OfflineTtsConfig
   sampleRate: number
   voices: Voice[]
+  /** The voice's own pace at speed 1, as a length scale (Piper's json may set one; 1 otherwise). */
+  lengthScale: number
 }
 
 const NEEDS: Record<SherpaFamily, (keyof SherpaEngineSettings)[]> = {
@@ -69,6 +71,7 @@ export function planSherpaModel(s: SherpaEngineSettings): SherpaPlan {
     config: { model: { ...planned.model, numThreads: s.num_threads, provider: 'cpu', debug: false }, maxNumSentences: 1 },
     sampleRate: planned.sampleRate,
     voices: voicesOf(planned, s),
+    lengthScale: planned.lengthScale ?? 1,
   }
 }
 

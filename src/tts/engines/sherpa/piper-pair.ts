@@ -25,6 +25,8 @@ export interface PiperConfig {
   /** Piper's dataset name (the voice's name), e.g. `lessac`. */
   dataset?: string
   usesEspeak: boolean
+  /** The voice's own synthesis settings (Piper's `inference` block): its pace at speed 1, and its noise. */
+  inference: { lengthScale: number; noiseScale: number; noiseW: number }
 }
 
 /**
@@ -64,8 +66,15 @@ export function readPiperConfig(json: unknown): PiperConfig | { problems: string
     speakers: count > 1 ? (speakers.length ? speakers : Array.from({ length: count }, (_, i) => `speaker-${i}`)) : [],
     ...(typeof c.dataset === 'string' && { dataset: c.dataset }),
     usesEspeak,
+    inference: {
+      lengthScale: positive(c.inference?.length_scale, 1),
+      noiseScale: positive(c.inference?.noise_scale, 0.667),
+      noiseW: positive(c.inference?.noise_w, 0.8),
+    },
   }
 }
+
+const positive = (value: unknown, fallback: number) => (typeof value === 'number' && value > 0 && value < 10 ? value : fallback)
 
 /** `en_US` or `en-us` → `en-US`. */
 export function bcp47(code: string): string {

@@ -21,4 +21,6 @@ export interface FamilyPlan {
   namesSayLanguage?: boolean
   /** The voice id of a single-speaker model. */
   stem: string
+  /** The model's own length scale at speed 1 (Piper's `inference.length_scale`); 1 when it has none. */
+  lengthScale?: number
 }

@@ -50,7 +50,16 @@ export function planPiper(s: SherpaEngineSettings, problems: Problems, dataDir: 
   }
   return {
     family: 'piper',
-    model: { vits: { model: files.model, tokens: files.tokens, ...(config.usesEspeak && dataDir && { dataDir }) } },
+    model: {
+      vits: {
+        model: files.model,
+        tokens: files.tokens,
+        noiseScale: config.inference.noiseScale,
+        noiseScaleW: config.inference.noiseW,
+        ...(config.usesEspeak && dataDir && { dataDir }),
+      },
+    },
+    lengthScale: config.inference.lengthScale,
     sampleRate: config.sampleRate,
     speakers: config.speakers,
     language: config.language,

@@ -4,6 +4,8 @@
  * faults (a killed process, a stopped one) that fail one request and leave the engine serving.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { decode, probe } from '../../../../test/support/audio-decoders.ts'
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import { writeTestModels } from '../../../../test/support/sherpa-models/index.ts'
@@ -116,6 +118,20 @@ describe('a Piper voice', () => {
     expect(chunks).toHaveLength(1)
     expect(samplesOf(await collect(engine, 'Still here.', plan.voices[0]!))).toBeGreaterThan(1000)
   })
+})
+
+test("a Piper voice's own pace (its json's length_scale) holds at speed 1 and combines with speed", async () => {
+  const dir = join(models.dir, 'slow-voice')
+  mkdirSync(dir, { recursive: true })
+  copyFileSync(models.piper.model, join(dir, 'voice.onnx'))
+  const json = JSON.parse(readFileSync(models.piper.config!, 'utf8'))
+  writeFileSync(join(dir, 'voice.onnx.json'), JSON.stringify({ ...json, inference: { ...json.inference, length_scale: 2 } }))
+  const plain = await started({ model: models.piper.model })
+  const slow = await started({ model: join(dir, 'voice.onnx') })
+  const text = 'A voice that speaks slowly by nature.'
+  const base = samplesOf(await collect(plain.engine, text, plain.plan.voices[0]!))
+  expect(samplesOf(await collect(slow.engine, text, slow.plan.voices[0]!)) / base).toBeCloseTo(2, 0)
+  expect(samplesOf(await collect(slow.engine, text, slow.plan.voices[0]!, { speed: 2 })) / base).toBeCloseTo(1, 0)
 })
 
 test("a multi-speaker Piper voice speaks each speaker with the model's own speaker embedding", async () => {

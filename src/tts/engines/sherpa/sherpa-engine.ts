@@ -52,7 +52,13 @@ export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOption
       const sentences = splitSentences(text)
       if (sentences.length === 0) return
       const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, synthesis.speed ?? 1))
-      const request: SherpaRequest = { sentences, speakerId: Number(own.engineVoice), speed, ...(synthesis.format && { format: synthesis.format }) }
+      // sherpa-onnx replaces the model's length scale by 1/speed: fold the voice's own pace into the speed.
+      const request: SherpaRequest = {
+        sentences,
+        speakerId: Number(own.engineVoice),
+        speed: speed / plan.lengthScale,
+        ...(synthesis.format && { format: synthesis.format }),
+      }
       for await (const chunk of pool.run(request, { signal })) {
         yield {
           samples: chunk.samples,
