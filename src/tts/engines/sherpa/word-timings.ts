@@ -13,7 +13,7 @@ const WORD = /[\p{L}\p{N}\p{M}'’-]+/gu
 /** A window's loudness counts as speech above this fraction of the sentence's loudest window. */
 const SPEECH_FLOOR = 0.05
 /** How far (as a share of the average word's length) a boundary may move to a quieter spot. */
-const SNAP_REACH = 0.35
+const SNAP_REACH = 0.5
 
 /**
  * Boundaries for `sentence` (offsets into the whole text) spoken as `samples`, which start
