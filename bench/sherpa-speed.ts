@@ -5,7 +5,7 @@
  * factor, and first-audio latency (request to first chunk, sentence by sentence), with
  * onnxruntime on one thread and on every core.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Engine, Voice } from '../src/tts/engine.ts'
@@ -62,9 +62,11 @@ export async function benchSherpaSpeed(): Promise<string[]> {
   const espeakKind = isNativeEspeakAvailable() ? 'espeak-native' : 'espeak-wasm'
   out.push(...(await lines(espeakKind, createEspeak({ engine: espeakKind, workers: 1, maxQueue: 8 }), resolveVoice('en-us-f1')!)))
   for (const threads of [...new Set([1, cores])]) {
-    const plan = planSherpaModel({ ...sherpaEngineSchema.parse({ kind: 'sherpa', model: voice.model, num_threads: threads }), name: 'bench' })
+    const entry = { kind: 'sherpa', model: voice.model, num_threads: threads, work_dir: join(dir, 'prepared') }
+    const plan = planSherpaModel({ ...sherpaEngineSchema.parse(entry), name: 'bench' })
     const engine = createSherpaEngine(plan, { name: 'bench', workers: 1, maxQueue: 8 })
     out.push(...(await lines(`sherpa piper-medium ${threads} thread${threads > 1 ? 's' : ''}`, engine, plan.voices[0]!)))
   }
+  rmSync(dir, { recursive: true, force: true }) // about 120 MB: the model and its prepared copy
   return out
 }
