@@ -10,6 +10,7 @@ import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
 
@@ -21,6 +22,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   formats: benchFormats,
   load: benchLoad,
   streaming: benchStreaming,
+  'stream-cache': benchStreamCache,
   fleet: benchFleet,
   gateway: benchGateway,
   transcode: benchTranscode,

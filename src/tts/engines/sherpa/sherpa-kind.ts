@@ -2,6 +2,7 @@
  * The `sherpa` kind: neural voices from local model files (model-plan.ts checks them at
  * start), spoken by sherpa-onnx in worker processes (sherpa-engine.ts).
  */
+import { HONOURS_NOTHING } from '../../params/voice-params.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import { planSherpaModel } from './model-plan.ts'
 import { createSherpaEngine } from './sherpa-engine.ts'
@@ -30,8 +31,9 @@ export const sherpaKind = defineKind({
       resolve: (id) => byId.get(id.toLowerCase()),
       // The model's files, so a replaced model never answers with the old one's cached audio.
       scope: () => plan.identity,
-      // sherpa-onnx has no use for OpenAI's instructions: they do not change the audio.
-      keysInstructions: () => false,
+      // The model speaks as it was trained: no language switch, instructions or voice settings reach it,
+      // and its noise is not seeded. All of them are ignored, and said so (X-TTS-Ignored).
+      params: () => HONOURS_NOTHING,
       warmup: () => engine.warmup(),
       stats: () => engine.stats(),
       close: () => engine.close(),
