@@ -109,6 +109,18 @@ describe('the ElevenLabs SDK', () => {
   })
 })
 
+test('voice parameters a neural voice cannot honour are accepted and named in X-TTS-Ignored', async () => {
+  const res = await fetch(`${svc.url}/v1/text-to-speech/kokoro:af_test?output_format=pcm_16000`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'Settings are said to be ignored.', voice_settings: { stability: 0.3 }, seed: 5, language_code: 'de' }),
+  })
+  expect(res.status).toBe(200)
+  expect(res.headers.get('x-tts-engine')).toBe('kokoro')
+  expect(res.headers.get('x-tts-ignored')?.split(',').map((p) => p.trim()).sort()).toEqual(['language_code', 'seed', 'stability'])
+  expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(16000)
+})
+
 describe('streaming', () => {
   test('/v1/stream: a Piper voice streams frames per sentence, and cancel stops them', async () => {
     const client = new WsClient(`${svc.url.replace(/^http/, 'ws')}/v1/stream`)
