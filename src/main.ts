@@ -74,15 +74,17 @@ const encodePool =
 // One router in front of every configured engine.
 // Which engine made each generation handed out, so stitching ids reach only the engine that knows them.
 const stitching = new StitchingIds()
-const router = buildRouter(enginesFile, {
-  stitching,
-  tracer: tracing.tracer,
-  logger,
-  pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
-  espeakVariant: config.TTS_ENGINE,
-  ...(metrics && { metrics }),
-  ...(encodePool && { encoders: encodePool }),
-})
+const router = buildOrExit(() =>
+  buildRouter(enginesFile, {
+    stitching,
+    tracer: tracing.tracer,
+    logger,
+    pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+    espeakVariant: config.TTS_ENGINE,
+    ...(metrics && { metrics }),
+    ...(encodePool && { encoders: encodePool }),
+  }),
+)
 const engine: Engine = router
 engineRef = engine
 const onError = (op: CacheOp, err: unknown) => {
@@ -151,7 +153,12 @@ const app = createApp({
 })
 
 const warmupStarted = performance.now()
-await Promise.all([engine.warmup(), encodePool?.warmup()])
+await Promise.all([engine.warmup(), encodePool?.warmup()]).catch((err: unknown) => {
+  // An engine whose workers cannot start (a model its runtime refuses, a native library that does not load).
+  logger.fatal({ err }, 'engine failed to start')
+  console.error(`engine failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(69) // EX_UNAVAILABLE
+})
 logger.info({ engine: engine.name, workers: engine.stats().workers, encode_workers: encodePool?.workers ?? 0, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
 
 const server = Bun.serve({
@@ -225,6 +232,18 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   const result = await Promise.race([done, deadline])
   clearTimeout(timer)
   return result
+}
+
+/** Builds the engines; an entry its kind refuses at start (e.g. a model file that is missing) exits 78 like bad env. */
+function buildOrExit<T>(build: () => T): T {
+  try {
+    return build()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
+    process.exit(78)
+  }
 }
 
 /** Reads and validates TTS_ENGINES_FILE; a missing or invalid file exits 78 like bad env. */
