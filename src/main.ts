@@ -82,15 +82,17 @@ const encodePool =
 // One router in front of every configured engine.
 // Which engine made each generation handed out, so stitching ids reach only the engine that knows them.
 const stitching = new StitchingIds()
-const router = buildRouter(enginesFile, {
-  stitching,
-  tracer: tracing.tracer,
-  logger,
-  pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
-  espeakVariant: config.TTS_ENGINE,
-  ...(metrics && { metrics }),
-  ...(encodePool && { encoders: encodePool }),
-})
+const router = buildOrExit(() =>
+  buildRouter(enginesFile, {
+    stitching,
+    tracer: tracing.tracer,
+    logger,
+    pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+    espeakVariant: config.TTS_ENGINE,
+    ...(metrics && { metrics }),
+    ...(encodePool && { encoders: encodePool }),
+  }),
+)
 const engine: Engine = router
 engineRef = engine
 // Keys files and usage name engines as the engines file does (`espeak` without one).
@@ -180,7 +182,12 @@ const app = createApp({
 })
 
 const warmupStarted = performance.now()
-await Promise.all([engine.warmup(), encodePool?.warmup()])
+await Promise.all([engine.warmup(), encodePool?.warmup()]).catch((err: unknown) => {
+  // An engine whose workers cannot start (a model its runtime refuses, a native library that does not load).
+  logger.fatal({ err }, 'engine failed to start')
+  console.error(`engine failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(69) // EX_UNAVAILABLE
+})
 logger.info({ engine: engine.name, workers: engine.stats().workers, encode_workers: encodePool?.workers ?? 0, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
 
 const server = Bun.serve({
@@ -277,6 +284,18 @@ async function exitOnConfigError<T>(loading: Promise<T>): Promise<T> {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     console.error(err.message)
+    process.exit(78)
+  }
+}
+
+/** Builds the engines; an entry its kind refuses at start (e.g. a model file that is missing) exits 78 like bad env. */
+function buildOrExit<T>(build: () => T): T {
+  try {
+    return build()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
     process.exit(78)
   }
 }
