@@ -8,6 +8,7 @@ import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchGateway } from './gateway.ts'
+import { benchGatewayCost } from './gateway-cost.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchStreaming } from './streaming.ts'
@@ -23,6 +24,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   streaming: benchStreaming,
   fleet: benchFleet,
   gateway: benchGateway,
+  'gateway-cost': benchGatewayCost,
   transcode: benchTranscode,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
