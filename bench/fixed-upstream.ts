@@ -7,6 +7,9 @@
  *
  * Run by the benchmark as its own process: `PORT=8090 UPSTREAM_BODY_FILE=/tmp/a.mp3 bun bench/fixed-upstream.ts`.
  */
+// A module (for its top-level await), though it exports nothing.
+export {}
+
 const file = process.env.UPSTREAM_BODY_FILE
 if (!file) throw new Error('UPSTREAM_BODY_FILE: the mp3 to answer with')
 const audio = new Uint8Array(await Bun.file(file).arrayBuffer())

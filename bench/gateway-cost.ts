@@ -11,10 +11,13 @@
  * untranscoded. CPU is each proxy process's own (/proc/<pid>/stat), so neither the load
  * generator nor the upstream is counted. Then the gateway's resident memory per request in
  * flight, 200 at once, against an upstream that holds each answer for a second.
+ *
+ * BENCH_BASELINE_ROOT=/path/to/checkout[,/path/to/another] adds each build's gateway (every
+ * signal on) to the same rounds: an A/B of changes, side by side in one run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { freePort, waitUntil } from '../test/support/wait.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'
 import { fmt, processCpuSeconds, processRssBytes, quantile, runConcurrently, verdict } from './stats.ts'
@@ -112,6 +115,9 @@ async function startHaproxy(dir: string, upstreamPort: number): Promise<Proxy> {
   }
 }
 
+/** BENCH_BASELINE_ROOT=/path/to/checkout[,...]: each build's gateway, every signal on, in the same rounds (an A/B). */
+const baselineRoots = () => (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)
+
 const asProxy = (label: string, svc: BenchService): Proxy => ({ label, ...svc })
 
 function enginesFile(dir: string, name: string, upstreamUrl: string): string {
@@ -139,8 +145,8 @@ async function cpuComparison(dir: string): Promise<string[]> {
     const signals = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info' }
     const off = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
     const noCache = { TTS_CACHE_MAX_BYTES: '0', TTS_CACHE_MEMORY_BYTES: '0' }
-    const gateway = (label: string, env: Record<string, string>) =>
-      spawnService({ ...env, TTS_ENGINES_FILE: enginesFile(dir, label.replace(/\W+/g, '-'), upstream.url) }).then((svc) => asProxy(label, svc))
+    const gateway = (label: string, env: Record<string, string>, root?: string) =>
+      spawnService({ ...env, TTS_ENGINES_FILE: enginesFile(dir, label.replace(/\W+/g, '-'), upstream.url) }, 'src/main.ts', root).then((svc) => asProxy(label, svc))
     const proxies: Proxy[] = []
     const keep = (p: Proxy) => (started.push(p), proxies.push(p), p)
     keep(await startHaproxy(dir, upstreamPort))
@@ -149,6 +155,7 @@ async function cpuComparison(dir: string): Promise<string[]> {
     keep(await gateway('tts-edge gateway, telemetry off', off))
     keep(await gateway('tts-edge gateway, every signal on, no cache', { ...signals, ...noCache }))
     keep(await gateway('tts-edge gateway, telemetry off, no cache', { ...off, ...noCache }))
+    for (const root of baselineRoots()) keep(await gateway(`${basename(root)}, every signal on`, signals, root))
 
     for (const p of proxies) await cpuPerRequest(p, wrkScript(dir, `warm-${p.pid}`), WARMUP_SECONDS)
     const rounds = proxies.map(() => [] as number[])

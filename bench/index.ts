@@ -3,6 +3,7 @@
  * PASS/MISS verdict against the targets of the issues. Bounded in count and time.
  */
 import { benchCacheMiss } from './cache-miss.ts'
+import { benchCacheStore } from './cache-store.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
@@ -25,6 +26,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   fleet: benchFleet,
   gateway: benchGateway,
   'gateway-cost': benchGatewayCost,
+  'cache-store': benchCacheStore,
   transcode: benchTranscode,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
