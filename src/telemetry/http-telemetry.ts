@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import { afterBody, type AppEnv } from '../app-env.ts'
 import { observeFor, type Metrics } from './metrics.ts'
 import { writeSummaryLine } from './summary-line.ts'
+import { startRootSpan } from './root-spans.ts'
 import { keeperOf } from './sampling.ts'
 import { unitOf, type WorkUnit } from './work-unit.ts'
 import { recordError } from './tracing.ts'
@@ -57,7 +58,8 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const started = performance.now()
     const method = c.req.method
     const parent = propagation.extract(context.active(), c.req.raw.headers, headerGetter)
-    const span = tracer.startSpan(
+    const span = startRootSpan(
+      tracer,
       method,
       {
         kind: SpanKind.SERVER,

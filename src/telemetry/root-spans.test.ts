@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'bun:test'
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { keptTracesOnly } from './kept-trace-processor.ts'
+import { registerRootSpans, startRootSpan } from './root-spans.ts'
+import { KEEP_ATTRIBUTE } from './sampling.ts'
+
+function setup() {
+  const exporter = new InMemorySpanExporter()
+  const processor = keptTracesOnly(new SimpleSpanProcessor(exporter), { maxWaitingSpans: 100 })
+  const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() })
+  const tracer = new BasicTracerProvider({ sampler, spanProcessors: [processor] }).getTracer('test')
+  registerRootSpans(tracer, { sampler, processor })
+  return { tracer, exported: () => exporter.getFinishedSpans() }
+}
+
+const millis = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6
+const remoteParent = (flags: string): Context =>
+  new W3CTraceContextPropagator().extract(ROOT_CONTEXT, { traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-${flags}` }, {
+    get: (carrier, key) => (carrier as Record<string, string>)[key],
+    keys: (carrier) => Object.keys(carrier as object),
+  })
+
+describe('lazy root spans', () => {
+  test('a kept root is built at its end with the ids its child saw, its real times, and all that was done to it', () => {
+    const { tracer, exported } = setup()
+    const before = Date.now()
+    const root = startRootSpan(tracer, 'GET', { kind: SpanKind.SERVER, attributes: { 'url.path': '/items/7' } }, ROOT_CONTEXT)
+    const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root))
+    child.end()
+    const link = { context: { traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: TraceFlags.SAMPLED } }
+    root.setAttribute('http.route', '/items/:id').updateName('GET /items/:id').addEvent('retry', { attempt: 1 }).addLink(link)
+    root.recordException(new Error('boom'))
+    root.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' })
+    // Nothing leaves before the decision: the child waits for its root.
+    expect(exported()).toHaveLength(0)
+    root.setAttribute(KEEP_ATTRIBUTE, true)
+    root.end()
+    const after = Date.now()
+
+    const built = exported().find((s) => s.name === 'GET /items/:id')!
+    const waited = exported().find((s) => s.name === 'child')!
+    expect(exported()).toHaveLength(2)
+    expect(built.spanContext().traceId).toBe(root.spanContext().traceId)
+    expect(built.spanContext().spanId).toBe(root.spanContext().spanId)
+    expect(waited.parentSpanContext?.spanId).toBe(root.spanContext().spanId)
+    expect(built.parentSpanContext).toBeUndefined()
+    expect(built.kind).toBe(SpanKind.SERVER)
+    expect(built.attributes).toEqual({ 'url.path': '/items/7', 'http.route': '/items/:id', [KEEP_ATTRIBUTE]: true })
+    expect(built.events.map((e) => e.name)).toEqual(['retry', 'exception'])
+    expect(built.events[1]!.attributes?.['exception.message']).toBe('boom')
+    expect(built.status).toEqual({ code: SpanStatusCode.ERROR, message: 'boom' })
+    expect(built.links.map((l) => l.context.spanId)).toEqual(['2'.repeat(16)])
+    // Its times are when it started and ended, not when it was built; its child lies within.
+    expect(millis(built.startTime)).toBeGreaterThanOrEqual(before - 1)
+    expect(millis(built.startTime)).toBeLessThanOrEqual(millis(waited.startTime))
+    expect(millis(built.endTime)).toBeGreaterThanOrEqual(millis(waited.endTime))
+    expect(millis(built.endTime)).toBeLessThanOrEqual(after + 1)
+    for (const event of built.events) expect(millis(event.time)).toBeLessThanOrEqual(millis(built.endTime))
+  })
+
+  test('a dropped root is never built, and its trace’s spans are let go, also those that end after it', () => {
+    const { tracer, exported } = setup()
+    const root = startRootSpan(tracer, 'GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT)
+    const early = tracer.startSpan('early', {}, trace.setSpan(ROOT_CONTEXT, root))
+    const late = tracer.startSpan('late', {}, trace.setSpan(ROOT_CONTEXT, root))
+    early.end()
+    root.setAttribute('http.route', '/items/:id')
+    root.end()
+    late.end()
+    expect(root.isRecording()).toBe(false)
+    expect(exported()).toHaveLength(0)
+    // The processor holds nothing back from the next trace.
+    const next = startRootSpan(tracer, 'GET', {}, ROOT_CONTEXT)
+    next.setAttribute(KEEP_ATTRIBUTE, true)
+    next.end()
+    expect(exported().map((s) => s.spanContext().traceId)).toEqual([next.spanContext().traceId])
+  })
+
+  test('a sampled remote parent is continued; an unsampled one gives a root that records nothing', () => {
+    const { tracer, exported } = setup()
+    const continued = startRootSpan(tracer, 'POST', { kind: SpanKind.SERVER }, remoteParent('01'))
+    expect(continued.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c')
+    expect(continued.isRecording()).toBe(true)
+    continued.setAttribute(KEEP_ATTRIBUTE, true)
+    continued.end()
+    expect(exported()[0]!.parentSpanContext?.spanId).toBe('b7ad6b7169203331')
+    expect(exported()[0]!.spanContext().spanId).toBe(continued.spanContext().spanId)
+
+    const unsampled = startRootSpan(tracer, 'POST', { kind: SpanKind.SERVER }, remoteParent('00'))
+    expect(unsampled.isRecording()).toBe(false)
+    expect(unsampled.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c')
+    expect(unsampled.spanContext().traceFlags).toBe(TraceFlags.NONE)
+  })
+
+  test('a linked trace’s root starts a new trace even where a span is active', () => {
+    const { tracer } = setup()
+    const session = startRootSpan(tracer, 'session', {}, ROOT_CONTEXT)
+    const utterance = startRootSpan(tracer, 'utterance', { root: true }, trace.setSpan(ROOT_CONTEXT, session))
+    expect(utterance.spanContext().traceId).not.toBe(session.spanContext().traceId)
+  })
+
+  test('a tracer built elsewhere gets ordinary SDK roots', () => {
+    const exporter = new InMemorySpanExporter()
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('plain')
+    startRootSpan(tracer, 'GET', {}, ROOT_CONTEXT).end()
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['GET'])
+  })
+})
