@@ -49,14 +49,15 @@ function plainId(value: unknown): string | undefined {
 }
 
 /**
- * Creates a shipper, or undefined when log export is off.
+ * Creates a shipper, or undefined when OTLP log export is off (`OTEL_SDK_DISABLED`,
+ * `OTEL_LOGS_EXPORTER=none`, or `TTS_LOG_EXPORT=stdout`: lines reach Loki from stdout).
  *
  * @example
  * const shipper = createLogShipper(config)
  * const logger = createLogger({ level: 'info', service: 'tts-edge', shipper })
  */
 export function createLogShipper(config: Config, exporter?: LogRecordExporter, onDropped: DropHook = () => {}): LogShipper | undefined {
-  if (config.OTEL_SDK_DISABLED || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
+  if (config.OTEL_SDK_DISABLED || config.TTS_LOG_EXPORT === 'stdout' || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
   const logExporter =
     exporter ??
     createLogExporter({

@@ -18,6 +18,13 @@ export interface LoggerOptions {
   /** Where lines go; stdout by default. */
   destination?: DestinationStream
   shipper?: LogShipper
+  /**
+   * false (`TTS_LOG_EXPORT=otlp`): a request's summary line goes to the shipper only, not to
+   * `destination`, unless it is a warning or an error: the per-request volume is paid for once,
+   * while start-up, shutdown and failures still show in `docker logs` when the collector is
+   * down. Ignored without a shipper, so lines always go somewhere. Default true.
+   */
+  requestLinesToDestination?: boolean
 }
 
 // Never logged, whatever a caller passes by mistake. Checked as top-level keys in a log
@@ -60,7 +67,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   )
-  registerFastLines(logger, { out, shipper, base, redact: withoutSecrets })
+  const requestLinesOut = options.requestLinesToDestination !== false || !shipper
+  registerFastLines(logger, { out, shipper, base, redact: withoutSecrets, requestLinesOut })
   return logger
 }
 
