@@ -59,6 +59,7 @@ const instance = instanceId(config)
 const logger = createLogger({
   level: config.LOG_LEVEL,
   service: config.OTEL_SERVICE_NAME,
+  version,
   instance,
   ...(shipper && { shipper }),
   requestLinesToDestination: config.TTS_LOG_EXPORT !== 'otlp',

@@ -98,7 +98,8 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
       // A plain, finished record for the batch processor, instead of the SDK Logger's
       // LogRecordImpl (setters, per-attribute validation and limits, a read-only switch):
       // these attributes are a handful of bounded primitives. A fifth of the line's cost.
-      const time = hrTimeOf(Date.now())
+      // A whole line's object carries the time the line says; the record says the same.
+      const time = hrTimeOf(whole && typeof fields?.time === 'number' ? fields.time : Date.now())
       const spanContext = span ?? trace.getSpanContext(context.active())
       const record: ReadableLogRecord = {
         hrTime: time,

@@ -15,6 +15,8 @@ export interface LoggerOptions {
   service?: string
   /** `service.instance.id`: which replica wrote the line (a `service_instance_id` field). */
   instance?: string
+  /** `service.version` (a `service_version` field): which build wrote the line, so a line read from stdout says what an OTLP record's resource says. */
+  version?: string
   /** Where lines go; stdout by default. */
   destination?: DestinationStream
   shipper?: LogShipper
@@ -47,10 +49,10 @@ function withoutSecrets(object: Record<string, unknown>): Record<string, unknown
  * log.child({ request_id: 'abc' }).info({ status: 200 }, 'request completed')
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const { level = 'info', service = 'tts-edge', instance, shipper } = options
+  const { level = 'info', service = 'tts-edge', instance, version, shipper } = options
   const out = options.destination ?? stdoutDestination()
   const destination: DestinationStream = shipper ? shippingDestination(out, shipper) : out
-  const base = { service, ...(instance && { service_instance_id: instance }) }
+  const base = { service, ...(version && { service_version: version }), ...(instance && { service_instance_id: instance }) }
   const logger = pino(
     {
       level,

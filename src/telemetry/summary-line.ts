@@ -21,7 +21,7 @@ export interface FastLineTarget {
   /** stdout (or the test's destination), before any shipping. */
   out: DestinationStream
   shipper: LogShipper | undefined
-  /** The root logger's base fields (service, service_instance_id). */
+  /** The root logger's base fields (service, service_version, service_instance_id). */
   base: Record<string, unknown>
   redact: (fields: Record<string, unknown>) => Record<string, unknown>
   /** false: info lines go to the shipper only (`TTS_LOG_EXPORT=otlp`); warnings and errors still reach `out`. */
