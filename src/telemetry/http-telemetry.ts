@@ -16,7 +16,6 @@ import type { Logger } from 'pino'
 import { afterBody, type AppEnv } from '../app-env.ts'
 import { observeFor, type Metrics } from './metrics.ts'
 import { writeSummaryLine } from './summary-line.ts'
-import { startRootSpan } from './root-spans.ts'
 import { keeperOf } from './sampling.ts'
 import { unitOf, type WorkUnit } from './work-unit.ts'
 import { recordError } from './tracing.ts'
@@ -58,8 +57,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const started = performance.now()
     const method = c.req.method
     const parent = propagation.extract(context.active(), c.req.raw.headers, headerGetter)
-    const span = startRootSpan(
-      tracer,
+    const span = tracer.startSpan(
       method,
       {
         kind: SpanKind.SERVER,

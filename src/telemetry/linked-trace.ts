@@ -4,8 +4,7 @@
  * its own keep decision (sampling.ts), linked to the session span so Tempo leads from one
  * to the other.
  */
-import { context, SpanKind, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api'
-import { startRootSpan } from './root-spans.ts'
+import { SpanKind, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api'
 import { keeperOf } from './sampling.ts'
 import { unitOf } from './work-unit.ts'
 
@@ -18,7 +17,7 @@ import { unitOf } from './work-unit.ts'
  */
 export function startLinkedTrace(tracer: Tracer, name: string, session: Context, attributes: Attributes): Context {
   const link = trace.getSpanContext(session)
-  const span = startRootSpan(tracer, name, { kind: SpanKind.INTERNAL, root: true, attributes, ...(link && { links: [{ context: link }] }) }, context.active())
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, root: true, attributes, ...(link && { links: [{ context: link }] }) })
   return keeperOf(tracer).begin(span, session)
 }
 

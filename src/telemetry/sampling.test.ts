@@ -8,7 +8,7 @@ import { correlation } from './correlation.ts'
 import { httpTelemetry } from './http-telemetry.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
 import { createMetrics, observe, openMetricsRegistry } from './metrics.ts'
-import { registerRootSpans } from './root-spans.ts'
+import { unitTracer } from './unit-tracer.ts'
 import { KEEP_ATTRIBUTE, ratioKeeps, unitOf, REASON_ATTRIBUTE, registerKeeper, TraceKeeper, type KeepPolicy } from './sampling.ts'
 import { installContext, withSpan } from './tracing.ts'
 
@@ -21,9 +21,8 @@ function setup(policy: Partial<KeepPolicy> = {}, { maxWaitingSpans = 1000, withM
   const dropped: number[] = []
   const processor = keptTracesOnly(new SimpleSpanProcessor(exporter), { maxWaitingSpans, onDropped: (_, n) => dropped.push(n) })
   const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() })
-  const tracer = new BasicTracerProvider({ sampler, spanProcessors: [processor] }).getTracer('test')
-  // Request roots are lazy, as createTracing makes them (root-spans.ts).
-  registerRootSpans(tracer, { sampler, processor })
+  // Spans are lazy, as createTracing makes them (unit-tracer.ts).
+  const tracer = unitTracer(new BasicTracerProvider({ sampler, spanProcessors: [processor] }).getTracer('test'), { sampler, processor })
   let now = 0
   const clock = { advance: (seconds: number) => (now += seconds * 1000) }
   registerKeeper(tracer, new TraceKeeper({ ratio: 0, slowSeconds: NEVER_SLOW, exemplarIntervalSeconds: 60, ...policy }, () => now))

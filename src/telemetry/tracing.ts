@@ -30,7 +30,7 @@ import { otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
-import { registerRootSpans } from './root-spans.ts'
+import { unitTracer } from './unit-tracer.ts'
 import { registerKeeper, TraceKeeper } from './sampling.ts'
 import { telemetryResource } from './resource.ts'
 
@@ -82,8 +82,8 @@ function sampler(config: Config): Sampler {
  * Builds tracing from config. With `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
  * the tracer is the API's no-op one, so instrumentation costs next to nothing. Otherwise the
  * tracer comes with its TraceKeeper (sampling.ts, from the TTS_TRACE_KEEP_* settings) and only
- * the spans of traces it keeps reach the exporter (kept-trace-processor.ts). Root spans started
- * with startRootSpan are SDK spans only once kept (root-spans.ts).
+ * the spans of traces it keeps reach the exporter (kept-trace-processor.ts). Its spans are SDK
+ * spans only in traces that are kept (unit-tracer.ts).
  *
  * @example
  * const tracing = createTracing(config)
@@ -120,8 +120,7 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
   const resource = telemetryResource(config)
   const rootSampler = sampler(config)
   const provider = new BasicTracerProvider({ resource, sampler: rootSampler, spanProcessors: [kept] })
-  const tracer = provider.getTracer('tts-edge')
-  registerRootSpans(tracer, { sampler: rootSampler, processor: kept, resource })
+  const tracer = unitTracer(provider.getTracer('tts-edge'), { sampler: rootSampler, processor: kept, resource })
   registerKeeper(
     tracer,
     new TraceKeeper({

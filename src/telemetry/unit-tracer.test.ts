@@ -3,15 +3,16 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { keptTracesOnly } from './kept-trace-processor.ts'
-import { registerRootSpans, startRootSpan } from './root-spans.ts'
-import { KEEP_ATTRIBUTE } from './sampling.ts'
+import { KEEP_ATTRIBUTE, TraceKeeper, unitOf } from './sampling.ts'
+import { installContext } from './tracing.ts'
+import { unitTracer } from './unit-tracer.ts'
 
 function setup() {
+  installContext()
   const exporter = new InMemorySpanExporter()
   const processor = keptTracesOnly(new SimpleSpanProcessor(exporter), { maxWaitingSpans: 100 })
   const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() })
-  const tracer = new BasicTracerProvider({ sampler, spanProcessors: [processor] }).getTracer('test')
-  registerRootSpans(tracer, { sampler, processor })
+  const tracer = unitTracer(new BasicTracerProvider({ sampler, spanProcessors: [processor] }).getTracer('test'), { sampler, processor })
   return { tracer, exported: () => exporter.getFinishedSpans() }
 }
 
@@ -22,11 +23,11 @@ const remoteParent = (flags: string): Context =>
     keys: (carrier) => Object.keys(carrier as object),
   })
 
-describe('lazy root spans', () => {
+describe('roots: built when they end marked kept', () => {
   test('a kept root is built at its end with the ids its child saw, its real times, and all that was done to it', () => {
     const { tracer, exported } = setup()
     const before = Date.now()
-    const root = startRootSpan(tracer, 'GET', { kind: SpanKind.SERVER, attributes: { 'url.path': '/items/7' } }, ROOT_CONTEXT)
+    const root = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'url.path': '/items/7' } }, ROOT_CONTEXT)
     const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root))
     child.end()
     const link = { context: { traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: TraceFlags.SAMPLED } }
@@ -67,7 +68,7 @@ describe('lazy root spans', () => {
 
   test('a dropped root is never built, and its trace’s spans are let go, also those that end after it', () => {
     const { tracer, exported } = setup()
-    const root = startRootSpan(tracer, 'GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT)
+    const root = tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT)
     const early = tracer.startSpan('early', {}, trace.setSpan(ROOT_CONTEXT, root))
     const late = tracer.startSpan('late', {}, trace.setSpan(ROOT_CONTEXT, root))
     early.end()
@@ -77,7 +78,7 @@ describe('lazy root spans', () => {
     expect(root.isRecording()).toBe(false)
     expect(exported()).toHaveLength(0)
     // The processor holds nothing back from the next trace.
-    const next = startRootSpan(tracer, 'GET', {}, ROOT_CONTEXT)
+    const next = tracer.startSpan('GET', {}, ROOT_CONTEXT)
     next.setAttribute(KEEP_ATTRIBUTE, true)
     next.end()
     expect(exported().map((s) => s.spanContext().traceId)).toEqual([next.spanContext().traceId])
@@ -85,7 +86,7 @@ describe('lazy root spans', () => {
 
   test('a sampled remote parent is continued; an unsampled one gives a root that records nothing', () => {
     const { tracer, exported } = setup()
-    const continued = startRootSpan(tracer, 'POST', { kind: SpanKind.SERVER }, remoteParent('01'))
+    const continued = tracer.startSpan('POST', { kind: SpanKind.SERVER }, remoteParent('01'))
     expect(continued.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c')
     expect(continued.isRecording()).toBe(true)
     continued.setAttribute(KEEP_ATTRIBUTE, true)
@@ -93,7 +94,7 @@ describe('lazy root spans', () => {
     expect(exported()[0]!.parentSpanContext?.spanId).toBe('b7ad6b7169203331')
     expect(exported()[0]!.spanContext().spanId).toBe(continued.spanContext().spanId)
 
-    const unsampled = startRootSpan(tracer, 'POST', { kind: SpanKind.SERVER }, remoteParent('00'))
+    const unsampled = tracer.startSpan('POST', { kind: SpanKind.SERVER }, remoteParent('00'))
     expect(unsampled.isRecording()).toBe(false)
     expect(unsampled.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c')
     expect(unsampled.spanContext().traceFlags).toBe(TraceFlags.NONE)
@@ -101,15 +102,61 @@ describe('lazy root spans', () => {
 
   test('a linked trace’s root starts a new trace even where a span is active', () => {
     const { tracer } = setup()
-    const session = startRootSpan(tracer, 'session', {}, ROOT_CONTEXT)
-    const utterance = startRootSpan(tracer, 'utterance', { root: true }, trace.setSpan(ROOT_CONTEXT, session))
+    const session = tracer.startSpan('session', {}, ROOT_CONTEXT)
+    const utterance = tracer.startSpan('utterance', { root: true }, trace.setSpan(ROOT_CONTEXT, session))
     expect(utterance.spanContext().traceId).not.toBe(session.spanContext().traceId)
   })
 
-  test('a tracer built elsewhere gets ordinary SDK roots', () => {
-    const exporter = new InMemorySpanExporter()
-    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('plain')
-    startRootSpan(tracer, 'GET', {}, ROOT_CONTEXT).end()
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['GET'])
+})
+
+describe('spans inside a unit of work: built only once its trace is kept', () => {
+  function unit(keep: boolean) {
+    const { tracer, exported } = setup()
+    const keeper = new TraceKeeper({ ratio: keep ? 1 : 0, slowSeconds: Number.POSITIVE_INFINITY, exemplarIntervalSeconds: 0 })
+    const root = tracer.startSpan('POST', { kind: SpanKind.SERVER }, ROOT_CONTEXT)
+    const ctx = keeper.begin(root, ROOT_CONTEXT)
+    const finish = () => {
+      keeper.decide(unitOf(ctx)!, { error: false, seconds: 0.01 })
+      root.end()
+    }
+    return { tracer, exported, root, ctx, finish }
+  }
+
+  test('kept: every span is built with the ids its children saw, whatever order they end in', () => {
+    const { tracer, exported, root, ctx, finish } = unit(true)
+    const synth = tracer.startSpan('tts.synthesize', { attributes: { 'tts.words': 20 } }, ctx)
+    const inner = tracer.startSpan('POST', { kind: SpanKind.CLIENT }, trace.setSpan(ctx, synth))
+    const encode = tracer.startSpan('tts.encode', { startTime: Date.now() - 5 }, ctx)
+    encode.end()
+    synth.setAttribute('tts.rtf', 0.1)
+    synth.end()
+    inner.end() // ends after its parent
+    expect(exported()).toHaveLength(0)
+    finish()
+    const spans = exported()
+    expect(spans.map((s) => s.name).sort()).toEqual(['POST', 'POST', 'tts.encode', 'tts.synthesize'])
+    const synthBuilt = spans.find((s) => s.name === 'tts.synthesize')!
+    expect(synthBuilt.spanContext().spanId).toBe(synth.spanContext().spanId)
+    expect(synthBuilt.parentSpanContext?.spanId).toBe(root.spanContext().spanId)
+    expect(synthBuilt.attributes).toEqual({ 'tts.words': 20, 'tts.rtf': 0.1 })
+    const client = spans.find((s) => s.kind === SpanKind.CLIENT)!
+    expect(client.parentSpanContext?.spanId).toBe(synth.spanContext().spanId)
+    expect(spans.every((s) => s.spanContext().traceId === root.spanContext().traceId)).toBe(true)
+    // After the decision, a kept trace's new spans are SDK spans, exported when they end.
+    const store = tracer.startSpan('tts.cache.store', {}, ctx)
+    store.end()
+    expect(exported().map((s) => s.name)).toContain('tts.cache.store')
+  })
+
+  test('dropped: nothing is built, and spans started after the decision only carry ids', () => {
+    const { tracer, exported, ctx, finish } = unit(false)
+    const synth = tracer.startSpan('tts.synthesize', {}, ctx)
+    synth.end()
+    finish()
+    const store = tracer.startSpan('tts.cache.store', {}, ctx)
+    expect(store.isRecording()).toBe(false)
+    expect(store.spanContext().traceId).toBe(synth.spanContext().traceId)
+    store.end()
+    expect(exported()).toEqual([])
   })
 })

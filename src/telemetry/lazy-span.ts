@@ -1,13 +1,13 @@
 /**
- * A root span that is not an SDK object until its trace is kept (sampling.ts). Most traces
- * are dropped at the end of their unit of work, yet an SDK span costs the same either way:
- * its attribute maps and checks, the processors' start and end, and a place in the kept-trace
+ * A span that is not an SDK object until its trace is kept (sampling.ts). Most traces are
+ * dropped at the end of their unit of work, yet an SDK span costs the same either way: its
+ * attribute maps and checks, the processors' start and end, and a place in the kept-trace
  * processor's bookkeeping. This one has its ids from the start (children, log lines,
- * exemplars and `traceresponse` see them as always) and records what is done to it with the
- * times it was done. When it ends marked kept (`tts.sampling.keep`), the SDK span is built
- * with the same ids, start time, attributes, events, links, status and name, and ended at its
- * real end; otherwise nothing is built, and the spans of its trace waiting in the kept-trace
- * processor are let go.
+ * exemplars, `traceresponse` and `traceparent` see them as always) and records what is done
+ * to it with the times it was done. Built, it is the SDK span it would have been: the same
+ * ids, parent, start time, attributes, events, links, status and name, ended at its real end.
+ * When it is built is its owner's call (`onEnd`): a root when it ends marked kept, a child
+ * once its unit's trace is kept (unit-tracer.ts); a span of a dropped trace never is.
  */
 import {
   SpanStatusCode,
@@ -22,39 +22,43 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api'
-import { KEEP_ATTRIBUTE } from './sampling.ts'
 
-/** What a lazy root needs from the tracing it belongs to (root-spans.ts). */
-export interface RootSpanBuilder {
-  /** Builds and returns the SDK span with exactly the ids of `context`, started at `startTime` (performance.now). */
-  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: number, parent: Context): Span
-  /** The root of `traceId` ended without being kept. */
-  dropped(traceId: string): void
+/** What a lazy span is built with. */
+export interface SpanBuilder {
+  /** Builds the SDK span with exactly the ids of `context`, as a child of the span in `parent` (if any). */
+  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: TimeInput, parent: Context): Span
 }
 
 type Replay = (span: Span) => void
 
 /**
  * @example
- * const span = new LazyRootSpan(builder, { traceId, spanId, traceFlags: TraceFlags.SAMPLED }, 'GET', SpanKind.SERVER, attributes, [], parent)
+ * const span = new LazySpan(builder, { traceId, spanId, traceFlags: TraceFlags.SAMPLED }, 'GET', SpanKind.SERVER, attributes, [], parent, performance.now(), (s) => {
+ *   if (s.attributes[KEEP_ATTRIBUTE] === true) s.materialise()
+ * })
  * span.setAttribute('http.route', '/v1/voices')
  * span.end() // built (and exported) only if tts.sampling.keep was set
  */
-export class LazyRootSpan implements Span {
-  readonly #startTime = performance.now()
+export class LazySpan implements Span {
   #ended = false
+  #endTime: TimeInput = 0
   #status: SpanStatus | undefined
   // Events and exceptions in order, each with the time it happened.
   #replays: Replay[] | undefined
 
   constructor(
-    private readonly builder: RootSpanBuilder,
+    private readonly builder: SpanBuilder,
     private readonly context: SpanContext,
     private name: string,
     private readonly kind: SpanKind,
-    private readonly attributes: Attributes,
+    /** What was set so far (read by onEnd to see a keep mark). */
+    readonly attributes: Attributes,
     private readonly links: Link[],
+    /** The parent it is built under: a context holding the parent span, or none. */
     private readonly parent: Context,
+    private readonly startTime: TimeInput,
+    /** Called once, when the span ends: build it now (materialise), later, or never. */
+    private readonly onEnd: (span: LazySpan) => void,
   ) {}
 
   spanContext(): SpanContext {
@@ -110,12 +114,16 @@ export class LazyRootSpan implements Span {
   end(endTime?: TimeInput): void {
     if (this.#ended) return
     this.#ended = true
-    const end = endTime ?? performance.now()
-    if (this.attributes[KEEP_ATTRIBUTE] !== true) return this.builder.dropped(this.context.traceId)
-    const span = this.builder.build(this.context, this.name, this.kind, this.attributes, this.links, this.#startTime, this.parent)
+    this.#endTime = endTime ?? performance.now()
+    this.onEnd(this)
+  }
+
+  /** Builds the SDK span, replays what was done to it, and ends it at its end. Once; only after end(). */
+  materialise(): void {
+    const span = this.builder.build(this.context, this.name, this.kind, this.attributes, this.links, this.startTime, this.parent)
     for (const replay of this.#replays ?? []) replay(span)
     if (this.#status) span.setStatus(this.#status)
-    span.end(end)
+    span.end(this.#endTime)
   }
 
   #record(replay: Replay): this {
