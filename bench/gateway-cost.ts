@@ -15,34 +15,28 @@
  * BENCH_BASELINE_ROOT=/path/to/checkout[,/path/to/another] adds each build's gateway (every
  * signal on) to the same rounds: an A/B of changes, side by side in one run.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { freePort, waitUntil } from '../test/support/wait.ts'
+import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
+import { memoryPerRequest } from './gateway-memory.ts'
+import { GATEWAY_PARTS, profileBreakdown } from './profile-breakdown.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'
-import { fmt, processCpuSeconds, processRssBytes, quantile, runConcurrently, verdict } from './stats.ts'
+import { fmt, processCpuSeconds, quantile, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
 const CONNECTIONS = 8
-const ROUNDS = 3
+const ROUNDS = 5
 const ROUND_SECONDS = 2
 const WARMUP_SECONDS = 4
-const BURST = 200
+const PROFILE_SECONDS = 6
 
 interface Proxy {
   label: string
   url: string
   pid: number
   stop(): Promise<void>
-}
-
-/** A ~8 KB mp3 (2 s, 32 kbit/s, 24 kHz mono) made by ffmpeg, as an engine would send it. */
-function makeMp3(dir: string): string {
-  const path = join(dir, 'answer.mp3')
-  const args = ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=2:sample_rate=24000', '-ac', '1', '-b:a', '32k', path]
-  const run = Bun.spawnSync(['ffmpeg', ...args], { stderr: 'pipe' })
-  if (run.exitCode !== 0) throw new Error(`ffmpeg failed: ${run.stderr.toString()}`)
-  return path
 }
 
 /** A wrk script whose every request carries a new 20-word text (a miss for any cache). */
@@ -115,16 +109,39 @@ async function startHaproxy(dir: string, upstreamPort: number): Promise<Proxy> {
   }
 }
 
+/**
+ * BENCH_PROFILE=1: the gateway with every signal on, profiled (`--cpu-prof`) under the same load
+ * for PROFILE_SECONDS, its event loop's samples split by part of the service (profile-breakdown.ts).
+ */
+async function profileBreakdownOf(dir: string, like: Proxy, upstreamUrl: string, env: Record<string, string>): Promise<string[]> {
+  const profDir = join(dir, 'profile')
+  const flags = process.env.BENCH_BUN_FLAGS
+  process.env.BENCH_BUN_FLAGS = `${flags ?? ''} --cpu-prof --cpu-prof-dir=${profDir}`
+  let svc: BenchService
+  try {
+    svc = await spawnService({ ...env, TTS_ENGINES_FILE: enginesFile(dir, 'profiled', upstreamUrl) })
+  } finally {
+    if (flags === undefined) delete process.env.BENCH_BUN_FLAGS
+    else process.env.BENCH_BUN_FLAGS = flags
+  }
+  const proxy = asProxy(`${like.label}, profiled`, svc)
+  // The profile covers the process's whole life: every request it served counts.
+  const warm = await cpuPerRequest(proxy, wrkScript(dir, 'profile-warm'), WARMUP_SECONDS)
+  const measured = await cpuPerRequest(proxy, wrkScript(dir, 'profile'), PROFILE_SECONDS)
+  const requests = warm.requests + measured.requests
+  await svc.stop()
+  const file = readdirSync(profDir).find((name) => name.endsWith('.cpuprofile'))
+  if (!file) return ['  (no profile written)']
+  return [
+    `  the profiled gateway's event loop, µs per request of sampled time by part (wall-clock samples: on a busy machine, time the thread was descheduled lands on whatever ran):`,
+    ...profileBreakdown(readFileSync(join(profDir, file), 'utf8'), requests, GATEWAY_PARTS),
+  ]
+}
+
 /** BENCH_BASELINE_ROOT=/path/to/checkout[,...]: each build's gateway, every signal on, in the same rounds (an A/B). */
 const baselineRoots = () => (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)
 
 const asProxy = (label: string, svc: BenchService): Proxy => ({ label, ...svc })
-
-function enginesFile(dir: string, name: string, upstreamUrl: string): string {
-  const path = join(dir, `${name}.json`)
-  writeFileSync(path, JSON.stringify({ engines: { up: { kind: 'openai', url: `${upstreamUrl}/v1`, max_concurrency: 256, max_queue: 1000 } }, default: 'up' }))
-  return path
-}
 
 async function cpuPerRequest(proxy: Proxy, script: string, seconds: number) {
   const cpu0 = processCpuSeconds(proxy.pid)
@@ -152,6 +169,7 @@ async function cpuComparison(dir: string): Promise<string[]> {
     keep(await startHaproxy(dir, upstreamPort))
     keep(asProxy('bare Bun fetch passthrough', await spawnService({ PASSTHROUGH_UPSTREAM: upstream.url }, 'bench/bare-passthrough.ts')))
     keep(await gateway('tts-edge gateway, every signal on', signals))
+    keep(await gateway('tts-edge gateway, every signal on, logs via OTLP', { ...signals, TTS_LOG_EXPORT: 'otlp' }))
     keep(await gateway('tts-edge gateway, telemetry off', off))
     keep(await gateway('tts-edge gateway, every signal on, no cache', { ...signals, ...noCache }))
     keep(await gateway('tts-edge gateway, telemetry off, no cache', { ...off, ...noCache }))
@@ -167,8 +185,9 @@ async function cpuComparison(dir: string): Promise<string[]> {
         counts[n]!.push(requests)
       }
     }
+    const profile = process.env.BENCH_PROFILE ? await profileBreakdownOf(dir, proxies[2]!, upstream.url, signals) : []
     const us = rounds.map((r) => quantile(r, 0.5))
-    const [haproxy, bare, on, offUs, onNoCache, offNoCache] = us as [number, number, number, number, number, number]
+    const [haproxy, bare, on, onOtlp, offUs, onNoCache, offNoCache] = us as [number, number, number, number, number, number, number]
     const delta = (a: number, b: number) => `${a >= b ? '+' : ''}${fmt(a - b, 0)} µs`
     return [
       `Gateway cost: CPU per proxied request in the proxy process (wrk, ${CONNECTIONS} connections, every request a new 20-word text; ~8 KB mp3 streamed through; median of ${ROUNDS} alternating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up):`,
@@ -177,67 +196,17 @@ async function cpuComparison(dir: string): Promise<string[]> {
           `  ${p.label.padEnd(46)} ${fmt(us[n]!, 1).padStart(7)} µs  (rounds ${rounds[n]!.map((x) => fmt(x, 0)).join(', ')}; ~${fmt(quantile(counts[n]!, 0.5) / ROUND_SECONDS, 0)} req/s)  x${fmt(us[n]! / bare)} bare Bun, x${fmt(us[n]! / haproxy)} HAProxy`,
       ),
       verdict('gateway, every signal on <= 2.0x the bare Bun passthrough', on <= 2 * bare, `${fmt(on, 1)} vs ${fmt(bare, 1)} µs, ratio ${fmt(on / bare)} (x${fmt(on / haproxy)} HAProxy)`),
+      verdict(
+        'gateway, every signal on, logs via OTLP only (TTS_LOG_EXPORT=otlp, as compose runs) <= 2.0x the bare Bun passthrough',
+        onOtlp <= 2 * bare,
+        `${fmt(onOtlp, 1)} vs ${fmt(bare, 1)} µs, ratio ${fmt(onOtlp / bare)} (x${fmt(onOtlp / haproxy)} HAProxy)`,
+      ),
       `  where the difference goes (${delta(on, bare)} over the bare passthrough):`,
       `    telemetry (on - off)                     ${delta(on, offUs)}`,
       `    the cache store (with - without, off)    ${delta(offUs, offNoCache)}`,
       `    the cache store (with - without, on)     ${delta(on, onNoCache)}`,
       `    the gateway itself (off, no cache - bare) ${delta(offNoCache, bare)}`,
-    ]
-  } finally {
-    await Promise.all(started.map((s) => s.stop()))
-    sink.stop()
-  }
-}
-
-/** RSS per request in flight with BURST at once, measured on a second burst so the first one's heap growth is not counted. */
-async function memoryPerRequest(dir: string): Promise<string[]> {
-  const mp3 = join(dir, 'answer.mp3')
-  const sink = otlpSink()
-  const started: BenchService[] = []
-  try {
-    const upstream = await spawnService({ UPSTREAM_BODY_FILE: mp3, UPSTREAM_DELAY_MS: '1000' }, 'bench/fixed-upstream.ts')
-    started.push(upstream)
-    const gateway = await spawnService({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info', TTS_ENGINES_FILE: enginesFile(dir, 'memory', upstream.url) })
-    started.push(gateway)
-    let n = 0
-    const burst = async () => {
-      const before = processRssBytes(gateway.pid)
-      let inflight = 0
-      let peak = before
-      let peakInflight = 0
-      let failed = 0
-      const sampler = setInterval(() => {
-        if (inflight < peakInflight) return
-        ;[peak, peakInflight] = [Math.max(peak, processRssBytes(gateway.pid)), inflight]
-      }, 20)
-      await runConcurrently(BURST, BURST, async () => {
-        inflight++
-        try {
-          const res = await fetch(`${gateway.url}/v1/audio/speech`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: `${TWENTY_WORDS} Burst ${++n}.`, response_format: 'mp3' }),
-          })
-          if (res.status !== 200 || (await res.arrayBuffer()).byteLength < 1000) failed++
-        } catch {
-          failed++
-        } finally {
-          inflight--
-        }
-      })
-      clearInterval(sampler)
-      return { before, peak, peakInflight, failed }
-    }
-    const first = await burst()
-    const second = await burst()
-    const per = (b: typeof first) => (b.peakInflight ? (b.peak - b.before) / b.peakInflight : Number.NaN)
-    const line = (label: string, b: typeof first) =>
-      `  ${label}: ${fmt(b.before / 2 ** 20, 1)} MiB before, ${fmt(b.peak / 2 ** 20, 1)} MiB with ${b.peakInflight} in flight: ${fmt(per(b) / 1024, 1)} KiB per request (${b.failed} failed)`
-    return [
-      `Gateway memory: resident set per request in flight, ${BURST} at once, upstream holding each answer 1 s:`,
-      line('first burst (includes the heap growing to hold them) ', first),
-      line('second burst (the heap already grown once)         ', second),
-      verdict('RSS per request in flight <= 16 KiB (second burst)', per(second) <= 16 * 1024 && second.failed === 0, `${fmt(per(second) / 1024, 1)} KiB`),
+      ...profile,
     ]
   } finally {
     await Promise.all(started.map((s) => s.stop()))
