@@ -12,6 +12,7 @@ import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
 
@@ -23,6 +24,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   formats: benchFormats,
   load: benchLoad,
   streaming: benchStreaming,
+  'stream-cache': benchStreamCache,
   fleet: benchFleet,
   gateway: benchGateway,
   'gateway-cost': benchGatewayCost,
