@@ -3,11 +3,12 @@
  * pieces to every reader, then store the whole file with the pieces' layout (so a hit replays
  * the same pieces and word timings); each step in its own span and metrics.
  */
-import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { context, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import { concatBytes } from '../audio/bytes.ts'
 import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
 import type { CachedAudio } from '../cache/cache.ts'
-import { observe } from '../telemetry/metrics.ts'
+import { observeAt } from '../telemetry/metrics.ts'
+import { unitOf } from '../telemetry/work-unit.ts'
 import { recordError, withSpan } from '../telemetry/tracing.ts'
 import type { Broadcast } from './broadcast.ts'
 import type { SynthesisOptions } from './engine.ts'
@@ -64,7 +65,6 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     },
     parent,
   )
-  const synthContext = trace.setSpan(parent, synthSpan)
   let encodeMs = 0
   let samples = 0
   let sampleRate = 0
@@ -141,14 +141,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   // Let the readers' last bytes leave first: storing copies and checksums the whole file
   // on this thread, and the client would wait for it. Meanwhile `job.stored` serves repeats.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  context.with(synthContext, () => {
-    if (metrics) {
-      observe(metrics.speechCreateDuration, {}, seconds)
-      observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
-      observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-      if (rtf) observe(metrics.synthesisRtf, {}, rtf)
-    }
-  })
+  if (metrics) {
+    // For the synthesis span, in the request's unit of work (no context switch to say so).
+    const unit = unitOf(parent)
+    observeAt(unit, synthSpan, metrics.speechCreateDuration, {}, seconds)
+    observeAt(unit, synthSpan, metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
+    observeAt(unit, synthSpan, metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
+    if (rtf) observeAt(unit, synthSpan, metrics.synthesisRtf, {}, rtf)
+  }
   // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
   if (fallback || request.retention) return
   await context.with(parent, () =>
