@@ -14,7 +14,7 @@ import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
 import { createLogger, flushLogger } from './telemetry/logger.ts'
-import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
+import { createMetrics, initialiseEngineSeries, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
 import { createEngine } from './tts/engines/index.ts'
@@ -41,12 +41,16 @@ try {
 // Metrics first: telemetry reports what it drops into them. Gauges read the engine and
 // cache at scrape time, once those exist.
 let engineRef: Engine | undefined
+// The configured engines behind engineRef (the router's, or the lone engine).
+let configuredEngines: readonly Pick<Engine, 'name' | 'voices'>[] = []
 let cache: AudioCache | undefined
 let fleet: FleetLease | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
+      workers: () => engineRef?.stats() ?? { busy: 0, workers: 0 },
+      voices: () => configuredEngines.map((e) => [e.name, e.voices().length] as const),
       cacheBytes: () => cache?.bytes() ?? 0,
       fleetWaiting: () => fleet?.waiting ?? 0,
     })
@@ -90,6 +94,8 @@ const router = enginesFile
   : undefined
 const engine: Engine = router ?? createEngine(espeakOptions)
 engineRef = engine
+configuredEngines = router?.engines ?? [engine]
+if (metrics) initialiseEngineSeries(metrics, configuredEngines.map((e) => e.name))
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')

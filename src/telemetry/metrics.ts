@@ -8,6 +8,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import type { SpanContext } from '@opentelemetry/api'
 import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
+import { createSessionMetrics } from './session-metrics.ts'
+import { createSynthesisMetrics } from './synthesis-metrics.ts'
+import { createSystemMetrics, type SystemSources } from './system-metrics.ts'
 import { holdObservation, observeInUnit, type WorkUnit } from './work-unit.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -25,7 +28,7 @@ export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
 }
 
 /** Sources for gauges read at scrape time. */
-export interface MetricSources {
+export interface MetricSources extends SystemSources {
   queueDepth?: () => number
   workersBusy?: () => number
   cacheBytes?: () => number
@@ -108,7 +111,7 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
       ['route'],
       LATENCY_BUCKETS,
     ),
-    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration.', [], RTF_BUCKETS),
+    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration, by the engine (model) that spoke.', ['model_id'], RTF_BUCKETS),
     queueDepth: gauge('tts_synthesis_queue_depth', 'Synthesis jobs waiting for a worker.', [], sources.queueDepth),
     workersBusy: gauge('tts_synthesis_workers_busy', 'Engine workers synthesising now.', [], sources.workersBusy),
     framesSent: counter('tts_frames_sent_total', 'Audio frames sent on streaming sessions.', ['vendor']),
@@ -142,6 +145,9 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
     /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
     models: createModelLifecycle(createModelMetrics(registry)),
+    ...createSessionMetrics(registry),
+    ...createSynthesisMetrics(registry),
+    ...createSystemMetrics(registry, sources),
   }
 }
 
@@ -188,8 +194,26 @@ function initialiseSeries(m: Metrics): void {
     m.streamBackpressure.inc({ vendor }, 0)
     m.streamingDuration.zero({ vendor })
     m.bargeInLatency.zero({ vendor })
+    m.slaViolations.inc({ vendor }, 0)
   }
   m.websocketConnections.set(0)
+}
+
+/**
+ * Starts the per-engine series of every configured engine at 0 (synthesis by model, model
+ * loads), so ratios and rates read 0 rather than "no data" before an engine's first use.
+ *
+ * @example
+ * initialiseEngineSeries(metrics, ['espeak', 'kokoro'])
+ */
+export function initialiseEngineSeries(m: Metrics, engines: readonly string[]): void {
+  for (const model_id of engines) {
+    m.synthesisRequests.inc({ model_id }, 0)
+    m.synthesisErrors.inc({ model_id }, 0)
+    m.sessionsTotal.inc({ model_id }, 0)
+    m.synthesisDuration.zero({ model_id })
+    m.synthesisRtf.zero({ model_id })
+  }
 }
 
 /**

@@ -151,6 +151,11 @@ export interface Engine {
    * keys (e.g. an upstream and its model); `name` when absent.
    */
   cacheScope?(voice: Voice): string
+  /**
+   * The configured engine that speaks `voice` (one model per engine entry): the bounded
+   * `model_id` of synthesis and session metrics. `name` when absent.
+   */
+  modelOf?(voice: Voice): string
   /** Stop workers and release resources. */
   close(): Promise<void>
 }

@@ -11,6 +11,7 @@ import { recordError, withSpan } from '../telemetry/tracing.ts'
 import type { Broadcast } from './broadcast.ts'
 import { formatId } from './format-id.ts'
 import type { SpeechRequest, SpeechServiceDeps } from './speech-service.ts'
+import { SynthesisMeter } from './synthesis-meter.ts'
 import { charCountRange, countWords, wordCountRange } from './text.ts'
 
 const EMPTY_AUDIO_RATE = 22050
@@ -59,9 +60,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     parent,
   )
   const synthContext = trace.setSpan(parent, synthSpan)
+  const meter = new SynthesisMeter(metrics, engine, request.voice)
   let encodeMs = 0
-  let samples = 0
-  let sampleRate = 0
   let whole: Uint8Array | undefined
   // Only for engines that do not encode in their workers.
   let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
@@ -70,7 +70,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   try {
     const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
-      sampleRate = chunk.sampleRate
+      meter.chunk(chunk)
       if (chunk.engine && !job.engine) {
         job.engine = chunk.engine
         // The router's name says nothing: the span names the configured engine that spoke.
@@ -79,14 +79,12 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
       if (chunk.fallback) fallback = true
       if (chunk.encoded) {
-        samples += chunk.sampleCount ?? 0
         flight.push(chunk.encoded)
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
         continue
       }
       const t = performance.now()
       encoder ??= await createEncoder(request.format, chunk.sampleRate)
-      samples += chunk.samples.length
       flight.push(encoder.write(chunk.samples))
       encodeMs += performance.now() - t
     }
@@ -103,12 +101,13 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     // Every reader hung up, so the work was stopped on purpose: mark it, but it is no failure.
     if (flight.signal.aborted) synthSpan.setAttribute('tts.synthesis.abandoned', true)
     else recordError(synthSpan, err)
+    context.with(synthContext, () => meter.end(flight.signal.aborted ? 'cancelled' : 'failed'))
     synthSpan.end()
     flight.end(err)
     return
   }
   const seconds = (performance.now() - started) / 1000
-  const audioSeconds = sampleRate ? samples / sampleRate : 0
+  const audioSeconds = meter.audioSeconds
   const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
   synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
   synthSpan.setAttribute('tts.rtf', rtf)
@@ -130,8 +129,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       observe(metrics.speechCreateDuration, {}, seconds)
       observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
       observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-      if (rtf) observe(metrics.synthesisRtf, {}, rtf)
     }
+    meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 })
   })
   if (fallback) return
   await context.with(parent, () =>

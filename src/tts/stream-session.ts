@@ -12,6 +12,7 @@
 import { context, type Context, type Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
+import { BARGE_IN_SLA_SECONDS, type SessionProbe } from '../telemetry/session-metrics.ts'
 import type { Engine, Voice } from './engine.ts'
 import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
 import { TextBuffer } from './text-buffer.ts'
@@ -50,7 +51,7 @@ export class QueueFullError extends Error {
  * session.text('Hello there. How')
  * await session.finish()
  */
-export class StreamSession {
+export class StreamSession implements SessionProbe {
   readonly #o: StreamSessionOptions
   readonly #buffer: TextBuffer
   readonly #sender: FrameSender
@@ -60,6 +61,9 @@ export class StreamSession {
   #sending = false
   #idleWaiters: (() => void)[] = []
   #closed = false
+  readonly #startedAt = performance.now()
+  /** The reader of the unit being sent, for the frames it has not read yet. */
+  #frames: UtteranceFrames | undefined
   // Engines that hold a connection per session (ElevenLabs stream-input upstreams) close it at our end.
   #ended: (() => void)[] = []
 
@@ -69,7 +73,23 @@ export class StreamSession {
     const { transport, metrics, vendor, route, engine, voice, speed, format, alignment, tracer, parent } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { engine, voice, speed, format, alignment, tracer, parent, route, session }
+    this.#setup = { engine, voice, speed, format, alignment, tracer, parent, route, session, ...(metrics && { metrics }) }
+    if (metrics) {
+      metrics.sessionsTotal.inc({ model_id: engine.modelOf?.(voice) ?? engine.name })
+      metrics.liveSessions.add(this)
+    }
+  }
+
+  /** Pieces of text waiting for their audio to be sent, the one being sent included (read at scrape time). */
+  get queuedUnits(): number {
+    return this.#queue.length
+  }
+
+  /** Audio chunks synthesised and not yet sent (read at scrape time). */
+  get pendingFrames(): number {
+    let chunks = 0
+    for (const unit of this.#queue) chunks += unit.chunks.length
+    return Math.max(0, chunks - (this.#frames?.read ?? 0))
   }
 
   /** Sequence number of the last frame sent, -1 before the first. */
@@ -129,12 +149,20 @@ export class StreamSession {
     this.#sender.expectFirstAudio()
     this.#settleIdle()
     const metrics = this.#o.metrics
-    if (metrics) context.with(this.#o.parent, () => observe(metrics.bargeInLatency, { vendor: this.#o.vendor }, (performance.now() - started) / 1000))
+    if (metrics) {
+      const seconds = (performance.now() - started) / 1000
+      context.with(this.#o.parent, () => observe(metrics.bargeInLatency, { vendor: this.#o.vendor }, seconds))
+      if (seconds > BARGE_IN_SLA_SECONDS) metrics.slaViolations.inc({ vendor: this.#o.vendor })
+    }
     return this.lastSeq
   }
 
   /** Stops everything without sending more (client gone, protocol error, shutdown). */
   close(): void {
+    if (!this.#closed && this.#o.metrics) {
+      this.#o.metrics.liveSessions.delete(this)
+      this.#o.metrics.sessionDuration.observe((performance.now() - this.#startedAt) / 1000)
+    }
     this.#closed = true
     this.cancel()
     for (const fn of this.#ended.splice(0)) fn()
@@ -166,6 +194,7 @@ export class StreamSession {
         const ok = await this.#sendUnit(unit, generation)
         if (generation !== this.#generation) return
         this.#queue.shift()
+        this.#frames = undefined
         unit.end(ok ? 'sent' : 'failed')
         if (!ok) return
         this.#startAhead()
@@ -180,6 +209,7 @@ export class StreamSession {
   /** Sends one unit's audio in order as it arrives; false when synthesis failed. */
   async #sendUnit(unit: Utterance, generation: number): Promise<boolean> {
     const frames = new UtteranceFrames(unit, this.#o.alignment)
+    this.#frames = frames
     while (true) {
       if (generation !== this.#generation) return true
       const frame = frames.next()
@@ -201,8 +231,10 @@ export class StreamSession {
 
   async #send(frame: FrameAudio, unit: Utterance, generation: number): Promise<boolean> {
     if (generation !== this.#generation || this.#closed) return false
+    const started = performance.now()
     const drained = this.#sender.send(frame, unit)
     if (drained) await drained
+    this.#o.metrics?.frameSendDuration.observe((performance.now() - started) / 1000)
     return true
   }
 

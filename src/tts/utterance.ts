@@ -4,8 +4,10 @@
  * order; a cancel aborts it. It carries its own short trace (utterance-trace.ts).
  */
 import { context, trace, type Context } from '@opentelemetry/api'
+import type { Metrics } from '../telemetry/metrics.ts'
 import { recordError } from '../telemetry/tracing.ts'
 import type { Engine, PcmChunk, SynthesisSession } from './engine.ts'
+import { SynthesisMeter } from './synthesis-meter.ts'
 import { endUtteranceTrace, startSynthesisSpan, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
 
 /** What every utterance of a session is synthesised and traced with. */
@@ -15,6 +17,7 @@ export interface UtteranceSetup extends UtteranceTraceSetup {
   alignment: boolean
   /** The same object for every utterance of the session: engines that hold a connection per session key it on this. */
   session: SynthesisSession
+  metrics?: Metrics
 }
 
 /**
@@ -70,26 +73,27 @@ export class Utterance {
   start(): void {
     if (this.#started) return
     this.#started = true
-    const { engine, voice, speed, format, alignment, session, tracer } = this.#setup
+    const { engine, voice, speed, format, alignment, session, tracer, metrics } = this.#setup
     const span = startSynthesisSpan(tracer, this.trace, voice, format, this.text)
     const signal = this.#controller.signal
+    const meter = new SynthesisMeter(metrics, engine, voice)
     void context.with(trace.setSpan(this.trace, span), async () => {
-      let samples = 0
-      let rate = 1
       try {
         for await (const chunk of engine.synthesize(this.text, voice, { speed, format, alignment, session }, signal)) {
-          samples += chunk.sampleCount ?? chunk.samples.length
-          rate = chunk.sampleRate
+          meter.chunk(chunk)
           this.chunks.push(chunk)
           this.#wake?.()
         }
-        span.setAttribute('tts.audio.duration_s', samples / rate)
+        span.setAttribute('tts.audio.duration_s', meter.audioSeconds)
+        meter.end('completed')
       } catch (err) {
         if (!signal.aborted) {
           this.#error = err
           recordError(span, err)
+          meter.end('failed')
         } else {
           span.setAttribute('tts.cancelled', true)
+          meter.end('cancelled')
         }
       } finally {
         this.#done = true

@@ -64,6 +64,10 @@ export class EngineRouter implements Engine {
     return this.options.engines.flatMap((e) => e.voices().map((v) => ({ ...v, id: `${e.name}:${v.id}` })))
   }
 
+  modelOf(voice: Voice): string {
+    return this.#engineOf(voice).name
+  }
+
   cacheScope(voice: Voice): string {
     const engine = this.#engineOf(voice)
     return `${engine.name}|${engine.scope()}`
