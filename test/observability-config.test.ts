@@ -333,7 +333,7 @@ describe("Grafana provisioning", () => {
 
   test("the dashboard has the rows, variables and panel types the schema allows", () => {
     const rows = dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title);
-    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams"]);
+    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams", "Engines and models"]);
     const vars = Object.fromEntries(dashboard.templating.list.map((v: any) => [v.name, v]));
     expect(vars.route.query.query).toBe("label_values(tts_request_duration_seconds_count, route)");
     expect(vars.instance.type).toBe("query");
@@ -349,7 +349,7 @@ describe("Grafana provisioning", () => {
     }
     const exemplarPanels = dashboard.panels.filter((p: any) => (p.targets ?? []).some((t: any) => t.exemplar === true));
     expect(exemplarPanels.map((p: any) => p.title)).toEqual(
-      expect.arrayContaining(["Speech creation p95 (exemplars)", "First-audio latency p95 (exemplars)", "Request duration p95 by route (exemplars)"]),
+      expect.arrayContaining(["Speech creation p95 (exemplars)", "First-audio latency p95 (exemplars)", "Request duration p95 by route (exemplars)", "Synthesis p95 by model (exemplars)"]),
     );
   });
 });
