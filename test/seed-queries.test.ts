@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parser as promqlParser } from '@prometheus-io/lezer-promql'
 import { repoRoot } from './support/dashboard-queries.ts'
+import { DCGM_EXPORTER } from './support/dcgm-facts.ts'
 import { startGateway } from './support/gateway.ts'
 import { startPrometheus, type PrometheusServer } from './support/prometheus-server.ts'
 import { SEED_QUERIES, type SeedQuery } from './support/seed-queries.ts'
@@ -24,6 +25,7 @@ import { isJson, WsClient } from './support/ws-client.ts'
 type Vector = { result: { metric: Record<string, string>; value: [number, string] }[] }
 
 const RULE_FILES = ['alerts.yml', 'seed-rules.yml']
+const GPU_RULES = 'deploy/kubernetes/overlays/gpu-engines/gpu-rules.yaml'
 let junk: ReturnType<typeof Bun.serve>
 let svc: RunningService
 let prom: PrometheusServer
@@ -173,7 +175,12 @@ function metricsIn(note: string): string[] {
 
 describe('the mapping table', () => {
   const rows = mappingTable()
-  const rules = RULE_FILES.flatMap((f) => (Bun.YAML.parse(readFileSync(join(repoRoot, 'prometheus', f), 'utf8')) as { groups: { rules: { record?: string }[] }[] }).groups)
+  type Groups = { rules: { record?: string; expr?: string }[] }[]
+  const rules = [
+    ...RULE_FILES.flatMap((f) => (Bun.YAML.parse(readFileSync(join(repoRoot, 'prometheus', f), 'utf8')) as { groups: Groups }).groups),
+    // The GPU series are recorded where the GPUs are: the gpu-engines overlay's PrometheusRule.
+    ...(Bun.YAML.parse(readFileSync(join(repoRoot, GPU_RULES), 'utf8')) as { spec: { groups: Groups } }).spec.groups,
+  ]
   const recorded = new Set(rules.flatMap((g) => g.rules.map((r) => r.record).filter((r): r is string => !!r)))
   let exposition = ''
   const native = (name: string) => {
@@ -190,7 +197,7 @@ describe('the mapping table', () => {
     expect(rows.length).toBeGreaterThan(50)
     for (const row of rows) expect(['native', 'recorded', 'does not apply'], row.name).toContain(row.kind)
     const named = new Set(rows.map((r) => r.name))
-    for (const q of SEED_QUERIES.filter((q) => !q.gpu)) {
+    for (const q of SEED_QUERIES) {
       for (const metric of metricsIn(`\`${q.expr.replaceAll('{{model}}', 'x')}\``)) {
         const listed = named.has(metric) || named.has(metric.replace(/_(bucket|sum|count)$/, '')) || [...named].some((n) => n.endsWith('*') && metric.startsWith(n.slice(0, -1)))
         expect(listed, `${q.source}: ${metric} is in the table`).toBe(true)
@@ -207,7 +214,7 @@ describe('the mapping table', () => {
     for (const row of rows.filter((r) => r.kind === 'recorded')) {
       const rule = sources.get(row.name) ?? sources.get(`${row.name}_bucket`)
       expect(rule, `record: ${row.name}`).toBeDefined()
-      for (const metric of metricsIn(`\`${rule}\``)) expect(native(metric), `${row.name} reads ${metric}`).toBe(true)
+      for (const metric of metricsIn(`\`${rule}\``)) expect(native(metric) || metric in DCGM_EXPORTER.fields, `${row.name} reads ${metric}`).toBe(true)
     }
   })
 
