@@ -141,11 +141,12 @@ describe('GPU recording rules (PrometheusRule)', () => {
   })
 
   test('the alert links a runbook section that exists', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+    const runbooks = readFileSync(join(repoRoot, 'docs', 'runbooks.md'), 'utf8')
     for (const r of rules.filter((r) => r.alert)) {
+      expect(r.annotations!.runbook_url).toContain('/docs/runbooks.md#')
       const anchor = r.annotations!.runbook_url!.split('#')[1]!
-      const heading = readme.split('\n').find((l) => l.startsWith('### ') && l.slice(4).toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-') === anchor)
-      expect(heading, `README section for #${anchor}`).toBeDefined()
+      const heading = runbooks.split('\n').find((l) => l.startsWith('## ') && l.slice(3).toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-') === anchor)
+      expect(heading, `docs/runbooks.md section for #${anchor}`).toBeDefined()
     }
   })
 })

@@ -1,5 +1,5 @@
 /**
- * The seeds' own dashboards and alerts return data (README "Seed metrics"): every seed query
+ * The seeds' own dashboards and alerts return data (docs/observability.md "Seed metrics"): every seed query
  * that applies runs unmodified on a real Prometheus (1 s scrapes, the project's rule files
  * loaded) scraping a real tts-edge after batch, streamed, cancelled and failed traffic, and
  * returns series; the mapping table names only metrics that exist; hostile input makes no
@@ -144,10 +144,10 @@ interface MappingRow {
   note: string
 }
 
-/** The "Seed metrics" table: rows of `| name | seed | kind | note |`. */
+/** The "Seed metrics" table of docs/observability.md: rows of `| name | seed | kind | note |`. */
 function mappingTable(): MappingRow[] {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('### Seed metrics'))
+  const doc = readFileSync(join(repoRoot, 'docs', 'observability.md'), 'utf8')
+  const section = doc.slice(doc.indexOf('## Seed metrics'))
   const table = section.slice(section.indexOf('| Name in a seed |'))
   const rows: MappingRow[] = []
   for (const line of table.split('\n').slice(2)) {

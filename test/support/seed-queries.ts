@@ -2,7 +2,7 @@
  * The PromQL of the five design documents tts-edge was built from (the "seeds"), as they
  * wrote it, for test/seed-queries.test.ts to run on a real Prometheus scraping tts-edge.
  *
- * The seeds are named as README.md's "Seed metrics" table names them: tts-manager,
+ * The seeds are named as docs/observability.md's "Seed metrics" table names them: tts-manager,
  * API monitoring, parallel wrapper, worker runbook, monitoring system. Their text is not
  * in this repository; each query below is copied exactly (the `source` says from where).
  * Only the tts-manager seed writes no PromQL: it describes its panels in words, so its
