@@ -92,7 +92,7 @@ const router = enginesFile
       ...(encodePool && { encoders: encodePool }),
     })
   : undefined
-const engine: Engine = router ?? createEngine(espeakOptions)
+const engine: Engine = router ?? createEngine({ ...espeakOptions, ...(metrics && { models: metrics.models }) })
 engineRef = engine
 configuredEngines = router?.engines ?? [engine]
 if (metrics) initialiseEngineSeries(metrics, configuredEngines.map((e) => e.name))

@@ -48,12 +48,13 @@ const post = (path: string, body: unknown) =>
     return res.status
   })
 
-async function mixedTraffic(): Promise<void> {
+async function mixedTraffic(round: number): Promise<void> {
   const ws = svc.url.replace(/^http/, 'ws')
   // Batch: misses, a hit, both API families, a client mistake, a synthesis that fails.
-  expect(await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: 'A batch request, synthesised once.', response_format: 'wav' })).toBe(200)
-  expect(await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: 'A batch request, synthesised once.', response_format: 'wav' })).toBe(200)
-  expect(await post('/v1/text-to-speech/de-f1/stream?output_format=pcm_16000', { text: 'Guten Tag, wie geht es Ihnen heute?' })).toBe(200)
+  const once = `A batch request of round ${round}, synthesised once.`
+  expect(await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: once, response_format: 'wav' })).toBe(200)
+  expect(await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: once, response_format: 'wav' })).toBe(200)
+  expect(await post('/v1/text-to-speech/de-f1/stream?output_format=pcm_16000', { text: `Guten Tag, Runde ${round}. Wie geht es Ihnen heute?` })).toBe(200)
   expect(await post('/v1/audio/speech', { model: 'tts-1', voice: 'nobody', input: 'x' })).toBe(400)
   expect(await post('/v1/audio/speech', { model: 'tts-1', voice: 'junk:alloy', input: 'The upstream answers this with an error page.' })).toBe(503)
   // Streamed to the end.
@@ -92,12 +93,20 @@ beforeAll(async () => {
   await svc.stop()
   svc = await startGateway(engines(), { PORT: String(port), TTS_MAX_CONCURRENCY: '2' })
   await waitUntil(async () => (await scalar('sum(tts_model_load_total)')) === 2, 30_000, 'the restarted replica scraped')
-  await mixedTraffic()
-  await waitUntil(async () => (await scalar('sum(streaming_ended_total)')) >= 3, 30_000, 'sessions scraped')
-  await waitUntil(async () => (await scalar('sum(synthesis_errors_total)')) >= 1, 30_000, 'the failed synthesis scraped')
+  // Twice, a scrape apart: a series a request creates is first scraped with that request
+  // already counted, and rate() sees increases only from its second sample on, as with any
+  // traffic Prometheus meets mid-flow.
+  await mixedTraffic(1)
+  await waitUntil(async () => (await scalar('sum(streaming_ended_total)')) >= 3, 30_000, 'the first round scraped')
+  await mixedTraffic(2)
+  await waitUntil(async () => (await scalar('sum(streaming_ended_total)')) >= 6, 30_000, 'sessions scraped')
+  await waitUntil(async () => (await scalar('sum(synthesis_errors_total)')) >= 2, 30_000, 'the failed syntheses scraped')
   await waitUntil(async () => (await scalar('sum(sla_violations_total) + sum(barge_in_latency_seconds_count)')) >= 2, 30_000, 'barge-ins recorded')
-  // Rates over recorded series need two evaluations after the traffic.
-  await waitUntil(async () => (await query('histogram_quantile(0.95, rate(synthesis_latency_seconds_bucket[5m]))')).result.some((r) => Number.isFinite(Number(r.value[1]))), 30_000, 'recorded rates')
+  // A rate over a recorded series needs two of its samples after the traffic: the newest series
+  // (made by this traffic) are recorded one evaluation after they are scraped.
+  for (const recorded of ['tts_requests_total', 'synthesis_latency_seconds_count', 'barge_in_latency_seconds_count']) {
+    await waitUntil(async () => (await scalar(`min(count_over_time(${recorded}[5m]))`)) >= 3, 30_000, `${recorded} recorded thrice`)
+  }
 }, 180_000)
 
 afterAll(async () => {
@@ -183,9 +192,10 @@ describe('the mapping table', () => {
   ]
   const recorded = new Set(rules.flatMap((g) => g.rules.map((r) => r.record).filter((r): r is string => !!r)))
   let exposition = ''
+  // OpenMetrics names a counter's family without `_total`, a histogram's without its suffixes.
   const native = (name: string) => {
-    const base = name.replace(/_(bucket|sum|count)$/, '')
-    return new RegExp(`^# TYPE (${name}|${base}) `, 'm').test(exposition)
+    const family = name.replace(/_(bucket|sum|count|total)$/, '')
+    return new RegExp(`^# TYPE (${name}|${family}) `, 'm').test(exposition)
   }
   const exists = (name: string) => native(name) || recorded.has(name) || recorded.has(`${name}_bucket`) || name === 'up'
 

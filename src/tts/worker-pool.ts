@@ -79,6 +79,7 @@ export class WorkerPool<Req, Out> {
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.timeoutMs = options.jobTimeoutMs ?? 30_000
+    if (options.modelId) options.models?.declare(options.modelId)
     for (let i = 0; i < Math.max(1, options.size); i++) {
       const slot = { cancel: new Int32Array(new SharedArrayBuffer(4)) } as Slot
       this.slots.push(slot)

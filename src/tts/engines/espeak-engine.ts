@@ -2,6 +2,7 @@
  * An Engine backed by a pool of espeak-ng workers. Both espeak engines (WASM and
  * native) are this adapter with a different worker script and rate window.
  */
+import type { ModelLifecycle } from '../../telemetry/model-lifecycle.ts'
 import type { Engine, PcmChunk, SynthesisOptions, Voice } from '../engine.ts'
 import { splitSentences } from '../text.ts'
 import { UnknownVoiceError, VOICES } from '../voices.ts'
@@ -17,6 +18,10 @@ export interface PoolEngineOptions {
   jobTimeoutMs?: number
   /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
   nice?: number
+  /** Where the workers' voice-data loads are reported (each worker's start is one). */
+  models?: ModelLifecycle
+  /** The model_id those loads are reported under: the configured engine name. */
+  modelId?: string
 }
 
 export interface EspeakEngineSpec {
@@ -46,6 +51,7 @@ export function createEspeakEngine(spec: EspeakEngineSpec, options: PoolEngineOp
     jobTimeoutMs: options.jobTimeoutMs,
     init: spec.init,
     nice: options.nice ?? 0,
+    ...(options.models && { models: options.models, modelId: options.modelId ?? spec.name }),
   })
   return {
     name: spec.name,

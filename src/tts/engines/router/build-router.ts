@@ -69,7 +69,7 @@ function buildEngine(settings: EngineSettings, deps: BuildRouterDeps): RoutedEng
     case 'elevenlabs':
       return createElevenLabsEngine(settings, upstreamDeps)
     case 'espeak': {
-      const engine = createEngine({ ...deps.espeak, engine: settings.variant ?? deps.espeak.engine })
+      const engine = createEngine({ ...deps.espeak, engine: settings.variant ?? deps.espeak.engine, ...(deps.metrics && { models: deps.metrics.models, modelId: settings.name }) })
       return {
         name: settings.name,
         kind: 'espeak',
