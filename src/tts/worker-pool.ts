@@ -36,6 +36,22 @@ export interface WorkerPoolOptions {
   modelId?: string
 }
 
+/** How an engine that synthesises in a pool of workers sizes it (TTS_MAX_CONCURRENCY, TTS_MAX_QUEUE, ...). */
+export interface PoolEngineOptions {
+  /** Number of workers (TTS_MAX_CONCURRENCY). */
+  workers: number
+  /** Requests allowed to wait for a worker (TTS_MAX_QUEUE). */
+  maxQueue: number
+  /** A job without progress for this long fails with EngineUnavailableError (default 30 s). */
+  jobTimeoutMs?: number
+  /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
+  nice?: number
+  /** Where the workers' model loads are reported (telemetry/model-lifecycle.ts). */
+  models?: ModelLifecycle
+  /** The model_id a worker's start is reported under: the configured engine (or model) name. */
+  modelId?: string
+}
+
 export interface RunOptions {
   signal?: AbortSignal
   /** Buffers in the request to move rather than copy. */

@@ -105,6 +105,25 @@ export function runnableBlocks(markdown: string): RunnableBlock[] {
   return blocks
 }
 
+/**
+ * The fenced blocks of one language (e.g. `mermaid`), with the line of their opening fence.
+ *
+ * @example
+ * fencedBlocks('```mermaid\nflowchart LR\n  a --> b\n```\n', 'mermaid') // [{ code: 'flowchart LR\n  a --> b', line: 1 }]
+ */
+export function fencedBlocks(markdown: string, lang: string): { code: string; line: number }[] {
+  const lines = markdown.split('\n')
+  const blocks: { code: string; line: number }[] = []
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== '```' + lang) continue
+    const end = lines.findIndex((l, j) => j > i && l.trim() === '```')
+    if (end < 0) throw new Error(`line ${i + 1}: the ${lang} block is never closed`)
+    blocks.push({ code: lines.slice(i + 1, end).join('\n'), line: i + 1 })
+    i = end
+  }
+  return blocks
+}
+
 /** README.md and every Markdown file under docs/, as repository-relative paths. */
 export function docFiles(root: string): string[] {
   const docs = join(root, 'docs')
