@@ -72,13 +72,21 @@ const encodePool =
         nice: config.TTS_ENGINE_NICE,
         jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
         onOpen: () => metrics?.transcodes.inc({ thread: 'worker' }),
+        onLoudness: (engine, result) => metrics?.loudness.record(engine, result),
+        ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
       })
     : undefined
 // One router in front of every configured engine.
 const router = buildRouter(enginesFile, {
   tracer: tracing.tracer,
   logger,
-  pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+  pool: {
+    workers: config.TTS_MAX_CONCURRENCY,
+    maxQueue: config.TTS_MAX_QUEUE,
+    jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+    nice: config.TTS_ENGINE_NICE,
+    ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
+  },
   espeakVariant: config.TTS_ENGINE,
   ...(metrics && { metrics }),
   ...(encodePool && { encoders: encodePool }),

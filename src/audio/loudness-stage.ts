@@ -8,12 +8,13 @@
  * target, one gain is applied to the whole utterance, decided before its first chunk leaves,
  * so levels never pump within an utterance and a stream's first audio is not held back:
  *
- * - when the voice has been heard before (in this thread), the gain comes from its measured
- *   loudness so far (`prior`), and every chunk leaves at once;
- * - for a voice heard for the first time, chunks are held until the first 400 ms gating block
- *   (or the utterance's end, if shorter) can be measured, and the gain comes from that; the
- *   held audio then leaves at once. An engine that makes audio faster than real time (espeak:
- *   a few ms per 400 ms of speech) adds that much to first audio, once per voice.
+ * - when the voice (or, for a voice not heard yet, another voice of its engine) has been heard
+ *   before in this thread, the gain comes from its measured loudness so far (`prior`), and
+ *   every chunk leaves at once;
+ * - for the first utterance a thread hears from an engine, chunks are held until the first
+ *   400 ms gating block (or the utterance's end, if shorter) can be measured, and the gain
+ *   comes from that; the held audio then leaves at once. An engine that makes audio faster than
+ *   real time (espeak: a few ms per 400 ms of speech) adds that much to first audio, once.
  *
  * The gain is clamped to ±{@link MAX_GAIN_DB} and, when boosting, to what keeps the loudest
  * sample heard so far 1 dB under full scale; a later, louder sample is saturated at full scale.
@@ -53,8 +54,8 @@ export class LoudnessStage<C extends StageChunk> {
   #held: C[] = []
 
   constructor(sampleRate: number, options: { targetLufs?: number; prior?: number } = {}) {
-    this.meter = new LoudnessMeter(sampleRate)
     this.#target = options.targetLufs
+    this.meter = new LoudnessMeter(sampleRate, this.#target !== undefined)
     if (this.#target === undefined) this.#gain = 1
     else if (options.prior !== undefined) this.#decide(options.prior)
   }

@@ -3,7 +3,7 @@ import { ffmpegLoudness, speech } from '../../test/support/ebur128.ts'
 import { LoudnessMeter } from './loudness.ts'
 
 function measure(samples: Int16Array, rate: number, chunk = 1000): LoudnessMeter {
-  const meter = new LoudnessMeter(rate)
+  const meter = new LoudnessMeter(rate, true)
   for (let i = 0; i < samples.length; i += chunk) meter.push(samples.subarray(i, i + chunk))
   return meter
 }

@@ -18,7 +18,7 @@ const lufs = (z: number) => -0.691 + 10 * Math.log10(z)
 const ABSOLUTE_GATE_LUFS = -70
 const RELATIVE_GATE_LU = 10
 const ABSOLUTE_GATE_Z = 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10)
-const FULL_SCALE = 1 / 32768
+const FULL_SCALE_SQUARED = 1 / (32768 * 32768)
 
 interface Biquad {
   b0: number
@@ -76,10 +76,14 @@ export class LoudnessMeter {
   #filled = 0
   /** Sum of squares of each completed step. */
   readonly #steps: number[] = []
-  /** Largest absolute sample seen, 0 to 1. */
+  /** Largest absolute sample seen, 0 to 1 (tracked only with `trackPeak`). */
   peak = 0
 
-  constructor(readonly sampleRate: number) {
+  constructor(
+    readonly sampleRate: number,
+    /** Also track the peak (a normaliser needs it before boosting; a plain measure does not). */
+    readonly trackPeak = false,
+  ) {
     this.#shelf = highShelf(sampleRate)
     this.#pass = highPass(sampleRate)
     this.#step = Math.round(sampleRate / 10)
@@ -92,28 +96,52 @@ export class LoudnessMeter {
 
   /** Measures the next samples of the signal. */
   push(samples: Int16Array): void {
+    if (this.trackPeak) this.#trackPeak(samples)
+    // The filters run on the raw integers (they are linear): energies are scaled once per step.
     const { b0, b1, b2, a1, a2 } = this.#shelf
-    const { b0: c0, b1: c1, b2: c2, a1: d1, a2: d2 } = this.#pass
-    let [s1, s2, p1, p2, energy, filled, peak] = [this.#s1, this.#s2, this.#p1, this.#p2, this.#energy, this.#filled, this.peak]
-    const step = this.#step
-    for (let i = 0; i < samples.length; i++) {
-      const x = samples[i]! * FULL_SCALE
-      if (x > peak) peak = x
-      else if (-x > peak) peak = -x
-      const y = b0 * x + s1
-      s1 = b1 * x - a1 * y + s2
-      s2 = b2 * x - a2 * y
-      const z = c0 * y + p1
-      p1 = c1 * y - d1 * z + p2
-      p2 = c2 * y - d2 * z
-      energy += z * z
-      if (++filled === step) {
-        this.#steps.push(energy)
+    const { a1: d1, a2: d2 } = this.#pass // the high-pass's numerator is 1, -2, 1
+    let s1 = this.#s1
+    let s2 = this.#s2
+    let p1 = this.#p1
+    let p2 = this.#p2
+    let energy = this.#energy
+    const n = samples.length
+    let i = 0
+    while (i < n) {
+      // One 100 ms step at a time, so the inner loop is nothing but the two filters.
+      const end = Math.min(n, i + this.#step - this.#filled)
+      this.#filled += end - i
+      for (; i < end; i++) {
+        const x = samples[i]!
+        const y = b0 * x + s1
+        s1 = b1 * x - a1 * y + s2
+        s2 = b2 * x - a2 * y
+        const z = y + p1
+        p1 = -2 * y - d1 * z + p2
+        p2 = y - d2 * z
+        energy += z * z
+      }
+      if (this.#filled === this.#step) {
+        this.#steps.push(energy * FULL_SCALE_SQUARED)
         energy = 0
-        filled = 0
+        this.#filled = 0
       }
     }
-    ;[this.#s1, this.#s2, this.#p1, this.#p2, this.#energy, this.#filled, this.peak] = [s1, s2, p1, p2, energy, filled, peak]
+    this.#s1 = s1
+    this.#s2 = s2
+    this.#p1 = p1
+    this.#p2 = p2
+    this.#energy = energy
+  }
+
+  #trackPeak(samples: Int16Array): void {
+    let max = this.peak * 32768
+    for (let i = 0; i < samples.length; i++) {
+      const v = samples[i]!
+      if (v > max) max = v
+      else if (-v > max) max = -v
+    }
+    this.peak = max / 32768
   }
 
   /** Mean squares of every complete 400 ms block so far, one per 100 ms step. */

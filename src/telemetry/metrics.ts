@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import type { SpanContext } from '@opentelemetry/api'
+import { createLoudnessMetrics } from './loudness-metrics.ts'
 import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
 import { createSessionMetrics } from './session-metrics.ts'
 import { createSynthesisMetrics } from './synthesis-metrics.ts'
@@ -145,6 +146,8 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
     /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
     models: createModelLifecycle(createModelMetrics(registry)),
+    /** Loudness of each utterance per engine, as engine and encode workers measure it. */
+    loudness: createLoudnessMetrics(registry),
     ...createSessionMetrics(registry),
     ...createSynthesisMetrics(registry),
     ...createSystemMetrics(registry, sources),
@@ -213,6 +216,7 @@ export function initialiseEngineSeries(m: Metrics, engines: readonly string[]): 
     m.sessionsTotal.inc({ model_id }, 0)
     m.synthesisDuration.zero({ model_id })
     m.synthesisRtf.zero({ model_id })
+    m.loudness.declareEngine(model_id)
   }
 }
 

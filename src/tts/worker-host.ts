@@ -3,6 +3,7 @@
  * a time and streams its results back. Engine workers only supply the handler.
  */
 import { getPriority, setPriority } from 'node:os'
+import type { LoudnessResult } from '../audio/loudness-stage.ts'
 import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
@@ -93,6 +94,17 @@ function lowerPriority(steps: number): void {
  */
 export function reportModel(event: ModelEvent): void {
   self.postMessage({ type: 'model', event } satisfies FromWorker)
+}
+
+/**
+ * Tells the pool the loudness of the utterance the current job made (the pool's
+ * `onLoudness` records it under its engine's name).
+ *
+ * @example
+ * reportLoudness({ lufs: -21.4 })
+ */
+export function reportLoudness(result: LoudnessResult): void {
+  self.postMessage({ type: 'loudness', result } satisfies FromWorker)
 }
 
 /**

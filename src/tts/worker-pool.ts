@@ -9,6 +9,7 @@
  */
 import { EngineBusyError, EngineUnavailableError, type EngineStats } from './engine.ts'
 import { JobChannel } from './job-channel.ts'
+import type { LoudnessResult } from '../audio/loudness-stage.ts'
 import type { ModelLifecycle } from '../telemetry/model-lifecycle.ts'
 import { WorkerModels } from './worker-models.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
@@ -34,6 +35,8 @@ export interface WorkerPoolOptions {
   models?: ModelLifecycle
   /** The model each worker loads in its setup: a worker's start is timed as its load. */
   modelId?: string
+  /** Told the loudness of each utterance a worker made (worker-host.ts `reportLoudness`). */
+  onLoudness?: (result: LoudnessResult) => void
 }
 
 /** How an engine that synthesises in a pool of workers sizes it (TTS_MAX_CONCURRENCY, TTS_MAX_QUEUE, ...). */
@@ -50,6 +53,10 @@ export interface PoolEngineOptions {
   models?: ModelLifecycle
   /** The model_id a worker's start is reported under: the configured engine (or model) name. */
   modelId?: string
+  /** Normalise each utterance to this integrated loudness (TTS_LOUDNESS_TARGET_LUFS), in the workers. */
+  loudnessTargetLufs?: number
+  /** Told each utterance's loudness, as a worker measured it. */
+  onLoudness?: (result: LoudnessResult) => void
 }
 
 export interface RunOptions {
@@ -205,6 +212,9 @@ export class WorkerPool<Req, Out> {
         return
       case 'model':
         slot.models.event(msg.event)
+        return
+      case 'loudness':
+        this.options.onLoudness?.(msg.result)
         return
       case 'chunk':
         if (slot.job?.id !== msg.id) return

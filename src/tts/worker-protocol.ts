@@ -11,6 +11,7 @@ export type ToWorker =
   | { type: 'init'; init: unknown; cancel: SharedArrayBuffer; nice: number }
   | { type: 'job'; id: number; request: unknown }
 
+import type { LoudnessResult } from '../audio/loudness-stage.ts'
 import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
 
 /** Worker → pool. */
@@ -22,3 +23,5 @@ export type FromWorker =
   | { type: 'error'; id: number; name: string; message: string }
   /** A model the worker loads itself (not in its setup) was loaded, failed, or left memory. */
   | { type: 'model'; event: ModelEvent }
+  /** The loudness of the utterance a job just made (sent before its 'done'). */
+  | { type: 'loudness'; result: LoudnessResult }

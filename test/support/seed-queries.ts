@@ -128,6 +128,8 @@ const WORKER_RUNBOOK: SeedQuery[] = [
     'tts_cpu_usage_percent',
     'process_resident_memory_bytes',
     'tts_audio_frames_generated_total',
+    'tts_audio_normalization_total',
+    'tts_audio_loudness_lufs',
   ].map((name) => q(RUNBOOK, `metric list ${name.replace(/_count$/, '')}`, name)),
   q(RUNBOOK, 'metric list Sessions by model', 'tts_sessions_total{model_id="{{model}}"}', { modelPlaceholder: true }),
   q(RUNBOOK, 'metric list Real-time factor', 'tts_synthesis_rtf{model_id="{{model}}"}', { modelPlaceholder: true }),

@@ -3,6 +3,7 @@
  * the catalogue of espeak-voices.ts. Its cache scope is the build's name (`espeak-native`),
  * as it was before engine files, so caches made then still hit.
  */
+import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
 import type { Engine } from '../../engine.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
@@ -40,7 +41,12 @@ export const espeakKind = defineKind({
   create(settings, deps) {
     const variant = settings.variant ?? (isVariant(deps.espeakVariant) ? deps.espeakVariant : 'espeak')
     // Each worker loads espeak's voice data at its start: reported as a load of this engine's model.
-    const models = deps.metrics && { models: deps.metrics.models, modelId: settings.name }
-    return routedEspeak(settings.name, createEspeak({ ...deps.pool, engine: variant, ...models }))
+    const metrics = deps.metrics
+    const reporting = metrics && {
+      models: metrics.models,
+      modelId: settings.name,
+      onLoudness: (result: LoudnessResult) => metrics.loudness.record(settings.name, result),
+    }
+    return routedEspeak(settings.name, createEspeak({ ...deps.pool, engine: variant, ...reporting }))
   },
 })
