@@ -7,7 +7,7 @@
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
-import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
