@@ -6,6 +6,7 @@
  * so one validation path serves both families of clients.
  */
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
+import { UnsupportedParamError } from './tts/params/param-error.ts'
 
 /** Which vendor's error shape a route speaks. */
 export type ApiStyle = 'openai' | 'elevenlabs'
@@ -76,6 +77,9 @@ export class ApiError extends Error {
 /** Maps any thrown value to an ApiError; unknown errors become a 500 that leaks nothing. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
+  if (err instanceof UnsupportedParamError) {
+    return new ApiError({ status: 400, kind: 'validation', code: err.code, param: err.param, message: err.message })
+  }
   if (err instanceof EngineBusyError) {
     return new ApiError({
       status: 429,

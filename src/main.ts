@@ -21,6 +21,7 @@ import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { version } from './version.ts'
 import { buildRouter, needsEncoders } from './tts/engines/build-router.ts'
+import { StitchingIds } from './tts/params/stitching-ids.ts'
 import { EncodePool } from './tts/encoding/encode-pool.ts'
 import { IMPLICIT_ENGINES, parseEnginesFile, type EnginesFile } from './tts/engines/engines-file.ts'
 
@@ -77,20 +78,25 @@ const encodePool =
       })
     : undefined
 // One router in front of every configured engine.
-const router = buildRouter(enginesFile, {
-  tracer: tracing.tracer,
-  logger,
-  pool: {
-    workers: config.TTS_MAX_CONCURRENCY,
-    maxQueue: config.TTS_MAX_QUEUE,
-    jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
-    nice: config.TTS_ENGINE_NICE,
-    ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
-  },
-  espeakVariant: config.TTS_ENGINE,
-  ...(metrics && { metrics }),
-  ...(encodePool && { encoders: encodePool }),
-})
+// Which engine made each generation handed out, so stitching ids reach only the engine that knows them.
+const stitching = new StitchingIds()
+const router = buildOrExit(() =>
+  buildRouter(enginesFile, {
+    stitching,
+    tracer: tracing.tracer,
+    logger,
+    pool: {
+      workers: config.TTS_MAX_CONCURRENCY,
+      maxQueue: config.TTS_MAX_QUEUE,
+      jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+      nice: config.TTS_ENGINE_NICE,
+      ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
+    },
+    espeakVariant: config.TTS_ENGINE,
+    ...(metrics && { metrics }),
+    ...(encodePool && { encoders: encodePool }),
+  }),
+)
 const engine: Engine = router
 engineRef = engine
 configuredEngines = router.engines
@@ -121,12 +127,21 @@ fleet =
     : undefined
 
 const lifecycle = new Lifecycle()
-const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
+const speech = new SpeechService({
+  engine,
+  cache: audioCache,
+  tracer: tracing.tracer,
+  logger,
+  ...(metrics && { metrics }),
+  ...(fleet && { fleet }),
+  ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+})
 const app = createApp({
   speech,
   engine,
   voices: () => engine.voices(),
   resolveVoice: router.resolveVoice,
+  stitching,
   tracer: tracing.tracer,
   logger,
   ...(metrics && { metrics }),
@@ -141,6 +156,7 @@ const app = createApp({
   bodyTimeoutMs: config.TTS_BODY_TIMEOUT_MS,
   maxStreamSeconds: config.TTS_WS_MAX_SESSION_SECONDS,
   logText: config.TTS_LOG_TEXT,
+  ...(config.TTS_CACHE_SKIP_PATTERN && { cacheSkipPattern: config.TTS_CACHE_SKIP_PATTERN }),
   streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
@@ -151,7 +167,12 @@ const app = createApp({
 })
 
 const warmupStarted = performance.now()
-await Promise.all([engine.warmup(), encodePool?.warmup()])
+await Promise.all([engine.warmup(), encodePool?.warmup()]).catch((err: unknown) => {
+  // An engine whose workers cannot start (a model its runtime refuses, a native library that does not load).
+  logger.fatal({ err }, 'engine failed to start')
+  console.error(`engine failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(69) // EX_UNAVAILABLE
+})
 logger.info({ engine: engine.name, workers: engine.stats().workers, encode_workers: encodePool?.workers ?? 0, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
 
 const server = Bun.serve({
@@ -225,6 +246,18 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   const result = await Promise.race([done, deadline])
   clearTimeout(timer)
   return result
+}
+
+/** Builds the engines; an entry its kind refuses at start (e.g. a model file that is missing) exits 78 like bad env. */
+function buildOrExit<T>(build: () => T): T {
+  try {
+    return build()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
+    process.exit(78)
+  }
 }
 
 /** Reads and validates TTS_ENGINES_FILE; a missing or invalid file exits 78 like bad env. */

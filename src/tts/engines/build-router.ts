@@ -5,8 +5,10 @@
  */
 import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
+import { ConfigError } from '../../config.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import { inProcessEncoders, type EncoderSource } from '../encoding/stream-encoder.ts'
+import type { StitchingIds } from '../params/stitching-ids.ts'
 import type { PoolEngineOptions } from '../worker-pool.ts'
 import type { EnginesFile } from './engines-file.ts'
 import { createRoutedEngine, kindOf } from './kinds.ts'
@@ -22,6 +24,8 @@ export interface BuildRouterDeps {
   espeakVariant: string
   /** Where network PCM is transcoded: the encode pool; absent, on the event loop (TTS_ENCODE_WORKERS=0). */
   encoders?: EncoderSource
+  /** Which engine made each generation clients may name in stitching ids. */
+  stitching?: StitchingIds
 }
 
 /**
@@ -36,6 +40,8 @@ export function needsEncoders(file: EnginesFile): boolean {
 }
 
 /**
+ * Throws ConfigError listing every entry a kind refused (e.g. a `sherpa` model file that is missing).
+ *
  * @example
  * const router = buildRouter(parseEnginesFile(text, process.env), { tracer, metrics, logger, pool: { workers: 2, maxQueue: 64 }, espeakVariant: 'espeak' })
  * await router.warmup()
@@ -50,7 +56,21 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
     ...(deps.metrics && { metrics: deps.metrics }),
     ...(deps.logger && { logger: deps.logger }),
   }
-  const engines = file.engines.map((settings) => createRoutedEngine(settings, kindDeps))
+  // A kind may refuse its entry (files it checks at start): every refusal is reported at once.
+  const problems: string[] = []
+  const engines = file.engines.flatMap((settings) => {
+    try {
+      return [createRoutedEngine(settings, kindDeps)]
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      problems.push(...err.problems)
+      return []
+    }
+  })
+  if (problems.length) {
+    for (const engine of engines) void engine.close()
+    throw new ConfigError(problems)
+  }
   if (deps.metrics) {
     // Series that exist from the start, so fallback rates read 0, not "no data".
     for (const from of file.engines) {
@@ -62,6 +82,7 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
     default: file.default,
     fallback: file.fallback,
     ...(file.implicit && { transparent: true }),
+    ...(deps.stitching && { stitching: deps.stitching }),
     ...(deps.metrics && { metrics: deps.metrics }),
     ...(deps.logger && { logger: deps.logger }),
   })

@@ -10,6 +10,7 @@ import { findModel } from '../../models.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import { observe } from '../../../telemetry/metrics.ts'
+import { elevenlabsSupport, httpBody, httpQuery, linkOpening, linkQuery } from './elevenlabs-wire.ts'
 import { SessionLinks } from './session-links.ts'
 import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
@@ -28,6 +29,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
   const links = new SessionLinks(client, deps)
+  const support = elevenlabsSupport(settings.stream_input)
   const modelFor = (options: SynthesisOptions) =>
     settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
 
@@ -35,9 +37,9 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   async function* throughStreamInput(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
     const link = await links.get(options.session!, voice.engineVoice, () => ({
       engine: settings.name,
-      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?model_id=${encodeURIComponent(modelFor(options))}&output_format=pcm_${PCM_RATE}`,
+      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?${linkQuery(modelFor(options), `pcm_${PCM_RATE}`, options)}`,
       headers: auth,
-      opening: { text: ' ', ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+      opening: linkOpening(options),
       sampleRate: PCM_RATE,
       // ElevenLabs closes a stream-input socket after 20 s without text: a space every 15 s keeps it.
       keepAliveMs: 15_000,
@@ -75,8 +77,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
 
   return {
     name: settings.name,
-    // ElevenLabs' API has no instructions: they never reach it, so they do not key its audio.
-    keysInstructions: () => false,
+    params: () => support,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       if (options.session && settings.stream_input) {
         yield* throughStreamInput(text, voice, options, signal)
@@ -88,9 +89,9 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
       const outputFormat = passName ?? `pcm_${PCM_RATE}`
       const model = modelFor(options)
       const stream = await client.open({
-        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
+        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?${httpQuery(outputFormat, options)}`,
         headers: auth,
-        body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+        body: httpBody(text, model, options),
         characters: text.length,
         acceptsType: timed ? isJsonLines : isAudioType,
         ...(signal && { signal }),
