@@ -9,14 +9,15 @@
  * leave through the frame sender (frame-sender.ts), which waits out backpressure. This
  * file is the queue and its ordering.
  */
-import { context, type Context, type Tracer } from '@opentelemetry/api'
+import type { Context, Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
-import { observe, type Metrics } from '../telemetry/metrics.ts'
-import { BARGE_IN_SLA_SECONDS, type SessionProbe } from '../telemetry/session-metrics.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import type { SessionProbe } from '../telemetry/session-metrics.ts'
 import type { Voice } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { Retention, SpeechService } from './speech-service.ts'
 import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
+import { SessionMeter } from './session-meter.ts'
 import { TextBuffer } from './text-buffer.ts'
 import { UtteranceFrames } from './utterance-frames.ts'
 import { Utterance, type UtteranceSetup } from './utterance.ts'
@@ -72,7 +73,7 @@ export class StreamSession implements SessionProbe {
   #sending = false
   #idleWaiters: (() => void)[] = []
   #closed = false
-  readonly #startedAt = performance.now()
+  readonly #meter: SessionMeter
   /** The reader of the unit being sent, for the frames it has not read yet. */
   #frames: UtteranceFrames | undefined
   // Engines that hold a connection per session (ElevenLabs stream-input upstreams) close it at our end.
@@ -87,10 +88,7 @@ export class StreamSession implements SessionProbe {
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
     this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session }
-    if (metrics) {
-      metrics.sessionsTotal.inc({ model_id: speech.modelOf(voice) })
-      metrics.liveSessions.add(this)
-    }
+    this.#meter = new SessionMeter(metrics, this, speech.modelOf(voice), vendor)
   }
 
   /** Pieces of text waiting for their audio to be sent, the one being sent included (read at scrape time). */
@@ -163,21 +161,13 @@ export class StreamSession implements SessionProbe {
     this.#queue = []
     this.#sender.expectFirstAudio()
     this.#settleIdle()
-    const metrics = this.#o.metrics
-    if (metrics) {
-      const seconds = (performance.now() - started) / 1000
-      context.with(this.#o.parent, () => observe(metrics.bargeInLatency, { vendor: this.#o.vendor }, seconds))
-      if (seconds > BARGE_IN_SLA_SECONDS) metrics.slaViolations.inc({ vendor: this.#o.vendor })
-    }
+    this.#meter.bargeIn(this.#o.parent, (performance.now() - started) / 1000)
     return this.lastSeq
   }
 
   /** Stops everything without sending more (client gone, protocol error, shutdown). */
   close(): void {
-    if (!this.#closed && this.#o.metrics) {
-      this.#o.metrics.liveSessions.delete(this)
-      this.#o.metrics.sessionDuration.observe((performance.now() - this.#startedAt) / 1000)
-    }
+    this.#meter.closed()
     this.#closed = true
     this.cancel()
     for (const fn of this.#ended.splice(0)) fn()
@@ -250,7 +240,7 @@ export class StreamSession implements SessionProbe {
     const started = performance.now()
     const drained = this.#sender.send(frame, unit)
     if (drained) await drained
-    this.#o.metrics?.frameSendDuration.observe((performance.now() - started) / 1000)
+    this.#meter.frameSent((performance.now() - started) / 1000)
     return true
   }
 
