@@ -48,10 +48,12 @@ const DOCUMENTED_METRICS = {
     "tts_frames_dropped_total", "tts_errors_total",
     // docs/gateway.md "Metrics" (upstream engines):
     "tts_upstream_errors_total", "tts_upstream_characters_total", "tts_fallback_total",
-    // The seeds' names (README "Seed metrics"):
+    // The seeds' names (docs/observability.md "Seed metrics"):
     "tts_sessions_total", "sla_violations_total", "tts_synthesis_requests_total", "synthesis_errors_total",
     "tts_audio_frames_generated_total", "tts_audio_normalization_total", "tts_model_load_total",
     "tts_model_load_errors_total", "tts_model_unload_total", "tts_model_eviction_total",
+    // docs/observability.md "Usage and cost":
+    "tts_characters_total", "tts_cost_total", "tts_cache_saved_characters_total",
   ],
   histograms: [
     "speech_create_duration_seconds", "streaming_duration_seconds", "tts_request_duration_seconds",
@@ -67,6 +69,7 @@ const DOCUMENTED_METRICS = {
     "tts_sessions_active", "tts_session_queue_depth", "tts_frame_queue_depth", "worker_utilization_percent",
     "tts_active_voices", "tts_system_cpu_usage_percent", "tts_system_memory_usage_bytes",
     "tts_system_memory_total_bytes", "tts_models_resident_count", "tts_audio_loudness_lufs",
+    "tts_key_budget_used_ratio",
   ],
 };
 const allowedMetricNames = new Set<string>([
@@ -313,7 +316,7 @@ describe("Grafana provisioning", () => {
 
   test("the dashboard has the rows, variables and panel types the schema allows", () => {
     const rows = dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title);
-    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams", "Engines and models"]);
+    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams", "Usage and cost", "Engines and models"]);
     const vars = Object.fromEntries(dashboard.templating.list.map((v: any) => [v.name, v]));
     expect(vars.route.query.query).toBe("label_values(tts_request_duration_seconds_count, route)");
     expect(vars.instance.type).toBe("query");

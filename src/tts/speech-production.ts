@@ -31,6 +31,10 @@ export interface Flight {
   engine?: string
   /** The upstream's `request-id`, when one answered with it. */
   upstreamRequestId?: string
+  /** Set once an engine here produced audio for this flight (the synthesis is billed). */
+  synthesised?: boolean
+  /** Seconds of audio produced so far (the whole file's once it is done). */
+  audioSeconds?: number
 }
 
 /** What producing needs of the speech service's dependencies. */
@@ -86,6 +90,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
       meter.chunk(chunk)
+      job.audioSeconds = meter.audioSeconds
       if (chunk.engine && !job.engine) {
         job.engine = chunk.engine
         // The router's name says nothing: the span names the configured engine that spoke.
@@ -93,6 +98,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       }
       if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
       if (chunk.fallback) fallback = true
+      job.synthesised = true
       if (chunk.encoded) {
         flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]

@@ -48,6 +48,8 @@ export interface StreamSessionOptions {
   maxQueuedUnits?: number
   /** Called once when synthesis fails (engine busy, crashed): the protocol reports and closes. */
   onError: (err: unknown) => void
+  /** Each utterance that delivered audio, once it ends (usage accounting). */
+  onUtterance?: UtteranceSetup['onSettled']
 }
 
 /** How much of the text before an utterance keys it, for engines that condition on it. */
@@ -84,10 +86,10 @@ export class StreamSession implements SessionProbe {
   constructor(options: StreamSessionOptions) {
     this.#o = options
     this.#buffer = new TextBuffer(options.chunkLengthSchedule ? { chunkLengthSchedule: options.chunkLengthSchedule } : {})
-    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent } = options
+    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent, onUtterance } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session }
+    this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session, ...(onUtterance && { onSettled: onUtterance }) }
     this.#meter = new SessionMeter(metrics, this, speech.modelOf(voice), vendor)
   }
 
