@@ -76,8 +76,6 @@ export interface SynthesisOptions {
   format?: AudioFormatSpec
   /** The client's model (upstream engines forward it; espeak ignores it). */
   model?: string
-  /** OpenAI `instructions` (upstream engines forward them; espeak ignores them). */
-  instructions?: string
   /**
    * The request's voice parameters this engine honours (see `Engine.params`): what the
    * client sent, already stripped of what the engine does not take.

@@ -83,7 +83,6 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       format: request.format,
       model: request.model,
       ...(request.params && { params: request.params }),
-      ...(request.params?.instructions && { instructions: request.params.instructions }),
       ...(request.retention === 'none' && { retention: 'none' }),
       ...(request.alignment && { alignment: true }),
       ...(request.session && { session: request.session }),
