@@ -11,6 +11,7 @@ import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchLoudness } from './loudness.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
@@ -27,6 +28,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   fleet: benchFleet,
   gateway: benchGateway,
   transcode: benchTranscode,
+  loudness: benchLoudness,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).

@@ -171,6 +171,11 @@ export interface Engine {
    */
   cacheScope?(voice: Voice): string
   /**
+   * The configured engine that speaks `voice` (one model per engine entry): the bounded
+   * `model_id` of synthesis and session metrics. `name` when absent.
+   */
+  modelOf?(voice: Voice): string
+  /**
    * What this engine does with request parameters when speaking `voice` (docs/api.md "Voice
    * parameters"); absent: it honours none of them.
    *

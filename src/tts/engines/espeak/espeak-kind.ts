@@ -3,6 +3,7 @@
  * the catalogue of espeak-voices.ts. Its cache scope is the build's name (`espeak-native`),
  * as it was before engine files, so caches made then still hit.
  */
+import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
 import { ConfigError } from '../../../config.ts'
 import type { Engine } from '../../engine.ts'
 import { supports } from '../../params/voice-params.ts'
@@ -56,6 +57,13 @@ export const espeakKind = defineKind({
         `engine "${settings.name}": espeak-native needs libespeak-ng, which cannot be loaded here (Debian: apt-get install libespeak-ng1); use espeak (the native build when present, else WASM) or espeak-wasm`,
       ])
     }
-    return routedEspeak(settings.name, createEspeak({ ...deps.pool, engine: variant }))
+    // Each worker loads espeak's voice data at its start: reported as a load of this engine's model.
+    const metrics = deps.metrics
+    const reporting = metrics && {
+      models: metrics.models,
+      modelId: settings.name,
+      onLoudness: (result: LoudnessResult) => metrics.loudness.record(settings.name, result),
+    }
+    return routedEspeak(settings.name, createEspeak({ ...deps.pool, engine: variant, ...reporting }))
   },
 })
