@@ -47,7 +47,8 @@ async function firstAudio(base: string, voice: string, greeting: string): Promis
 /** Cached and synthesised first audio, alternating so a shared machine's drift lands on both. */
 async function compare(service: BenchService, voice: string): Promise<{ cached: number[]; fresh: number[] }> {
   let n = 0
-  const greeting = () => `${GREETING} Reference ${++n}.`
+  // Another first sentence each time: first audio is the first sentence's, which must not be a hit.
+  const greeting = () => `Hello caller number ${++n}. ${GREETING}`
   await firstAudio(service.url, voice, GREETING)
   for (let i = 0; i < WARMUP; i++) await firstAudio(service.url, voice, i % 2 ? GREETING : greeting())
   const cached: number[] = []

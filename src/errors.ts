@@ -25,6 +25,9 @@ export type ErrorKind =
   | 'bad_request'
   | 'validation'
   | 'unauthorized'
+  | 'forbidden'
+  | 'quota_exceeded'
+  | 'unavailable'
   | 'not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -44,6 +47,8 @@ export interface ApiErrorInit {
   issues?: FieldIssue[]
   retryAfterSeconds?: number
   headers?: Record<string, string>
+  /** OpenAI's `type` when the status alone does not say it (e.g. `insufficient_quota`). */
+  openaiType?: string
 }
 
 /**
@@ -61,6 +66,7 @@ export class ApiError extends Error {
   readonly issues: FieldIssue[] | undefined
   readonly retryAfterSeconds: number | undefined
   readonly headers: Record<string, string>
+  readonly openaiType: string | undefined
 
   constructor(init: ApiErrorInit) {
     super(init.message)
@@ -71,6 +77,7 @@ export class ApiError extends Error {
     this.issues = init.issues
     this.retryAfterSeconds = init.retryAfterSeconds
     this.headers = init.headers ?? {}
+    this.openaiType = init.openaiType
   }
 }
 
@@ -118,7 +125,7 @@ export function openaiErrorBody(err: ApiError): unknown {
   return {
     error: {
       message: err.message,
-      type: OPENAI_TYPES[err.status] ?? 'invalid_request_error',
+      type: err.openaiType ?? OPENAI_TYPES[err.status] ?? 'invalid_request_error',
       param: err.param ?? null,
       code: err.code,
     },

@@ -74,6 +74,17 @@ describe('stream-input and multi-stream-input on an ElevenLabs voice', () => {
   })
 })
 
+test('on the embedded engine, the settings it does not honour are named on the session settings line', async () => {
+  const client = new WsClient(`${ws}/v1/text-to-speech/local:en-us-f1/stream-input?seed=5&language_code=en`)
+  await client.opened
+  client.send({ text: ' ', voice_settings: { stability: 0.3, use_speaker_boost: true } })
+  client.send({ text: 'Hello there. ', flush: true })
+  client.send({ text: '' })
+  await client.next(isJson((j) => j.isFinal === true))
+  const line = await gateway.waitForLog((l) => l.msg === 'session settings' && l.voice === 'local:en-us-f1')
+  expect(line.ignored).toEqual(['stability', 'use_speaker_boost'])
+})
+
 describe('with-timestamps', () => {
   test('is cached with its alignment: the repeat is a hit, byte and timing identical, and never reaches the upstream', async () => {
     const text = `Timed and kept ${unique()}.`

@@ -3,12 +3,11 @@
  * pieces to every reader, then store the whole file with the pieces' layout (so a hit replays
  * the same pieces and word timings); each step in its own span and metrics.
  */
-import { context, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import { concatBytes } from '../audio/bytes.ts'
 import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
 import type { CachedAudio } from '../cache/cache.ts'
-import { observeAt } from '../telemetry/metrics.ts'
-import { unitOf } from '../telemetry/work-unit.ts'
+import { observe } from '../telemetry/metrics.ts'
 import { recordError, withSpan } from '../telemetry/tracing.ts'
 import type { Broadcast } from './broadcast.ts'
 import type { SynthesisOptions } from './engine.ts'
@@ -16,6 +15,7 @@ import { formatId } from './format-id.ts'
 import { layoutOf, pieceOf, type SpeechPiece } from './speech-piece.ts'
 import type { SpeechRequest } from './speech-request.ts'
 import type { SpeechServiceDeps } from './speech-service.ts'
+import { SynthesisMeter } from './synthesis-meter.ts'
 import { charCountRange, countWords, wordCountRange } from './text.ts'
 
 const EMPTY_AUDIO_RATE = 22050
@@ -31,6 +31,10 @@ export interface Flight {
   engine?: string
   /** The upstream's `request-id`, when one answered with it. */
   upstreamRequestId?: string
+  /** Set once an engine here produced audio for this flight (the synthesis is billed). */
+  synthesised?: boolean
+  /** Seconds of audio produced so far (the whole file's once it is done). */
+  audioSeconds?: number
 }
 
 /** What producing needs of the speech service's dependencies. */
@@ -65,9 +69,9 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     },
     parent,
   )
+  const synthContext = trace.setSpan(parent, synthSpan)
+  const meter = new SynthesisMeter(metrics, engine, request.voice)
   let encodeMs = 0
-  let samples = 0
-  let sampleRate = 0
   let whole: Uint8Array | undefined
   // Only for engines that do not encode in their workers.
   let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
@@ -79,13 +83,13 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       format: request.format,
       model: request.model,
       ...(request.params && { params: request.params }),
-      ...(request.params?.instructions && { instructions: request.params.instructions }),
       ...(request.retention === 'none' && { retention: 'none' }),
       ...(request.alignment && { alignment: true }),
       ...(request.session && { session: request.session }),
     }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
-      sampleRate = chunk.sampleRate
+      meter.chunk(chunk)
+      job.audioSeconds = meter.audioSeconds
       if (chunk.engine && !job.engine) {
         job.engine = chunk.engine
         // The router's name says nothing: the span names the configured engine that spoke.
@@ -93,15 +97,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       }
       if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
       if (chunk.fallback) fallback = true
+      job.synthesised = true
       if (chunk.encoded) {
-        samples += chunk.sampleCount ?? 0
         flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
         continue
       }
       const t = performance.now()
       encoder ??= await createEncoder(request.format, chunk.sampleRate)
-      samples += chunk.samples.length
       flight.push(pieceOf(chunk, encoder.write(chunk.samples)))
       encodeMs += performance.now() - t
     }
@@ -109,7 +112,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       const t = performance.now()
       // Text that yields no audio at all still gets a valid (empty) file.
       encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
-      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: sampleRate || EMPTY_AUDIO_RATE })
+      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: meter.sampleRate || EMPTY_AUDIO_RATE })
       whole = encoder.finalize(concatBytes(flight.chunks.map((p) => p.bytes)))
       encodeMs += performance.now() - t
     }
@@ -119,12 +122,13 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     // (`tts.cancelled` as for any cancelled work: an utterance's barge-in is this too.)
     if (flight.signal.aborted) synthSpan.setAttributes({ 'tts.synthesis.abandoned': true, 'tts.cancelled': true })
     else recordError(synthSpan, err)
+    context.with(synthContext, () => meter.end(flight.signal.aborted ? 'cancelled' : 'failed'))
     synthSpan.end()
     flight.end(err)
     return
   }
   const seconds = (performance.now() - started) / 1000
-  const audioSeconds = sampleRate ? samples / sampleRate : 0
+  const audioSeconds = meter.audioSeconds
   const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
   synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
   synthSpan.setAttribute('tts.rtf', rtf)
@@ -141,14 +145,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   // Let the readers' last bytes leave first: storing copies and checksums the whole file
   // on this thread, and the client would wait for it. Meanwhile `job.stored` serves repeats.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  if (metrics) {
-    // For the synthesis span, in the request's unit of work (no context switch to say so).
-    const unit = unitOf(parent)
-    observeAt(unit, synthSpan, metrics.speechCreateDuration, {}, seconds)
-    observeAt(unit, synthSpan, metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
-    observeAt(unit, synthSpan, metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-    if (rtf) observeAt(unit, synthSpan, metrics.synthesisRtf, {}, rtf)
-  }
+  context.with(synthContext, () => {
+    if (metrics) {
+      observe(metrics.speechCreateDuration, {}, seconds)
+      observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
+      observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
+    }
+    meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 })
+  })
   // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
   if (fallback || request.retention) return
   await context.with(parent, () =>

@@ -18,7 +18,7 @@ import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import type { FleetLease } from '../cache/fleet-lease.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { Broadcast } from './broadcast.ts'
-import type { Engine } from './engine.ts'
+import type { Engine, Voice } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
 import { resolveParams } from './params/resolve-params.ts'
 import { HONOURS_NOTHING } from './params/voice-params.ts'
@@ -45,7 +45,7 @@ export interface SpeechServiceDeps {
 /** A request keyed, its parameters split, and where it stands with the cache. */
 type Found =
   | { hit: CachedAudio; timings: SpeechResult['timings']; ignored: string[] }
-  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[] }
+  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[]; leader: boolean }
 
 /**
  * @example
@@ -59,6 +59,12 @@ export class SpeechService {
   readonly #inflight = new Map<string, Flight>()
 
   constructor(private readonly deps: SpeechServiceDeps) {}
+
+  /** The configured engine that speaks `voice`: the bounded `model_id` of session and synthesis metrics. */
+  modelOf(voice: Voice): string {
+    const { engine } = this.deps
+    return engine.modelOf?.(voice) ?? engine.name
+  }
 
   /** A batch request: the audio as bytes, the whole file in one piece on a hit. */
   async speak(request: SpeechRequest): Promise<SpeechResult> {
@@ -94,7 +100,7 @@ export class SpeechService {
     const produce: SpeechRequest = { ...request, params: honoured, retention }
     const aligned = request.alignment === true
     // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
-    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored }
+    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored, leader: true }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
@@ -107,8 +113,10 @@ export class SpeechService {
     // Finished here, its cache write not landed yet: serve its file.
     if (serves(flight?.stored)) return { hit: flight.stored, timings, ignored }
     // A flight without the timings this request needs is left to its readers; this one makes its own.
-    if (!flight || flight.broadcast.signal.aborted || flight.stored || (aligned && !flight.aligned)) flight = this.#fly(produce, key, true)
-    return { flight, timings, ignored }
+    // The request that starts a flight is the one billed for it; the ones that join it are not.
+    const leader = !flight || flight.broadcast.signal.aborted || flight.stored !== undefined || (aligned && !flight.aligned)
+    if (leader) flight = this.#fly(produce, key, true)
+    return { flight: flight!, timings, ignored, leader }
   }
 
   /** Starts producing `key`; `shared`: identical requests (and the fleet) join it. */
@@ -136,6 +144,8 @@ export class SpeechService {
       engine: () => flight.engine,
       upstreamRequestId: () => flight.upstreamRequestId,
       ignored: found.ignored,
+      audioSeconds: () => flight.audioSeconds ?? 0,
+      synthesised: () => found.leader && flight.synthesised === true,
     }
   }
 }

@@ -87,6 +87,11 @@ export interface ParamSupport {
    * (an ElevenLabs stream-input link): that text is part of each utterance's cache key.
    */
   conditionsOnContext?: boolean
+  /**
+   * Whether a stitching id (`previous_request_ids`, `next_request_ids`) names a generation this
+   * engine may know; the others are dropped before forwarding (and keying), never an error.
+   */
+  knows?(requestId: string): boolean
 }
 
 /** An engine that takes no parameter at all. */
