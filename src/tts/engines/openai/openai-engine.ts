@@ -64,6 +64,7 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
         passthrough: passName !== undefined,
         sampleRate: OPENAI_RATE,
         textLength: text.length,
+        speaker: { engine: settings.name, voice: voice.engineVoice },
         ...(deps.encoders && { encoders: deps.encoders }),
         ...(signal && { signal }),
       })
