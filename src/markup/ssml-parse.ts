@@ -84,7 +84,7 @@ export function parsePrepared(source: string, prepared: MappedText): SpeechDoc {
   const fail = (at: number, reason: string): never => {
     throw markupErrorAt(source, prepared.toSource(Math.min(at, xml.length - 1)).start, reason)
   }
-  const parser = new SaxesParser({ position: true })
+  const parser = new SaxesParser({ position: true, xmlns: false })
   let cursor = 0 // prepared offset just past the last markup seen
   let tagStart = 0
 
