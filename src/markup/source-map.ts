@@ -165,6 +165,36 @@ export class MappedTextBuilder {
   }
 }
 
+/** One replacement of `[start, end)` of a text. */
+export interface Edit {
+  start: number
+  end: number
+  replacement: string
+}
+
+/**
+ * Applies non-overlapping `edits` (any order) to a mapped text: what they replace maps to
+ * the original span it stood for, the rest keeps its own map. Overlapping edits after the
+ * first are dropped.
+ *
+ * @example
+ * applyEdits(identityText('**Hi**'), [{ start: 0, end: 2, replacement: '' }, { start: 4, end: 6, replacement: '' }]).text // 'Hi'
+ */
+export function applyEdits(source: MappedText, edits: readonly Edit[]): MappedText {
+  if (edits.length === 0) return source
+  const out = new MappedTextBuilder()
+  let at = 0
+  for (const edit of edits.toSorted((a, b) => a.start - b.start || a.end - b.end)) {
+    if (edit.start < at) continue
+    out.copyMapped(source, at, edit.start)
+    if (edit.replacement) out.replaceMapped(edit.replacement, source, edit.start, edit.end)
+    else out.replace('', source.spanToSource(edit.start, edit.end))
+    at = edit.end
+  }
+  out.copyMapped(source, at)
+  return out.build()
+}
+
 /**
  * A text that is its own original (no transformation yet), starting at `offset`.
  *
