@@ -22,6 +22,9 @@ import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { modelsRoutes } from './routes/models.ts'
 import { openaiRoutes } from './routes/openai.ts'
+import { pronunciationDictionaryRoutes } from './routes/pronunciation-dictionaries.ts'
+import { pronunciationRuleRoutes } from './routes/pronunciation-rules.ts'
+import type { Dictionaries } from './pronunciation/dictionaries.ts'
 import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
@@ -70,10 +73,14 @@ export interface AppDeps {
   lifecycle?: Lifecycle
   /** Playground trace links (TTS_TRACE_URL_TEMPLATE, `{traceId}` replaced); unset: no link. */
   traceUrlTemplate?: string
+  /** Pronunciation dictionaries (their routes are mounted only with them). */
+  dictionaries?: Dictionaries
+  /** Largest body the dictionary routes accept (a PLS upload), bytes (TTS_DICT_MAX_FILE_BYTES). */
+  maxDictionaryFileBytes?: number
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
-const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices)(\/|$)/
+const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices|pronunciation-dictionaries)(\/|$)/
 
 /** Which error shape a request expects: by path, or by the ElevenLabs SDK's headers on shared paths. */
 export function apiStyleOf(c: Context): ApiStyle {
@@ -112,12 +119,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('apiStyle', apiStyleOf(c))
     return next()
   })
-  app.use('/v1/*', boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }))
+  const body = boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs })
+  // A PLS upload may be larger than any speech request: the dictionary routes have their own limit.
+  const dictionaryBody = boundedBody({ maxBytes: deps.maxDictionaryFileBytes ?? 1024 * 1024, timeoutMs: deps.bodyTimeoutMs })
+  app.use('/v1/*', function requestBody(c, next) {
+    return c.req.path.startsWith('/v1/pronunciation-dictionaries') ? dictionaryBody(c, next) : body(c, next)
+  })
   // Without keys there is nothing to check or limit: no middleware at all on the hot path.
   if (deps.apiKeys?.length) {
     const auth = apiKeyAuth({ keys: deps.apiKeys })
     const limitKeys = keyLimits(deps.keyLimits)
     app.use('/v1/audio/speech', auth, limitKeys)
+    // A dictionary belongs to the key that made it: the key id is the owner.
+    app.use('/v1/pronunciation-dictionaries', auth)
+    app.use('/v1/pronunciation-dictionaries/*', auth)
     app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
       // stream-input may carry its key in the first WebSocket message, where browsers must;
       // its sessions apply the same checks and limits themselves.
@@ -155,6 +170,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
+  if (deps.dictionaries) {
+    app.route('/', pronunciationDictionaryRoutes({ dictionaries: deps.dictionaries }))
+    app.route('/', pronunciationRuleRoutes({ dictionaries: deps.dictionaries }))
+  }
   app.route('/', modelsRoutes())
   app.route('/', docsRoutes())
   app.route('/', webRoutes({ ...(deps.traceUrlTemplate && { traceUrlTemplate: deps.traceUrlTemplate }) }))

@@ -18,7 +18,7 @@ export interface FieldIssue {
   type: string
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 426 | 429 | 500 | 503
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 422 | 426 | 429 | 500 | 503
 
 /** Bounded set of error kinds: the `type` label of `tts_errors_total`. */
 export type ErrorKind =

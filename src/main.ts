@@ -18,6 +18,7 @@ import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } fr
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
 import { createEngine } from './tts/engines/index.ts'
+import { openDictionaries } from './pronunciation/open-dictionaries.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { resolveVoice } from './tts/voices.ts'
@@ -116,6 +117,7 @@ fleet =
     : undefined
 
 const lifecycle = new Lifecycle()
+const dictionaries = openDictionaries(config)
 const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
 const app = createApp({
   speech,
@@ -140,6 +142,8 @@ const app = createApp({
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
+  dictionaries,
+  maxDictionaryFileBytes: config.TTS_DICT_MAX_FILE_BYTES,
   ...(config.TTS_API_KEYS?.length && {
     keyLimits: new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE }),
   }),
@@ -196,6 +200,7 @@ async function shutdown(signal: string): Promise<void> {
   await encodePool?.close()
   await audioCache.close()
   fleet?.close()
+  dictionaries.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   await flushLogger(logger)

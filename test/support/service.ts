@@ -38,6 +38,8 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
       PORT: '0',
       HOST: '127.0.0.1',
       TTS_CACHE_DIR: cacheDir,
+      // Durable state (dictionaries, usage) of its own, never the repository's .data.
+      TTS_DATA_DIR: mkdtempSync(join(tmpdir(), 'tts-edge-test-data-')),
       TTS_MAX_CONCURRENCY: '2',
       LOG_LEVEL: 'info',
       // Unless a test points it at a receiver, export to a closed port: it must degrade quietly.
