@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import type { SpanContext } from '@opentelemetry/api'
+import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
 import { holdObservation, observeInUnit, type WorkUnit } from './work-unit.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -139,6 +140,8 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     fallbacks: counter('tts_fallback_total', 'Requests served by a fallback engine after the one asked for failed before any audio.', ['from', 'to']),
     transcodes: counter('tts_transcode_streams_total', 'Upstream PCM streams the gateway encoded into the asked-for format, by the thread that encoded them.', ['thread']),
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
+    /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
+    models: createModelLifecycle(createModelMetrics(registry)),
   }
 }
 

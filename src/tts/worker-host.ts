@@ -3,6 +3,7 @@
  * a time and streams its results back. Engine workers only supply the handler.
  */
 import { getPriority, setPriority } from 'node:os'
+import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
 /** What a job handler can do besides computing. */
@@ -79,6 +80,37 @@ function lowerPriority(steps: number): void {
     setPriority(0, Math.min(19, getPriority(0) + steps))
   } catch {
     // Not permitted or not supported here: synthesis still works, only without the preference.
+  }
+}
+
+/**
+ * Tells the pool about a model this worker loaded or dropped outside its setup (a pool that
+ * names `modelId` already times the setup as that model's load). The pool records it in
+ * the model lifecycle metrics and unloads what the worker held if the worker dies.
+ *
+ * @example
+ * reportModel({ type: 'unloaded', modelId: 'piper-en', cause: 'eviction' })
+ */
+export function reportModel(event: ModelEvent): void {
+  self.postMessage({ type: 'model', event } satisfies FromWorker)
+}
+
+/**
+ * Runs `load` and reports it as a load of `modelId`: timed, and counted as loaded or failed.
+ *
+ * @example
+ * const tts = await loadModel('piper-en', () => new OfflineTts(config))
+ */
+export async function loadModel<T>(modelId: string, load: () => T | Promise<T>): Promise<T> {
+  const started = performance.now()
+  const seconds = () => (performance.now() - started) / 1000
+  try {
+    const model = await load()
+    reportModel({ type: 'loaded', modelId, seconds: seconds() })
+    return model
+  } catch (err) {
+    reportModel({ type: 'load_failed', modelId, seconds: seconds() })
+    throw err
   }
 }
 

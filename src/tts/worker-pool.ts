@@ -9,6 +9,8 @@
  */
 import { EngineBusyError, EngineUnavailableError, type EngineStats } from './engine.ts'
 import { JobChannel } from './job-channel.ts'
+import type { ModelLifecycle } from '../telemetry/model-lifecycle.ts'
+import { WorkerModels } from './worker-models.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
 export interface WorkerPoolOptions {
@@ -28,6 +30,10 @@ export interface WorkerPoolOptions {
    * synthesis at once, so cache hits stay fast while every worker is busy.
    */
   nice?: number
+  /** Where model loads, residency and unloads are reported (telemetry/model-lifecycle.ts). */
+  models?: ModelLifecycle
+  /** The model each worker loads in its setup: a worker's start is timed as its load. */
+  modelId?: string
 }
 
 export interface RunOptions {
@@ -52,6 +58,7 @@ interface Slot {
   timer: ReturnType<typeof setTimeout> | undefined
   ready: Promise<void>
   markReady: (error?: Error) => void
+  models: WorkerModels
 }
 
 /**
@@ -137,13 +144,16 @@ export class WorkerPool<Req, Out> {
       const worker = slot.worker
       slot.worker = undefined
       worker?.terminate()
+      slot.models?.gone()
     }
   }
 
   private spawn(slot: Slot): void {
     if (this.closed) return
     const worker = new Worker(String(this.options.url), { type: 'module' })
-    Object.assign(slot, { worker, state: 'starting', job: undefined, timer: undefined })
+    const models = new WorkerModels(this.options.models, this.options.modelId)
+    models.starting()
+    Object.assign(slot, { worker, state: 'starting', job: undefined, timer: undefined, models })
     slot.ready = new Promise<void>((resolve, reject) => {
       slot.markReady = (error) => (error ? reject(error) : resolve())
     })
@@ -166,6 +176,7 @@ export class WorkerPool<Req, Out> {
     switch (msg.type) {
       case 'ready':
         slot.state = 'idle'
+        slot.models.ready()
         slot.markReady()
         this.pump()
         return
@@ -174,6 +185,9 @@ export class WorkerPool<Req, Out> {
         this.retire(slot, 'failed')
         slot.markReady(new EngineUnavailableError(this.lastInitError))
         this.pump()
+        return
+      case 'model':
+        slot.models.event(msg.event)
         return
       case 'chunk':
         if (slot.job?.id !== msg.id) return
@@ -214,6 +228,7 @@ export class WorkerPool<Req, Out> {
     const worker = slot.worker
     Object.assign(slot, { worker: undefined, job: undefined, timer: undefined, state })
     worker?.terminate()
+    slot.models.gone()
   }
 
   private cancel(job: Job, reason: unknown): void {

@@ -11,6 +11,8 @@ export type ToWorker =
   | { type: 'init'; init: unknown; cancel: SharedArrayBuffer; nice: number }
   | { type: 'job'; id: number; request: unknown }
 
+import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
+
 /** Worker → pool. */
 export type FromWorker =
   | { type: 'ready' }
@@ -18,3 +20,5 @@ export type FromWorker =
   | { type: 'chunk'; id: number; out: unknown }
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; name: string; message: string }
+  /** A model the worker loads itself (not in its setup) was loaded, failed, or left memory. */
+  | { type: 'model'; event: ModelEvent }
