@@ -10,6 +10,7 @@ import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchMarkup } from './markup.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
 
@@ -24,6 +25,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   fleet: benchFleet,
   gateway: benchGateway,
   transcode: benchTranscode,
+  markup: benchMarkup,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).

@@ -8,7 +8,8 @@
  *
  * Phoneme parts are never touched: their text is what the client wants said as written.
  */
-import type { SpeechDoc, SpeechPart } from '../markup/speech-doc.ts'
+import type { MappedText } from '../markup/source-map.ts'
+import type { SpeechDoc, SpeechPart, TextPart } from '../markup/speech-doc.ts'
 import { stripEmoji } from './emoji.ts'
 import { MarkdownCleaner } from './markdown.ts'
 import { sayAsText } from './say-as.ts'
@@ -35,21 +36,47 @@ export function cleanUpSteps(mode: TextNormalization, engineNormalizes = false):
 }
 
 /**
+ * The first half of clean-up, before pronunciation rules see the text: markdown and emoji out,
+ * so a rule for "tomato" finds it inside `**tomato**`.
+ *
+ * @example
+ * cleanMarkup(plainDoc('**Hi** 👋'), { mode: 'auto', language: 'en' }) // text 'Hi '
+ */
+export function cleanMarkup(doc: SpeechDoc, options: CleanUpOptions): SpeechDoc {
+  if (!cleanUpSteps(options.mode, options.engineNormalizes).markup) return doc
+  const markdown = options.markdown ?? new MarkdownCleaner()
+  return mapText(doc, (part) => stripEmoji(markdown.clean(part.text)))
+}
+
+/**
+ * The second half, after pronunciation rules: `<say-as>` spelled out (always), numbers,
+ * dates and the like said as words (when the mode and engine call for it).
+ *
+ * @example
+ * verbalizeDoc(plainDoc('$3'), { mode: 'on', language: 'en-US' }) // text 'three dollars'
+ */
+export function verbalizeDoc(doc: SpeechDoc, options: CleanUpOptions): SpeechDoc {
+  const words = cleanUpSteps(options.mode, options.engineNormalizes).words
+  const parts = doc.parts.map((part): SpeechPart => {
+    if (part.type !== 'text') return part
+    const language = part.style.lang ?? options.language
+    if (part.sayAs) return { type: 'text', text: sayAsText(part.text, part.sayAs.interpretAs, part.sayAs.format, language), style: part.style }
+    return words ? { ...part, text: verbalize(part.text, language) } : part
+  })
+  return { ...doc, parts }
+}
+
+/**
+ * Both halves at once, for text no pronunciation rules apply to.
+ *
  * @example
  * cleanUp(plainDoc('**Total:** $3.50 🎉'), { mode: 'auto', language: 'en-US' })
  * // one text part: 'Total: three dollars and fifty cents ' (mapped to the original)
  */
 export function cleanUp(doc: SpeechDoc, options: CleanUpOptions): SpeechDoc {
-  const steps = cleanUpSteps(options.mode, options.engineNormalizes)
-  const markdown = options.markdown ?? new MarkdownCleaner()
-  const parts = doc.parts.map((part): SpeechPart => {
-    if (part.type !== 'text') return part
-    const language = part.style.lang ?? options.language
-    if (part.sayAs) return { type: 'text', text: sayAsText(part.text, part.sayAs.interpretAs, part.sayAs.format, language), style: part.style }
-    let text = part.text
-    if (steps.markup) text = stripEmoji(markdown.clean(text))
-    if (steps.words) text = verbalize(text, language)
-    return text === part.text ? part : { ...part, text }
-  })
-  return { ...doc, parts }
+  return verbalizeDoc(cleanMarkup(doc, options), options)
+}
+
+function mapText(doc: SpeechDoc, fn: (part: TextPart) => MappedText): SpeechDoc {
+  return { ...doc, parts: doc.parts.map((part) => (part.type === 'text' && !part.sayAs ? { ...part, text: fn(part) } : part)) }
 }

@@ -1,0 +1,32 @@
+/**
+ * When a request's text is markup (DESIGN.md "Speech markup"):
+ * - ElevenLabs HTTP: text holding `<break …/>` or `<phoneme …>` tags, as ElevenLabs itself
+ *   reads them inline (a fragment: no `<speak>` needed, a bare `&` is text); text that starts
+ *   with `<speak` is a whole SSML document;
+ * - ElevenLabs stream-input: only with `enable_ssml_parsing=true` (fragments, across messages);
+ * - OpenAI: `input` that starts with `<speak`.
+ * Anything else is plain text, spoken as written (after clean-up), tags and all.
+ */
+
+export type MarkupKind = 'none' | 'ssml' | 'fragment'
+
+const INLINE_TAG = /<(break|phoneme)\b[^<>]*>/i
+const SPEAK = /^\s*<speak[\s>/]/i
+
+/**
+ * @example
+ * elevenlabsMarkup('Hi <break time="1s"/> there') // 'fragment'
+ * elevenlabsMarkup('1 < 2 and 3 > 2')             // 'none'
+ */
+export function elevenlabsMarkup(text: string): MarkupKind {
+  if (SPEAK.test(text)) return 'ssml'
+  return INLINE_TAG.test(text) ? 'fragment' : 'none'
+}
+
+/**
+ * @example
+ * openaiMarkup('<speak>Hello</speak>') // 'ssml'
+ */
+export function openaiMarkup(input: string): MarkupKind {
+  return SPEAK.test(input) ? 'ssml' : 'none'
+}
