@@ -1,5 +1,5 @@
 /**
- * tts-edge as a gateway in front of a second tts-edge (DESIGN.md "Engines"), side by side:
+ * tts-edge as a gateway in front of a second tts-edge (docs/gateway.md), side by side:
  * - time to first byte through the gateway vs the upstream called directly (misses on both,
  *   same text, pcm streamed through), p50 and p95: target at most +5 ms;
  * - a cache hit answered by the gateway vs a cache hit answered by the upstream;

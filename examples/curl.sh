@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The curl lines of the README, runnable: bash examples/curl.sh [base-url] [out-dir]
+# The curl lines of docs/api.md ("Examples"), runnable: bash examples/curl.sh [base-url] [out-dir]
 set -euo pipefail
 base="${1:-http://localhost:8080}"
 out="${2:-.}"

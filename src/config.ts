@@ -1,5 +1,6 @@
 /**
- * Configuration from environment variables (DESIGN.md "Configuration").
+ * Configuration from environment variables (docs/configuration.md lists every variable;
+ * test/docs-config.test.ts keeps that page and this schema equal).
  *
  * `loadConfig` is pure: it reads only the object it is given, never exits, and reports
  * every bad key at once so an operator fixes them in one go. Only `main.ts` exits.
@@ -51,7 +52,7 @@ const schema = z.object({
   // Text clean-up when a request does not say (apply_text_normalization): auto = markdown and emoji
   // always removed, numbers and the like said as words for engines that do not do it themselves.
   TTS_TEXT_NORMALIZATION: z.enum(['auto', 'on', 'off']).default('auto'),
-  // Upstream engines, default and fallback (YAML or JSON, see README); unset: one espeak engine.
+  // Upstream engines, default and fallback (YAML or JSON, docs/gateway.md); unset: one espeak engine.
   TTS_ENGINES_FILE: z.string().min(1).optional(),
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
   // A memory tier in front of the disk: hits skip the file read and the checksum. 0: none.
@@ -137,6 +138,15 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>
 
+/**
+ * Every environment variable `loadConfig` reads, in schema order (docs/configuration.md
+ * lists each one; a test keeps the two equal).
+ *
+ * @example
+ * CONFIG_VARIABLES.includes('PORT') // true
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape)
+
 /** Thrown by {@link loadConfig} with every invalid key listed. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -155,7 +165,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const present: Record<string, string> = {}
-  for (const key of Object.keys(schema.shape)) {
+  for (const key of CONFIG_VARIABLES) {
     const value = env[key]
     if (value !== undefined && value.trim() !== '') present[key] = value.trim()
   }

@@ -1,11 +1,14 @@
 /**
- * The examples run as a reader would run them, against the real service.
+ * The examples run as a reader would run them, against the real service: the programs in
+ * examples/, and every code block README.md and docs/ mark `<!-- runnable -->`
+ * (docs/contributing.md, "Marking an example runnable").
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { probeAudio } from './support/ffprobe.ts'
+import { docFiles, runnableBlocks, type RunnableBlock } from './support/markdown.ts'
 import { startService, type RunningService } from './support/service.ts'
 
 let svc: RunningService
@@ -49,7 +52,7 @@ test('examples/stream-input-client.ts speaks over the stream-input WebSocket', a
   expect((await probeAudio(new Uint8Array(await Bun.file(path).arrayBuffer()), 'wav')).decodedSeconds).toBeGreaterThan(2)
 })
 
-test('examples/curl.sh runs every curl line of the README', async () => {
+test('examples/curl.sh runs the curl lines of docs/api.md', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'example-'))
   await run(['bash', join(EXAMPLES, 'curl.sh'), svc.url, dir])
   expect((await probeAudio(new Uint8Array(await Bun.file(join(dir, 'curl-fast.wav')).arrayBuffer()), 'wav')).decodedSeconds).toBeGreaterThan(0.3)
@@ -69,4 +72,67 @@ test('examples/stream-client.ts streams text and saves playable audio', async ()
   const audio = await probeAudio(new Uint8Array(await Bun.file(out).arrayBuffer()), 'wav')
   expect(audio).toMatchObject({ codec: 'pcm_s16le', sampleRate: 24000, channels: 1 })
   expect(audio.decodedSeconds).toBeGreaterThan(1.5)
+})
+
+// ------------------------------------------------------------------ runnable doc examples
+
+const ROOT = join(import.meta.dir, '..')
+const AUDIO = /\.(mp3|wav|opus|flac|aac)$/
+
+/**
+ * A fresh directory that looks like the repository to the example (examples/, node_modules,
+ * package.json linked in) but keeps what it writes out of the checkout.
+ */
+function sandbox(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'doc-example-'))
+  for (const entry of ['examples', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(ROOT, entry), join(dir, entry))
+  // `bun` on the PATH, as the test's own Bun (installed from npm it is named bun.exe).
+  mkdirSync(join(dir, '.bin'))
+  symlinkSync(process.execPath, join(dir, '.bin', 'bun'))
+  return dir
+}
+
+/** Runs one block against the service and returns what it printed and the files it wrote. */
+async function runBlock(block: RunnableBlock, where: string): Promise<{ stdout: string; dir: string }> {
+  const dir = sandbox()
+  // Examples are written for the default port; the test's service listens elsewhere.
+  const code = block.code.replaceAll('localhost:8080', new URL(svc.url).host)
+  const command =
+    block.lang === 'sh'
+      ? ['bash', '-eo', 'pipefail', '-c', code]
+      : (writeFileSync(join(dir, 'example.ts'), code), [process.execPath, join(dir, 'example.ts')])
+  const proc = Bun.spawn(command, {
+    cwd: dir,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { PATH: `${join(dir, '.bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp', TTS_API_KEY: '' },
+  })
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect(await proc.exited, `${where} failed:\n${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`).toBe(0)
+  return { stdout, dir }
+}
+
+describe('runnable examples in README.md and docs/', () => {
+  const blocks = docFiles(ROOT).flatMap((file) =>
+    runnableBlocks(readFileSync(join(ROOT, file), 'utf8')).map((block) => ({ block, where: `${file}:${block.line}` })),
+  )
+
+  test('the README tour has runnable shell and TypeScript examples', () => {
+    const readme = blocks.filter((b) => b.where.startsWith('README.md:'))
+    expect(readme.some((b) => b.block.lang === 'sh')).toBe(true)
+    expect(readme.some((b) => b.block.lang === 'ts')).toBe(true)
+  })
+
+  for (const { block, where } of blocks) {
+    test(`${where} (${block.lang}) runs, and every audio file it writes decodes`, async () => {
+      const { stdout, dir } = await runBlock(block, where)
+      if (block.stdout !== undefined) expect(stdout, where).toContain(block.stdout)
+      const written = readdirSync(dir).filter((name) => !lstatSync(join(dir, name)).isSymbolicLink())
+      for (const name of written.filter((n) => AUDIO.test(n))) {
+        const bytes = new Uint8Array(await Bun.file(join(dir, name)).arrayBuffer())
+        const audio = await probeAudio(bytes, AUDIO.exec(name)![1]!)
+        expect(audio.decodedSeconds, `${where}: ${name}`).toBeGreaterThan(0.2)
+      }
+    })
+  }
 })

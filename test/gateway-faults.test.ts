@@ -1,7 +1,7 @@
 /**
  * Faults between the gateway and a real upstream tts-edge, made by a TCP proxy of our own
  * (refuse, stall before the first byte, cut mid-body, trickle), an upstream answering
- * garbage, and the upstream killed during a burst. Each ends as DESIGN.md "Engines" says:
+ * garbage, and the upstream killed during a burst. Each ends as docs/gateway.md says:
  * fallback while no audio was sent, a clear error after, 503 + Retry-After when nothing is
  * left, never a hang, never audio spoken twice; the circuit opens and closes again.
  */

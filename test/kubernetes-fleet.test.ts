@@ -169,7 +169,7 @@ describe('overlays', () => {
     expect(singleNode.some((o) => JSON.stringify(o).includes('nvidia.com/gpu'))).toBe(false)
   })
 
-  test("README's one command applies the single-node overlay", () => {
-    expect(read('README.md').includes('kubectl apply -k deploy/kubernetes/overlays/single-node')).toBe(true)
+  test("the docs' one command applies the single-node overlay", () => {
+    expect(read('docs/operations.md').includes('kubectl apply -k deploy/kubernetes/overlays/single-node')).toBe(true)
   })
 })

@@ -6,9 +6,9 @@
  * - every LogQL / TraceQL / PromQL expression in the dashboard and the datasource links parses
  *   (@grafana/lezer-logql, @grafana/lezer-traceql, @prometheus-io/lezer-promql) without error nodes;
  * - every datasource uid referenced by a panel, target, variable or link is provisioned;
- * - the dashboard only uses metric names from DESIGN.md ("Telemetry names");
+ * - the dashboard only uses metric names the service exports (docs/observability.md, "Metrics");
  * - every image is pinned to a version; every file a compose volume mounts exists;
- * - every alert has a runbook_url whose README.md anchor exists;
+ * - every alert has a runbook_url whose docs/runbooks.md anchor exists;
  * - promtool check config / check rules / test rules pass (promtool must be on PATH).
  * The dashboard's type check against @grafana/schema is grafana/dashboard.typecheck.ts (tsc).
  */
@@ -22,6 +22,7 @@ import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { deterministicKeeper, tailSamplingPolicies } from "./support/collector-policies.ts";
 import { allPromQLQueries, repoRoot, substituteGrafanaVariables, tempoGeneratedQueries } from "./support/dashboard-queries.ts";
 import { IMAGE_FACTS } from "./support/image-facts.ts";
+import { headingAnchors } from "./support/markdown.ts";
 
 const root = repoRoot;
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -39,13 +40,13 @@ const datasourcesDoc = yaml("grafana/provisioning/datasources/datasources.yaml")
 const provisioned: Array<{ uid: string; type: string; name: string; jsonData?: any }> = datasourcesDoc.datasources;
 const uidTypes = new Map(provisioned.map((ds) => [ds.uid, ds.type]));
 
-/** Metric names of DESIGN.md "Telemetry names" (histograms listed by their base name). */
-const DESIGN_METRICS = {
+/** Metric names of docs/observability.md "Metrics" (histograms listed by their base name). */
+const DOCUMENTED_METRICS = {
   counters: [
     "speech_request_total", "speech_language_total", "streaming_created_total", "streaming_ended_total",
     "streaming_message_total", "streaming_error_total", "streaming_language_total", "tts_frames_sent_total",
     "tts_frames_dropped_total", "tts_errors_total",
-    // DESIGN.md "Engines" (upstream engines):
+    // docs/gateway.md "Metrics" (upstream engines):
     "tts_upstream_errors_total", "tts_upstream_characters_total", "tts_fallback_total",
   ],
   histograms: [
@@ -60,9 +61,9 @@ const DESIGN_METRICS = {
   ],
 };
 const allowedMetricNames = new Set<string>([
-  ...DESIGN_METRICS.counters,
-  ...DESIGN_METRICS.gauges,
-  ...DESIGN_METRICS.histograms.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
+  ...DOCUMENTED_METRICS.counters,
+  ...DOCUMENTED_METRICS.gauges,
+  ...DOCUMENTED_METRICS.histograms.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
   "up",
 ]);
 
@@ -128,27 +129,6 @@ function traceqlExpressions(): Expression[] {
   return dashboardTargets("tempo");
 }
 
-/** GitHub's heading anchors (lowercase, punctuation dropped, spaces to hyphens, duplicates numbered). */
-function markdownAnchors(markdown: string): Set<string> {
-  const anchors = new Set<string>();
-  const seen = new Map<string, number>();
-  let inFence = false;
-  for (const line of markdown.split("\n")) {
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    if (inFence) continue;
-    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
-    if (heading) {
-      const text = heading[1]!.replace(/<[^>]+>/g, "").replace(/`/g, "").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1");
-      const base = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
-      const n = seen.get(base) ?? 0;
-      seen.set(base, n + 1);
-      anchors.add(n === 0 ? base : `${base}-${n}`);
-    }
-    for (const m of line.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) anchors.add(m[1]!);
-  }
-  return anchors;
-}
-
 // ------------------------------------------------------------------------------- YAML
 
 describe("YAML files", () => {
@@ -210,7 +190,7 @@ describe("query languages", () => {
     }
   });
 
-  test("PromQL uses only DESIGN.md metric names (plus Tempo-generated traces_* metrics)", () => {
+  test("PromQL uses only documented metric names (plus Tempo-generated traces_* metrics)", () => {
     for (const q of allPromQLQueries()) {
       const tree = promqlParser.parse(q.expr);
       tree.iterate({
@@ -226,7 +206,7 @@ describe("query languages", () => {
 
   test("histograms are queried through _bucket/_sum/_count and counters end in _total", () => {
     for (const q of allPromQLQueries()) {
-      for (const h of DESIGN_METRICS.histograms) {
+      for (const h of DOCUMENTED_METRICS.histograms) {
         expect(new RegExp(`\\b${h}(?!_(bucket|sum|count))\\b`).test(q.expr), `${q.source}: bare histogram ${h}`).toBe(false);
       }
     }
@@ -270,7 +250,7 @@ describe("Grafana provisioning", () => {
     expect(links.length).toBeGreaterThanOrEqual(5);
   });
 
-  test("the correlations of DESIGN.md are configured", () => {
+  test("the correlations of docs/observability.md are configured", () => {
     const byUid = (uid: string) => provisioned.find((d) => d.uid === uid)!.jsonData;
     expect(byUid("prometheus").exemplarTraceIdDestinations).toContainEqual(
       expect.objectContaining({ name: "trace_id", datasourceUid: "tempo" }),
@@ -478,15 +458,15 @@ describe("alert rules", () => {
     }
   });
 
-  test("every alert has a runbook_url whose README.md anchor exists", () => {
-    const readmePath = join(root, "README.md");
-    expect(existsSync(readmePath), "README.md exists").toBe(true);
-    const anchors = markdownAnchors(readFileSync(readmePath, "utf8"));
+  test("every alert has a runbook_url whose docs/runbooks.md anchor exists", () => {
+    const runbooksPath = join(root, "docs", "runbooks.md");
+    expect(existsSync(runbooksPath), "docs/runbooks.md exists").toBe(true);
+    const anchors = headingAnchors(readFileSync(runbooksPath, "utf8"));
     for (const rule of rules) {
       const url: string | undefined = rule.annotations?.runbook_url;
-      expect(url, `${rule.alert} runbook_url`).toMatch(/README\.md#[a-z0-9-]+$/);
+      expect(url, `${rule.alert} runbook_url`).toMatch(/\/docs\/runbooks\.md#[a-z0-9-]+$/);
       const anchor = url!.split("#")[1]!;
-      expect(anchors.has(anchor), `${rule.alert}: README.md has no section for #${anchor}`).toBe(true);
+      expect(anchors.has(anchor), `${rule.alert}: docs/runbooks.md has no section for #${anchor}`).toBe(true);
     }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Every link resolves (DESIGN.md "Sampling"), against the real service and an OTLP receiver
+ * Every link resolves (docs/observability.md, "Sampling: which traces are kept"), against the real service and an OTLP receiver
  * standing in for the collector: after a mixed run, every exemplar on /metrics, every log line
  * that says `trace_kept: true` and every `traceresponse` with the sampled flag points at a trace
  * the service exported with the keep mark, and otel/collector.yaml's policies keep each of

@@ -1,5 +1,5 @@
 /**
- * The audio cache contract (DESIGN.md "Cache").
+ * The audio cache contract (docs/architecture.md, "The cache").
  *
  * A cache is an optimisation, never a dependency: every backend turns its own
  * failures into misses (get) or no-ops (set) and reports them through

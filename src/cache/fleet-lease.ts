@@ -1,6 +1,6 @@
 /**
  * Fleet-wide single-flight: identical requests arriving on different replicas share one
- * synthesis through a Redis lease (DESIGN.md "Cache", issue #12).
+ * synthesis through a Redis lease (docs/operations.md, "Fleet").
  *
  * The first replica to `SET lease NX PX ttl` with its own random token synthesises, renews
  * the lease while it works (a holder that crashes stops renewing, so the lease expires

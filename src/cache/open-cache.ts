@@ -1,5 +1,5 @@
 /**
- * Picks the backend from configuration (DESIGN.md "Configuration"):
+ * Picks the backend from configuration (docs/configuration.md):
  * the filesystem under `TTS_CACHE_DIR` capped at `TTS_CACHE_MAX_BYTES`, with
  * Redis as a shared tier behind it when `TTS_REDIS_URL` is set, and a memory tier of
  * `TTS_CACHE_MEMORY_BYTES` in front of both (see tiered-cache.ts).

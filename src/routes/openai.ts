@@ -1,6 +1,6 @@
 /**
  * OpenAI-compatible speech: `POST /v1/audio/speech`, `GET /v1/audio/voices`.
- * Wire contract in DESIGN.md; the official `openai` SDK must work unmodified.
+ * Wire contract in docs/api.md; the official `openai` SDK must work unmodified.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests, so the
  * docs and the validation cannot drift apart. WebSocket endpoints are listed as GET
- * upgrades with their protocol in the description (README has the full reference).
+ * upgrades with their protocol in the description (docs/api.md has the full reference).
  */
 import { z } from 'zod'
 import { streamInputQuerySchema } from './elevenlabs-socket.ts'
@@ -39,7 +39,7 @@ const audio = (types: string[]) => ({
 const websocket = (summary: string, description: string, parameters: Json[] = []) => ({
   get: {
     summary,
-    description: `${description}\n\nConnect with a WebSocket client (\`Upgrade: websocket\`); a plain GET answers 426. See the README section "Streaming over WebSocket".`,
+    description: `${description}\n\nConnect with a WebSocket client (\`Upgrade: websocket\`); a plain GET answers 426. See "Streaming over WebSocket" in docs/api.md of the tts-edge repository.`,
     tags: ['Streaming (WebSocket)'],
     parameters,
     responses: { '101': { description: 'Switching Protocols' }, '426': { description: 'Not a WebSocket upgrade' } },

@@ -1,5 +1,5 @@
 /**
- * Every metric the service exposes (DESIGN.md "Telemetry names"), on one injected
+ * Every metric the service exposes (docs/observability.md, "Metrics"), on one injected
  * registry in OpenMetrics format so histograms can carry trace exemplars.
  *
  * Label values are bounded by construction: routes are matched patterns, languages and

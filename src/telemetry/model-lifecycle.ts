@@ -1,5 +1,5 @@
 /**
- * Model lifecycle reporting for engines that load models (DESIGN.md "Telemetry names"):
+ * Model lifecycle reporting for engines that load models (docs/observability.md, "Metrics"):
  * how long loads take, how often they fail, which models are resident, and how often they
  * leave memory. Any engine reports through one small interface, {@link ModelLifecycle},
  * whether it loads on the event loop or in its workers (a worker posts

@@ -6,7 +6,7 @@
  * same objects for every span) are converted once and cached, and the tree goes through
  * one native JSON.stringify, which beat appending strings field by field.
  *
- * Wire format (opentelemetry-proto docs/specification.md, "JSON Protobuf Encoding"):
+ * Wire format (opentelemetry-proto/docs/specification.md, "JSON Protobuf Encoding"):
  * lowerCamelCase keys, trace/span ids as hex, enums as numbers, 64-bit integers
  * (timestamps, `intValue`) as decimal strings, as the protobuf JSON mapping prescribes.
  * Field order and content follow what @opentelemetry/exporter-*-otlp-http 0.219 sends,

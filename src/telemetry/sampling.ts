@@ -2,7 +2,7 @@
  * Keep-or-drop of whole traces, decided by the service at the end of each unit of work
  * (an HTTP request, a streaming utterance, a session's close), so that everything it shows
  * (exemplars, the request log line's `trace_kept`, `traceresponse` flags) points only at
- * traces that exist in Tempo (DESIGN.md "Sampling").
+ * traces that exist in Tempo (docs/observability.md, "Sampling: which traces are kept").
  *
  * A unit (work-unit.ts) lives in the OTel context next to its root span. Histogram
  * observations made inside it are held until the decision, then recorded, with the trace as

@@ -1,5 +1,5 @@
 /**
- * The contract every speech engine honours (DESIGN.md "Engines").
+ * The contract every speech engine honours (docs/architecture.md, "The seams").
  *
  * An engine turns text into 16-bit mono PCM. It yields audio as soon as it has
  * some (per sentence, or per callback block for engines that stream), so the

@@ -1,7 +1,7 @@
 /**
  * Model ids clients may send. Every one is served by the configured engine: they exist
  * so the official SDKs' defaults (OpenAI `tts-1`, ElevenLabs `eleven_multilingual_v2`)
- * work unmodified. The model still takes part in the cache key, as DESIGN.md says.
+ * work unmodified. The model still takes part in the cache key, as docs/architecture.md ("The cache") says.
  */
 
 export interface ModelInfo {

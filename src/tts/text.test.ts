@@ -22,7 +22,7 @@ describe('countWords', () => {
 })
 
 describe('range labels', () => {
-  test('word counts fall into the ranges DESIGN.md lists', () => {
+  test('word counts fall into the ranges docs/observability.md lists', () => {
     expect([1, 10, 11, 25, 26, 50, 51, 100, 101, 200, 201].map(wordCountRange)).toEqual([
       '1-10', '1-10', '11-25', '11-25', '26-50', '26-50', '51-100', '51-100', '101-200', '101-200', '200+',
     ])

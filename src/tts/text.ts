@@ -68,7 +68,7 @@ const WORD_RANGES: ReadonlyArray<readonly [number, string]> = [
   [200, '101-200'],
 ]
 
-/** Bounded label for `tts_word_count_duration_seconds` (DESIGN.md ranges). */
+/** Bounded label for `tts_word_count_duration_seconds` (the ranges of docs/observability.md, "Metrics"). */
 export function wordCountRange(words: number): string {
   for (const [max, label] of WORD_RANGES) if (words <= max) return label
   return '200+'

@@ -1,5 +1,5 @@
 /**
- * A client of tts-edge's own streaming protocol, `/v1/stream` (README "Streaming over
+ * A client of tts-edge's own streaming protocol, `/v1/stream` (docs/api.md "Streaming over
  * WebSocket"): JSON control messages in, binary frames out, each a 4-byte big-endian
  * sequence number followed by the audio bytes.
  */

@@ -1,5 +1,5 @@
 /**
- * The engine router (DESIGN.md "Engines"): one Engine in front of every configured engine,
+ * The engine router (docs/gateway.md): one Engine in front of every configured engine,
  * so SpeechService, streaming sessions and routes stay engine-agnostic.
  *
  * Voice ids are `engine:voice`; an unprefixed id (and OpenAI's voice names) goes to the

@@ -22,7 +22,7 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('parseEnginesFile', () => {
-  test('reads the DESIGN.md example in YAML, keys from the named variables, defaults applied', () => {
+  test('reads a Kokoro + ElevenLabs + espeak file in YAML, keys from the named variables, defaults applied', () => {
     const file = parseEnginesFile(YAML, { KOKORO_API_KEY: 'k-1', ELEVENLABS_API_KEY: 'e-1' })
     expect(file.default).toBe('kokoro')
     expect(file.fallback).toEqual(['kokoro', 'local'])

@@ -1,5 +1,5 @@
 /**
- * The engines file (TTS_ENGINES_FILE, DESIGN.md "Engines"): which engines tts-edge speaks
+ * The engines file (TTS_ENGINES_FILE, docs/gateway.md): which engines tts-edge speaks
  * through, which one serves unprefixed voices, and the order to fall back in.
  *
  * Parsing is pure (text and env in, settings or a ConfigError out) so it is tested like
@@ -30,7 +30,7 @@ const upstreamFields = {
   connect_timeout_ms: ms(50, 300_000, 5000),
   first_byte_timeout_ms: ms(100, 300_000, 15_000),
   idle_timeout_ms: ms(100, 300_000, 10_000),
-  /** Whole-request cap, the DESIGN.md example's `timeout_ms`. */
+  /** Whole-request cap, `timeout_ms` in docs/gateway.md. */
   timeout_ms: ms(1000, 3_600_000, 120_000),
   retries: z.number().int().min(0).max(10).default(2),
   retry_base_ms: ms(1, 60_000, 100),
