@@ -1,5 +1,5 @@
 /**
- * When a request's text is markup (DESIGN.md "Speech markup"):
+ * When a request's text is markup (docs/api.md, "Speech markup"):
  * - ElevenLabs HTTP: text holding `<break …/>` or `<phoneme …>` tags, as ElevenLabs itself
  *   reads them inline (a fragment: no `<speak>` needed, a bare `&` is text); text that starts
  *   with `<speak` is a whole SSML document;

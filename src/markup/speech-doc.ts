@@ -1,7 +1,7 @@
 /**
- * The one internal form of what is to be said (DESIGN.md "Speech markup, pronunciation and
- * text clean-up"). SSML is parsed into it, pronunciation dictionaries and text clean-up
- * rewrite it, and each engine kind renders it into what that engine reads. Nothing past
+ * The one internal form of what is to be said (docs/api.md, "Speech markup"). SSML is parsed
+ * into it, pronunciation dictionaries and text clean-up rewrite it, and each engine kind
+ * renders it into what that engine reads. Nothing past
  * the parser sees markup, and nothing past the renderers sees engine syntax.
  *
  * It is a flat list of parts. Nesting (a `<prosody>` around an `<emphasis>`) becomes each

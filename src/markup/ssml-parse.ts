@@ -1,5 +1,5 @@
 /**
- * SSML (the subset of DESIGN.md) into the internal form, parsed by saxes.
+ * SSML (the subset docs/api.md lists) into the internal form, parsed by saxes.
  *
  * Why saxes: it is a strict XML 1.0 parser (well-formedness errors, not guesses, with line
  * and column), it never expands entities beyond XML's five and character references (a

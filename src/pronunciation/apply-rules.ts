@@ -1,7 +1,7 @@
 /**
  * Applying pronunciation rules to a document, before clean-up and rendering: an alias rule
  * replaces its string with text (mapped to the string it replaced), a phoneme rule turns its
- * string into a phoneme part, which each engine renders its own way (DESIGN.md).
+ * string into a phoneme part, which each engine renders its own way (docs/api.md).
  *
  * Matching: left to right, never overlapping, the longest rule that fits at a position wins
  * (so "New York City" beats "New York"); among rules for the same string, the first

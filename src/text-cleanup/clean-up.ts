@@ -1,5 +1,5 @@
 /**
- * Text clean-up of a whole document (DESIGN.md `apply_text_normalization`):
+ * Text clean-up of a whole document (`apply_text_normalization`, docs/api.md):
  * - `on`: markdown and emoji removed, numbers, dates, addresses... said as words;
  * - `off`: the text is spoken as written (only `<say-as>`, an explicit request, is still said);
  * - `auto` (the default unless `TTS_TEXT_NORMALIZATION` says otherwise): markdown and emoji are
