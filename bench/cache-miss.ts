@@ -2,9 +2,9 @@
  * Cache-miss latency through HTTP vs the engine called directly on the same 20-word text,
  * for each engine. The service runs with TTS_CACHE_MAX_BYTES=0 so every request is a miss.
  */
-import type { EngineKind } from '../src/tts/engines/index.ts'
+import type { EspeakVariant } from '../src/tts/engines/espeak/espeak-settings.ts'
 import { loadConfig } from '../src/config.ts'
-import { createEngine, isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
+import { createEspeak, isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
 import { timeEngine } from './engine-speed.ts'
 import { spawnService } from './service.ts'
 import { fmt, quantile, verdict } from './stats.ts'
@@ -20,8 +20,8 @@ const WARMUP = 100
 const ONE_WORD = 'Hello.'
 
 /** The engine in this process, as the service builds it (same worker count and niceness). */
-async function directEngine(kind: EngineKind) {
-  const engine = createEngine({ engine: kind, workers: 2, maxQueue: 8, nice: loadConfig({}).TTS_ENGINE_NICE })
+async function directEngine(kind: EspeakVariant) {
+  const engine = createEspeak({ engine: kind, workers: 2, maxQueue: 8, nice: loadConfig({}).TTS_ENGINE_NICE })
   await engine.warmup()
   for (let i = 0; i < JIT_WARMUP; i++) await timeEngine(engine, ONE_WORD)
   for (let i = 0; i < WARMUP; i++) await timeEngine(engine, TWENTY_WORDS)
@@ -38,7 +38,7 @@ function request(format: string, text: string): { path: string; body: string } {
 const FORMATS = ['pcm_22050', 'wav', 'pcm', 'mp3']
 
 /** A service whose every request is a miss, warmed up, and a timer for one request to it. */
-async function missingService(kind: EngineKind) {
+async function missingService(kind: EspeakVariant) {
   const svc = await spawnService({ TTS_ENGINE: kind, TTS_CACHE_MAX_BYTES: '0', TTS_MAX_CONCURRENCY: '2', LOG_LEVEL: 'warn' })
   const once = async (format: string, text = TWENTY_WORDS) => {
     const { path, body } = request(format, text)
@@ -55,7 +55,7 @@ async function missingService(kind: EngineKind) {
 
 export async function benchCacheMiss(): Promise<string[]> {
   const lines = [`Cache-miss latency, 20-word sentence, p50 of ${RUNS} alternating pairs (HTTP vs engine called directly):`]
-  const kinds: EngineKind[] = ['espeak-wasm', ...(isNativeEspeakAvailable() ? (['espeak-native'] as const) : [])]
+  const kinds: EspeakVariant[] = ['espeak-wasm', ...(isNativeEspeakAvailable() ? (['espeak-native'] as const) : [])]
   for (const kind of kinds) {
     const [engine, svc] = await Promise.all([directEngine(kind), missingService(kind)])
     for (const format of FORMATS) {

@@ -6,8 +6,9 @@ import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Engine } from '../src/tts/engine.ts'
-import { createEngine, isNativeEspeakAvailable, type EngineKind } from '../src/tts/engines/index.ts'
-import { resolveVoice } from '../src/tts/voices.ts'
+import { createEspeak, isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
+import type { EspeakVariant } from '../src/tts/engines/espeak/espeak-settings.ts'
+import { resolveVoice } from '../src/tts/engines/espeak/espeak-voices.ts'
 import { fmt, quantile } from './stats.ts'
 import { TWENTY_WORDS, TWO_HUNDRED_WORDS } from './texts.ts'
 
@@ -50,9 +51,9 @@ function cliRtf(text: string): { p50ms: number; rtf: number } | undefined {
 
 export async function benchEngineSpeed(): Promise<string[]> {
   const lines = [`Engine speed, real-time factor (p50 of ${RUNS} runs; lower is faster):`]
-  const kinds: EngineKind[] = ['espeak-wasm', ...(isNativeEspeakAvailable() ? (['espeak-native'] as const) : [])]
+  const kinds: EspeakVariant[] = ['espeak-wasm', ...(isNativeEspeakAvailable() ? (['espeak-native'] as const) : [])]
   for (const kind of kinds) {
-    const engine = createEngine({ engine: kind, workers: 1, maxQueue: 8 })
+    const engine = createEspeak({ engine: kind, workers: 1, maxQueue: 8 })
     await engine.warmup()
     for (const [label, text] of [['20 words', TWENTY_WORDS], ['200 words', TWO_HUNDRED_WORDS]] as const) {
       const r = await engineRtf(engine, text)

@@ -5,8 +5,8 @@
  * is not counted. Printed beside mp3, the default of both APIs.
  */
 import { parseElevenLabsFormat, parseOpenAIFormat, type AudioFormatSpec, type FormatLookup } from '../src/audio/formats.ts'
-import { createEngine } from '../src/tts/engines/index.ts'
-import { resolveVoice } from '../src/tts/voices.ts'
+import { createEspeak } from '../src/tts/engines/espeak/espeak-variants.ts'
+import { resolveVoice } from '../src/tts/engines/espeak/espeak-voices.ts'
 import { fmt, quantile, verdict } from './stats.ts'
 import { TWO_HUNDRED_WORDS } from './texts.ts'
 
@@ -33,7 +33,7 @@ function spec(lookup: FormatLookup): AudioFormatSpec {
 }
 
 export async function benchFormats(): Promise<string[]> {
-  const engine = createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
+  const engine = createEspeak({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
   await engine.warmup()
   const voice = resolveVoice('en-us-f1')!
   const encode = async (format: AudioFormatSpec) => {

@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
+import { isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
 import { waitUntil } from '../test/support/wait.ts'
 import { loadGenerator, postLoad } from './http-load.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'

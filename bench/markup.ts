@@ -11,7 +11,7 @@ import { renderEspeak } from '../src/markup/render-espeak.ts'
 import { prepareSpeech } from '../src/markup/prepare-speech.ts'
 import { RuleMatcher } from '../src/pronunciation/apply-rules.ts'
 import type { Rule } from '../src/pronunciation/rules.ts'
-import { createEngine, isNativeEspeakAvailable } from '../src/tts/engines/index.ts'
+import { createEspeak, isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
 import { timeEngine } from './engine-speed.ts'
 import { fmt, quantile, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
@@ -56,7 +56,7 @@ export async function benchMarkup(): Promise<string[]> {
     plainRuns.push(once(PLAIN, undefined, false))
   }
   const kind = isNativeEspeakAvailable() ? 'espeak-native' : 'espeak-wasm'
-  const engine = createEngine({ engine: kind, workers: 1, maxQueue: 8 })
+  const engine = createEspeak({ engine: kind, workers: 1, maxQueue: 8 })
   await engine.warmup()
   for (let i = 0; i < 20; i++) await timeEngine(engine, TWENTY_WORDS)
   const misses: number[] = []

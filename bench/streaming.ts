@@ -5,8 +5,9 @@
  * - barge-in: from `cancel` to the last audio frame received, with a long text in flight (p95 < 10 ms);
  * - capacity: many concurrent sessions each streaming a paragraph, errors and memory per session.
  */
-import { createEngine, type EngineKind } from '../src/tts/engines/index.ts'
-import { resolveVoice } from '../src/tts/voices.ts'
+import { createEspeak } from '../src/tts/engines/espeak/espeak-variants.ts'
+import type { EspeakVariant } from '../src/tts/engines/espeak/espeak-settings.ts'
+import { resolveVoice } from '../src/tts/engines/espeak/espeak-voices.ts'
 import { timeEngine } from './engine-speed.ts'
 import { spawnService, type BenchService } from './service.ts'
 import { fmt, processRssBytes, quantile, verdict } from './stats.ts'
@@ -106,8 +107,8 @@ async function capacity(svc: BenchService, sessions: number): Promise<string> {
 
 export async function benchStreaming(): Promise<string[]> {
   const lines: string[] = []
-  for (const kind of ['espeak-native', 'espeak-wasm'] as EngineKind[]) {
-    const engine = createEngine({ engine: kind, workers: 1, maxQueue: 8 })
+  for (const kind of ['espeak-native', 'espeak-wasm'] as EspeakVariant[]) {
+    const engine = createEspeak({ engine: kind, workers: 1, maxQueue: 8 })
     await engine.warmup()
     const direct = []
     for (let i = 0; i <= RUNS; i++) direct.push((await timeEngine(engine, SENTENCE)).ms)

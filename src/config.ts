@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
+import { ESPEAK_VARIANTS } from './tts/engines/espeak/espeak-settings.ts'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
@@ -40,7 +41,7 @@ const otlpHeaders = z.string().transform((v, ctx) => {
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  TTS_ENGINE: z.enum(['espeak', 'espeak-wasm', 'espeak-native']).default('espeak'),
+  TTS_ENGINE: z.enum(ESPEAK_VARIANTS).default('espeak'),
   TTS_CACHE_DIR: z.string().min(1).default('.cache/tts'),
   // Durable state that is not a cache (pronunciation dictionaries, usage ledger): one SQLite
   // file per feature in this directory, created on first use.

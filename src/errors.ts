@@ -6,7 +6,6 @@
  * so one validation path serves both families of clients.
  */
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
-import { UpstreamsDownError } from './tts/engines/upstream/upstream-error.ts'
 
 /** Which vendor's error shape a route speaks. */
 export type ApiStyle = 'openai' | 'elevenlabs'
@@ -95,7 +94,8 @@ export function toApiError(err: unknown): ApiError {
       status: 503,
       kind: 'engine_unavailable',
       code: 'engine_unavailable',
-      message: err instanceof UpstreamsDownError ? err.message : 'The speech engine failed on this request; retry shortly.',
+      // Only the router's all-down verdict is worded for clients; a crash's own message is ours to keep.
+      message: err.everyEngineDown ? err.message : 'The speech engine failed on this request; retry shortly.',
       retryAfterSeconds: err.retryAfterSeconds,
     })
   }

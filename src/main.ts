@@ -17,15 +17,13 @@ import { createLogger, flushLogger } from './telemetry/logger.ts'
 import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
-import { createEngine } from './tts/engines/index.ts'
 import { openDictionaries } from './pronunciation/open-dictionaries.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
-import { resolveVoice } from './tts/voices.ts'
 import { version } from './version.ts'
-import { buildRouter } from './tts/engines/router/build-router.ts'
+import { buildRouter, needsEncoders } from './tts/engines/build-router.ts'
 import { EncodePool } from './tts/encoding/encode-pool.ts'
-import { parseEnginesFile, type EnginesFile } from './tts/engines/router/engines-file.ts'
+import { IMPLICIT_ENGINES, parseEnginesFile, type EnginesFile } from './tts/engines/engines-file.ts'
 
 // Open transcodes allowed per encode worker: a stream holds only its encoder state there.
 const ENCODE_STREAMS_PER_WORKER = 256
@@ -60,17 +58,11 @@ const instance = instanceId(config)
 const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
 if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
-const espeakOptions = {
-  engine: config.TTS_ENGINE,
-  workers: config.TTS_MAX_CONCURRENCY,
-  maxQueue: config.TTS_MAX_QUEUE,
-  jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
-  nice: config.TTS_ENGINE_NICE,
-}
-const enginesFile = config.TTS_ENGINES_FILE ? await readEnginesFile(config.TTS_ENGINES_FILE) : undefined
-// Upstream PCM is transcoded off the event loop, in threads only a file with an upstream engine starts.
+// Without an engines file, espeak alone, exactly as before engine files (TTS_ENGINE's build).
+const enginesFile = config.TTS_ENGINES_FILE ? await readEnginesFile(config.TTS_ENGINES_FILE) : IMPLICIT_ENGINES
+// PCM that arrives on the event loop is transcoded off it, in threads started only when an engine needs them.
 const encodePool =
-  enginesFile?.engines.some((e) => e.kind !== 'espeak') && config.TTS_ENCODE_WORKERS > 0
+  needsEncoders(enginesFile) && config.TTS_ENCODE_WORKERS > 0
     ? new EncodePool({
         workers: config.TTS_ENCODE_WORKERS,
         maxStreams: config.TTS_ENCODE_WORKERS * ENCODE_STREAMS_PER_WORKER,
@@ -79,17 +71,16 @@ const encodePool =
         onOpen: () => metrics?.transcodes.inc({ thread: 'worker' }),
       })
     : undefined
-// With an engines file, one router in front of every configured engine; without, espeak alone as before.
-const router = enginesFile
-  ? buildRouter(enginesFile, {
-      tracer: tracing.tracer,
-      logger,
-      espeak: espeakOptions,
-      ...(metrics && { metrics }),
-      ...(encodePool && { encoders: encodePool }),
-    })
-  : undefined
-const engine: Engine = router ?? createEngine(espeakOptions)
+// One router in front of every configured engine.
+const router = buildRouter(enginesFile, {
+  tracer: tracing.tracer,
+  logger,
+  pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+  espeakVariant: config.TTS_ENGINE,
+  ...(metrics && { metrics }),
+  ...(encodePool && { encoders: encodePool }),
+})
+const engine: Engine = router
 engineRef = engine
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
@@ -123,7 +114,7 @@ const app = createApp({
   speech,
   engine,
   voices: () => engine.voices(),
-  resolveVoice: router?.resolveVoice ?? resolveVoice,
+  resolveVoice: router.resolveVoice,
   tracer: tracing.tracer,
   logger,
   ...(metrics && { metrics }),

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createMetrics, openMetricsRegistry, recordTargetInfo } from '../src/telemetry/metrics.ts'
-import { OPENAI_VOICE_MAP, VOICES } from '../src/tts/voices.ts'
+import { OPENAI_VOICE_MAP, VOICES } from '../src/tts/engines/espeak/espeak-voices.ts'
 
 const root = resolve(import.meta.dir, '..')
 const doc = (name: string) => readFileSync(join(root, 'docs', name), 'utf8')

@@ -80,6 +80,24 @@ describe('docs links', () => {
     expect(checked).toBeGreaterThan(50)
   })
 
+  test('every repository path README.md and docs/ name in code spans exists', () => {
+    const top = 'src|test|bench|scripts|examples|deploy|grafana|prometheus|otel|tempo|loki|docs|\\.ci'
+    const path = new RegExp(`\`((?:${top})/[\\w./-]*)\``, 'g')
+    const missing: string[] = []
+    let checked = 0
+    for (const file of files) {
+      for (const m of read(file).matchAll(path)) {
+        checked++
+        // A glob or placeholder names no one file; without an extension or a trailing slash it
+        // may be something else with a slash in its name (a Helm chart: `grafana/loki`).
+        if (/[*<>{}]/.test(m[1]!) || !/(\.\w+|\/)$/.test(m[1]!)) continue
+        if (!existsSync(join(root, m[1]!))) missing.push(`${file}: ${m[1]}`)
+      }
+    }
+    expect(missing).toEqual([])
+    expect(checked).toBeGreaterThan(30)
+  })
+
   test('relative links in the other Markdown files of the repository resolve too', () => {
     const broken: string[] = []
     for (const file of repoFiles().filter((f) => f.endsWith('.md') && !files.includes(f))) {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { buildApp } from './support/in-process-app.ts'
-import { createEspeakEngine } from '../src/tts/engines/espeak-engine.ts'
+import { createEspeakEngine } from '../src/tts/engines/espeak/espeak-engine.ts'
 
 let built: Awaited<ReturnType<typeof buildApp>>
 

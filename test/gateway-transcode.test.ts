@@ -5,7 +5,7 @@
  * event loop free, which its metrics show by where each stream was encoded.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { decode } from '../src/audio/test-decoders.ts'
+import { decode } from './support/audio-decoders.ts'
 import { startGateway } from './support/gateway.ts'
 import { metricValue } from './support/metrics.ts'
 import { startService, type RunningService } from './support/service.ts'

@@ -73,6 +73,15 @@ describe('voices', () => {
     expect(voices.find((v) => v.voiceId === 'local:fr-fr-f1')?.labels?.gender).toBe('female')
   })
 
+  test('each engine describes its own voices: espeak names its voice, an upstream what it said or the name', async () => {
+    const { voices } = await eleven.voices.getAll()
+    const described = (id: string) => voices.find((v) => v.voiceId === id)?.description
+    expect(described('local:fr-fr-f1')).toBe('espeak-ng fr+f3')
+    // The ElevenLabs upstream (a tts-edge) describes its voices; the OpenAI one's list has no descriptions.
+    expect(described('el:de-m1')).toBe('espeak-ng de+m3')
+    expect(described('up:en-us-m1')).toBe('English (America), male 1')
+  })
+
   test('an unknown engine or voice is a 400 in the OpenAI shape and a 404 in the ElevenLabs shape', async () => {
     const res = await fetch(`${gateway.url}/v1/audio/speech`, {
       method: 'POST',

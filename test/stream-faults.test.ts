@@ -11,9 +11,9 @@ import { parseElevenLabsFormat } from '../src/audio/formats.ts'
 import { keptTracesOnly } from '../src/telemetry/kept-trace-processor.ts'
 import { registerKeeper, TraceKeeper } from '../src/telemetry/sampling.ts'
 import { installContext } from '../src/telemetry/tracing.ts'
-import { createEspeakEngine } from '../src/tts/engines/espeak-engine.ts'
+import { createEspeakEngine } from '../src/tts/engines/espeak/espeak-engine.ts'
 import { StreamSession } from '../src/tts/stream-session.ts'
-import { VOICES } from '../src/tts/voices.ts'
+import { VOICES } from '../src/tts/engines/espeak/espeak-voices.ts'
 
 const engine = createEspeakEngine(
   { name: 'faulty', workerUrl: new URL('./support/faulty-engine.worker.ts', import.meta.url), rates: { min: 80, max: 450 } },

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { FLAC_BLOCK_SIZE, FlacEncoder } from './flac.ts'
 import { resampleAll } from './resample.ts'
-import { decode, encodeInChunks, probe, tone } from './test-decoders.ts'
+import { decode, encodeInChunks, probe, tone } from '../../test/support/audio-decoders.ts'
 
 function streamInfo(file: Uint8Array): { sampleRate: number; totalSamples: number; minFrame: number; maxFrame: number; md5: string } {
   const v = new DataView(file.buffer, file.byteOffset + 8, 34)

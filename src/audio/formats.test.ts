@@ -11,7 +11,7 @@ import {
   type AudioFormatSpec,
   type FormatLookup,
 } from './formats.ts'
-import { decode, encodeInChunks, probe, tone, zeroCrossings } from './test-decoders.ts'
+import { decode, encodeInChunks, probe, tone, zeroCrossings } from '../../test/support/audio-decoders.ts'
 
 function specOf(r: FormatLookup): AudioFormatSpec {
   if (!r.ok) throw new Error(r.message)

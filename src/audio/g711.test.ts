@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { G711Encoder, alawToLinear, encodeAlaw, encodeMulaw, linearToAlaw, linearToMulaw, mulawToLinear } from './g711.ts'
-import { decode, encodeInChunks, probe, tone, zeroCrossings } from './test-decoders.ts'
+import { decode, encodeInChunks, probe, tone, zeroCrossings } from '../../test/support/audio-decoders.ts'
 
 const ALL = Int16Array.from({ length: 65536 }, (_, i) => i - 32768)
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { Mp3Encoder, warmMp3 } from './mp3.ts'
-import { decode, encodeInChunks, probe, tone, zeroCrossings } from './test-decoders.ts'
+import { decode, encodeInChunks, probe, tone, zeroCrossings } from '../../test/support/audio-decoders.ts'
 
 /** LAME adds its encoder delay and pads the last frame: allow a little over 0.1 s extra. */
 const TOLERANCE_S = 0.12

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { ByteBuilder, concatBytes } from './bytes.ts'
 import { durationSeconds, pcm16DurationSeconds, resampledLength } from './duration.ts'
 import { PcmEncoder, concatSamples, int16ToLeBytes, leBytesToInt16 } from './pcm.ts'
-import { decode, encodeInChunks, probe, tone } from './test-decoders.ts'
+import { decode, encodeInChunks, probe, tone } from '../../test/support/audio-decoders.ts'
 
 describe('s16le conversion', () => {
   test('little-endian bytes, and back', () => {

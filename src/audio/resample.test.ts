@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { resampledLength } from './duration.ts'
 import { concatSamples } from './pcm.ts'
 import { StreamingResampler, resampleAll } from './resample.ts'
-import { rms, tone, zeroCrossings } from './test-decoders.ts'
+import { rms, tone, zeroCrossings } from '../../test/support/audio-decoders.ts'
 
 const RATES = [8000, 16000, 22050, 24000, 32000, 44100, 48000]
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { concatBytes } from './bytes.ts'
 import { leBytesToInt16 } from './pcm.ts'
-import { decode, encodeInChunks, probe, soxSampleCount, tone, zeroCrossings } from './test-decoders.ts'
+import { decode, encodeInChunks, probe, soxSampleCount, tone, zeroCrossings } from '../../test/support/audio-decoders.ts'
 import { WAV_HEADER_BYTES, WavEncoder, fixWavSizes, wavHeader } from './wav.ts'
 
 function u32(bytes: Uint8Array, at: number): number {

@@ -139,7 +139,7 @@ function voiceJson(v: Voice) {
     voice_id: v.id,
     name: v.name,
     category: 'premade',
-    description: `espeak-ng ${v.engineVoice}`,
+    description: v.description ?? v.name,
     labels: { language: v.language, gender: v.gender, accent: v.language, use_case: 'general' },
     preview_url: null,
     available_for_tiers: [],

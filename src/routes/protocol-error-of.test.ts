@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
-import { UpstreamsDownError } from '../tts/engines/upstream/upstream-error.ts'
+import { UpstreamsDownError } from '../tts/engines/router/engines-down-error.ts'
 import { QueueFullError } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { protocolErrorOf } from './protocol-error-of.ts'

@@ -3,7 +3,6 @@
  * failure maps to, with the close code that tells the client whether to retry.
  */
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
-import { UpstreamsDownError } from '../tts/engines/upstream/upstream-error.ts'
 import { QueueFullError } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { ProtocolError } from './stream-context.ts'
@@ -18,7 +17,7 @@ export function protocolErrorOf(err: unknown): ProtocolError {
   if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
   if (err instanceof EngineBusyError) return new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
   // Every engine down before any audio: "try again later", as HTTP's 503 + Retry-After.
-  if (err instanceof UpstreamsDownError) return new ProtocolError('engine_unavailable', err.message, 1013)
+  if (err instanceof EngineUnavailableError && err.everyEngineDown) return new ProtocolError('engine_unavailable', err.message, 1013)
   if (err instanceof EngineUnavailableError) return new ProtocolError('engine_unavailable', 'The speech engine failed; reconnect shortly.', 1011)
   return new ProtocolError('internal_error', 'The session failed; please reconnect.', 1011)
 }

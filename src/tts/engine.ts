@@ -23,6 +23,8 @@ export interface Voice {
   gender: Gender
   /** The engine's own voice selector, e.g. espeak-ng `en-us+f3`. */
   engineVoice: string
+  /** How its engine describes it (ElevenLabs' `description`), e.g. `espeak-ng en-us+f3`; absent: its name. */
+  description?: string
 }
 
 /** A word (or sentence) boundary the engine measured in its own output. */
@@ -106,12 +108,23 @@ export class EngineBusyError extends Error {
 /** Thrown when a worker crashed or hung while synthesising: maps to 503. */
 export class EngineUnavailableError extends Error {
   override readonly name: string = 'EngineUnavailableError'
+  /**
+   * True when no configured engine could serve the request (the router's verdict after trying
+   * each in turn): the message then names only engines and reasons, so clients are shown it,
+   * and a retry soon may succeed (WebSocket 1013 rather than 1011).
+   */
+  readonly everyEngineDown: boolean = false
   constructor(
     message: string,
     /** How long a client should wait before trying again (Retry-After). */
     readonly retryAfterSeconds = 1,
   ) {
     super(message)
+  }
+
+  /** This failure in a few words for a summary of several (an engine and a reason); its name by default. */
+  get brief(): string {
+    return this.name
   }
 }
 
@@ -151,6 +164,11 @@ export interface Engine {
    * keys (e.g. an upstream and its model); `name` when absent.
    */
   cacheScope?(voice: Voice): string
+  /**
+   * True when OpenAI `instructions` may change the audio this engine makes for `voice` (they
+   * reach an engine that is sent them): they then key the cache. Absent: false.
+   */
+  keysInstructions?(voice: Voice): boolean
   /** Stop workers and release resources. */
   close(): Promise<void>
 }

@@ -12,12 +12,12 @@ import { FleetLease, type LeaseOutcome } from '../cache/fleet-lease.ts'
 import { MemoryCache } from '../cache/memory-cache.ts'
 import { RedisCache } from '../cache/redis-cache.ts'
 import { TieredCache } from '../cache/tiered-cache.ts'
-import { countingEngine } from './counting-engine.fixture.ts'
-import { createEngine } from './engines/index.ts'
+import { countingEngine } from '../../test/support/counting-engine.ts'
+import { createEspeak } from './engines/espeak/espeak-variants.ts'
 import { SpeechService, type SpeechRequest } from './speech-service.ts'
-import { resolveVoice } from './voices.ts'
+import { resolveVoice } from './engines/espeak/espeak-voices.ts'
 
-const engine = createEngine({ engine: 'espeak', workers: 2, maxQueue: 32 })
+const engine = createEspeak({ engine: 'espeak', workers: 2, maxQueue: 32 })
 let redis: RedisServer
 const closers: (() => unknown)[] = []
 beforeAll(async () => {

@@ -4,12 +4,12 @@ import pino from 'pino'
 import { parseOpenAIFormat } from '../audio/formats.ts'
 import type { CachedAudio } from '../cache/cache.ts'
 import { MemoryCache } from '../cache/memory-cache.ts'
-import { countingEngine } from './counting-engine.fixture.ts'
-import { createEngine } from './engines/index.ts'
+import { countingEngine } from '../../test/support/counting-engine.ts'
+import { createEspeak } from './engines/espeak/espeak-variants.ts'
 import { SpeechService, type SpeechRequest } from './speech-service.ts'
-import { resolveVoice } from './voices.ts'
+import { resolveVoice } from './engines/espeak/espeak-voices.ts'
 
-const engine = createEngine({ engine: 'espeak', workers: 1, maxQueue: 8 })
+const engine = createEspeak({ engine: 'espeak', workers: 1, maxQueue: 8 })
 afterAll(() => engine.close())
 
 /**

@@ -80,11 +80,12 @@ export class SpeechService {
   async speak(request: SpeechRequest): Promise<SpeechResult> {
     const { tracer, cache, metrics } = this.deps
     metrics?.speechLanguage.inc({ language: request.voice.language, gender: request.voice.gender })
+    const { engine } = this.deps
     const key = cacheKey({
-      engine: this.deps.engine.cacheScope?.(request.voice) ?? this.deps.engine.name,
+      engine: engine.cacheScope?.(request.voice) ?? engine.name,
       model: request.model,
-      // Only upstream engines (behind the router) speak instructions; espeak's keys stay as they were.
-      ...(this.deps.engine.cacheScope && { instructions: request.instructions }),
+      // Instructions key only audio they can change; other engines' keys stay as they were.
+      ...(engine.keysInstructions?.(request.voice) && { instructions: request.instructions }),
       voice: request.voice.id,
       format: formatId(request.format),
       speed: request.speed,

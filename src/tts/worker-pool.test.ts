@@ -1,14 +1,14 @@
 import { getPriority } from 'node:os'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { EngineBusyError, EngineUnavailableError } from './engine.ts'
-import type { FixtureRequest } from './worker-pool.fixture.ts'
+import type { ScriptedRequest } from '../../test/support/scripted.worker.ts'
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts'
 
-const url = new URL('./worker-pool.fixture.ts', import.meta.url)
-let pools: WorkerPool<FixtureRequest, unknown>[] = []
+const url = new URL('../../test/support/scripted.worker.ts', import.meta.url)
+let pools: WorkerPool<ScriptedRequest, unknown>[] = []
 
 function makePool(options: Partial<WorkerPoolOptions> = {}) {
-  const pool = new WorkerPool<FixtureRequest, unknown>({ url, size: 1, maxQueue: 4, ...options })
+  const pool = new WorkerPool<ScriptedRequest, unknown>({ url, size: 1, maxQueue: 4, ...options })
   pools.push(pool)
   return pool
 }
@@ -31,7 +31,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Starts a job and resolves once its worker has begun (emitted its first value). */
-async function startBlocking(pool: WorkerPool<FixtureRequest, unknown>, signal?: AbortSignal) {
+async function startBlocking(pool: WorkerPool<ScriptedRequest, unknown>, signal?: AbortSignal) {
   const it = pool.run({ kind: 'until-cancelled' }, { signal })[Symbol.asyncIterator]()
   expect((await it.next()).value).toBe(-1)
   return it

@@ -36,6 +36,18 @@ export interface WorkerPoolOptions {
   modelId?: string
 }
 
+/** How an engine that synthesises in a pool of workers sizes it (TTS_MAX_CONCURRENCY, TTS_MAX_QUEUE, ...). */
+export interface PoolEngineOptions {
+  /** Number of workers (TTS_MAX_CONCURRENCY). */
+  workers: number
+  /** Requests allowed to wait for a worker (TTS_MAX_QUEUE). */
+  maxQueue: number
+  /** A job without progress for this long fails with EngineUnavailableError (default 30 s). */
+  jobTimeoutMs?: number
+  /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
+  nice?: number
+}
+
 export interface RunOptions {
   signal?: AbortSignal
   /** Buffers in the request to move rather than copy. */

@@ -3,7 +3,8 @@
  * worker, boundaries) around a stand-in for espeak that speaks a tone, except that it
  * crashes the worker on "CRASH" and never returns on "HANG", as a broken engine would.
  */
-import { runEspeakJob, type EspeakChunk, type EspeakRequest, type SpeakFn } from '../../src/tts/engines/espeak-job.ts'
+import type { WorkerChunk } from '../../src/tts/encoding/worker-chunk.ts'
+import { runEspeakJob, type EspeakRequest, type SpeakFn } from '../../src/tts/engines/espeak/espeak-job.ts'
 import { serveJobs } from '../../src/tts/worker-host.ts'
 
 const speak: SpeakFn = (text, _voice, _rate, onBlock) => {
@@ -14,4 +15,4 @@ const speak: SpeakFn = (text, _voice, _rate, onBlock) => {
   onBlock(samples, [{ type: 1, textPosition: 1, length: text.length, sample: 0 }])
 }
 
-serveJobs<unknown, EspeakRequest, EspeakChunk>(() => (request, ctx) => runEspeakJob(request, ctx, speak))
+serveJobs<unknown, EspeakRequest, WorkerChunk>(() => (request, ctx) => runEspeakJob(request, ctx, speak))

@@ -15,9 +15,11 @@ import { createLogger } from '../../src/telemetry/logger.ts'
 import { createMetrics, openMetricsRegistry } from '../../src/telemetry/metrics.ts'
 import { createTracing } from '../../src/telemetry/tracing.ts'
 import type { Engine } from '../../src/tts/engine.ts'
-import { createEngine } from '../../src/tts/engines/index.ts'
+import { buildRouter } from '../../src/tts/engines/build-router.ts'
+import { IMPLICIT_ENGINES } from '../../src/tts/engines/engines-file.ts'
+import { routedEspeak } from '../../src/tts/engines/espeak/espeak-kind.ts'
+import { EngineRouter } from '../../src/tts/engines/router/engine-router.ts'
 import { SpeechService } from '../../src/tts/speech-service.ts'
-import { resolveVoice } from '../../src/tts/voices.ts'
 
 export interface InProcessOptions {
   telemetry: boolean
@@ -25,7 +27,7 @@ export interface InProcessOptions {
   logLines?: (line: string) => void
   maxInputChars?: number
   maxBodyBytes?: number
-  /** Another engine (fault tests); the WASM engine otherwise. */
+  /** Another espeak engine (fault tests), standing alone as main.ts's does; the WASM engine otherwise. */
   engine?: Engine
   /** Where OTLP exports go when telemetry is on. */
   endpoint?: string
@@ -45,7 +47,10 @@ export async function buildApp(options: InProcessOptions) {
   const sink = { write: options.logLines ?? (() => {}) }
   const level = options.logLines ? 'info' : config.LOG_LEVEL
   const logger = createLogger({ level, destination: sink, ...(shipper && { shipper }) })
-  const engine = options.engine ?? createEngine({ engine: 'espeak-wasm', workers: 1, maxQueue: 8 })
+  // As main.ts without an engines file: one router standing for espeak alone.
+  const engine = options.engine
+    ? new EngineRouter({ engines: [routedEspeak('espeak', options.engine)], default: 'espeak', fallback: [], transparent: true })
+    : buildRouter(IMPLICIT_ENGINES, { tracer: tracing.tracer, logger, pool: { workers: 1, maxQueue: 8 }, espeakVariant: config.TTS_ENGINE })
   await engine.warmup()
   const cache = await openAudioCache({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')), memoryBytes: config.TTS_CACHE_MEMORY_BYTES })
   const metrics = config.TTS_METRICS_ENABLED ? createMetrics(openMetricsRegistry()) : undefined
@@ -57,7 +62,7 @@ export async function buildApp(options: InProcessOptions) {
     maxStreamContexts: 5,
     maxStreamSessions: 1000,
     voices: () => engine.voices(),
-    resolveVoice,
+    resolveVoice: engine.resolveVoice,
     tracer: tracing.tracer,
     logger,
     ...(metrics && { metrics }),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { resampledLength } from '../duration.ts'
-import { decode, encodeInChunks, probe, rms, tone, zeroCrossings } from '../test-decoders.ts'
+import { decode, encodeInChunks, probe, rms, tone, zeroCrossings } from '../../../test/support/audio-decoders.ts'
 import { AacEncoder } from './aac.ts'
 import { adtsHeader, readAdtsFrames } from './adts.ts'
 import { aacEncodersInUse, warmAac } from './libav-aac.ts'

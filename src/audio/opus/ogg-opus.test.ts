@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { oggPackets, readOggPages } from '../ogg/ogg-reader.ts'
-import { decode, encodeInChunks, probe, rms, tone, zeroCrossings } from '../test-decoders.ts'
+import { decode, encodeInChunks, probe, rms, tone, zeroCrossings } from '../../../test/support/audio-decoders.ts'
 import { OPUS_FRAME_SAMPLES, opusEncodersInUse } from './libopus.ts'
 import { OggOpusEncoder } from './ogg-opus.ts'
 import { OpusPacketStream, splitOpusPackets } from './opus-packet-stream.ts'

@@ -3,7 +3,7 @@
  * worker between jobs, so every job names its stream; the pool keeps a stream on one worker.
  */
 import type { AudioFormatSpec } from '../../audio/formats.ts'
-import type { EspeakChunk } from '../engines/espeak-job.ts'
+import type { WorkerChunk } from './worker-chunk.ts'
 
 export type EncodeRequest =
   | { op: 'open'; stream: number; format: AudioFormatSpec; sampleRate: number }
@@ -14,4 +14,4 @@ export type EncodeRequest =
   | { op: 'in-use' }
 
 /** The engine workers' encoded chunk shape (worker-encoding.ts), so one encoding path serves both. */
-export type EncodeOut = EspeakChunk | { inUse: number }
+export type EncodeOut = WorkerChunk | { inUse: number }

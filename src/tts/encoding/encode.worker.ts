@@ -7,8 +7,8 @@ import { aacEncodersInUse } from '../../audio/aac/libav-aac.ts'
 import { opusEncodersInUse } from '../../audio/opus/libopus.ts'
 import type { JobContext } from '../worker-host.ts'
 import { serveJobs } from '../worker-host.ts'
-import type { EspeakChunk } from '../engines/espeak-job.ts'
-import { encodingContext, warmEncoders, type EncodingContext } from '../engines/worker-encoding.ts'
+import type { WorkerChunk } from './worker-chunk.ts'
+import { encodingContext, warmEncoders, type EncodingContext } from './worker-encoding.ts'
 import type { EncodeOut, EncodeRequest } from './encode-job.ts'
 
 serveJobs<unknown, EncodeRequest, EncodeOut>(async () => {
@@ -26,7 +26,7 @@ serveJobs<unknown, EncodeRequest, EncodeOut>(async () => {
         emit: (out, transfer) => target.ctx?.emit(out, transfer),
         cancelled: () => target.ctx?.cancelled() ?? false,
       }
-      streams.set(request.stream, { encoding: await encodingContext(proxy as JobContext<EspeakChunk>, request.format, request.sampleRate), target })
+      streams.set(request.stream, { encoding: await encodingContext(proxy as JobContext<WorkerChunk>, request.format, request.sampleRate), target })
       return
     }
     const stream = streams.get(request.stream)

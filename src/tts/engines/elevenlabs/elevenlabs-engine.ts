@@ -7,15 +7,15 @@
 import { parseElevenLabsFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
-import type { ElevenLabsEngineSettings } from '../router/engines-file.ts'
-import { isAudioType } from '../openai/openai-engine.ts'
-import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import type { RoutedEngine } from '../router/routed-engine.ts'
+import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import { observe } from '../../../telemetry/metrics.ts'
 import { SessionLinks } from './session-links.ts'
 import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
-import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { upstreamParts } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
+import type { ElevenLabsEngineSettings } from './elevenlabs-settings.ts'
 
 const PCM_RATE = 24000
 
@@ -74,7 +74,8 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
 
   return {
     name: settings.name,
-    kind: 'elevenlabs',
+    // ElevenLabs' API has no instructions: they never reach it, so they do not key its audio.
+    keysInstructions: () => false,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       if (options.session && settings.stream_input) {
         yield* throughStreamInput(text, voice, options, signal)
@@ -135,7 +136,7 @@ function parseVoices(json: unknown): Voice[] {
   if (!Array.isArray(list)) throw new Error('voices: unexpected response shape')
   const voices: Voice[] = []
   for (const item of list.slice(0, 5000)) {
-    const entry = item as { voice_id?: unknown; name?: unknown; labels?: Record<string, unknown>; verified_languages?: { language?: unknown }[] }
+    const entry = item as { voice_id?: unknown; name?: unknown; description?: unknown; labels?: Record<string, unknown>; verified_languages?: { language?: unknown }[] }
     const id = typeof entry.voice_id === 'string' ? entry.voice_id.slice(0, 200) : ''
     if (!id || id.includes(':')) continue
     const label = entry.labels?.language ?? entry.verified_languages?.[0]?.language
@@ -145,6 +146,7 @@ function parseVoices(json: unknown): Voice[] {
       language: guessLanguage(label, id),
       gender: guessGender(entry.labels?.gender, id),
       engineVoice: id,
+      ...(typeof entry.description === 'string' && entry.description && { description: entry.description.slice(0, 500) }),
     })
   }
   return voices

@@ -7,18 +7,19 @@
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
 import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
 import { findModel } from '../../models.ts'
-import { OPENAI_VOICES } from '../../voices.ts'
-import type { OpenAIEngineSettings } from '../router/engines-file.ts'
-import { asPieces, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import type { RoutedEngine } from '../router/routed-engine.ts'
+import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
-import { upstreamParts, type RoutedEngine } from '../upstream/upstream-engine.ts'
+import { upstreamParts } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
+import type { OpenAIEngineSettings } from './openai-settings.ts'
 
 /** OpenAI's API produces everything at 24 kHz. */
 const OPENAI_RATE = 24000
 
 // OpenAI's own voice names: what an OpenAI-compatible server without a voices endpoint speaks.
-const OPENAI_NAMES: Voice[] = OPENAI_VOICES.map((v) => ({ ...v, engineVoice: v.id }))
+const OPENAI_NAMES: Voice[] = OPENAI_VOICE_NAMES.map((v) => ({ ...v, engineVoice: v.id }))
 
 /**
  * @example
@@ -32,7 +33,8 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
 
   return {
     name: settings.name,
-    kind: 'openai',
+    // Sent upstream, where they may change the audio.
+    keysInstructions: () => true,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
       const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
@@ -81,12 +83,6 @@ function passthroughFormat(format: AudioFormatSpec, produced: readonly string[])
     if (s.container === format.container && s.sampleRate === format.sampleRate && s.bitrateKbps === format.bitrateKbps) return name
   }
   return undefined
-}
-
-/** Audio, or the generic binary type some servers use; never HTML or JSON. */
-export function isAudioType(contentType: string): boolean {
-  const type = contentType.split(';')[0]!.trim().toLowerCase()
-  return type.startsWith('audio/') || type === 'application/octet-stream'
 }
 
 /** `{voices:[...]}` or a bare list; entries as ids (Kokoro-FastAPI) or objects (tts-edge, Speaches). */

@@ -1,9 +1,9 @@
-import { afterAll, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import { trace } from '@opentelemetry/api'
-import { VOICES } from '../../voices.ts'
-import { closestVoice } from '../upstream/upstream-engine.ts'
-import { buildRouter } from './build-router.ts'
-import { parseEnginesFile } from './engines-file.ts'
+import { buildRouter } from '../build-router.ts'
+import { IMPLICIT_ENGINES, parseEnginesFile } from '../engines-file.ts'
+import { resolveVoice, VOICES } from '../espeak/espeak-voices.ts'
+import { closestVoice } from './closest-voice.ts'
 
 // Nothing listens on port 9: the upstream's voice list never loads, so any voice id is its to judge.
 const router = buildRouter(
@@ -17,7 +17,7 @@ fallback: [local]
 `,
     {},
   ),
-  { tracer: trace.getTracer('test'), espeak: { engine: 'espeak-wasm', workers: 1, maxQueue: 1 } },
+  { tracer: trace.getTracer('test'), pool: { workers: 1, maxQueue: 1 }, espeakVariant: 'espeak-wasm' },
 )
 afterAll(() => router.close())
 
@@ -54,4 +54,32 @@ test('a fallback engine speaks with its voice closest in language and gender', (
   expect(closestVoice(VOICES, asked)?.id).toBe('en-gb-f1')
   expect(closestVoice(VOICES, { ...asked, language: 'pt-BR', gender: 'male' })?.id).toBe('pt-br-m1')
   expect(closestVoice(VOICES, { ...asked, language: 'und', gender: 'male' })).toMatchObject({ language: 'en-US', gender: 'male' })
+})
+
+describe('without an engines file, the router stands for espeak alone, as before engine files', () => {
+  const lone = buildRouter(IMPLICIT_ENGINES, { tracer: trace.getTracer('test'), pool: { workers: 1, maxQueue: 4 }, espeakVariant: 'espeak-wasm' })
+  afterAll(() => lone.close())
+
+  test('voice ids are unprefixed and the catalogue is espeak\'s own', () => {
+    expect(lone.resolveVoice(' Alloy ')).toEqual(resolveVoice('alloy')!)
+    expect(lone.resolveVoice('de-m1')?.id).toBe('de-m1')
+    expect(lone.resolveVoice('espeak:de-m1')).toBeUndefined()
+    expect(lone.voices()).toEqual(VOICES)
+  })
+
+  test('cache keys and the name in spans and logs are the espeak build, and instructions key nothing', () => {
+    const voice = lone.resolveVoice('en-us-f1')!
+    expect(lone.name).toBe('espeak-wasm')
+    expect(lone.cacheScope(voice)).toBe('espeak-wasm')
+    expect(lone.keysInstructions(voice)).toBe(false)
+    expect(router.keysInstructions(router.resolveVoice('kokoro:af_bella')!)).toBe(true)
+    expect(router.keysInstructions(router.resolveVoice('local:en-us-f1')!)).toBe(false)
+  })
+
+  test('its audio carries no engine name (no X-TTS-Engine) and no fallback mark', async () => {
+    const chunks = []
+    for await (const chunk of lone.synthesize('Hello there.', lone.resolveVoice('en-us-f1')!, {})) chunks.push(chunk)
+    expect(chunks.length).toBeGreaterThan(0)
+    expect(chunks.some((c) => c.engine !== undefined || c.fallback !== undefined)).toBe(false)
+  })
 })

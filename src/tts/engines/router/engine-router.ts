@@ -7,17 +7,23 @@
  * with their closest voice, but only while no audio has been yielded: once audio is out, a
  * failure ends the stream (nothing is spoken twice). Each chunk is stamped with the engine
  * that produced it (`X-TTS-Engine`) and whether it was a fallback (not cached as the original).
+ *
+ * Without an engines file the router is `transparent`: it stands for its one engine, whose
+ * voice ids, cache keys, errors and name are what they were before engine files.
  */
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
 import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
-import { closestVoice, type RoutedEngine } from '../upstream/upstream-engine.ts'
-import { UpstreamsDownError } from '../upstream/upstream-error.ts'
+import { closestVoice } from './closest-voice.ts'
+import { UpstreamsDownError } from './engines-down-error.ts'
+import type { RoutedEngine } from './routed-engine.ts'
 
 export interface EngineRouterOptions {
   engines: readonly RoutedEngine[]
   default: string
   fallback: readonly string[]
+  /** One engine that stands for the service (no engines file): no prefixes, no stamps, its own errors. */
+  transparent?: boolean
   metrics?: Metrics
   logger?: Logger
 }
@@ -29,15 +35,22 @@ export interface EngineRouterOptions {
  * for await (const chunk of router.synthesize('Hello.', voice!, {})) send(chunk)
  */
 export class EngineRouter implements Engine {
-  readonly name = 'router'
+  /** `router`; transparent, its engine's own name (`espeak-native`) in spans, logs and cache keys. */
+  readonly name: string
   readonly #engines: Map<string, RoutedEngine>
   readonly #default: RoutedEngine
+  readonly #transparent: boolean
 
   constructor(private readonly options: EngineRouterOptions) {
     this.#engines = new Map(options.engines.map((e) => [e.name, e]))
     const fallback = this.#engines.get(options.default)
     if (!fallback) throw new Error(`default engine ${options.default} is not configured`)
     this.#default = fallback
+    this.#transparent = options.transparent === true
+    if (this.#transparent && (options.engines.length !== 1 || options.fallback.length > 0)) {
+      throw new Error('a transparent router stands for exactly one engine, without fallback')
+    }
+    this.name = this.#transparent ? fallback.scope() : 'router'
   }
 
   /** The configured engines, in file order. */
@@ -52,6 +65,7 @@ export class EngineRouter implements Engine {
    * router.resolveVoice('local:de-m1')?.language // 'de'
    */
   resolveVoice = (nameOrId: string): Voice | undefined => {
+    if (this.#transparent) return this.#default.resolve(nameOrId)
     const value = nameOrId.trim()
     const colon = value.indexOf(':')
     const engine = colon > 0 ? this.#engines.get(value.slice(0, colon).toLowerCase()) : this.#default
@@ -61,15 +75,22 @@ export class EngineRouter implements Engine {
   }
 
   voices(): readonly Voice[] {
+    if (this.#transparent) return this.#default.voices()
     return this.options.engines.flatMap((e) => e.voices().map((v) => ({ ...v, id: `${e.name}:${v.id}` })))
   }
 
   cacheScope(voice: Voice): string {
+    if (this.#transparent) return this.#default.scope()
     const engine = this.#engineOf(voice)
     return `${engine.name}|${engine.scope()}`
   }
 
+  keysInstructions(voice: Voice): boolean {
+    return this.#engineOf(voice).keysInstructions(voice)
+  }
+
   async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+    if (this.#transparent) return yield* this.#default.synthesize(text, voice, options, signal)
     const asked = this.#engineOf(voice)
     const failures: Error[] = []
     for (const engine of this.#candidates(asked)) {
@@ -119,6 +140,7 @@ export class EngineRouter implements Engine {
   }
 
   #engineOf(voice: Voice): RoutedEngine {
+    if (this.#transparent) return this.#default
     const colon = voice.id.indexOf(':')
     return (colon > 0 && this.#engines.get(voice.id.slice(0, colon))) || this.#default
   }

@@ -3,7 +3,7 @@
  * between bytes, and the whole call. Whichever runs out aborts the call with an
  * UpstreamError saying which; the client leaving aborts it with the client's reason.
  */
-import type { UpstreamSettings } from '../router/engines-file.ts'
+import type { UpstreamSettings } from './upstream-settings.ts'
 import { UpstreamError, type UpstreamReason } from './upstream-error.ts'
 
 type Timer = ReturnType<typeof setTimeout> | undefined

@@ -12,6 +12,12 @@ import type { Boundary, PcmChunk } from '../../engine.ts'
 
 const NO_SAMPLES = new Int16Array(0)
 
+/** Audio, or the generic binary type some servers use; never HTML or JSON. */
+export function isAudioType(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase()
+  return type.startsWith('audio/') || type === 'application/octet-stream'
+}
+
 /** Audio bytes as the upstream sent them, with the word timings it reported, if any. */
 export interface UpstreamPiece {
   bytes: Uint8Array

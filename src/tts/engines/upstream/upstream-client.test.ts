@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from 'bun:test'
 import { trace } from '@opentelemetry/api'
 import { createMetrics, openMetricsRegistry } from '../../../telemetry/metrics.ts'
-import { parseEnginesFile } from '../router/engines-file.ts'
+import { parseEnginesFile } from '../engines-file.ts'
 import { UpstreamClient } from './upstream-client.ts'
 import { UpstreamError } from './upstream-error.ts'
 

@@ -1,44 +1,12 @@
 /**
- * What the router needs from an engine besides the Engine interface: resolving a voice by
- * the engine's own id, and picking its closest voice when standing in for another engine.
+ * What every upstream kind is built from: its HTTP client, its voice list, the lifecycle
+ * they share, and its metric series.
  */
 import type { Engine, Voice } from '../../engine.ts'
-import type { UpstreamSettings } from '../router/engines-file.ts'
 import { UpstreamClient, type UpstreamClientDeps } from './upstream-client.ts'
+import { UPSTREAM_REASONS } from './upstream-error.ts'
+import type { UpstreamSettings } from './upstream-settings.ts'
 import { VoiceCatalogue } from './voice-catalogue.ts'
-
-export interface RoutedEngine extends Engine {
-  /** Kind from the engines file (`openai`, `elevenlabs`, `espeak`). */
-  readonly kind: string
-  /** The voice with this id in the engine's own catalogue (no `engine:` prefix). */
-  resolve(id: string): Voice | undefined
-  /** What identifies this engine's audio in cache keys (upstream URL and model). */
-  scope(): string
-}
-
-/**
- * The engine's voice closest to `voice` (same language and gender, then same language, then
- * English of the same gender, then same gender): what a fallback engine speaks with.
- *
- * @example
- * closestVoice(espeakVoices, { language: 'en-US', gender: 'female', ... })?.id // 'en-us-f1'
- */
-export function closestVoice(voices: readonly Voice[], voice: Voice): Voice | undefined {
-  const lang = voice.language.toLowerCase()
-  const primary = lang.split('-')[0]
-  const sameLang = (v: Voice) => v.language.toLowerCase() === lang
-  const samePrimary = (v: Voice) => v.language.toLowerCase().split('-')[0] === primary
-  return (
-    voices.find((v) => sameLang(v) && v.gender === voice.gender) ??
-    voices.find((v) => samePrimary(v) && v.gender === voice.gender) ??
-    voices.find(samePrimary) ??
-    // A voice whose language nobody said (`und`) most likely speaks English: not Afrikaans, first in the list.
-    voices.find((v) => v.language.toLowerCase() === 'en-us' && v.gender === voice.gender) ??
-    voices.find((v) => v.language.toLowerCase().startsWith('en') && v.gender === voice.gender) ??
-    voices.find((v) => v.gender === voice.gender) ??
-    voices[0]
-  )
-}
 
 export interface UpstreamParts {
   client: UpstreamClient
@@ -61,6 +29,7 @@ export function upstreamParts(
   headers: Record<string, string>,
   parseVoices: (json: unknown) => Voice[],
 ): UpstreamParts {
+  zeroSeries(settings.name, deps)
   const client = new UpstreamClient(settings, deps)
   const catalogue = new VoiceCatalogue(
     async (signal) => {
@@ -87,4 +56,13 @@ export function upstreamParts(
       close: async () => {},
     },
   }
+}
+
+/** Series that exist from the start, so error ratios read 0, not "no data". */
+function zeroSeries(engine: string, { metrics }: UpstreamClientDeps): void {
+  if (!metrics) return
+  for (const reason of UPSTREAM_REASONS) metrics.upstreamErrors.inc({ engine, reason }, 0)
+  metrics.upstreamCharacters.inc({ engine }, 0)
+  for (const outcome of ['ok', 'error', 'cancelled']) metrics.upstreamDuration.zero({ engine, outcome })
+  metrics.upstreamFirstByte.zero({ engine })
 }

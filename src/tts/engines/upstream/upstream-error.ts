@@ -55,21 +55,9 @@ export class UpstreamError extends EngineUnavailableError {
   get countsAgainstCircuit(): boolean {
     return COUNTS_AGAINST_CIRCUIT.has(this.reason)
   }
-}
 
-/**
- * Every candidate engine failed before any audio was sent: 503 with Retry-After (HTTP) or
- * close 1013 (WebSocket).
- *
- * @example
- * throw new UpstreamsDownError([new UpstreamError('kokoro', 'connect', 'refused')])
- */
-export class UpstreamsDownError extends EngineUnavailableError {
-  override readonly name = 'UpstreamsDownError'
-  constructor(readonly failures: readonly Error[]) {
-    const summary = failures.map((f) => (f instanceof UpstreamError ? `${f.engine} (${f.reason})` : f.name)).join(', ')
-    const waits = failures.map((f) => (f instanceof EngineUnavailableError ? f.retryAfterSeconds : 1))
-    super(`No speech engine could serve this request: ${summary}. Retry shortly.`, Math.max(1, Math.min(...waits)))
+  override get brief(): string {
+    return `${this.engine} (${this.reason})`
   }
 }
 

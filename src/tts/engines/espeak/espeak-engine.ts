@@ -2,22 +2,12 @@
  * An Engine backed by a pool of espeak-ng workers. Both espeak engines (WASM and
  * native) are this adapter with a different worker script and rate window.
  */
-import type { Engine, PcmChunk, SynthesisOptions, Voice } from '../engine.ts'
-import { splitSentences } from '../text.ts'
-import { UnknownVoiceError, VOICES } from '../voices.ts'
-import { WorkerPool } from '../worker-pool.ts'
-import { ESPEAK_SAMPLE_RATE, planSpeed, type EspeakChunk, type EspeakRequest } from './espeak-job.ts'
-
-export interface PoolEngineOptions {
-  /** Number of workers (TTS_MAX_CONCURRENCY). */
-  workers: number
-  /** Requests allowed to wait for a worker (TTS_MAX_QUEUE). */
-  maxQueue: number
-  /** A job without progress for this long fails with EngineUnavailableError (default 30 s). */
-  jobTimeoutMs?: number
-  /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
-  nice?: number
-}
+import type { Engine, PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import { splitSentences } from '../../text.ts'
+import { UnknownVoiceError, VOICES } from './espeak-voices.ts'
+import { WorkerPool, type PoolEngineOptions } from '../../worker-pool.ts'
+import { ESPEAK_SAMPLE_RATE, planSpeed, type EspeakRequest } from './espeak-job.ts'
+import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
 
 export interface EspeakEngineSpec {
   name: string
@@ -39,7 +29,7 @@ export const MAX_SPEED = 4
  * )
  */
 export function createEspeakEngine(spec: EspeakEngineSpec, options: PoolEngineOptions): Engine {
-  const pool = new WorkerPool<EspeakRequest, EspeakChunk>({
+  const pool = new WorkerPool<EspeakRequest, WorkerChunk>({
     url: spec.workerUrl,
     size: options.workers,
     maxQueue: options.maxQueue,

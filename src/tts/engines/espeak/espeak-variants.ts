@@ -1,17 +1,17 @@
 /**
- * Engine selection (TTS_ENGINE). `espeak` means the fastest espeak-ng available here:
- * the native library when it loads, else the WASM build that needs nothing installed.
+ * Which espeak-ng build runs (TTS_ENGINE, or an engines-file entry's `variant`). `espeak`
+ * means the fastest available here: the native library when it loads, else the WASM build
+ * that needs nothing installed.
  */
-import type { Engine } from '../engine.ts'
-import type { PoolEngineOptions } from './espeak-engine.ts'
+import type { Engine } from '../../engine.ts'
+import type { PoolEngineOptions } from '../../worker-pool.ts'
 import { findEspeakLibrary } from './espeak-native-library.ts'
 import { createEspeakNativeEngine } from './espeak-native.ts'
+import type { EspeakVariant } from './espeak-settings.ts'
 import { createEspeakWasmEngine } from './espeak-wasm.ts'
 
-export type EngineKind = 'espeak' | 'espeak-wasm' | 'espeak-native'
-
-export interface CreateEngineOptions extends PoolEngineOptions {
-  engine: EngineKind
+export interface CreateEspeakOptions extends PoolEngineOptions {
+  engine: EspeakVariant
 }
 
 /**
@@ -25,14 +25,14 @@ export function isNativeEspeakAvailable(): boolean {
 }
 
 /**
- * Builds the configured engine; call `warmup()` before serving and `close()` on shutdown.
+ * Builds the chosen espeak engine; call `warmup()` before serving and `close()` on shutdown.
  * `espeak-native` throws EngineUnavailableError when the library is missing.
  *
  * @example
- * const engine = createEngine({ engine: config.TTS_ENGINE, workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE })
+ * const engine = createEspeak({ engine: config.TTS_ENGINE, workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE })
  * await engine.warmup()
  */
-export function createEngine(options: CreateEngineOptions): Engine {
+export function createEspeak(options: CreateEspeakOptions): Engine {
   const { engine, ...pool } = options
   switch (engine) {
     case 'espeak-native':
@@ -43,6 +43,3 @@ export function createEngine(options: CreateEngineOptions): Engine {
       return isNativeEspeakAvailable() ? createEspeakNativeEngine(pool) : createEspeakWasmEngine(pool)
   }
 }
-
-export { createEspeakNativeEngine, createEspeakWasmEngine }
-export type { PoolEngineOptions }

@@ -1,14 +1,15 @@
 /**
- * Behaviour every espeak engine must show, shared by espeak-wasm.test.ts and
- * espeak-native.test.ts: what a listener would notice, not how the engine works.
+ * Behaviour every embedded engine must show, run against each espeak build by
+ * src/tts/engines/espeak/espeak-wasm.test.ts and espeak-native.test.ts: what a listener
+ * would notice, not how the engine works.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { EngineBusyError, type Engine, type PcmChunk } from '../engine.ts'
-import { splitSentences } from '../text.ts'
-import { resolveVoice, UnknownVoiceError } from '../voices.ts'
-import { parseOpenAIFormat } from '../../audio/formats.ts'
-import type { PoolEngineOptions } from './espeak-engine.ts'
-import { CHUNK_SAMPLES } from './espeak-job.ts'
+import { parseOpenAIFormat } from '../../src/audio/formats.ts'
+import { EngineBusyError, type Engine, type PcmChunk } from '../../src/tts/engine.ts'
+import { CHUNK_SAMPLES } from '../../src/tts/engines/espeak/espeak-job.ts'
+import { resolveVoice, UnknownVoiceError } from '../../src/tts/engines/espeak/espeak-voices.ts'
+import { splitSentences } from '../../src/tts/text.ts'
+import type { PoolEngineOptions } from '../../src/tts/worker-pool.ts'
 
 export const FOX = 'The quick brown fox jumps over the lazy dog while seven happy children watch from the old wooden bridge.'
 const voice = resolveVoice('en-us-f1')!

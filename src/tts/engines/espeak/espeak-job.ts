@@ -4,13 +4,14 @@
  * blocks and events into PcmChunks with boundaries. Only the way of calling espeak
  * (FFI or WASM) differs between the engines.
  */
-import type { Boundary } from '../engine.ts'
-import type { Sentence } from '../text.ts'
-import type { AudioFormatSpec } from '../../audio/formats.ts'
-import { concatSamples } from '../../audio/pcm.ts'
-import type { JobContext } from '../worker-host.ts'
+import type { AudioFormatSpec } from '../../../audio/formats.ts'
+import { concatSamples } from '../../../audio/pcm.ts'
+import { encodingContext } from '../../encoding/worker-encoding.ts'
+import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
+import type { Boundary } from '../../engine.ts'
+import type { Sentence } from '../../text.ts'
+import type { JobContext } from '../../worker-host.ts'
 import { timeStretch } from './time-stretch.ts'
-import { encodingContext } from './worker-encoding.ts'
 
 /** espeak-ng's native output rate. */
 export const ESPEAK_SAMPLE_RATE = 22050
@@ -26,7 +27,7 @@ export const CHUNK_SAMPLES = 16384
 
 export interface EspeakRequest {
   sentences: Sentence[]
-  /** When set, the worker encodes (see worker-encoding.ts) and sends bytes instead of samples. */
+  /** When set, the worker encodes (see tts/encoding/worker-encoding.ts) and sends bytes instead of samples. */
   format?: AudioFormatSpec
   /** espeak voice selector, e.g. `en-us+f3`. */
   voice: string
@@ -34,18 +35,6 @@ export interface EspeakRequest {
   rate: number
   /** Duration multiplier applied afterwards for speeds espeak cannot reach (1 = none). */
   stretch: number
-}
-
-export interface EspeakChunk {
-  samples: Int16Array
-  boundaries: Boundary[]
-  /** With `format`: how many samples `encoded` holds (samples itself is then empty). */
-  sampleCount?: number
-  encoded?: Uint8Array
-  /** With `format`, on the last chunk: the complete file, headers final. */
-  whole?: Uint8Array
-  /** With `whole`: time the worker spent encoding, ms. */
-  encodeMs?: number
 }
 
 /** One espeak callback event, decoded (the fields both struct layouts share). */
@@ -94,11 +83,11 @@ export type SpeakFn = (
  *
  * @example
  * // in a worker
- * serveJobs<unknown, EspeakRequest, EspeakChunk>(() => (request, ctx) => runEspeakJob(request, ctx, espeak.speak))
+ * serveJobs<unknown, EspeakRequest, WorkerChunk>(() => (request, ctx) => runEspeakJob(request, ctx, espeak.speak))
  */
 export async function runEspeakJob(
   request: EspeakRequest,
-  ctx: JobContext<EspeakChunk>,
+  ctx: JobContext<WorkerChunk>,
   speak: SpeakFn,
   blockSamples = Number.POSITIVE_INFINITY,
 ): Promise<void> {
@@ -112,7 +101,7 @@ export async function runEspeakJob(
   }
 }
 
-function speakSentences(request: EspeakRequest, ctx: JobContext<EspeakChunk>, speak: SpeakFn, blockSamples: number): void {
+function speakSentences(request: EspeakRequest, ctx: JobContext<WorkerChunk>, speak: SpeakFn, blockSamples: number): void {
   let emitted = 0 // samples sent so far
   let carried: Boundary[] = [] // boundaries waiting for the chunk they start in
   const send = (samples: Int16Array, boundaries: Boundary[]) => {

@@ -1,5 +1,5 @@
 /**
- * The voice catalogue: every language espeak-ng ships (in both the npm WASM build and
+ * espeak's voice catalogue: every language espeak-ng ships (in both the npm WASM build and
  * Debian's libespeak-ng) with a male and a female variant, more variants for English,
  * and OpenAI's voice names mapped onto English voices.
  *
@@ -8,7 +8,7 @@
  * taken from espeak-ng 1.51 (Debian) intersected with 1.52-dev (npm `espeak-ng` 1.0.2),
  * leaving out the fictional languages (Klingon, Quenya, Sindarin, Pyash, Belta).
  */
-import type { Gender, Voice } from './engine.ts'
+import type { Gender, Voice } from '../../engine.ts'
 
 /**
  * espeak-ng language code, English name and, where the code alone does not load in
@@ -186,6 +186,7 @@ function buildCatalogue(): Voice[] {
           language: toLanguageTag(code),
           gender,
           engineVoice: `${voiceFile ?? code}+${variant}`,
+          description: `espeak-ng ${voiceFile ?? code}+${variant}`,
         })
       }
     }

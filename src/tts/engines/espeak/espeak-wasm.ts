@@ -8,8 +8,9 @@
  * 0.46..2.57). Beyond that the nearest rate is synthesised and time-stretched (WSOLA)
  * to the requested duration, so 0.25 and 4.0 still come out at the right length.
  */
-import type { Engine } from '../engine.ts'
-import { createEspeakEngine, type PoolEngineOptions } from './espeak-engine.ts'
+import type { Engine } from '../../engine.ts'
+import type { PoolEngineOptions } from '../../worker-pool.ts'
+import { createEspeakEngine } from './espeak-engine.ts'
 
 export const ESPEAK_WASM_RATES = { min: 80, max: 450 }
 

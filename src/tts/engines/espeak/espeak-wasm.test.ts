@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
-import { resolveVoice } from '../voices.ts'
-import { collect, describeEngine, seconds } from './engine-contract.ts'
+import { resolveVoice } from './espeak-voices.ts'
+import { collect, describeEngine, seconds } from '../../../../test/support/engine-contract.ts'
 import { createEspeakWasmEngine } from './espeak-wasm.ts'
 
 describeEngine('espeak-wasm', createEspeakWasmEngine)

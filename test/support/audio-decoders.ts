@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AudioEncoder } from './encoder.ts'
-import { concatBytes } from './bytes.ts'
+import type { AudioEncoder } from '../../src/audio/encoder.ts'
+import { concatBytes } from '../../src/audio/bytes.ts'
 
 /**
  * Path of a required command-line tool, or an error explaining how to get it.

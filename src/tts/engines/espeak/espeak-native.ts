@@ -7,8 +7,9 @@
  * still refuses fewer than 80 words per minute, so speeds below 0.46 are synthesised at
  * 80 and time-stretched (WSOLA) to the requested duration.
  */
-import { EngineUnavailableError, type Engine } from '../engine.ts'
-import { createEspeakEngine, type PoolEngineOptions } from './espeak-engine.ts'
+import { EngineUnavailableError, type Engine } from '../../engine.ts'
+import type { PoolEngineOptions } from '../../worker-pool.ts'
+import { createEspeakEngine } from './espeak-engine.ts'
 import { findEspeakLibrary } from './espeak-native-library.ts'
 
 export const ESPEAK_NATIVE_RATES = { min: 80, max: 700 }

@@ -1,15 +1,15 @@
 import { expect, test } from 'bun:test'
-import { VOICES } from '../voices.ts'
-import { collect, describeEngine, seconds } from './engine-contract.ts'
+import { VOICES } from './espeak-voices.ts'
+import { collect, describeEngine, seconds } from '../../../../test/support/engine-contract.ts'
 import { createEspeakNativeEngine } from './espeak-native.ts'
-import { createEngine, isNativeEspeakAvailable } from './index.ts'
+import { createEspeak, isNativeEspeakAvailable } from './espeak-variants.ts'
 
 const missing = isNativeEspeakAvailable() ? undefined : 'libespeak-ng is not installed (apt-get install libespeak-ng1)'
 
 describeEngine('espeak-native', createEspeakNativeEngine, missing)
 
 test.skipIf(missing !== undefined)('"espeak" picks the native engine here, and it speaks every catalogue voice', async () => {
-  const engine = createEngine({ engine: 'espeak', workers: 2, maxQueue: VOICES.length })
+  const engine = createEspeak({ engine: 'espeak', workers: 2, maxQueue: VOICES.length })
   try {
     expect(engine.name).toBe('espeak-native')
     const silent = await Promise.all(
@@ -22,7 +22,7 @@ test.skipIf(missing !== undefined)('"espeak" picks the native engine here, and i
 })
 
 test.skipIf(missing === undefined)('without libespeak-ng, "espeak" falls back to the WASM engine', async () => {
-  const engine = createEngine({ engine: 'espeak', workers: 1, maxQueue: 1 })
+  const engine = createEspeak({ engine: 'espeak', workers: 1, maxQueue: 1 })
   expect(engine.name).toBe('espeak-wasm')
   await engine.close()
 })

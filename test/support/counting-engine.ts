@@ -1,5 +1,5 @@
 /** For tests: a real engine that counts how many syntheses it was asked for. */
-import type { Engine } from './engine.ts'
+import type { Engine } from '../../src/tts/engine.ts'
 
 /**
  * @example

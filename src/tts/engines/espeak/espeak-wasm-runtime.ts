@@ -17,7 +17,7 @@
  * probe is inconclusive the runtime falls back to reading the WAV file (no word events).
  */
 import createESpeakNg from 'espeak-ng'
-import { UnknownVoiceError } from '../voices.ts'
+import { UnknownVoiceError } from './espeak-voices.ts'
 import type { EspeakEvent, SpeakFn } from './espeak-job.ts'
 import { tableSlotsWithThreeIntArgs } from './wasm-table.ts'
 

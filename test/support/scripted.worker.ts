@@ -1,11 +1,11 @@
 /**
- * A worker for worker-pool.test.ts: each request names a behaviour a real engine worker
+ * A worker for src/tts/worker-pool.test.ts: each request names a behaviour a real engine worker
  * might show (stream, fail, crash, hang, wait for cancellation).
  */
 import { getPriority } from 'node:os'
-import { serveJobs } from './worker-host.ts'
+import { serveJobs } from '../../src/tts/worker-host.ts'
 
-export type FixtureRequest =
+export type ScriptedRequest =
   | { kind: 'echo'; value: number; times: number }
   | { kind: 'fail'; message: string }
   | { kind: 'crash' }
@@ -18,8 +18,8 @@ export type FixtureRequest =
 let history: number[] = []
 const parked = new Int32Array(new SharedArrayBuffer(4))
 
-serveJobs<{ failInit?: boolean }, FixtureRequest, number | number[]>((init) => {
-  if (init?.failInit) throw new Error('fixture refuses to start')
+serveJobs<{ failInit?: boolean }, ScriptedRequest, number | number[]>((init) => {
+  if (init?.failInit) throw new Error('scripted worker refuses to start')
   return (request, ctx) => {
     switch (request.kind) {
       case 'echo':

@@ -6,10 +6,11 @@
  * loads its own copy of the library, whose global state is not thread-safe.
  */
 import { JSCallback, ptr, type Pointer } from 'bun:ffi'
-import { UnknownVoiceError } from '../voices.ts'
-import { serveJobs } from '../worker-host.ts'
-import { warmEncoders } from './worker-encoding.ts'
-import { CHUNK_SAMPLES, runEspeakJob, type EspeakChunk, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
+import { UnknownVoiceError } from './espeak-voices.ts'
+import { serveJobs } from '../../worker-host.ts'
+import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
+import { warmEncoders } from '../../encoding/worker-encoding.ts'
+import { CHUNK_SAMPLES, runEspeakJob, type EspeakEvent, type EspeakRequest, type SpeakFn } from './espeak-job.ts'
 import { copySamples, openPrivateEspeakLibrary, readNativeEvents } from './espeak-native-library.ts'
 
 const AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -25,7 +26,7 @@ export interface NativeInit {
   libraryPath: string
 }
 
-serveJobs<NativeInit, EspeakRequest, EspeakChunk>(async ({ libraryPath }) => {
+serveJobs<NativeInit, EspeakRequest, WorkerChunk>(async ({ libraryPath }) => {
   const { symbols } = openPrivateEspeakLibrary(libraryPath)
   const sampleRate = symbols.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, null, INITIALIZE_DONT_EXIT)
   if (sampleRate <= 0) throw new Error(`espeak_Initialize failed (${sampleRate})`)

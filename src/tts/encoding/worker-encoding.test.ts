@@ -2,9 +2,9 @@ import { describe, expect, test } from 'bun:test'
 import { aacEncodersInUse } from '../../audio/aac/libav-aac.ts'
 import { parseElevenLabsFormat, parseOpenAIFormat, type FormatLookup } from '../../audio/formats.ts'
 import { opusEncodersInUse } from '../../audio/opus/libopus.ts'
-import { decode, tone } from '../../audio/test-decoders.ts'
+import { decode, tone } from '../../../test/support/audio-decoders.ts'
 import type { JobContext } from '../worker-host.ts'
-import type { EspeakChunk } from './espeak-job.ts'
+import type { WorkerChunk } from './worker-chunk.ts'
 import { encodingContext } from './worker-encoding.ts'
 
 function specOf(r: FormatLookup) {
@@ -23,9 +23,9 @@ const STATEFUL = [
 ] as const
 
 /** The worker host's side of a job: what the pool would receive, and its cancel flag. */
-function job(): { ctx: JobContext<EspeakChunk>; out: EspeakChunk[]; cancel(): void } {
+function job(): { ctx: JobContext<WorkerChunk>; out: WorkerChunk[]; cancel(): void } {
   let cancelled = false
-  const out: EspeakChunk[] = []
+  const out: WorkerChunk[] = []
   return { ctx: { emit: (chunk) => out.push(chunk), cancelled: () => cancelled }, out, cancel: () => (cancelled = true) }
 }
 

@@ -3,7 +3,7 @@
  * resampling costs milliseconds per sentence: on the main thread that would stall every
  * other request, so when a job names an output format the worker encodes each chunk it
  * produces and sends bytes instead of samples, and the finished file at the end. The
- * encode workers (src/tts/encoding/) wrap upstream PCM the same way.
+ * encode workers (encode.worker.ts) wrap upstream PCM the same way.
  */
 import { warmAac } from '../../audio/aac/libav-aac.ts'
 import type { AudioFormatSpec } from '../../audio/formats.ts'
@@ -11,7 +11,7 @@ import { warmMp3 } from '../../audio/mp3.ts'
 import { warmOpus } from '../../audio/opus/libopus.ts'
 import { RecordedEncoder } from '../../audio/recorded-encoder.ts'
 import type { JobContext } from '../worker-host.ts'
-import type { EspeakChunk } from './espeak-job.ts'
+import type { WorkerChunk } from './worker-chunk.ts'
 
 const NO_SAMPLES = new Int16Array(0)
 
@@ -29,7 +29,7 @@ export async function warmEncoders(): Promise<void> {
 }
 
 export interface EncodingContext {
-  ctx: JobContext<EspeakChunk>
+  ctx: JobContext<WorkerChunk>
   /** Sends the encoder's tail and the complete file; call when the job finished normally. */
   finish(): void
   /** Frees the encoder if `finish` never ran (cancelled or failed job); call always, last. */
@@ -48,7 +48,7 @@ export interface EncodingContext {
  *   encoding.close()
  * }
  */
-export async function encodingContext(ctx: JobContext<EspeakChunk>, format: AudioFormatSpec, inputRate: number): Promise<EncodingContext> {
+export async function encodingContext(ctx: JobContext<WorkerChunk>, format: AudioFormatSpec, inputRate: number): Promise<EncodingContext> {
   const encoder = await RecordedEncoder.open(format, inputRate)
   return {
     ctx: {

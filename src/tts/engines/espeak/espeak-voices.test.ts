@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { OPENAI_VOICES, resolveVoice, toLanguageTag, VOICES } from './voices.ts'
+import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import { OPENAI_VOICES, resolveVoice, toLanguageTag, VOICES } from './espeak-voices.ts'
 
 describe('voice catalogue', () => {
   test('ids are unique, stable and URL-safe', () => {
@@ -66,4 +67,9 @@ describe('voice catalogue', () => {
     expect(resolveVoice('')).toBeUndefined()
     expect(OPENAI_VOICES).toHaveLength(13)
   })
+})
+
+test('espeak speaks each OpenAI voice name with a voice of the language and gender OpenAI gives it', () => {
+  const spoken = OPENAI_VOICES.map(({ id, name, language, gender }) => ({ id, name, language, gender }))
+  expect(spoken).toEqual([...OPENAI_VOICE_NAMES])
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError } from '../../../config.ts'
+import { ConfigError } from '../../config.ts'
 import { parseEnginesFile } from './engines-file.ts'
 
 const YAML = `
@@ -79,7 +79,7 @@ describe('parseEnginesFile', () => {
 })
 
 test('examples/engines.yaml is a valid engines file once its key variable is set', async () => {
-  const text = await Bun.file(new URL('../../../../examples/engines.yaml', import.meta.url)).text()
+  const text = await Bun.file(new URL('../../../examples/engines.yaml', import.meta.url)).text()
   const file = parseEnginesFile(text, { ELEVENLABS_API_KEY: 'xi-test' })
   expect(file.engines.map((e) => e.kind)).toEqual(['openai', 'elevenlabs', 'espeak'])
   expect(file.fallback).toEqual(['kokoro', 'local'])
@@ -87,6 +87,6 @@ test('examples/engines.yaml is a valid engines file once its key variable is set
 })
 
 test('examples/engines.compose.yaml (the compose profile gateway) is a valid engines file', async () => {
-  const text = await Bun.file(new URL('../../../../examples/engines.compose.yaml', import.meta.url)).text()
+  const text = await Bun.file(new URL('../../../examples/engines.compose.yaml', import.meta.url)).text()
   expect(parseEnginesFile(text, {}).default).toBe('gpu')
 })

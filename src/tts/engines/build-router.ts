@@ -1,0 +1,68 @@
+/**
+ * Builds the engine router from the engines file (or, without one, the implicit lone
+ * espeak engine): one engine per entry, each from its kind's factory (kinds.ts), sharing
+ * the tracer, metrics and encoders.
+ */
+import type { Tracer } from '@opentelemetry/api'
+import type { Logger } from 'pino'
+import type { Metrics } from '../../telemetry/metrics.ts'
+import { inProcessEncoders, type EncoderSource } from '../encoding/stream-encoder.ts'
+import type { PoolEngineOptions } from '../worker-pool.ts'
+import type { EnginesFile } from './engines-file.ts'
+import { createRoutedEngine, kindOf } from './kinds.ts'
+import { EngineRouter } from './router/engine-router.ts'
+
+export interface BuildRouterDeps {
+  tracer: Tracer
+  metrics?: Metrics
+  logger?: Logger
+  /** Pool sizing for engines that synthesise in workers (TTS_MAX_CONCURRENCY, TTS_MAX_QUEUE, ...). */
+  pool: PoolEngineOptions
+  /** Which espeak-ng build espeak entries without `variant` use (TTS_ENGINE). */
+  espeakVariant: string
+  /** Where network PCM is transcoded: the encode pool; absent, on the event loop (TTS_ENCODE_WORKERS=0). */
+  encoders?: EncoderSource
+}
+
+/**
+ * True when an engine of the file receives PCM on the event loop that must be encoded:
+ * only then are encode workers worth starting.
+ *
+ * @example
+ * const pool = needsEncoders(file) ? new EncodePool({ ... }) : undefined
+ */
+export function needsEncoders(file: EnginesFile): boolean {
+  return file.engines.some((e) => kindOf(e).transcodes)
+}
+
+/**
+ * @example
+ * const router = buildRouter(parseEnginesFile(text, process.env), { tracer, metrics, logger, pool: { workers: 2, maxQueue: 64 }, espeakVariant: 'espeak' })
+ * await router.warmup()
+ */
+export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRouter {
+  const onEventLoop = () => deps.metrics?.transcodes.inc({ thread: 'event_loop' })
+  const kindDeps = {
+    tracer: deps.tracer,
+    pool: deps.pool,
+    espeakVariant: deps.espeakVariant,
+    encoders: deps.encoders ?? inProcessEncoders(onEventLoop),
+    ...(deps.metrics && { metrics: deps.metrics }),
+    ...(deps.logger && { logger: deps.logger }),
+  }
+  const engines = file.engines.map((settings) => createRoutedEngine(settings, kindDeps))
+  if (deps.metrics) {
+    // Series that exist from the start, so fallback rates read 0, not "no data".
+    for (const from of file.engines) {
+      for (const to of file.fallback) if (to !== from.name) deps.metrics.fallbacks.inc({ from: from.name, to }, 0)
+    }
+  }
+  return new EngineRouter({
+    engines,
+    default: file.default,
+    fallback: file.fallback,
+    ...(file.implicit && { transparent: true }),
+    ...(deps.metrics && { metrics: deps.metrics }),
+    ...(deps.logger && { logger: deps.logger }),
+  })
+}
