@@ -25,7 +25,8 @@ export function docSentences(doc: SpeechDoc): SpeechDoc[] {
   let plain = ''
   const placed: Placed[] = []
   for (const part of doc.parts) {
-    const start = plain.length
+    // A phoneme's word is set off by spaces, and sits where the word starts (after the space).
+    const start = plain.length + (part.type === 'phoneme' ? 1 : 0)
     if (part.type === 'text' || part.type === 'phoneme') plain += part.type === 'phoneme' ? ` ${part.text.text} ` : part.text.text
     else if (part.type === 'boundary') plain += BOUNDARY
     placed.push({ part, start, end: plain.length })

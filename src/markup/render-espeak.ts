@@ -1,7 +1,12 @@
 /**
  * The document as espeak-ng reads it: one SSML string per sentence (espeak-ng's own SSML
- * mode: `espeakSSML` for the library, `-m` for the WASM command line).
- * - breaks: `<break time="…ms"/>`, which espeak-ng makes exact to the millisecond;
+ * mode: `espeakSSML` for the library, `-m` for the WASM command line), without a `<speak>`
+ * root, which espeak-ng does not need and which would add 16 ms of its own silence at the end:
+ * plain words then sound exactly as they do outside SSML mode.
+ * - breaks: our own silence between pieces, exact to the sample. espeak-ng's `<break>` is not:
+ *   its pause swallows the decay of the word before it (a 1 s break measured 0.88 s of silence
+ *   with `en-us+f3`), so a sentence is cut at each break and the pieces are said without
+ *   espeak-ng's end-of-text pause around the silence we insert;
  * - phonemes: espeak-ng ignores `<phoneme>`, so the phonemes go inline in its own notation,
  *   `[[t@m'eItoU]]` (IPA and Arpabet converted, see phonemes.ts), always followed by a space
  *   (a tag right after `]]` is read aloud by espeak-ng 1.51); a phoneme string it cannot
@@ -15,21 +20,20 @@
  */
 import { docSentences } from './doc-sentences.ts'
 import { arpabetToEspeak, ipaToEspeak } from './phonemes.ts'
-import type { RenderedSpeech } from './rendered.ts'
+import { escapeXmlInto, type RenderedPiece, type RenderedSpeech } from './rendered.ts'
 import { MappedTextBuilder } from './source-map.ts'
 import type { SpeechDoc, Style } from './speech-doc.ts'
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
-
 /**
  * @example
- * renderEspeak(parseSsml('<speak>Hi <break time="1s"/> there.</speak>')).pieces[0].text.text
- * // '<speak>Hi <break time="1000ms"/> there.</speak>'
+ * renderEspeak(parseSsml('<speak>Hi <break time="1s"/> there.</speak>')).pieces.map((p) => p.type)
+ * // ['speech', 'silence', 'speech']
  */
 export function renderEspeak(doc: SpeechDoc): RenderedSpeech {
   const ignored = new Set<string>()
-  const pieces = docSentences(doc).map((sentence) => {
-    const out = new MappedTextBuilder().insert('<speak>')
+  const pieces: RenderedPiece[] = []
+  for (const sentence of docSentences(doc)) {
+    let out = new MappedTextBuilder()
     let open: Style = {}
     let openTags: string[] = []
     const setStyle = (style: Style) => {
@@ -42,40 +46,32 @@ export function renderEspeak(doc: SpeechDoc): RenderedSpeech {
       if (style.emphasis) (out.insert(`<emphasis level="${style.emphasis}">`), openTags.push('emphasis'))
       open = style
     }
+    const flush = () => {
+      setStyle({})
+      const text = out.build()
+      if (text.text.trim()) pieces.push({ type: 'speech', text })
+      out = new MappedTextBuilder()
+    }
     for (const part of sentence.parts) {
       if (part.type === 'break') {
-        out.replace(`<break time="${part.ms}ms"/>`, part.source)
+        flush()
+        pieces.push({ type: 'silence', ms: part.ms, source: part.source })
       } else if (part.type === 'text') {
         setStyle(part.style)
-        escapeInto(out, part.text)
+        escapeXmlInto(out, part.text)
       } else if (part.type === 'phoneme') {
         setStyle(part.style)
         const espeak = part.alphabet === 'ipa' ? ipaToEspeak(part.ph) : arpabetToEspeak(part.ph)
         if (espeak) out.replaceMapped(` [[${espeak}]] `, part.text, 0, part.text.text.length)
         else {
           ignored.add('phoneme')
-          escapeInto(out, part.text)
+          escapeXmlInto(out, part.text)
         }
       }
     }
-    setStyle({})
-    out.insert('</speak>')
-    return { type: 'speech' as const, text: out.build() }
-  })
-  return { pieces, ignored: [...ignored] }
-}
-
-function escapeInto(out: MappedTextBuilder, text: import('./source-map.ts').MappedText): void {
-  let from = 0
-  const s = text.text
-  for (let i = 0; i < s.length; i++) {
-    const escaped = ESCAPES[s[i]!]
-    if (!escaped) continue
-    out.copyMapped(text, from, i)
-    out.replaceMapped(escaped, text, i, i + 1)
-    from = i + 1
+    flush()
   }
-  out.copyMapped(text, from)
+  return { pieces, ignored: [...ignored] }
 }
 
 const attr = (name: string, value: string | undefined) => (value === undefined ? '' : ` ${name}="${value}"`)

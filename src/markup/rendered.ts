@@ -49,3 +49,23 @@ export function tidy(text: MappedText): MappedText {
   out.copyMapped(text, runStart, end)
   return out.build()
 }
+
+const XML_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
+
+/**
+ * Appends `text` escaped for XML character data, each escape mapped to the character it stands for.
+ *
+ * @example
+ * escapeXmlInto(out, identityText('1 < 2')) // out gets '1 &lt; 2'
+ */
+export function escapeXmlInto(out: MappedTextBuilder, text: MappedText): void {
+  let from = 0
+  for (let i = 0; i < text.text.length; i++) {
+    const escaped = XML_TEXT[text.text[i]!]
+    if (!escaped) continue
+    out.copyMapped(text, from, i)
+    out.replaceMapped(escaped, text, i, i + 1)
+    from = i + 1
+  }
+  out.copyMapped(text, from)
+}

@@ -5,7 +5,9 @@
  * anything else is asked for as pcm_24000 and encoded here.
  */
 import { parseElevenLabsFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
-import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import type { PcmChunk, SpeechReading, SynthesisOptions, Voice } from '../../engine.ts'
+import { renderElevenLabs } from '../../../markup/render-elevenlabs.ts'
+import { SourceBoundaries } from '../../../markup/source-boundaries.ts'
 import { findModel } from '../../models.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
@@ -28,6 +30,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
   const links = new SessionLinks(client, deps)
+  const reading: SpeechReading = { normalizesText: settings.normalizes_text, render: (doc) => renderElevenLabs(doc) }
   const modelFor = (options: SynthesisOptions) =>
     settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
 
@@ -35,7 +38,8 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   async function* throughStreamInput(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
     const link = await links.get(options.session!, voice.engineVoice, () => ({
       engine: settings.name,
-      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?model_id=${encodeURIComponent(modelFor(options))}&output_format=pcm_${PCM_RATE}`,
+      // SSML parsing on: rendered text carries <break> and <phoneme> (its words are XML-escaped, renderElevenLabs).
+      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?model_id=${encodeURIComponent(modelFor(options))}&output_format=pcm_${PCM_RATE}&enable_ssml_parsing=true`,
       headers: auth,
       opening: { text: ' ', ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
       sampleRate: PCM_RATE,
@@ -72,39 +76,51 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     }
   }
 
+  /** One HTTP call to the upstream's stream (or stream/with-timestamps) route. */
+  async function* throughHttp(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+    // With alignment wanted: the upstream's own timings, on PCM we encode (exact sample counts).
+    const timed = options.alignment === true
+    const passName = options.format && !timed ? passthroughFormat(options.format) : undefined
+    const outputFormat = passName ?? `pcm_${PCM_RATE}`
+    const model = modelFor(options)
+    const stream = await client.open({
+      url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
+      headers: auth,
+      body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+      characters: text.length,
+      acceptsType: timed ? isJsonLines : isAudioType,
+      ...(signal && { signal }),
+    })
+    const sampleRate = passName ? options.format!.sampleRate : PCM_RATE
+    const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : asPieces(stream.chunks)
+    yield* upstreamAudio(pieces, {
+      ...(options.format && { format: options.format }),
+      passthrough: passName !== undefined,
+      sampleRate,
+      textLength: text.length,
+      ...(deps.encoders && { encoders: deps.encoders }),
+      ...(signal && { signal }),
+      ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
+    })
+  }
+
   return {
     name: settings.name,
     // ElevenLabs' API has no instructions: they never reach it, so they do not key its audio.
     keysInstructions: () => false,
+    speech: () => reading,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-      if (options.session && settings.stream_input) {
-        yield* throughStreamInput(text, voice, options, signal)
-        return
+      const linked = options.session !== undefined && settings.stream_input
+      // With speech: the one text ElevenLabs reads, tags inline, mapped back to the client's text.
+      const rendered = options.speech ? renderElevenLabs(options.speech, { xml: linked }).pieces[0] : undefined
+      if (options.speech && rendered?.type !== 'speech') return
+      const input = rendered?.type === 'speech' ? rendered.text.text : text
+      const toSource = rendered?.type === 'speech' ? new SourceBoundaries(rendered.text) : undefined
+      const chunks = linked ? throughStreamInput(input, voice, options, signal) : throughHttp(input, voice, options, signal)
+      for await (const chunk of chunks) {
+        if (toSource && chunk.boundaries) chunk.boundaries = toSource.map(chunk.boundaries)
+        yield chunk
       }
-      // With alignment wanted: the upstream's own timings, on PCM we encode (exact sample counts).
-      const timed = options.alignment === true
-      const passName = options.format && !timed ? passthroughFormat(options.format) : undefined
-      const outputFormat = passName ?? `pcm_${PCM_RATE}`
-      const model = modelFor(options)
-      const stream = await client.open({
-        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
-        headers: auth,
-        body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
-        characters: text.length,
-        acceptsType: timed ? isJsonLines : isAudioType,
-        ...(signal && { signal }),
-      })
-      const sampleRate = passName ? options.format!.sampleRate : PCM_RATE
-      const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : asPieces(stream.chunks)
-      yield* upstreamAudio(pieces, {
-        ...(options.format && { format: options.format }),
-        passthrough: passName !== undefined,
-        sampleRate,
-        textLength: text.length,
-        ...(deps.encoders && { encoders: deps.encoders }),
-        ...(signal && { signal }),
-        ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
-      })
     },
     voices: () => catalogue.list(),
     resolve(id) {

@@ -7,6 +7,7 @@ import type { Engine } from '../../engine.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { ESPEAK_VARIANTS, espeakSettings, type EspeakVariant } from './espeak-settings.ts'
+import { ESPEAK_READING } from './espeak-engine.ts'
 import { createEspeak } from './espeak-variants.ts'
 import { resolveVoice } from './espeak-voices.ts'
 
@@ -25,6 +26,7 @@ export function routedEspeak(name: string, engine: Engine): RoutedEngine {
     scope: () => engine.name,
     // espeak has no use for OpenAI's instructions: its keys stay as they were.
     keysInstructions: () => false,
+    speech: (voice) => engine.speech?.(voice) ?? ESPEAK_READING,
     warmup: () => engine.warmup(),
     stats: () => engine.stats(),
     close: () => engine.close(),

@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
-import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
+import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SpeechReading, type SynthesisOptions, type Voice } from '../../engine.ts'
 import { closestVoice } from './closest-voice.ts'
 import { UpstreamsDownError } from './engines-down-error.ts'
 import type { RoutedEngine } from './routed-engine.ts'
@@ -87,6 +87,10 @@ export class EngineRouter implements Engine {
 
   keysInstructions(voice: Voice): boolean {
     return this.#engineOf(voice).keysInstructions(voice)
+  }
+
+  speech(voice: Voice): SpeechReading {
+    return this.#transparent ? this.#default.speech(voice) : this.#engineOf(voice).speech(voice)
   }
 
   async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {

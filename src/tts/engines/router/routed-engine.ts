@@ -3,7 +3,7 @@
  * name, resolving a voice by the engine's own id, what keys its audio in the cache, and
  * what it does with the request's extras. Every kind's factory returns one.
  */
-import type { Engine, Voice } from '../../engine.ts'
+import type { Engine, SpeechReading, Voice } from '../../engine.ts'
 
 export interface RoutedEngine extends Engine {
   /** The name the engines file gives it (`kokoro`, `local`): voice id prefix, `X-TTS-Engine`, metric label. */
@@ -17,4 +17,6 @@ export interface RoutedEngine extends Engine {
    * that is sent them): they then key the cache. Engines that ignore them leave keys as they are.
    */
   keysInstructions(voice: Voice): boolean
+  /** How the kind reads speech with markup (each kind renders the internal form its own way). */
+  speech(voice: Voice): SpeechReading
 }
