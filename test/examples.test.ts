@@ -80,12 +80,12 @@ const ROOT = join(import.meta.dir, '..')
 const AUDIO = /\.(mp3|wav|opus|flac|aac)$/
 
 /**
- * A fresh directory that looks like the repository to the example (examples/, node_modules,
- * package.json linked in) but keeps what it writes out of the checkout.
+ * A fresh directory that looks like the repository to the example (examples/, src/,
+ * node_modules, package.json linked in) but keeps what it writes out of the checkout.
  */
 function sandbox(): string {
   const dir = mkdtempSync(join(tmpdir(), 'doc-example-'))
-  for (const entry of ['examples', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(ROOT, entry), join(dir, entry))
+  for (const entry of ['examples', 'src', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(ROOT, entry), join(dir, entry))
   // `bun` on the PATH, as the test's own Bun (installed from npm it is named bun.exe).
   mkdirSync(join(dir, '.bin'))
   symlinkSync(process.execPath, join(dir, '.bin', 'bun'))
@@ -126,7 +126,7 @@ describe('runnable examples in README.md and docs/', () => {
   for (const { block, where } of blocks) {
     test(`${where} (${block.lang}) runs, and every audio file it writes decodes`, async () => {
       const { stdout, dir } = await runBlock(block, where)
-      if (block.stdout !== undefined) expect(stdout, where).toContain(block.stdout)
+      for (const text of block.stdout) expect(stdout, where).toContain(text)
       const written = readdirSync(dir).filter((name) => !lstatSync(join(dir, name)).isSymbolicLink())
       for (const name of written.filter((n) => AUDIO.test(n))) {
         const bytes = new Uint8Array(await Bun.file(join(dir, name)).arrayBuffer())

@@ -74,11 +74,11 @@ export interface RunnableBlock {
   code: string
   /** Line of the opening fence, for failure messages. */
   line: number
-  /** Text the block's standard output must contain, from `<!-- runnable stdout="..." -->`. */
-  stdout?: string
+  /** Texts the block's standard output must contain, from `<!-- runnable stdout="..." stdout='...' -->`. */
+  stdout: string[]
 }
 
-const MARKER = /^\s*<!--\s*runnable(?:\s+stdout="([^"]*)")?\s*-->\s*$/
+const MARKER = /^\s*<!--\s*runnable((?:\s+stdout=(?:"[^"]*"|'[^']*'))*)\s*-->\s*$/
 
 /**
  * The fenced `sh`/`bash`/`ts` blocks that follow a `<!-- runnable -->` line. A marker not
@@ -98,7 +98,7 @@ export function runnableBlocks(markdown: string): RunnableBlock[] {
       lang: open[1]!.startsWith('t') ? 'ts' : 'sh',
       code: lines.slice(i + 2, end).join('\n'),
       line: i + 2,
-      ...(marker[1] !== undefined && { stdout: marker[1] }),
+      stdout: [...marker[1]!.matchAll(/stdout=(?:"([^"]*)"|'([^']*)')/g)].map((m) => m[1] ?? m[2]!),
     })
     i = end
   }

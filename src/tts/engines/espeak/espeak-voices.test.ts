@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import { OPENAI_VOICE_NAMES } from '../openai/openai-voices.ts'
 import { OPENAI_VOICES, resolveVoice, toLanguageTag, VOICES } from './espeak-voices.ts'
 
 describe('voice catalogue', () => {

@@ -9,7 +9,7 @@ import type { PcmChunk, SpeechReading, SynthesisOptions, Voice } from '../../eng
 import { renderText } from '../../../markup/render-text.ts'
 import { spokenPieces } from '../upstream/spoken-pieces.ts'
 import { findModel } from '../../models.ts'
-import { OPENAI_VOICE_NAMES } from '../../openai-voices.ts'
+import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'

@@ -1,10 +1,10 @@
 /**
- * OpenAI's voice names, with the language and gender each speaks: what clients of the
- * OpenAI API ask for. Engines answer them their own way: espeak maps each to a catalogue
- * voice of that language and gender; an OpenAI-compatible upstream without a voices list
- * is sent the name as it is.
+ * OpenAI's voice names, with the language and gender each speaks: the voices an
+ * OpenAI-compatible upstream without a voices list is taken to have (sent as they are).
+ * espeak maps the same names onto its own catalogue (espeak-voices.ts; a test holds the
+ * two to the same languages and genders).
  */
-import type { Gender } from './engine.ts'
+import type { Gender } from '../../engine.ts'
 
 export interface OpenAIVoiceName {
   /** The name on the wire, e.g. `alloy`. */
