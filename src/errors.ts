@@ -5,6 +5,7 @@
  * the API the route belongs to (OpenAI `{"error":{...}}`, ElevenLabs `{"detail":...}`),
  * so one validation path serves both families of clients.
  */
+import { MarkupError } from './markup/markup-error.ts'
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
 
 /** Which vendor's error shape a route speaks. */
@@ -76,6 +77,9 @@ export class ApiError extends Error {
 /** Maps any thrown value to an ApiError; unknown errors become a 500 that leaks nothing. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
+  if (err instanceof MarkupError) {
+    return new ApiError({ status: 400, kind: 'validation', code: 'invalid_ssml', message: err.message, param: 'text' })
+  }
   if (err instanceof EngineBusyError) {
     return new ApiError({
       status: 429,

@@ -2,6 +2,7 @@
  * How a failure reaches a streaming client: its own ProtocolError, or the one a known
  * failure maps to, with the close code that tells the client whether to retry.
  */
+import { MarkupError } from '../markup/markup-error.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
 import { QueueFullError } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
@@ -13,6 +14,8 @@ import { ProtocolError } from './stream-context.ts'
  */
 export function protocolErrorOf(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err
+  // Malformed markup is the client's: 1008 (policy), the message naming where it is.
+  if (err instanceof MarkupError) return new ProtocolError('invalid_ssml', err.message)
   // Too much text waiting is the client's doing, wherever in a protocol it happened.
   if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
   if (err instanceof EngineBusyError) return new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
