@@ -8,6 +8,7 @@ import { parseElevenLabsFormat, type AudioFormatSpec } from '../../../audio/form
 import type { PcmChunk, SpeechReading, SynthesisOptions, Voice } from '../../engine.ts'
 import { renderElevenLabs } from '../../../markup/render-elevenlabs.ts'
 import { SourceBoundaries } from '../../../markup/source-boundaries.ts'
+import { plainDoc } from '../../../markup/speech-doc.ts'
 import { findModel } from '../../models.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
@@ -111,9 +112,11 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     speech: () => reading,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       const linked = options.session !== undefined && settings.stream_input
-      // With speech: the one text ElevenLabs reads, tags inline, mapped back to the client's text.
-      const rendered = options.speech ? renderElevenLabs(options.speech, { xml: linked }).pieces[0] : undefined
-      if (options.speech && rendered?.type !== 'speech') return
+      // With speech: the one text ElevenLabs reads, tags inline, mapped back to the client's text. A
+      // stream-input link parses SSML, so even plain text goes there escaped (and mapped back).
+      const speech = options.speech ?? (linked ? plainDoc(text) : undefined)
+      const rendered = speech ? renderElevenLabs(speech, { xml: linked }).pieces[0] : undefined
+      if (speech && rendered?.type !== 'speech') return
       const input = rendered?.type === 'speech' ? rendered.text.text : text
       const toSource = rendered?.type === 'speech' ? new SourceBoundaries(rendered.text) : undefined
       const chunks = linked ? throughStreamInput(input, voice, options, signal) : throughHttp(input, voice, options, signal)
