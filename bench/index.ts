@@ -11,6 +11,7 @@ import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
+import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
 
@@ -22,6 +23,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   formats: benchFormats,
   load: benchLoad,
   streaming: benchStreaming,
+  'stream-cache': benchStreamCache,
   fleet: benchFleet,
   gateway: benchGateway,
   transcode: benchTranscode,

@@ -74,8 +74,9 @@ function stream(plan: Extract<Plan, { text: string }>): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/stream`)
     let traceId: string | undefined
+    let requestId: string | undefined
     let cancelled = false
-    const done = (status: number) => resolve({ kind: plan.kind, status, ms: performance.now() - started, traceId, requestId: undefined })
+    const done = (status: number) => resolve({ kind: plan.kind, status, ms: performance.now() - started, traceId, requestId })
     socket.onopen = () => {
       socket.send(JSON.stringify({ type: 'start', voice: plan.voice, format: 'pcm', ...(args['api-key'] && { api_key: args['api-key'] }) }))
       for (const word of plan.text.split(' ')) socket.send(JSON.stringify({ type: 'text', text: `${word} ` }))
@@ -91,7 +92,8 @@ function stream(plan: Extract<Plan, { text: string }>): Promise<Outcome> {
         return
       }
       const message = JSON.parse(event.data)
-      if (message.type === 'started') traceId = message.trace_id
+      // The session's own ids: a session can be the slowest request, and its directions need both.
+      if (message.type === 'started') [traceId, requestId] = [message.trace_id, message.request_id]
     }
     socket.onclose = (event) => done(event.code === 1000 ? 200 : event.code === 1008 ? 400 : 500)
     socket.onerror = () => done(0)

@@ -34,6 +34,7 @@ import { elevenlabsTimestampRoutes } from './routes/elevenlabs-timestamps.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { webRoutes } from './routes/web.ts'
 import type { Engine, Voice } from './tts/engine.ts'
+import type { StitchingIds } from './tts/params/stitching-ids.ts'
 import type { SpeechService } from './tts/speech-service.ts'
 
 export interface AppDeps {
@@ -59,6 +60,10 @@ export interface AppDeps {
   /** A request body must have arrived whole within this long (408 otherwise). */
   bodyTimeoutMs?: number
   logText: boolean
+  /** TTS_CACHE_SKIP_PATTERN: texts matching it are never cached, nor logged. */
+  cacheSkipPattern?: RegExp
+  /** Which engine made each generation handed out (ElevenLabs routes record theirs). */
+  stitching?: StitchingIds
   /** Inactivity before a /v1/stream session is closed, seconds. */
   streamIdleTimeoutSeconds: number
   /** Contexts one multi-stream-input socket may hold open. */
@@ -109,7 +114,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowHeaders: ['content-type', 'authorization', 'xi-api-key', 'x-request-id', 'traceparent', 'tracestate', 'baggage'],
-        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'request-id'],
+        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'x-tts-ignored', 'request-id'],
         maxAge: 600,
       }),
     )
@@ -149,13 +154,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     resolveVoice: deps.resolveVoice,
     maxInputChars: deps.maxInputChars,
     logText: deps.logText,
+    ...(deps.cacheSkipPattern && { cacheSkipPattern: deps.cacheSkipPattern }),
+    ...(deps.stitching && { stitching: deps.stitching }),
     ...(deps.metrics && { metrics: deps.metrics }),
   }
   app.route('/', openaiRoutes(routeDeps))
   app.route('/', elevenlabsRoutes(routeDeps))
-  app.route('/', elevenlabsTimestampRoutes({ ...routeDeps, engine: deps.engine }))
+  app.route('/', elevenlabsTimestampRoutes(routeDeps))
   const streamDeps = {
     engine: deps.engine,
+    speech: deps.speech,
     tracer: deps.tracer,
     logger: deps.logger,
     ...(deps.metrics && { metrics: deps.metrics }),

@@ -88,6 +88,20 @@ const schema = z.object({
   // In-flight requests and streaming sessions get this long to finish after the drain window.
   TTS_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   TTS_LOG_TEXT: bool.default(false),
+  // Texts matching this regular expression (e.g. digit runs of phone and card numbers) are never
+  // cached in any tier, nor their text logged. Compiled here so a bad pattern stops the start.
+  TTS_CACHE_SKIP_PATTERN: z
+    .string()
+    .max(1000)
+    .transform((source, ctx) => {
+      try {
+        return new RegExp(source)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` })
+        return z.NEVER
+      }
+    })
+    .optional(),
   TTS_WS_MAX_MESSAGE_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
   TTS_WS_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
   TTS_WS_MAX_CONTEXTS: int(1, 100).default(5),

@@ -7,6 +7,7 @@
  */
 import { MarkupError } from './markup/markup-error.ts'
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
+import { UnsupportedParamError } from './tts/params/param-error.ts'
 
 /** Which vendor's error shape a route speaks. */
 export type ApiStyle = 'openai' | 'elevenlabs'
@@ -79,6 +80,9 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
   if (err instanceof MarkupError) {
     return new ApiError({ status: 400, kind: 'validation', code: 'invalid_ssml', message: err.message, param: 'text' })
+  }
+  if (err instanceof UnsupportedParamError) {
+    return new ApiError({ status: 400, kind: 'validation', code: err.code, param: err.param, message: err.message })
   }
   if (err instanceof EngineBusyError) {
     return new ApiError({

@@ -22,6 +22,7 @@ import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { version } from './version.ts'
 import { buildRouter, needsEncoders } from './tts/engines/build-router.ts'
+import { StitchingIds } from './tts/params/stitching-ids.ts'
 import { EncodePool } from './tts/encoding/encode-pool.ts'
 import { IMPLICIT_ENGINES, parseEnginesFile, type EnginesFile } from './tts/engines/engines-file.ts'
 
@@ -72,7 +73,10 @@ const encodePool =
       })
     : undefined
 // One router in front of every configured engine.
+// Which engine made each generation handed out, so stitching ids reach only the engine that knows them.
+const stitching = new StitchingIds()
 const router = buildRouter(enginesFile, {
+  stitching,
   tracer: tracing.tracer,
   logger,
   pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
@@ -109,12 +113,21 @@ fleet =
 
 const lifecycle = new Lifecycle()
 const dictionaries = openDictionaries(config)
-const speech = new SpeechService({ engine, cache: audioCache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), ...(fleet && { fleet }) })
+const speech = new SpeechService({
+  engine,
+  cache: audioCache,
+  tracer: tracing.tracer,
+  logger,
+  ...(metrics && { metrics }),
+  ...(fleet && { fleet }),
+  ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+})
 const app = createApp({
   speech,
   engine,
   voices: () => engine.voices(),
   resolveVoice: router.resolveVoice,
+  stitching,
   tracer: tracing.tracer,
   logger,
   ...(metrics && { metrics }),
@@ -129,6 +142,7 @@ const app = createApp({
   bodyTimeoutMs: config.TTS_BODY_TIMEOUT_MS,
   maxStreamSeconds: config.TTS_WS_MAX_SESSION_SECONDS,
   logText: config.TTS_LOG_TEXT,
+  ...(config.TTS_CACHE_SKIP_PATTERN && { cacheSkipPattern: config.TTS_CACHE_SKIP_PATTERN }),
   streamIdleTimeoutSeconds: config.TTS_WS_IDLE_TIMEOUT_SECONDS,
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),

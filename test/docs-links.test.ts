@@ -123,15 +123,21 @@ describe('docs links', () => {
     expect(checked, 'the alert rules link their runbooks').toBeGreaterThan(0)
   })
 
-  test('every alert rule links its section of docs/runbooks.md', () => {
-    const rules = (Bun.YAML.parse(read('prometheus/alerts.yml')) as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups
+  test('every alert rule links its section of docs/runbooks.md, which names the alert and its severity', () => {
+    type Rule = { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+    const rules = (Bun.YAML.parse(read('prometheus/alerts.yml')) as { groups: { rules: Rule[] }[] }).groups
       .flatMap((g) => g.rules)
       .filter((r) => r.alert)
     expect(rules.length).toBeGreaterThan(0)
+    const runbooks = read('docs/runbooks.md')
     for (const rule of rules) {
       const url = rule.annotations?.runbook_url ?? ''
       expect(url, rule.alert).toMatch(/\/docs\/runbooks\.md#runbook-[a-z0-9-]+$/)
-      expect(anchors('docs/runbooks.md').has(url.split('#')[1]!), `${rule.alert}: ${url}`).toBe(true)
+      const anchor = url.split('#')[1]!
+      expect(anchors('docs/runbooks.md').has(anchor), `${rule.alert}: ${url}`).toBe(true)
+      const section = runbooks.split(/\n(?=## )/).find((s) => headingAnchors(s.split('\n')[0]!).has(anchor))!
+      expect(section, `${anchor} names ${rule.alert}`).toContain(`\`${rule.alert}\``)
+      expect(section, `${anchor} gives the severity of ${rule.alert}`).toContain(`severity ${rule.labels?.severity}`)
     }
   })
 

@@ -12,6 +12,9 @@ import { keptTracesOnly } from '../src/telemetry/kept-trace-processor.ts'
 import { registerKeeper, TraceKeeper } from '../src/telemetry/sampling.ts'
 import { installContext } from '../src/telemetry/tracing.ts'
 import { createEspeakEngine } from '../src/tts/engines/espeak/espeak-engine.ts'
+import pino from 'pino'
+import { MemoryCache } from '../src/cache/memory-cache.ts'
+import { SpeechService } from '../src/tts/speech-service.ts'
 import { StreamSession } from '../src/tts/stream-session.ts'
 import { VOICES } from '../src/tts/engines/espeak/espeak-voices.ts'
 
@@ -32,8 +35,9 @@ test('a failed utterance is an ERROR trace, linked to its session and kept; the 
   const format = parseElevenLabsFormat('pcm_16000')
   if (!format.ok) throw new Error('pcm_16000 is a format')
   const failed = Promise.withResolvers<unknown>()
+  const speech = new SpeechService({ engine, cache: new MemoryCache({ maxBytes: 1 << 24 }), tracer, logger: pino({ level: 'silent' }) })
   const session = new StreamSession({
-    engine,
+    speech,
     voice: VOICES[0]!,
     speed: 1,
     format: format.spec,

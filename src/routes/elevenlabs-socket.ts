@@ -15,8 +15,11 @@ import { ApiError } from '../errors.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
 import type { AudioFrame } from '../tts/frame-sender.ts'
-import { elevenlabsVoiceSettingsSchema } from './elevenlabs.ts'
+import type { VoiceParams } from '../tts/params/voice-params.ts'
+import type { Retention } from '../tts/speech-service.ts'
+import { elevenlabsParams, elevenlabsVoiceSettingsSchema, locatorsSchema, socketQueryParams } from './elevenlabs-params.ts'
 import { parseWith } from './request-body.ts'
+import { requestedRetention } from './retention.ts'
 import { StreamConnection } from './stream-connection.ts'
 import { ProtocolError, type ConnectionContext, type SessionSetup, type StreamDeps } from './stream-context.ts'
 
@@ -33,8 +36,7 @@ export const streamInputQuerySchema = z.object({
   sync_alignment: z.enum(['true', 'false']).default('false'),
   auto_mode: z.enum(['true', 'false']).default('false'),
   enable_logging: z.enum(['true', 'false']).optional(),
-  enable_ssml_parsing: z.enum(['true', 'false']).optional(),
-  language_code: z.string().max(20).optional(),
+  ...socketQueryParams,
 })
 
 export const streamInputMessageSchema = z.object({
@@ -43,11 +45,12 @@ export const streamInputMessageSchema = z.object({
   flush: z.boolean().nullish(),
   voice_settings: elevenlabsVoiceSettingsSchema.nullish(),
   generation_config: z.object({ chunk_length_schedule: z.array(z.number().int().min(1).max(5000)).min(1).max(10).nullish() }).nullish(),
+  pronunciation_dictionary_locators: locatorsSchema.nullish(),
   'xi-api-key': z.string().max(500).nullish(),
   authorization: z.string().max(600).nullish(),
 })
 
-type OpeningMessage = Pick<z.infer<typeof streamInputMessageSchema>, 'voice_settings' | 'generation_config' | 'xi-api-key' | 'authorization'>
+type OpeningMessage = Partial<Pick<z.infer<typeof streamInputMessageSchema>, 'voice_settings' | 'generation_config' | 'pronunciation_dictionary_locators' | 'xi-api-key' | 'authorization'>>
 
 export interface SocketSetup {
   voice: Voice | undefined
@@ -58,6 +61,11 @@ export interface SocketSetup {
   oggOpus: boolean
   autoMode: boolean
   inactivitySeconds: number
+  model: string
+  /** The query's voice parameters; each session (context) adds its opening message's. */
+  params: VoiceParams
+  /** `none` with `enable_logging=false`: nothing of the session is cached or logged. */
+  retention: Retention
 }
 
 /**
@@ -81,6 +89,9 @@ export function readSocketSetup(c: Context<AppEnv>, deps: StreamDeps): SocketSet
     oggOpus,
     autoMode: query.auto_mode === 'true',
     inactivitySeconds: query.inactivity_timeout,
+    model: query.model_id,
+    params: elevenlabsParams(query),
+    retention: requestedRetention(query.enable_logging, undefined),
   }
 }
 
@@ -115,11 +126,19 @@ export abstract class ElevenLabsSocket extends StreamConnection {
     this.#keyAccepted = true
     if (key) this.useKey(key)
     const schedule = this.setup.autoMode ? undefined : (msg.generation_config?.chunk_length_schedule ?? DEFAULT_CHUNK_LENGTH_SCHEDULE)
+    const opening = elevenlabsParams({
+      voice_settings: msg.voice_settings,
+      pronunciation_dictionary_locators: msg.pronunciation_dictionary_locators,
+      chunk_length_schedule: msg.generation_config?.chunk_length_schedule,
+    })
     return {
       voice: this.setup.voice!,
       format: this.setup.format,
       speed: msg.voice_settings?.speed ?? 1,
+      model: this.setup.model,
       alignment: true,
+      params: { ...this.setup.params, ...opening },
+      retention: this.setup.retention,
       ...(schedule && { chunkLengthSchedule: schedule }),
     }
   }

@@ -4,18 +4,22 @@
  *   POST /v1/text-to-speech/{voice_id}/stream/with-timestamps  → the same, one JSON object per line, as audio is ready
  * Alignment is `{characters, character_start_times_seconds, character_end_times_seconds}`
  * from the engine's measured word boundaries (see tts/alignment.ts), in seconds from the
- * start of the audio. These responses are not cached: the cache holds audio only.
+ * start of the audio. Cached like any speech: the audio with its pieces' layout and word
+ * boundaries, so a hit answers with the same alignment.
  */
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { alignChunk, toSeconds, type SecondsAlignment } from '../tts/alignment.ts'
-import type { Boundary, Engine } from '../tts/engine.ts'
-import { readElevenLabsRequest, type ElevenLabsRequest, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
+import type { Boundary } from '../tts/engine.ts'
+import type { SpeechPiece } from '../tts/speech-piece.ts'
+import type { SpeechService, UtteranceResult } from '../tts/speech-service.ts'
+import { readElevenLabsRequest, recordGeneration, type ElevenLabsRoutesDeps } from './elevenlabs.ts'
+import { ignoredHeader } from './ignored-header.ts'
 import { streamedBody } from './streamed-body.ts'
 
-export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText'> {
-  engine: Engine
+export interface TimestampRoutesDeps extends Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText' | 'cacheSkipPattern' | 'stitching'> {
+  speech: Pick<SpeechService, 'utter'>
   metrics?: Metrics
 }
 
@@ -24,35 +28,28 @@ interface TimedChunk {
   alignment: SecondsAlignment
 }
 
-/**
- * Synthesises with the engine (encoding in its worker) and aligns each chunk as it leaves;
- * `spoke` learns which configured engine produced the audio (engine router only).
- */
-async function* timedChunks(engine: Engine, request: ElevenLabsRequest, signal: AbortSignal, spoke: { engine?: string } = {}): AsyncGenerator<TimedChunk> {
+/** Aligns each piece as it leaves, one piece of lookahead: a piece's last word ends where the next measured word starts. */
+async function* timedChunks(text: string, pieces: AsyncIterable<SpeechPiece>): AsyncGenerator<TimedChunk> {
   const boundaries: Boundary[] = []
   let start = 0
   let textFrom = 0
-  let pending: { bytes: Uint8Array; count: number; rate: number } | undefined
+  let pending: SpeechPiece | undefined
   const flush = (final: boolean): TimedChunk | undefined => {
     if (!pending) return undefined
-    const { bytes, count, rate } = pending
-    const { alignment, textEnd } = alignChunk({ text: request.text, boundaries, sampleRate: rate, chunkStart: start, chunkEnd: start + count, fromText: textFrom, final })
-    const out = { bytes, alignment: toSeconds(alignment, (start * 1000) / rate) }
+    const { bytes, samples, sampleRate } = pending
+    const { alignment, textEnd } = alignChunk({ text, boundaries, sampleRate, chunkStart: start, chunkEnd: start + samples, fromText: textFrom, final })
+    const out = { bytes, alignment: toSeconds(alignment, (start * 1000) / sampleRate) }
     textFrom = textEnd
-    start += count
+    start += samples
     pending = undefined
     return out
   }
-  for await (const chunk of engine.synthesize(request.text, request.voice, { speed: request.speed, format: request.format, alignment: true }, signal)) {
-    boundaries.push(...(chunk.boundaries ?? []))
-    spoke.engine ??= chunk.engine
-    const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
-    const count = chunk.sampleCount ?? chunk.samples.length
-    // One chunk of lookahead: a chunk's last word ends where the next measured word starts.
-    if (bytes.byteLength === 0 && count === 0) continue
+  for await (const piece of pieces) {
+    boundaries.push(...(piece.boundaries ?? []))
+    if (piece.bytes.byteLength === 0 && piece.samples === 0) continue
     const ready = flush(false)
     if (ready) yield ready
-    pending = { bytes, count, rate: chunk.sampleRate }
+    pending = piece
   }
   const last = flush(true)
   if (last) yield last
@@ -64,40 +61,59 @@ const json = (chunk: TimedChunk) => ({
   normalized_alignment: chunk.alignment,
 })
 
+/** Which engine spoke, the generation's `request-id` (an upstream's, or ours), the cache's verdict. */
+function answerHeaders(c: Context<AppEnv>, result: UtteranceResult, deps: TimestampRoutesDeps): Record<string, string> {
+  const engine = result.engine?.()
+  c.get('logFields').cache = result.cacheResult
+  c.get('span').setAttribute('tts.cache.result', result.cacheResult)
+  const headers = {
+    'request-id': result.upstreamRequestId?.() ?? c.get('requestId'),
+    'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',
+    ...(engine && { 'x-tts-engine': engine }),
+  }
+  recordGeneration(deps, headers)
+  return headers
+}
+
 /**
  * @example
- * app.route('/', elevenlabsTimestampRoutes({ engine, resolveVoice, maxInputChars: 4096, logText: false }))
+ * app.route('/', elevenlabsTimestampRoutes({ speech, resolveVoice, maxInputChars: 4096, logText: false }))
  */
 export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
-  app.post('/v1/text-to-speech/:voice_id/with-timestamps', async (c) => {
+  /** Reads the request and asks for its audio with word timings, from the cache when it has them. */
+  const utter = async (c: Context<AppEnv>) => {
     const request = await readElevenLabsRequest(c, deps)
+    const result = await deps.speech.utter({ ...request, alignment: true, signal: c.req.raw.signal })
+    const counted = result.cacheResult === 'cache_hit' ? 'cache_hit' : 'created'
+    return { request, result, counted, headers: ignoredHeader(c, [...request.unknown, ...result.ignored]) } as const
+  }
+
+  app.post('/v1/text-to-speech/:voice_id/with-timestamps', async (c) => {
+    const { request, result, counted, headers } = await utter(c)
     const parts: Uint8Array[] = []
     const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
-    const spoke: { engine?: string } = {}
-    for await (const chunk of timedChunks(deps.engine, request, c.req.raw.signal, spoke)) {
+    for await (const chunk of timedChunks(request.text, result.pieces)) {
       parts.push(chunk.bytes)
       merged.characters.push(...chunk.alignment.characters)
       merged.character_start_times_seconds.push(...chunk.alignment.character_start_times_seconds)
       merged.character_end_times_seconds.push(...chunk.alignment.character_end_times_seconds)
     }
-    deps.metrics?.speechRequests.inc({ result: 'created' })
-    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, spoke.engine ? { 'x-tts-engine': spoke.engine } : {})
+    deps.metrics?.speechRequests.inc({ result: counted })
+    return c.json(json({ bytes: Buffer.concat(parts), alignment: merged }), 200, { ...headers, ...answerHeaders(c, result, deps) })
   })
 
-
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
-    const request = await readElevenLabsRequest(c, deps)
+    const { request, result, counted, headers } = await utter(c)
     const encoder = new TextEncoder()
-    const spoke: { engine?: string } = {}
-    const body = await streamedBody(c, timedChunks(deps.engine, request, c.req.raw.signal, spoke), {
+    const body = await streamedBody(c, timedChunks(request.text, result.pieces), {
       frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
-      onComplete: () => deps.metrics?.speechRequests.inc({ result: 'created' }),
+      onComplete: () => deps.metrics?.speechRequests.inc({ result: counted }),
       ...(deps.metrics && { metrics: deps.metrics }),
     })
     // The first chunk is in by now (streamedBody waits for it): its engine is known.
-    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...(spoke.engine && { 'x-tts-engine': spoke.engine }) } })
+    return new Response(body, { headers: { 'content-type': 'application/x-ndjson', ...headers, ...answerHeaders(c, result, deps) } })
   })
 
   return app

@@ -11,30 +11,23 @@ import { ApiError } from '../errors.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
+import { unknownVoicePart } from '../tts/voice-mix.ts'
 import type { SpeechService } from '../tts/speech-service.ts'
 import { normaliseText } from '../tts/text.ts'
+import type { StitchingIds } from '../tts/params/stitching-ids.ts'
+import type { VoiceParams } from '../tts/params/voice-params.ts'
+import type { Retention } from '../tts/speech-service.ts'
 import { audioResponse } from './audio-response.ts'
-import { describeText } from './describe-text.ts'
+import { elevenlabsBodyParams, elevenlabsParams, unknownFields } from './elevenlabs-params.ts'
+import { ignoredHeader } from './ignored-header.ts'
 import { parseWith, readJsonBody } from './request-body.ts'
+import { requestedRetention, retentionOf, textLogFields } from './retention.ts'
 
-export const elevenlabsVoiceSettingsSchema = z.object({
-  stability: z.number().min(0).max(1).nullish(),
-  similarity_boost: z.number().min(0).max(1).nullish(),
-  style: z.number().min(0).max(1).nullish(),
-  use_speaker_boost: z.boolean().nullish(),
-  speed: z.number().min(0.25).max(4).nullish(),
-})
-
-/** The request body, as ElevenLabs documents it (fields we cannot honour are accepted and ignored). */
+/** The request body, as ElevenLabs documents it (docs/api.md "Voice parameters" says what each field does here). */
 export const elevenlabsSpeechSchema = z.object({
   text: z.string(),
   model_id: z.string().min(1).max(200).default('eleven_multilingual_v2'),
-  language_code: z.string().max(20).nullish(),
-  voice_settings: elevenlabsVoiceSettingsSchema.nullish(),
-  seed: z.number().int().nullish(),
-  previous_text: z.string().max(10_000).nullish(),
-  next_text: z.string().max(10_000).nullish(),
-  apply_text_normalization: z.enum(['auto', 'on', 'off']).nullish(),
+  ...elevenlabsBodyParams,
 })
 
 export const elevenlabsQuerySchema = z.object({
@@ -43,12 +36,18 @@ export const elevenlabsQuerySchema = z.object({
   enable_logging: z.enum(['true', 'false']).optional(),
 })
 
+const KNOWN_FIELDS = Object.keys(elevenlabsSpeechSchema.shape)
+
 export interface ElevenLabsRoutesDeps {
   speech: SpeechService
   resolveVoice: (nameOrId: string) => Voice | undefined
   voices: () => readonly Voice[]
   maxInputChars: number
   logText: boolean
+  /** TTS_CACHE_SKIP_PATTERN: matching texts are never cached. */
+  cacheSkipPattern?: RegExp
+  /** Learns which engine made each generation whose `request-id` we hand out. */
+  stitching?: Pick<StitchingIds, 'record'>
   metrics?: Metrics
 }
 
@@ -67,7 +66,10 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
     c.get('span').setAttribute('tts.cache.result', result.cacheResult)
     // ElevenLabs names each generation in `request-id` (clients stitch requests with it); an
     // upstream's own id, when we spoke through one, replaces ours in audioResponse.
-    return audioResponse(c, result, { metrics: deps.metrics, route, started, headers: { 'request-id': c.get('requestId') } })
+    const headers = { 'request-id': c.get('requestId'), ...ignoredHeader(c, [...request.unknown, ...result.ignored]) }
+    const response = await audioResponse(c, result, { metrics: deps.metrics, route, started, headers })
+    recordGeneration(deps, response.headers)
+    return response
   }
 
   app.post('/v1/text-to-speech/:voice_id', speak('/v1/text-to-speech/:voice_id'))
@@ -86,6 +88,10 @@ export interface ElevenLabsRequest {
   format: AudioFormatSpec
   speed: number
   model: string
+  params: VoiceParams
+  retention: Retention
+  /** Body fields outside ElevenLabs' documented set (accepted, ignored, and said so). */
+  unknown: string[]
 }
 
 /**
@@ -97,10 +103,11 @@ export interface ElevenLabsRequest {
  */
 export async function readElevenLabsRequest(
   c: Context<AppEnv>,
-  deps: Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText'>,
+  deps: Pick<ElevenLabsRoutesDeps, 'resolveVoice' | 'maxInputChars' | 'logText' | 'cacheSkipPattern'>,
 ): Promise<ElevenLabsRequest> {
   const query = parseWith(c, elevenlabsQuerySchema, c.req.query(), 'query')
-  const body = parseWith(c, elevenlabsSpeechSchema, await readJsonBody(c))
+  const raw = await readJsonBody(c)
+  const body = parseWith(c, elevenlabsSpeechSchema, raw)
   const voice = findVoice(deps, c.req.param('voice_id') ?? '')
   const text = normaliseText(body.text)
   if (!text) throw detail(400, 'empty_text', 'text must contain something to speak.')
@@ -117,16 +124,41 @@ export async function readElevenLabsRequest(
     'tts.format': query.output_format,
     'tts.characters': text.length,
   })
-  Object.assign(c.get('logFields'), describeText(text, deps.logText), { voice: voice.id, format: query.output_format, model: body.model_id })
+  const retention = retentionOf(text, requestedRetention(query.enable_logging, c.req.header('cache-control')), deps.cacheSkipPattern)
+  Object.assign(c.get('logFields'), textLogFields(text, { logText: deps.logText, retention }), { voice: voice.id, format: query.output_format, model: body.model_id })
   // Charged once the request is known to be valid: a rejected one costs the key nothing.
   c.get('chargeChars')?.(text.length)
-  return { text, voice, format: lookup.spec, speed: body.voice_settings?.speed ?? 1, model: body.model_id }
+  return {
+    text,
+    voice,
+    format: lookup.spec,
+    speed: body.voice_settings?.speed ?? 1,
+    model: body.model_id,
+    params: elevenlabsParams({ ...body, optimize_streaming_latency: query.optimize_streaming_latency }),
+    retention,
+    unknown: unknownFields(raw, KNOWN_FIELDS),
+  }
+}
+
+/**
+ * Remembers which engine made the generation a response names, so a later request's stitching
+ * ids are forwarded only to the engine that can know them.
+ *
+ * @example
+ * recordGeneration(deps, response.headers)
+ */
+export function recordGeneration(deps: Pick<ElevenLabsRoutesDeps, 'stitching'>, headers: Headers | Record<string, string>): void {
+  const get = (name: string) => (headers instanceof Headers ? headers.get(name) : headers[name])
+  const id = get('request-id')
+  const engine = get('x-tts-engine')
+  if (id && engine) deps.stitching?.record(id, engine)
 }
 
 function findVoice(deps: Pick<ElevenLabsRoutesDeps, 'resolveVoice'>, id: string): Voice {
   const voice = deps.resolveVoice(id)
-  if (!voice) throw detail(404, 'voice_not_found', `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
-  return voice
+  if (voice) return voice
+  const part = unknownVoicePart(id, deps.resolveVoice)
+  throw detail(404, 'voice_not_found', part ? `A voice with the voice_id '${part}' (part of the mix '${id.slice(0, 200)}') was not found.` : `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
 }
 
 function detail(status: 400 | 404, code: string, message: string): ApiError {

@@ -13,11 +13,13 @@ import { findModel } from '../tts/models.ts'
 import type { SpeechService } from '../tts/speech-service.ts'
 import { normaliseText } from '../tts/text.ts'
 import { audioResponse } from './audio-response.ts'
-import { describeText } from './describe-text.ts'
+import { ignoredHeader } from './ignored-header.ts'
 import { parseWith, readJsonBody } from './request-body.ts'
+import { requestedRetention, retentionOf, textLogFields } from './retention.ts'
+import { unknownVoicePart } from '../tts/voice-mix.ts'
 
-/** The request body, as OpenAI documents it. */
-export const openaiSpeechSchema = z.object({
+/** The request body, as OpenAI documents it (other fields are kept for engines that pass them through). */
+export const openaiSpeechSchema = z.looseObject({
   model: z.string().min(1).max(200),
   input: z.string(),
   voice: z.union([z.string().min(1).max(200), z.object({ id: z.string().min(1).max(200) })]),
@@ -34,6 +36,8 @@ export interface OpenAIRoutesDeps {
   voices: () => readonly Voice[]
   maxInputChars: number
   logText: boolean
+  /** TTS_CACHE_SKIP_PATTERN: matching texts are never cached. */
+  cacheSkipPattern?: RegExp
   metrics?: Metrics
 }
 
@@ -50,6 +54,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
   app.post(ROUTE, async (c) => {
     const started = performance.now()
     const body = parseWith(c, openaiSpeechSchema, await readJsonBody(c))
+    const extra = extraFields(body)
     const text = normaliseText(body.input)
     if (!text) throw invalid('input', 'input must contain text to speak.')
     if (text.length > deps.maxInputChars) {
@@ -66,7 +71,10 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
     }
     const voiceName = typeof body.voice === 'string' ? body.voice : body.voice.id
     const voice = deps.resolveVoice(voiceName)
-    if (!voice) throw invalid('voice', `Unknown voice '${voiceName.slice(0, 100)}'. See GET /v1/audio/voices.`, 'voice_not_found')
+    if (!voice) {
+      const part = unknownVoicePart(voiceName, deps.resolveVoice)
+      throw invalid('voice', part ? `Unknown voice '${part}' in the mix '${voiceName.slice(0, 200)}'. Every part of a mix must be a voice of its engine; see GET /v1/audio/voices.` : `Unknown voice '${voiceName.slice(0, 100)}'. See GET /v1/audio/voices.`, 'voice_not_found')
+    }
     const lookup = parseOpenAIFormat(body.response_format)
     if (!lookup.ok) throw invalid('response_format', lookup.message, 'unsupported_format')
     const format = lookup.spec
@@ -79,7 +87,8 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
       'tts.format': body.response_format,
       'tts.characters': text.length,
     })
-    Object.assign(c.get('logFields'), describeText(text, deps.logText), {
+    const retention = retentionOf(text, requestedRetention(undefined, c.req.header('cache-control')), deps.cacheSkipPattern)
+    Object.assign(c.get('logFields'), textLogFields(text, { logText: deps.logText, retention }), {
       voice: voice.id,
       format: body.response_format,
       model: body.model,
@@ -91,23 +100,25 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
       format,
       speed: body.speed,
       model: body.model,
-      ...(body.instructions && { instructions: body.instructions }),
+      params: { ...(body.instructions && { instructions: body.instructions }), ...(extra && { extra }) },
+      retention,
       signal: c.req.raw.signal,
     })
     c.get('logFields').cache = result.cacheResult
     c.get('span').setAttribute('tts.cache.result', result.cacheResult)
+    const headers = ignoredHeader(c, result.ignored)
     if (body.stream_format === 'sse') {
       return audioResponse(c, result, {
         metrics: deps.metrics,
         route: ROUTE,
         started,
         contentType: 'text/event-stream',
-        headers: { 'cache-control': 'no-cache' },
+        headers: { 'cache-control': 'no-cache', ...headers },
         frame: (bytes) => sse({ type: 'speech.audio.delta', audio: Buffer.from(bytes).toString('base64') }),
         trailer: () => sse({ type: 'speech.audio.done', usage: usage(text) }),
       })
     }
-    return audioResponse(c, result, { metrics: deps.metrics, route: ROUTE, started })
+    return audioResponse(c, result, { metrics: deps.metrics, route: ROUTE, started, headers })
   })
 
   app.get('/v1/audio/voices', (c) =>
@@ -117,6 +128,22 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
   )
 
   return app
+}
+
+const KNOWN_FIELDS = new Set(Object.keys(openaiSpeechSchema.shape))
+const MAX_EXTRA_FIELDS = 32
+
+/**
+ * Body fields outside OpenAI's schema, as sent: an engine forwards those its `pass_through`
+ * lists (Kokoro-FastAPI's `lang_code`, ...); the others are ignored and named, never an error.
+ */
+function extraFields(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const names = Object.keys(body).filter((name) => !KNOWN_FIELDS.has(name))
+  if (names.length === 0) return undefined
+  if (names.length > MAX_EXTRA_FIELDS) throw invalid(names[MAX_EXTRA_FIELDS]!.slice(0, 64), `At most ${MAX_EXTRA_FIELDS} fields beyond OpenAI's own may be sent.`)
+  const bad = names.find((name) => !/^[A-Za-z_][\w.-]{0,63}$/.test(name))
+  if (bad !== undefined) throw invalid(bad.slice(0, 64), `'${bad.slice(0, 64)}' is not a field name this API takes (letters, digits, _ . -, at most 64).`, 'unknown_parameter')
+  return Object.fromEntries(names.map((name) => [name, body[name]]))
 }
 
 function invalid(param: string, message: string, code = 'invalid_value'): ApiError {

@@ -4,6 +4,7 @@
  */
 import { MarkupError } from '../markup/markup-error.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
+import { UnsupportedParamError } from '../tts/params/param-error.ts'
 import { QueueFullError } from '../tts/stream-session.ts'
 import { BufferOverflowError } from '../tts/text-buffer.ts'
 import { ProtocolError } from './stream-context.ts'
@@ -18,6 +19,8 @@ export function protocolErrorOf(err: unknown): ProtocolError {
   if (err instanceof MarkupError) return new ProtocolError('invalid_ssml', err.message)
   // Too much text waiting is the client's doing, wherever in a protocol it happened.
   if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
+  // A parameter the engine cannot honour with that value (espeak and an unknown language_code): the client's.
+  if (err instanceof UnsupportedParamError) return new ProtocolError(err.code, err.message)
   if (err instanceof EngineBusyError) return new ProtocolError('server_busy', 'The speech engine is at capacity; reconnect shortly.', 1013)
   // Every engine down before any audio: "try again later", as HTTP's 503 + Retry-After.
   if (err instanceof EngineUnavailableError && err.everyEngineDown) return new ProtocolError('engine_unavailable', err.message, 1013)

@@ -14,6 +14,7 @@ import { observe } from '../telemetry/metrics.ts'
 import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
 import { unitOf } from '../telemetry/work-unit.ts'
 import type { Voice } from '../tts/engine.ts'
+import type { Retention } from '../tts/speech-service.ts'
 import type { StreamSession } from '../tts/stream-session.ts'
 import { ProtocolError, type ConnectionContext, type StreamDeps } from './stream-context.ts'
 
@@ -78,10 +79,18 @@ export class SessionTelemetry {
     this.deps.metrics?.streamingMessages.inc({ vendor: this.#vendor })
   }
 
-  /** A session (or context) began with this voice and format: counted, and reported by the close span. */
-  sessionStarted(voice: Voice, format: AudioFormatSpec): void {
+  /**
+   * A session (or context) began with this voice and format: counted, and reported by the close
+   * span; parameters no engine honours, and a no-retention request, are said on a log line.
+   */
+  sessionStarted(voice: Voice, format: AudioFormatSpec, settings: { ignored: readonly string[]; retention: Retention }): void {
     Object.assign(this.#attributes, { 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.gender': voice.gender, 'tts.format': format.name })
     this.deps.metrics?.streamingLanguage.inc({ language: voice.language, gender: voice.gender })
+    if (settings.ignored.length || settings.retention) {
+      this.withContext(() =>
+        this.log.info({ route: this.#route, voice: voice.id, ...(settings.ignored.length && { ignored: settings.ignored }), ...(settings.retention && { retention: 'none' }) }, 'session settings'),
+      )
+    }
   }
 
   /** Records a session event (flush, cancel, ...) for the close span; the first 128 of a session. */

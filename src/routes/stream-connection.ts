@@ -12,6 +12,8 @@ import type { ServerWebSocket } from 'bun'
 import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
 import type { AudioFrame, SendResult } from '../tts/frame-sender.ts'
+import { resolveParams } from '../tts/params/resolve-params.ts'
+import { HONOURS_NOTHING } from '../tts/params/voice-params.ts'
 import { StreamSession } from '../tts/stream-session.ts'
 import { keyId } from './api-key-auth.ts'
 import { protocolErrorOf } from './protocol-error-of.ts'
@@ -155,10 +157,12 @@ export abstract class StreamConnection implements WsConnection, Departing {
 
   /** A session whose frames go out through `send` (multi-context protocols tag them). */
   protected createSession(options: SessionSetup, send: (frame: AudioFrame) => number): StreamSession {
-    this.#telemetry.sessionStarted(options.voice, options.format)
+    const { honoured, ignored } = resolveParams(options.params, this.deps.engine.params?.(options.voice) ?? HONOURS_NOTHING)
+    this.#telemetry.sessionStarted(options.voice, options.format, { ignored, retention: options.retention })
     const session = new StreamSession({
       ...options,
-      engine: this.deps.engine,
+      params: honoured,
+      speech: this.deps.speech,
       tracer: this.deps.tracer,
       parent: this.#telemetry.context,
       ...(this.deps.metrics && { metrics: this.deps.metrics }),

@@ -12,11 +12,16 @@ import type { Lifecycle } from '../lifecycle.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { unitOf } from '../telemetry/work-unit.ts'
 import type { Engine, Voice } from '../tts/engine.ts'
+import type { VoiceParams } from '../tts/params/voice-params.ts'
+import type { Retention, SpeechService } from '../tts/speech-service.ts'
 import { presentedKey } from './api-key-auth.ts'
 import type { KeyLimits } from './key-limits.ts'
 
 export interface StreamDeps {
+  /** Says which parameters the voice's engine honours. */
   engine: Engine
+  /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
+  speech: Pick<SpeechService, 'utter'>
   tracer: Tracer
   logger: Logger
   metrics?: Metrics
@@ -60,8 +65,14 @@ export interface SessionSetup {
   voice: Voice
   format: AudioFormatSpec
   speed: number
+  /** The client's model (keys each utterance's audio like a batch request's). */
+  model: string
   alignment: boolean
   chunkLengthSchedule?: readonly number[]
+  /** The session's voice parameters, as the client sent them. */
+  params: VoiceParams
+  /** `none`: nothing of the session is cached or logged. */
+  retention: Retention
 }
 
 /** A protocol violation: reported in the protocol's shape, then the socket closes with `closeCode`. */

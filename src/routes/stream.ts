@@ -20,8 +20,12 @@ import type { AppEnv } from '../app-env.ts'
 import { opusPacketsFormat, parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
 import { splitOpusPackets } from '../audio/opus/opus-packet-stream.ts'
 import type { AudioFrame } from '../tts/frame-sender.ts'
+import { findModel } from '../tts/models.ts'
+import type { Retention } from '../tts/speech-service.ts'
+import { parseWith } from './request-body.ts'
+import { requestedRetention } from './retention.ts'
 import { StreamConnection } from './stream-connection.ts'
-import { connectionContext, ProtocolError, type StreamDeps } from './stream-context.ts'
+import { connectionContext, ProtocolError, type ConnectionContext, type StreamDeps } from './stream-context.ts'
 import { upgrade } from './websocket.ts'
 
 const ROUTE = '/v1/stream'
@@ -35,8 +39,13 @@ export const streamStartSchema = z.strictObject({
   bitrate_kbps: z.number().int().min(6).max(256).optional(),
   speed: z.number().min(0.25).max(4).default(1),
   alignment: z.boolean().default(false),
+  /** Keys the cache like a batch request's model (each utterance is cached as one). */
+  model: z.string().min(1).max(200).default('tts-edge'),
   api_key: z.string().max(500).optional(),
 })
+
+/** `?enable_logging=false`: nothing of the session is cached, and its text is never logged. */
+export const streamQuerySchema = z.object({ enable_logging: z.enum(['true', 'false']).optional() })
 
 export const streamMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text'), text: z.string().max(MAX_TEXT) }),
@@ -86,6 +95,14 @@ class TtsEdgeStream extends StreamConnection {
   /** Opus: each chunk's length-prefixed packets leave one per frame. */
   #packets = false
 
+  constructor(
+    deps: StreamDeps,
+    ctx: ConnectionContext,
+    private readonly retention: Retention,
+  ) {
+    super(deps, ctx)
+  }
+
   protected handle(message: unknown): void {
     if (!this.session) return this.start(message)
     const parsed = streamMessageSchema.safeParse(message)
@@ -129,7 +146,8 @@ class TtsEdgeStream extends StreamConnection {
     if (!voice) throw new ProtocolError('voice_not_found', `Unknown voice '${start.voice.slice(0, 100)}'. See GET /v1/audio/voices.`)
     const format = sessionFormat(start, start.sample_rate ?? DEFAULT_RATE[start.format])
     this.#packets = format.container === 'opus_packets'
-    this.startSession({ voice, format, speed: start.speed, alignment: start.alignment })
+    if (!findModel(start.model)) throw new ProtocolError('model_not_found', `Model '${start.model.slice(0, 100)}' does not exist. See GET /v1/models.`)
+    this.startSession({ voice, format, speed: start.speed, model: start.model, alignment: start.alignment, params: {}, retention: this.retention })
     const { traceId } = this.span.spanContext()
     this.sendJson({
       type: 'started',
@@ -174,6 +192,9 @@ function withSeq(seq: number, bytes: Uint8Array): Uint8Array {
  */
 export function streamRoutes(deps: StreamDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  app.get(ROUTE, (c) => upgrade(c, new TtsEdgeStream(deps, connectionContext(c, deps))))
+  app.get(ROUTE, (c) => {
+    const query = parseWith(c, streamQuerySchema, c.req.query(), 'query')
+    return upgrade(c, new TtsEdgeStream(deps, connectionContext(c, deps), requestedRetention(query.enable_logging, undefined)))
+  })
   return app
 }

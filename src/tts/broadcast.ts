@@ -1,5 +1,5 @@
 /**
- * A replayable stream of byte chunks with reference-counted readers.
+ * A replayable stream of chunks (encoded audio pieces) with reference-counted readers.
  *
  * Identical concurrent requests share one synthesis: the first creates a Broadcast and
  * feeds it, every reader (including late joiners) gets all chunks from the start, and
@@ -8,13 +8,18 @@
 
 type Waiter = () => void
 
-export class Broadcast {
-  readonly chunks: Uint8Array[] = []
+const noBytes = (chunk: unknown) => (chunk as Uint8Array).byteLength === 0
+
+export class Broadcast<T = Uint8Array> {
+  readonly chunks: T[] = []
   #ended = false
   #error: unknown = undefined
   #waiters: Waiter[] = []
   #readers = 0
   readonly #controller = new AbortController()
+
+  /** `empty`: chunks not worth passing on (empty byte arrays, by default). */
+  constructor(private readonly empty: (chunk: T) => boolean = noBytes) {}
 
   /** Aborted when every reader has left before the end: the producer should stop. */
   get signal(): AbortSignal {
@@ -25,8 +30,8 @@ export class Broadcast {
     return this.#ended
   }
 
-  push(chunk: Uint8Array): void {
-    if (this.#ended || chunk.byteLength === 0) return
+  push(chunk: T): void {
+    if (this.#ended || this.empty(chunk)) return
     this.chunks.push(chunk)
     this.#wake()
   }
@@ -45,7 +50,7 @@ export class Broadcast {
    * @example
    * for await (const bytes of broadcast.read(c.req.raw.signal)) controller.enqueue(bytes)
    */
-  async *read(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  async *read(signal?: AbortSignal): AsyncGenerator<T> {
     this.#readers++
     const onAbort = () => this.#wake()
     signal?.addEventListener('abort', onAbort, { once: true })

@@ -10,6 +10,7 @@
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import type { RenderedSpeech } from '../markup/rendered.ts'
 import type { SpeechDoc } from '../markup/speech-doc.ts'
+import type { ParamSupport, VoiceParams } from './params/voice-params.ts'
 
 /** Gender as the voice catalogue reports it (OpenAI / ElevenLabs labels). */
 export type Gender = 'male' | 'female'
@@ -79,6 +80,13 @@ export interface SynthesisOptions {
   model?: string
   /** OpenAI `instructions` (upstream engines forward them; espeak ignores them). */
   instructions?: string
+  /**
+   * The request's voice parameters this engine honours (see `Engine.params`): what the
+   * client sent, already stripped of what the engine does not take.
+   */
+  params?: VoiceParams
+  /** `none`: the client asked that nothing be kept (an ElevenLabs upstream gets `enable_logging=false`). */
+  retention?: 'none'
   /**
    * The caller aligns text to audio: upstream engines then report timings where their API
    * has them and exact sample counts (espeak always does both).
@@ -182,10 +190,13 @@ export interface Engine {
    */
   cacheScope?(voice: Voice): string
   /**
-   * True when OpenAI `instructions` may change the audio this engine makes for `voice` (they
-   * reach an engine that is sent them): they then key the cache. Absent: false.
+   * What this engine does with request parameters when speaking `voice` (docs/api.md "Voice
+   * parameters"); absent: it honours none of them.
+   *
+   * @example
+   * engine.params?.(voice)?.honours.has('stability') // true behind an ElevenLabs upstream
    */
-  keysInstructions?(voice: Voice): boolean
+  params?(voice: Voice): ParamSupport
   /** How this engine reads markup, dictionaries' phonemes and cleaned text for `voice`. */
   speech?(voice: Voice): SpeechReading
   /** Stop workers and release resources. */

@@ -86,3 +86,23 @@ test('with Redis down, each replica synthesises on its own and every request is 
   expect([...a.outcomes, ...b.outcomes]).toEqual(['local', 'local'])
   await down.stop()
 }, 30_000)
+
+test("utterances are single-flighted across the fleet too, and the other replica replays the leader's pieces and word timings", async () => {
+  const [a, b] = [await replica(redis.url), await replica(redis.url)]
+  const pcm = parseOpenAIFormat('pcm')
+  if (!pcm.ok) throw new Error('pcm must be supported')
+  const text = `A greeting both replicas speak at once, ${crypto.randomUUID().slice(0, 6)}.`
+  const utter = async (service: SpeechService) => {
+    const result = await service.utter({ ...request(text), format: pcm.spec, alignment: true })
+    const pieces = []
+    for await (const piece of result.pieces) pieces.push(piece)
+    return pieces
+  }
+  const [x, y] = await Promise.all([utter(a.speech), utter(b.speech)])
+  expect(a.engine.calls + b.engine.calls).toBe(1)
+  const words = (pieces: typeof x) => pieces.flatMap((p) => p.boundaries ?? []).filter((w) => w.kind === 'word')
+  expect(words(x).length).toBeGreaterThan(5)
+  expect(words(y)).toEqual(words(x))
+  expect(Buffer.concat(y.map((p) => p.bytes))).toEqual(Buffer.concat(x.map((p) => p.bytes)))
+  expect([...a.outcomes, ...b.outcomes].sort()).toEqual(['leader', 'shared'])
+}, 30_000)

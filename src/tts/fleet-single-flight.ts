@@ -5,15 +5,17 @@
  */
 import { context, type Context } from '@opentelemetry/api'
 import { withSpan } from '../telemetry/tracing.ts'
+import { hasAlignment, replay } from './speech-piece.ts'
 import { synthesiseFlight, type Flight, type ProductionDeps } from './speech-production.ts'
-import type { SpeechRequest, SpeechServiceDeps } from './speech-service.ts'
+import type { SpeechRequest } from './speech-request.ts'
+import type { SpeechServiceDeps } from './speech-service.ts'
 
 /**
  * Feeds the flight: with the audio another replica made (fleet single-flight), or by
  * synthesising here, holding the fleet lease until the file is stored.
  *
  * @example
- * const job: Flight = { broadcast: new Broadcast() }
+ * const job: Flight = { broadcast: new Broadcast(emptyPiece), aligned: false }
  * await produceFlight({ engine, cache, tracer, metrics, fleet }, request, key, job, context.active())
  */
 export async function produceFlight(
@@ -27,14 +29,19 @@ export async function produceFlight(
   if (!fleet) return synthesiseFlight(deps, request, key, job, parent)
   const claim = await context.with(parent, () =>
     withSpan(tracer, 'tts.fleet.claim', {}, async (span) => {
-      const claimed = await fleet.claim(key, () => cache.get(key), job.broadcast.signal)
+      // Another replica's audio serves only when it has the word timings this flight was asked for.
+      const stored = async () => {
+        const entry = await cache.get(key)
+        return entry && (!job.aligned || hasAlignment(entry)) ? entry : undefined
+      }
+      const claimed = await fleet.claim(key, stored, job.broadcast.signal)
       span.setAttribute('tts.fleet.outcome', claimed.outcome)
       return claimed
     }),
   )
   if (claim.audio) {
     job.stored = claim.audio
-    job.broadcast.push(claim.audio.body)
+    for (const piece of replay(claim.audio)) job.broadcast.push(piece)
     job.broadcast.end()
     return
   }

@@ -6,7 +6,8 @@ import type { Tracer } from '@opentelemetry/api'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import { withDeferredSpan } from '../telemetry/deferred-span.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
-import type { SpeechResult } from './speech-service.ts'
+import { replay, type SpeechPiece } from './speech-piece.ts'
+import type { SpeechResult, UtteranceResult } from './speech-request.ts'
 
 /**
  * Looks `key` up in the cache inside a `tts.cache.lookup` span.
@@ -24,23 +25,50 @@ export function lookUpSpeech(tracer: Tracer, cache: AudioCache, key: string): Pr
 }
 
 /**
- * Counts a hit and serves the whole file in one piece. `blob` only when the cache kept one.
+ * Counts a hit and serves the whole file in one piece (from the memory tier's Blob when it
+ * kept one), with the engine that made it and the upstream generation's `request-id`.
  *
  * @example
- * return cacheHit(metrics, cached.body, cached.contentType, cached.blob, engine, timings)
+ * return cacheHit(metrics, cached, timings, ignored)
  */
-export function cacheHit(
-  metrics: Metrics | undefined,
-  body: Uint8Array,
-  contentType: string,
-  blob: Blob | undefined,
-  engine: string | undefined,
-  timings: SpeechResult['timings'],
-): SpeechResult {
+export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timings: SpeechResult['timings'], ignored: string[]): SpeechResult {
   metrics?.speechRequests.inc({ result: 'cache_hit' })
-  return { cacheResult: 'cache_hit', contentType, chunks: once(body), body, ...(blob && { blob }), timings, engine: () => engine }
+  const { engine, requestId } = cached.meta
+  return {
+    cacheResult: 'cache_hit',
+    contentType: cached.contentType,
+    chunks: once(cached.body),
+    body: cached.body,
+    ...(cached.blob && { blob: cached.blob }),
+    timings,
+    engine: () => (typeof engine === 'string' ? engine : undefined),
+    ...(typeof requestId === 'string' && { upstreamRequestId: () => requestId }),
+    ignored,
+  }
+}
+
+/**
+ * An utterance served from the cache: the pieces it was stored as, with its engine and the
+ * upstream generation's `request-id`.
+ *
+ * @example
+ * return { ...replayed(cached, timings), ignored }
+ */
+export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored'> {
+  const { engine, requestId } = cached.meta
+  return {
+    cacheResult: 'cache_hit',
+    pieces: each(replay(cached)),
+    timings,
+    engine: () => (typeof engine === 'string' ? engine : undefined),
+    ...(typeof requestId === 'string' && { upstreamRequestId: () => requestId }),
+  }
 }
 
 async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
   yield body
+}
+
+async function* each(pieces: SpeechPiece[]): AsyncGenerator<SpeechPiece> {
+  yield* pieces
 }

@@ -1,6 +1,7 @@
 /**
  * The production pipeline of one flight: synthesise, encode as audio arrives, broadcast the
- * bytes to every reader, then store the whole file; each step in its own span and metrics.
+ * pieces to every reader, then store the whole file with the pieces' layout (so a hit replays
+ * the same pieces and word timings); each step in its own span and metrics.
  */
 import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import { concatBytes } from '../audio/bytes.ts'
@@ -9,15 +10,20 @@ import type { CachedAudio } from '../cache/cache.ts'
 import { observe } from '../telemetry/metrics.ts'
 import { recordError, withSpan } from '../telemetry/tracing.ts'
 import type { Broadcast } from './broadcast.ts'
+import type { SynthesisOptions } from './engine.ts'
 import { formatId } from './format-id.ts'
-import type { SpeechRequest, SpeechServiceDeps } from './speech-service.ts'
+import { layoutOf, pieceOf, type SpeechPiece } from './speech-piece.ts'
+import type { SpeechRequest } from './speech-request.ts'
+import type { SpeechServiceDeps } from './speech-service.ts'
 import { charCountRange, countWords, wordCountRange } from './text.ts'
 
 const EMPTY_AUDIO_RATE = 22050
 
 /** One synthesis that every identical request reads from. */
 export interface Flight {
-  broadcast: Broadcast
+  broadcast: Broadcast<SpeechPiece>
+  /** The engine was asked for word timings (a request that needs them joins only such a flight). */
+  aligned: boolean
   /** The finished file, set once synthesis completed, until the cache write lands. */
   stored?: CachedAudio
   /** Which configured engine spoke (engine router only). */
@@ -34,7 +40,7 @@ export type ProductionDeps = Pick<SpeechServiceDeps, 'engine' | 'cache' | 'trace
  * synthesis ends the broadcast with its error instead of rejecting.
  *
  * @example
- * const job: Flight = { broadcast: new Broadcast() }
+ * const job: Flight = { broadcast: new Broadcast(emptyPiece), aligned: false }
  * await synthesiseFlight(deps, request, key, job, context.active())
  */
 export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
@@ -68,7 +74,16 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   // Audio a fallback engine made is not what this key asks for: serve it, but do not keep it.
   let fallback = false
   try {
-    const options = { speed: request.speed, format: request.format, model: request.model, ...(request.instructions && { instructions: request.instructions }) }
+    const options: SynthesisOptions = {
+      speed: request.speed,
+      format: request.format,
+      model: request.model,
+      ...(request.params && { params: request.params }),
+      ...(request.params?.instructions && { instructions: request.params.instructions }),
+      ...(request.retention === 'none' && { retention: 'none' }),
+      ...(request.alignment && { alignment: true }),
+      ...(request.session && { session: request.session }),
+    }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
       sampleRate = chunk.sampleRate
       if (chunk.engine && !job.engine) {
@@ -80,28 +95,29 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       if (chunk.fallback) fallback = true
       if (chunk.encoded) {
         samples += chunk.sampleCount ?? 0
-        flight.push(chunk.encoded)
+        flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
         continue
       }
       const t = performance.now()
       encoder ??= await createEncoder(request.format, chunk.sampleRate)
       samples += chunk.samples.length
-      flight.push(encoder.write(chunk.samples))
+      flight.push(pieceOf(chunk, encoder.write(chunk.samples)))
       encodeMs += performance.now() - t
     }
     if (!whole) {
       const t = performance.now()
       // Text that yields no audio at all still gets a valid (empty) file.
       encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
-      flight.push(encoder.end())
-      whole = encoder.finalize(concatBytes(flight.chunks))
+      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: sampleRate || EMPTY_AUDIO_RATE })
+      whole = encoder.finalize(concatBytes(flight.chunks.map((p) => p.bytes)))
       encodeMs += performance.now() - t
     }
   } catch (err) {
     encoder?.close?.()
     // Every reader hung up, so the work was stopped on purpose: mark it, but it is no failure.
-    if (flight.signal.aborted) synthSpan.setAttribute('tts.synthesis.abandoned', true)
+    // (`tts.cancelled` as for any cancelled work: an utterance's barge-in is this too.)
+    if (flight.signal.aborted) synthSpan.setAttributes({ 'tts.synthesis.abandoned': true, 'tts.cancelled': true })
     else recordError(synthSpan, err)
     synthSpan.end()
     flight.end(err)
@@ -118,7 +134,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
   const entry: CachedAudio = {
     body: whole,
     contentType: request.format.contentType,
-    meta: { durationS: audioSeconds, sampleRate: request.format.sampleRate, ...(job.engine && { engine: job.engine }) },
+    meta: storedMeta(job, flight.chunks, whole, request.format.sampleRate, audioSeconds),
   }
   job.stored = entry
   flight.end()
@@ -133,12 +149,27 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       if (rtf) observe(metrics.synthesisRtf, {}, rtf)
     }
   })
-  if (fallback) return
+  // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
+  if (fallback || request.retention) return
   await context.with(parent, () =>
     withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
       cache.set(key, entry),
     ),
   ).catch(() => {})
+}
+
+/** What an entry says about its audio: duration, maker, and the layout hits replay. */
+function storedMeta(job: Flight, pieces: readonly SpeechPiece[], whole: Uint8Array, sampleRate: number, durationS: number): CachedAudio['meta'] {
+  const layout = layoutOf(pieces, whole)
+  return {
+    durationS,
+    sampleRate,
+    ...(job.engine && { engine: job.engine }),
+    ...(job.upstreamRequestId && { requestId: job.upstreamRequestId }),
+    ...(layout && { layout }),
+    // Timings a session can align with: asked for, or given unasked (espeak always measures its words).
+    ...(layout && (job.aligned || pieces.some((p) => p.boundaries?.length)) && { aligned: 1 }),
+  }
 }
 
 /** Encoding happens chunk by chunk between syntheses; its span reports the summed time. */

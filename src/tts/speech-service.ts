@@ -1,10 +1,12 @@
 /**
- * Batch speech: cache lookup, one shared synthesis per distinct request, encoding as
- * audio arrives, and the cache store, each in its own span and counted in metrics.
+ * Speech through the cache: lookup, one shared synthesis per distinct key (on this replica
+ * and, with Redis, across the fleet), encoding as audio arrives, and the store, each in its
+ * own span and counted in metrics.
  *
- * Both vendor APIs call `speak()`; they differ only in how they parse the request and
- * frame the bytes. The returned body streams: the first encoded bytes leave as soon as
- * the first sentence is synthesised, while the whole file is kept for the cache.
+ * Batch requests of both vendor APIs call `speak()` (bytes, streamed); streaming sessions'
+ * utterances and with-timestamps call `utter()` (pieces with word boundaries). Both are keyed
+ * alike, so a greeting a session spoke is a hit for a batch request of the same text and
+ * settings, and the other way round.
  *
  * This file keys the request and joins it to one flight per key; the steps live beside it:
  * the lookup and hit results (speech-cache-hit.ts), the fleet lease (fleet-single-flight.ts)
@@ -12,47 +14,21 @@
  */
 import { context, type Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
-import type { AudioFormatSpec } from '../audio/formats.ts'
-import type { AudioCache } from '../cache/cache.ts'
-import { cacheKey } from '../cache/cache.ts'
+import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import type { FleetLease } from '../cache/fleet-lease.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { Broadcast } from './broadcast.ts'
-import type { Engine, Voice } from './engine.ts'
+import type { Engine } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
-import { formatId } from './format-id.ts'
-import { cacheHit, lookUpSpeech } from './speech-cache-hit.ts'
-import type { Flight } from './speech-production.ts'
+import { resolveParams } from './params/resolve-params.ts'
+import { HONOURS_NOTHING } from './params/voice-params.ts'
+import { cacheHit, lookUpSpeech, replayed } from './speech-cache-hit.ts'
+import { speechKey } from './speech-key.ts'
+import { emptyPiece, hasAlignment, type SpeechPiece } from './speech-piece.ts'
+import { synthesiseFlight, type Flight } from './speech-production.ts'
+import type { SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
 
-export interface SpeechRequest {
-  /** Normalised text to speak. */
-  text: string
-  voice: Voice
-  format: AudioFormatSpec
-  speed: number
-  model: string
-  /** OpenAI `instructions`, forwarded to upstream engines that take them. */
-  instructions?: string
-  /** The client's disconnect signal. */
-  signal?: AbortSignal
-}
-
-export interface SpeechResult {
-  cacheResult: 'cache_hit' | 'created'
-  contentType: string
-  /** Encoded audio, in order, as it becomes available. */
-  chunks: AsyncIterable<Uint8Array>
-  /** The whole file, when it was complete before the request (a cache hit): the same bytes as `chunks`, in one piece. */
-  body?: Uint8Array
-  /** The same as a Blob, when the cache kept one: responses share it instead of copying `body`. */
-  blob?: Blob
-  /** Timings for Server-Timing, in ms, known when `speak()` resolves. */
-  timings: { cache: number }
-  /** The configured engine that produced the audio (known once the first chunk is out). */
-  engine?: () => string | undefined
-  /** The upstream's own `request-id` for this audio (not on cache hits: no upstream call was made). */
-  upstreamRequestId?: () => string | undefined
-}
+export type { Retention, SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
 
 export interface SpeechServiceDeps {
   engine: Engine
@@ -62,7 +38,14 @@ export interface SpeechServiceDeps {
   metrics?: Metrics
   /** Replicas sharing a Redis: one synthesis per distinct request across the fleet. */
   fleet?: Pick<FleetLease, 'claim'>
+  /** TTS_CACHE_SKIP_PATTERN: texts matching it are never looked up or stored. */
+  skipPattern?: RegExp
 }
+
+/** A request keyed, its parameters split, and where it stands with the cache. */
+type Found =
+  | { hit: CachedAudio; timings: SpeechResult['timings']; ignored: string[] }
+  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[] }
 
 /**
  * @example
@@ -77,67 +60,93 @@ export class SpeechService {
 
   constructor(private readonly deps: SpeechServiceDeps) {}
 
+  /** A batch request: the audio as bytes, the whole file in one piece on a hit. */
   async speak(request: SpeechRequest): Promise<SpeechResult> {
-    const { tracer, cache, metrics } = this.deps
+    const { metrics } = this.deps
     metrics?.speechLanguage.inc({ language: request.voice.language, gender: request.voice.gender })
-    const { engine } = this.deps
-    const key = cacheKey({
-      engine: engine.cacheScope?.(request.voice) ?? engine.name,
-      model: request.model,
-      // Instructions key only audio they can change; other engines' keys stay as they were.
-      ...(engine.keysInstructions?.(request.voice) && { instructions: request.instructions }),
-      voice: request.voice.id,
-      format: formatId(request.format),
-      speed: request.speed,
-      text: request.text,
-    })
+    const found = await this.#find(request)
+    if (found.hit) return cacheHit(metrics, found.hit, found.timings, found.ignored)
+    const { flight } = found
+    return {
+      ...this.#answer(found),
+      contentType: request.format.contentType,
+      chunks: countOutcome(bytesOf(flight.broadcast.read(request.signal)), metrics, request.signal),
+    }
+  }
+
+  /**
+   * One utterance of a streaming session (or a with-timestamps request): the audio in pieces
+   * with the boundaries alignment is measured from; a hit replays the stored pieces.
+   */
+  async utter(request: SpeechRequest): Promise<UtteranceResult> {
+    const found = await this.#find(request)
+    if (found.hit) return { ...replayed(found.hit, found.timings), ignored: found.ignored }
+    return { ...this.#answer(found), pieces: found.flight.broadcast.read(request.signal) }
+  }
+
+  async #find(request: SpeechRequest): Promise<Found> {
+    const { tracer, cache, engine, skipPattern } = this.deps
+    const support = engine.params?.(request.voice) ?? HONOURS_NOTHING
+    const { honoured, ignored } = resolveParams(request.params ?? {}, support)
+    const context = support.conditionsOnContext ? request.context : undefined
+    const key = speechKey(engine, { ...request, honoured, ...(context && { context }) })
+    const retention = request.retention ?? (skipPattern?.test(request.text) ? 'uncached' : undefined)
+    const produce: SpeechRequest = { ...request, params: honoured, retention }
+    const aligned = request.alignment === true
+    // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
+    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
     const lookupStart = performance.now()
     const cached = await lookUpSpeech(tracer, cache, key)
     const timings = { cache: performance.now() - lookupStart }
-    if (cached) {
-      const engine = typeof cached.meta.engine === 'string' ? cached.meta.engine : undefined
-      return cacheHit(metrics, cached.body, cached.contentType, cached.blob, engine, timings)
-    }
+    const serves = (entry: CachedAudio | undefined): entry is CachedAudio => entry !== undefined && (!aligned || hasAlignment(entry))
+    if (serves(cached)) return { hit: cached, timings, ignored }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     // Finished here, its cache write not landed yet: serve its file.
-    if (flight?.stored) return cacheHit(metrics, flight.stored.body, flight.stored.contentType, undefined, flight.engine, timings)
-    if (!flight || flight.broadcast.signal.aborted) {
-      const created: Flight = { broadcast: new Broadcast() }
-      flight = created
-      this.#inflight.set(key, created)
-      const produced = produceFlight(this.deps, request, key, created, context.active())
-      void produced
-        .catch((err: unknown) => {
-          // A bug after the audio was delivered: log it, keep serving, and let readers finish.
-          this.deps.logger.error({ err }, 'speech production failed')
-          created.broadcast.end(err)
-        })
-        .finally(() => {
-          if (this.#inflight.get(key) === created) this.#inflight.delete(key)
-        })
-    }
-    const chunks = countOutcome(flight.broadcast.read(request.signal), metrics, request.signal)
-    const running = flight
+    if (serves(flight?.stored)) return { hit: flight.stored, timings, ignored }
+    // A flight without the timings this request needs is left to its readers; this one makes its own.
+    if (!flight || flight.broadcast.signal.aborted || flight.stored || (aligned && !flight.aligned)) flight = this.#fly(produce, key, true)
+    return { flight, timings, ignored }
+  }
+
+  /** Starts producing `key`; `shared`: identical requests (and the fleet) join it. */
+  #fly(request: SpeechRequest, key: string, shared: boolean): Flight {
+    const created: Flight = { broadcast: new Broadcast<SpeechPiece>(emptyPiece), aligned: request.alignment === true }
+    if (shared) this.#inflight.set(key, created)
+    const produced = shared ? produceFlight(this.deps, request, key, created, context.active()) : synthesiseFlight(this.deps, request, key, created, context.active())
+    void produced
+      .catch((err: unknown) => {
+        // A bug after the audio was delivered: log it, keep serving, and let readers finish.
+        this.deps.logger.error({ err }, 'speech production failed')
+        created.broadcast.end(err)
+      })
+      .finally(() => {
+        if (this.#inflight.get(key) === created) this.#inflight.delete(key)
+      })
+    return created
+  }
+
+  #answer(found: Extract<Found, { flight: Flight }>) {
+    const { flight } = found
     return {
-      cacheResult: 'created',
-      contentType: request.format.contentType,
-      chunks,
-      timings,
-      engine: () => running.engine,
-      upstreamRequestId: () => running.upstreamRequestId,
+      cacheResult: 'created' as const,
+      timings: found.timings,
+      engine: () => flight.engine,
+      upstreamRequestId: () => flight.upstreamRequestId,
+      ignored: found.ignored,
     }
   }
 }
 
+/** The pieces' bytes, without the empty ones (an encoder holding samples back). */
+async function* bytesOf(pieces: AsyncGenerator<SpeechPiece>): AsyncGenerator<Uint8Array> {
+  for await (const piece of pieces) if (piece.bytes.byteLength > 0) yield piece.bytes
+}
+
 /** Counts each reader's outcome once: `created` when it got every byte, `error` when synthesis failed. */
-async function* countOutcome(
-  chunks: AsyncGenerator<Uint8Array>,
-  metrics: Metrics | undefined,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array> {
+async function* countOutcome(chunks: AsyncGenerator<Uint8Array>, metrics: Metrics | undefined, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   try {
     yield* chunks
     metrics?.speechRequests.inc({ result: 'created' })

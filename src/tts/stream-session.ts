@@ -12,17 +12,25 @@
 import { context, type Context, type Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { observe, type Metrics } from '../telemetry/metrics.ts'
-import type { Engine, Voice } from './engine.ts'
+import type { Voice } from './engine.ts'
+import type { VoiceParams } from './params/voice-params.ts'
+import type { Retention, SpeechService } from './speech-service.ts'
 import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
 import { TextBuffer } from './text-buffer.ts'
 import { UtteranceFrames } from './utterance-frames.ts'
 import { Utterance, type UtteranceSetup } from './utterance.ts'
 
 export interface StreamSessionOptions {
-  engine: Engine
+  /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
+  speech: Pick<SpeechService, 'utter'>
   voice: Voice
   speed: number
   format: AudioFormatSpec
+  /** The client's model; default `tts-edge`. */
+  model?: string
+  /** The session's voice parameters the engine honours (resolveParams' `honoured`). */
+  params?: VoiceParams
+  retention?: Retention
   transport: SessionTransport
   tracer: Tracer
   /** The session span's context: each utterance's trace links to it. */
@@ -40,13 +48,16 @@ export interface StreamSessionOptions {
   onError: (err: unknown) => void
 }
 
+/** How much of the text before an utterance keys it, for engines that condition on it. */
+const MAX_CONTEXT_CHARS = 2000
+
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError'
 }
 
 /**
  * @example
- * const session = new StreamSession({ engine, voice, speed: 1, format, transport, tracer, parent, vendor: 'tts-edge', route, alignment: true, onError })
+ * const session = new StreamSession({ speech, voice, speed: 1, format, transport, tracer, parent, vendor: 'tts-edge', route, alignment: true, onError })
  * session.text('Hello there. How')
  * await session.finish()
  */
@@ -62,14 +73,16 @@ export class StreamSession {
   #closed = false
   // Engines that hold a connection per session (ElevenLabs stream-input upstreams) close it at our end.
   #ended: (() => void)[] = []
+  /** The text of this session's units so far (since the last cancel): what an upstream link has heard. */
+  #spoken = ''
 
   constructor(options: StreamSessionOptions) {
     this.#o = options
     this.#buffer = new TextBuffer(options.chunkLengthSchedule ? { chunkLengthSchedule: options.chunkLengthSchedule } : {})
-    const { transport, metrics, vendor, route, engine, voice, speed, format, alignment, tracer, parent } = options
+    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { engine, voice, speed, format, alignment, tracer, parent, route, session }
+    this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session }
   }
 
   /** Sequence number of the last frame sent, -1 before the first. */
@@ -124,6 +137,8 @@ export class StreamSession {
     const started = performance.now()
     this.#generation++
     this.#buffer.clear()
+    // What comes next starts afresh (an upstream link is closed by the cancel too).
+    this.#spoken = ''
     for (const unit of this.#queue) unit.cancel()
     this.#queue = []
     this.#sender.expectFirstAudio()
@@ -145,7 +160,8 @@ export class StreamSession {
     const max = this.#o.maxQueuedUnits ?? 64
     for (const text of texts) {
       if (this.#queue.length >= max) throw new QueueFullError(`more than ${max} pieces of text waiting for audio`)
-      this.#queue.push(new Utterance(text, this.#setup))
+      this.#queue.push(new Utterance(text, this.#setup, this.#spoken.slice(-MAX_CONTEXT_CHARS)))
+      this.#spoken = (this.#spoken + text).slice(-MAX_CONTEXT_CHARS)
     }
     this.#startAhead()
     if (!this.#sending && this.#queue.length > 0) void this.#sendLoop()

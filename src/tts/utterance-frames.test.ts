@@ -1,15 +1,17 @@
 import { describe, expect, test } from 'bun:test'
-import type { Boundary, PcmChunk } from './engine.ts'
+import type { Boundary } from './engine.ts'
+import type { SpeechPiece } from './speech-piece.ts'
 import { UtteranceFrames, type UtteranceAudio } from './utterance-frames.ts'
 
 const RATE = 1000
 
-function chunk(samples: number, boundaries: Boundary[] = []): PcmChunk {
-  return { samples: new Int16Array(samples).fill(samples), sampleRate: RATE, boundaries }
+function chunk(samples: number, boundaries: Boundary[] = []): SpeechPiece {
+  const pcm = new Int16Array(samples).fill(samples)
+  return { bytes: new Uint8Array(pcm.buffer), samples, sampleRate: RATE, boundaries }
 }
 
-function utterance(text: string): UtteranceAudio & { done: boolean } {
-  return { text, chunks: [], done: false }
+function utterance(text: string): UtteranceAudio & { done: boolean; pieces: SpeechPiece[] } {
+  return { text, pieces: [], done: false }
 }
 
 describe('UtteranceFrames', () => {
@@ -17,21 +19,21 @@ describe('UtteranceFrames', () => {
     const u = utterance('Hello world.')
     const frames = new UtteranceFrames(u, false)
     expect(frames.next()).toBe('wait')
-    u.chunks.push(chunk(3))
+    u.pieces.push(chunk(3))
     expect(frames.next()).toBe('wait')
-    u.chunks.push(chunk(5))
+    u.pieces.push(chunk(5))
     const first = frames.next()
-    expect(first).toEqual({ bytes: new Uint8Array(u.chunks[0]!.samples.buffer) })
+    expect(first).toEqual({ bytes: u.pieces[0]!.bytes })
     expect(frames.next()).toBe('wait')
     u.done = true
-    expect(frames.next()).toEqual({ bytes: new Uint8Array(u.chunks[1]!.samples.buffer) })
+    expect(frames.next()).toEqual({ bytes: u.pieces[1]!.bytes })
     expect(frames.next()).toBe('end')
   })
 
   test('empty chunks make no frame, and encoded chunks go out as the engine encoded them', () => {
     const u = utterance('Hi.')
     const encoded = new Uint8Array([1, 2, 3])
-    u.chunks.push(chunk(0), { samples: new Int16Array(0), sampleRate: RATE, encoded, sampleCount: 480 }, chunk(0))
+    u.pieces.push(chunk(0), { bytes: encoded, samples: 480, sampleRate: RATE }, chunk(0))
     u.done = true
     const frames = new UtteranceFrames(u, false)
     expect(frames.next()).toEqual({ bytes: encoded })
@@ -40,8 +42,8 @@ describe('UtteranceFrames', () => {
 
   test('with alignment, each frame carries the words that start in it, times relative to the frame', () => {
     const u = utterance('Hello world.')
-    u.chunks.push(chunk(100, [{ textOffset: 0, textLength: 5, sampleOffset: 0, kind: 'word' }]))
-    u.chunks.push(chunk(200, [{ textOffset: 6, textLength: 5, sampleOffset: 100, kind: 'word' }]))
+    u.pieces.push(chunk(100, [{ textOffset: 0, textLength: 5, sampleOffset: 0, kind: 'word' }]))
+    u.pieces.push(chunk(200, [{ textOffset: 6, textLength: 5, sampleOffset: 100, kind: 'word' }]))
     u.done = true
     const frames = new UtteranceFrames(u, true)
     const first = frames.next()
@@ -56,7 +58,7 @@ describe('UtteranceFrames', () => {
 
   test('without alignment, frames carry no alignment at all', () => {
     const u = utterance('Hello.')
-    u.chunks.push(chunk(10, [{ textOffset: 0, textLength: 6, sampleOffset: 0, kind: 'word' }]))
+    u.pieces.push(chunk(10, [{ textOffset: 0, textLength: 6, sampleOffset: 0, kind: 'word' }]))
     u.done = true
     const frame = new UtteranceFrames(u, false).next()
     expect(frame).not.toHaveProperty('alignment')

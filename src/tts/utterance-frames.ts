@@ -1,14 +1,18 @@
 /**
- * Reads one utterance's audio in order as frames while its chunks arrive, with the
- * characters each frame speaks when alignment was asked for. A chunk is read only once the
+ * Reads one utterance's audio in order as frames while its pieces arrive, with the
+ * characters each frame speaks when alignment was asked for. A piece is read only once the
  * next one (or the end) is there, so its alignment knows where its last word ends.
  */
 import { alignChunk } from './alignment.ts'
 import type { FrameAudio } from './frame-sender.ts'
-import type { Utterance } from './utterance.ts'
+import type { SpeechPiece } from './speech-piece.ts'
 
 /** What the reader needs of an utterance: its text and the audio so far. */
-export type UtteranceAudio = Pick<Utterance, 'text' | 'chunks' | 'done'>
+export interface UtteranceAudio {
+  readonly text: string
+  readonly pieces: readonly SpeechPiece[]
+  readonly done: boolean
+}
 
 /**
  * @example
@@ -32,18 +36,18 @@ export class UtteranceFrames {
   next(): FrameAudio | 'wait' | 'end' {
     const unit = this.utterance
     while (true) {
-      const chunk = unit.chunks[this.#index]
-      const lookahead = unit.chunks[this.#index + 1]
-      if (!chunk || (!lookahead && !unit.done)) return !chunk && unit.done ? 'end' : 'wait'
+      const piece = unit.pieces[this.#index]
+      const lookahead = unit.pieces[this.#index + 1]
+      if (!piece || (!lookahead && !unit.done)) return !piece && unit.done ? 'end' : 'wait'
       const index = ++this.#index
-      const count = chunk.sampleCount ?? chunk.samples.length
-      const bytes = chunk.encoded ?? new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength)
-      const final = unit.done && unit.chunks.slice(index).every((c) => (c.encoded?.byteLength ?? c.samples.byteLength) === 0)
+      const count = piece.samples
+      const bytes = piece.bytes
+      const final = unit.done && unit.pieces.slice(index).every((p) => p.bytes.byteLength === 0)
       if (bytes.byteLength === 0) continue
       const frame: FrameAudio = { bytes }
       if (this.alignment) {
-        const boundaries = unit.chunks.slice(0, index + 1).flatMap((c) => c.boundaries ?? [])
-        const aligned = alignChunk({ text: unit.text, boundaries, sampleRate: chunk.sampleRate, chunkStart: this.#start, chunkEnd: this.#start + count, fromText: this.#textFrom, final })
+        const boundaries = unit.pieces.slice(0, index + 1).flatMap((p) => p.boundaries ?? [])
+        const aligned = alignChunk({ text: unit.text, boundaries, sampleRate: piece.sampleRate, chunkStart: this.#start, chunkEnd: this.#start + count, fromText: this.#textFrom, final })
         frame.alignment = aligned.alignment
         this.#textFrom = aligned.textEnd
       }

@@ -1,15 +1,14 @@
 /**
  * The tracing of one utterance of a streaming session. Each is its own short trace
- * (`tts.utterance`, linked to the session span, parent of its `tts.synthesize`), kept or
+ * (`tts.utterance`, linked to the session span, parent of its cache lookup and `tts.synthesize`), kept or
  * dropped when its audio has left, was cancelled or failed: a session's spans never
  * outlive the collector's decision wait.
  */
-import { SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
 import { finishLinkedTrace, startLinkedTrace } from '../telemetry/linked-trace.ts'
 import { recordError } from '../telemetry/tracing.ts'
 import type { Voice } from './engine.ts'
-import { countWords } from './text.ts'
 
 export interface UtteranceTraceSetup {
   tracer: Tracer
@@ -31,29 +30,6 @@ export type UtteranceOutcome = 'sent' | 'cancelled' | 'failed'
 export function startUtteranceTrace(setup: UtteranceTraceSetup, text: string): Context {
   const { tracer, parent, voice, format, route } = setup
   return startLinkedTrace(tracer, 'tts.utterance', parent, { 'http.route': route, 'tts.voice': voice.id, 'tts.language': voice.language, 'tts.format': format.name, 'tts.characters': text.length })
-}
-
-/**
- * The `tts.synthesize` span of the utterance's text, a child of its trace.
- *
- * @example
- * const span = startSynthesisSpan(tracer, utteranceTrace, voice, format, 'Hello there.')
- */
-export function startSynthesisSpan(tracer: Tracer, utterance: Context, voice: Voice, format: AudioFormatSpec, text: string): Span {
-  return tracer.startSpan(
-    'tts.synthesize',
-    {
-      attributes: {
-        'tts.voice': voice.id,
-        'tts.language': voice.language,
-        'tts.gender': voice.gender,
-        'tts.format': format.name,
-        'tts.characters': text.length,
-        'tts.words': countWords(text),
-      },
-    },
-    utterance,
-  )
 }
 
 /**

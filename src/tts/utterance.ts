@@ -1,17 +1,26 @@
 /**
- * One unit of a streaming session's text (a sentence, schedule chunk or flush): its
- * synthesis, started ahead of its turn, collects audio chunks for the sender to read in
- * order; a cancel aborts it. It carries its own short trace (utterance-trace.ts).
+ * One unit of a streaming session's text (a sentence, schedule chunk or flush): looked up in
+ * the cache and synthesised when missing, exactly like a batch request of the same text and
+ * settings (speech-service.ts), started ahead of its turn; its audio pieces wait for the
+ * sender to read them in order; a cancel aborts it. It carries its own short trace
+ * (utterance-trace.ts).
  */
 import { context, trace, type Context } from '@opentelemetry/api'
-import { recordError } from '../telemetry/tracing.ts'
-import type { Engine, PcmChunk, SynthesisSession } from './engine.ts'
-import { endUtteranceTrace, startSynthesisSpan, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
+import type { SynthesisSession } from './engine.ts'
+import type { VoiceParams } from './params/voice-params.ts'
+import type { SpeechPiece } from './speech-piece.ts'
+import type { Retention, SpeechService } from './speech-service.ts'
+import { endUtteranceTrace, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
 
 /** What every utterance of a session is synthesised and traced with. */
 export interface UtteranceSetup extends UtteranceTraceSetup {
-  engine: Engine
+  /** Where utterances are looked up, synthesised and stored, like batch requests. */
+  speech: Pick<SpeechService, 'utter'>
   speed: number
+  model: string
+  /** The voice parameters the engine honours. */
+  params: VoiceParams
+  retention: Retention
   alignment: boolean
   /** The same object for every utterance of the session: engines that hold a connection per session key it on this. */
   session: SynthesisSession
@@ -29,7 +38,7 @@ export class Utterance {
   /** The utterance's root span and unit of work, in context. */
   readonly trace: Context
   /** Audio so far, in order. */
-  readonly chunks: PcmChunk[] = []
+  readonly pieces: SpeechPiece[] = []
   readonly #setup: UtteranceSetup
   readonly #controller = new AbortController()
   #started = false
@@ -41,6 +50,8 @@ export class Utterance {
   constructor(
     readonly text: string,
     setup: UtteranceSetup,
+    /** The session's text before this one (it keys the audio of engines that condition on it). */
+    private readonly context = '',
   ) {
     this.#setup = setup
     this.trace = startUtteranceTrace(setup, text)
@@ -66,35 +77,28 @@ export class Utterance {
     })
   }
 
-  /** Starts synthesis, once; its chunks land in `chunks`. */
+  /** Starts synthesis (or the cache's replay), once; its pieces land in `pieces`. */
   start(): void {
     if (this.#started) return
     this.#started = true
-    const { engine, voice, speed, format, alignment, session, tracer } = this.#setup
-    const span = startSynthesisSpan(tracer, this.trace, voice, format, this.text)
+    const { speech, voice, speed, format, model, params, retention, alignment, session } = this.#setup
     const signal = this.#controller.signal
-    void context.with(trace.setSpan(this.trace, span), async () => {
-      let samples = 0
-      let rate = 1
+    // In the utterance's trace: the lookup and the synthesis (when there is one) are its children.
+    void context.with(this.trace, async () => {
       try {
-        for await (const chunk of engine.synthesize(this.text, voice, { speed, format, alignment, session }, signal)) {
-          samples += chunk.sampleCount ?? chunk.samples.length
-          rate = chunk.sampleRate
-          this.chunks.push(chunk)
+        const request = { text: this.text, voice, format, speed, model, params, retention, alignment, session, signal, ...(this.context && { context: this.context }) }
+        const result = await speech.utter(request)
+        trace.getSpan(this.trace)?.setAttribute('tts.cache.result', result.cacheResult)
+        for await (const piece of result.pieces) {
+          this.pieces.push(piece)
           this.#wake?.()
         }
-        span.setAttribute('tts.audio.duration_s', samples / rate)
       } catch (err) {
-        if (!signal.aborted) {
-          this.#error = err
-          recordError(span, err)
-        } else {
-          span.setAttribute('tts.cancelled', true)
-        }
+        // Recorded on the utterance's trace when it ends as failed (not for a cancel).
+        if (!signal.aborted) this.#error = err
       } finally {
         this.#done = true
         this.#wake?.()
-        span.end()
       }
     })
   }

@@ -1,7 +1,7 @@
 /**
  * A TCP proxy between the gateway and its upstream that misbehaves on demand: refuse
  * connections, stall before the first response byte, cut the response after some bytes,
- * or trickle it slowly. Real sockets both ways, so the gateway meets faults as it would
+ * trickle it slowly, or deliver it late. Real sockets both ways, so the gateway meets faults as it would
  * in production; the mode can change between requests.
  */
 import type { Socket, TCPSocketListener } from 'bun'
@@ -13,6 +13,8 @@ export type FaultMode =
   /** Forwards `afterBytes` of the response, then cuts the connection at the upstream's next write. */
   | { kind: 'cut'; afterBytes: number }
   | { kind: 'slow'; bytesPerTick: number; tickMs: number }
+  /** Every response byte arrives `ms` later than the upstream sent it (a far-away or slow-to-start upstream), in order. */
+  | { kind: 'delay'; ms: number }
 
 export interface FaultProxy {
   url: string
@@ -69,6 +71,16 @@ export async function startFaultProxy(initialTarget: number): Promise<FaultProxy
       const room = m.afterBytes - pair.responded
       pair.client.write(data.subarray(0, room))
       pair.responded += Math.min(room, data.byteLength)
+      return
+    }
+    if (m.kind === 'delay') {
+      const copy = data.slice()
+      const due = performance.now() + m.ms
+      pair.queue = pair.queue.then(async () => {
+        const wait = due - performance.now()
+        if (wait > 0) await Bun.sleep(wait)
+        if (!pair.closed) pair.client.write(copy)
+      })
       return
     }
     if (m.kind === 'slow') {

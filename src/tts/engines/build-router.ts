@@ -7,6 +7,7 @@ import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import { inProcessEncoders, type EncoderSource } from '../encoding/stream-encoder.ts'
+import type { StitchingIds } from '../params/stitching-ids.ts'
 import type { PoolEngineOptions } from '../worker-pool.ts'
 import type { EnginesFile } from './engines-file.ts'
 import { createRoutedEngine, kindOf } from './kinds.ts'
@@ -22,6 +23,8 @@ export interface BuildRouterDeps {
   espeakVariant: string
   /** Where network PCM is transcoded: the encode pool; absent, on the event loop (TTS_ENCODE_WORKERS=0). */
   encoders?: EncoderSource
+  /** Which engine made each generation clients may name in stitching ids. */
+  stitching?: StitchingIds
 }
 
 /**
@@ -62,6 +65,7 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
     default: file.default,
     fallback: file.fallback,
     ...(file.implicit && { transparent: true }),
+    ...(deps.stitching && { stitching: deps.stitching }),
     ...(deps.metrics && { metrics: deps.metrics }),
     ...(deps.logger && { logger: deps.logger }),
   })

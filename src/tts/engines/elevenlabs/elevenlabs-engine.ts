@@ -13,6 +13,7 @@ import { findModel } from '../../models.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import { observe } from '../../../telemetry/metrics.ts'
+import { elevenlabsSupport, httpBody, httpQuery, linkOpening, linkQuery } from './elevenlabs-wire.ts'
 import { SessionLinks } from './session-links.ts'
 import { timestampedPieces } from './timestamped-pieces.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
@@ -32,6 +33,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
   const links = new SessionLinks(client, deps)
   const reading: SpeechReading = { normalizesText: settings.normalizes_text, render: (doc) => renderElevenLabs(doc) }
+  const support = elevenlabsSupport(settings.stream_input)
   const modelFor = (options: SynthesisOptions) =>
     settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
 
@@ -40,9 +42,9 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     const link = await links.get(options.session!, voice.engineVoice, () => ({
       engine: settings.name,
       // SSML parsing on: rendered text carries <break> and <phoneme> (its words are XML-escaped, renderElevenLabs).
-      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?model_id=${encodeURIComponent(modelFor(options))}&output_format=pcm_${PCM_RATE}&enable_ssml_parsing=true`,
+      url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?${linkQuery(modelFor(options), `pcm_${PCM_RATE}`, options)}`,
       headers: auth,
-      opening: { text: ' ', ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+      opening: linkOpening(options),
       sampleRate: PCM_RATE,
       // ElevenLabs closes a stream-input socket after 20 s without text: a space every 15 s keeps it.
       keepAliveMs: 15_000,
@@ -85,9 +87,9 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     const outputFormat = passName ?? `pcm_${PCM_RATE}`
     const model = modelFor(options)
     const stream = await client.open({
-      url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?output_format=${outputFormat}`,
+      url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?${httpQuery(outputFormat, options)}`,
       headers: auth,
-      body: { text, model_id: model, ...(options.speed && options.speed !== 1 && { voice_settings: { speed: options.speed } }) },
+      body: httpBody(text, model, options),
       characters: text.length,
       acceptsType: timed ? isJsonLines : isAudioType,
       ...(signal && { signal }),
@@ -107,8 +109,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
 
   return {
     name: settings.name,
-    // ElevenLabs' API has no instructions: they never reach it, so they do not key its audio.
-    keysInstructions: () => false,
+    params: () => support,
     speech: () => reading,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       const linked = options.session !== undefined && settings.stream_input

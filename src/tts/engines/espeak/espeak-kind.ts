@@ -4,10 +4,12 @@
  * as it was before engine files, so caches made then still hit.
  */
 import type { Engine } from '../../engine.ts'
+import { supports } from '../../params/voice-params.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { ESPEAK_VARIANTS, espeakSettings, type EspeakVariant } from './espeak-settings.ts'
 import { ESPEAK_READING } from './espeak-engine.ts'
+import { inLanguage } from './espeak-language.ts'
 import { createEspeak } from './espeak-variants.ts'
 import { resolveVoice } from './espeak-voices.ts'
 
@@ -20,18 +22,26 @@ import { resolveVoice } from './espeak-voices.ts'
 export function routedEspeak(name: string, engine: Engine): RoutedEngine {
   return {
     name,
-    synthesize: (text, voice, options, signal) => engine.synthesize(text, voice, options, signal),
+    async *synthesize(text, voice, options, signal) {
+      yield* engine.synthesize(text, inLanguage(voice, options.params?.language_code), options, signal)
+    },
     voices: () => engine.voices(),
     resolve: (id) => resolveVoice(id),
     scope: () => engine.name,
-    // espeak has no use for OpenAI's instructions: its keys stay as they were.
-    keysInstructions: () => false,
+    params: () => ESPEAK_PARAMS,
     speech: (voice) => engine.speech?.(voice) ?? ESPEAK_READING,
     warmup: () => engine.warmup(),
     stats: () => engine.stats(),
     close: () => engine.close(),
   }
 }
+
+/**
+ * `language_code` picks the voice's language variant; `seed` is moot (espeak-ng is
+ * deterministic). Nothing else reaches it: instructions and voice settings are ignored (and
+ * said so), so its cache keys stay as they were.
+ */
+const ESPEAK_PARAMS = supports(['language_code'], { moot: ['seed'] })
 
 const isVariant = (value: string): value is EspeakVariant => (ESPEAK_VARIANTS as readonly string[]).includes(value)
 

@@ -10,6 +10,8 @@ import { renderText } from '../../../markup/render-text.ts'
 import { spokenPieces } from '../upstream/spoken-pieces.ts'
 import { findModel } from '../../models.ts'
 import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
+import { supports } from '../../params/voice-params.ts'
+import { mixParts } from '../../voice-mix.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
@@ -34,11 +36,13 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/audio/voices`, auth, parseVoices)
   const phonemes = settings.phoneme_syntax ? { phonemeSyntax: settings.phoneme_syntax } : {}
   const reading: SpeechReading = { normalizesText: settings.normalizes_text, render: (doc) => renderText(doc, phonemes) }
+  // Instructions and the fields the entry passes through are sent upstream, where they may change the audio.
+  const support = supports(['instructions'], { passThrough: settings.pass_through })
+  const find = (id: string) => catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
 
   return {
     name: settings.name,
-    // Sent upstream, where they may change the audio.
-    keysInstructions: () => true,
+    params: () => support,
     speech: () => reading,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
       const open = (input: string, responseFormat: string) =>
@@ -46,12 +50,14 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
           url: `${base}/audio/speech`,
           headers: auth,
           body: {
+            // The client's own fields first: none of them can stand in for one of OpenAI's (the route keeps those apart).
+            ...options.params?.extra,
             model: settings.model ?? (options.model && findModel(options.model)?.vendor === 'openai' ? options.model : 'tts-1'),
             input,
             voice: voice.engineVoice,
             response_format: responseFormat,
             speed: options.speed ?? 1,
-            ...(options.instructions && { instructions: options.instructions }),
+            ...(options.params?.instructions && { instructions: options.params.instructions }),
           },
           characters: input.length,
           acceptsType: isAudioType,
@@ -76,8 +82,16 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),
     resolve(id) {
-      const known = catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
-      if (known || catalogue.authoritative) return known
+      const known = find(id)
+      if (known) return known
+      // A mix (`af_bella(2)+af_sky(1)`) is the upstream's to blend: each part must be a voice of it.
+      const parts = mixParts(id)
+      if (parts && catalogue.authoritative) {
+        const voices = parts.map(find)
+        if (voices.some((v) => !v)) return undefined
+        return { ...voices[0]!, id, name: id, engineVoice: id.replaceAll(/\s+/g, '') }
+      }
+      if (catalogue.authoritative) return undefined
       // No list to check against: the upstream decides (an unknown voice is its 4xx).
       return { id, name: id, language: guessLanguage(undefined, id), gender: guessGender(undefined, id), engineVoice: id }
     },

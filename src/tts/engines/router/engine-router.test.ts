@@ -71,9 +71,9 @@ describe('without an engines file, the router stands for espeak alone, as before
     const voice = lone.resolveVoice('en-us-f1')!
     expect(lone.name).toBe('espeak-wasm')
     expect(lone.cacheScope(voice)).toBe('espeak-wasm')
-    expect(lone.keysInstructions(voice)).toBe(false)
-    expect(router.keysInstructions(router.resolveVoice('kokoro:af_bella')!)).toBe(true)
-    expect(router.keysInstructions(router.resolveVoice('local:en-us-f1')!)).toBe(false)
+    expect(lone.params(voice).honours.has('instructions')).toBe(false)
+    expect(router.params(router.resolveVoice('kokoro:af_bella')!).honours.has('instructions')).toBe(true)
+    expect(router.params(router.resolveVoice('local:en-us-f1')!).honours.has('instructions')).toBe(false)
   })
 
   test('its audio carries no engine name (no X-TTS-Engine) and no fallback mark', async () => {

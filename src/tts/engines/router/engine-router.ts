@@ -14,6 +14,9 @@
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
 import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SpeechReading, type SynthesisOptions, type Voice } from '../../engine.ts'
+import { resolveParams } from '../../params/resolve-params.ts'
+import type { StitchingIds } from '../../params/stitching-ids.ts'
+import type { ParamSupport } from '../../params/voice-params.ts'
 import { closestVoice } from './closest-voice.ts'
 import { UpstreamsDownError } from './engines-down-error.ts'
 import type { RoutedEngine } from './routed-engine.ts'
@@ -24,6 +27,8 @@ export interface EngineRouterOptions {
   fallback: readonly string[]
   /** One engine that stands for the service (no engines file): no prefixes, no stamps, its own errors. */
   transparent?: boolean
+  /** Which engine made the generations clients name in stitching ids (each engine is sent only its own). */
+  stitching?: StitchingIds
   metrics?: Metrics
   logger?: Logger
 }
@@ -85,8 +90,8 @@ export class EngineRouter implements Engine {
     return `${engine.name}|${engine.scope()}`
   }
 
-  keysInstructions(voice: Voice): boolean {
-    return this.#engineOf(voice).keysInstructions(voice)
+  params(voice: Voice): ParamSupport {
+    return this.#engineOf(voice).params(voice)
   }
 
   speech(voice: Voice): SpeechReading {
@@ -94,7 +99,7 @@ export class EngineRouter implements Engine {
   }
 
   async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-    if (this.#transparent) return yield* this.#default.synthesize(text, voice, options, signal)
+    if (this.#transparent) return yield* this.#default.synthesize(text, voice, this.#optionsFor(this.#default, voice, options), signal)
     const asked = this.#engineOf(voice)
     const failures: Error[] = []
     for (const engine of this.#candidates(asked)) {
@@ -103,7 +108,7 @@ export class EngineRouter implements Engine {
       if (!speaking) continue
       let started = false
       try {
-        for await (const chunk of engine.synthesize(text, speaking, options, signal)) {
+        for await (const chunk of engine.synthesize(text, speaking, this.#optionsFor(engine, speaking, options), signal)) {
           if (!started && !own) {
             this.options.metrics?.fallbacks.inc({ from: asked.name, to: engine.name })
             this.options.logger?.warn({ from: asked.name, to: engine.name, failures: failures.map((f) => f.message) }, 'served by a fallback engine')
@@ -141,6 +146,24 @@ export class EngineRouter implements Engine {
 
   async close(): Promise<void> {
     await Promise.all(this.options.engines.map((e) => e.close()))
+  }
+
+  /**
+   * What `engine` is given: only the parameters it honours (a fallback engine takes other ones
+   * than the engine asked for), and only the stitching ids of generations it made or may have.
+   */
+  #optionsFor(engine: RoutedEngine, voice: Voice, options: SynthesisOptions): SynthesisOptions {
+    if (!options.params) return options
+    const { honoured } = resolveParams(options.params, engine.params(voice))
+    const stitching = this.options.stitching
+    if (stitching && (honoured.previous_request_ids || honoured.next_request_ids)) {
+      const previous = stitching.forEngine(honoured.previous_request_ids, engine.name)
+      const next = stitching.forEngine(honoured.next_request_ids, engine.name)
+      delete honoured.previous_request_ids
+      delete honoured.next_request_ids
+      return { ...options, params: { ...honoured, ...(previous && { previous_request_ids: previous }), ...(next && { next_request_ids: next }) } }
+    }
+    return { ...options, params: honoured }
   }
 
   #engineOf(voice: Voice): RoutedEngine {

@@ -4,6 +4,7 @@
  * what it does with the request's extras. Every kind's factory returns one.
  */
 import type { Engine, SpeechReading, Voice } from '../../engine.ts'
+import type { ParamSupport } from '../../params/voice-params.ts'
 
 export interface RoutedEngine extends Engine {
   /** The name the engines file gives it (`kokoro`, `local`): voice id prefix, `X-TTS-Engine`, metric label. */
@@ -13,10 +14,10 @@ export interface RoutedEngine extends Engine {
   /** What identifies this engine's audio in cache keys (upstream URL and model, or the local build). */
   scope(): string
   /**
-   * True when OpenAI `instructions` reach something that may change the audio (an upstream
-   * that is sent them): they then key the cache. Engines that ignore them leave keys as they are.
+   * What this engine does with the request's voice parameters (tts/params/): the ones it
+   * honours reach it and key the cache; the rest are named in `X-TTS-Ignored`.
    */
-  keysInstructions(voice: Voice): boolean
+  params(voice: Voice): ParamSupport
   /** How the kind reads speech with markup (each kind renders the internal form its own way). */
   speech(voice: Voice): SpeechReading
 }
