@@ -6,6 +6,8 @@
  * so one validation path serves both families of clients.
  */
 import { MarkupError } from './markup/markup-error.ts'
+import { DictionaryError } from './pronunciation/dictionaries.ts'
+import { PlsError } from './pronunciation/pls.ts'
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
 import { UnsupportedParamError } from './tts/params/param-error.ts'
 
@@ -81,6 +83,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof MarkupError) {
     return new ApiError({ status: 400, kind: 'validation', code: 'invalid_ssml', message: err.message, param: 'text' })
   }
+  if (err instanceof DictionaryError) return dictionaryError(err)
+  if (err instanceof PlsError) return new ApiError({ status: 400, kind: 'validation', code: 'invalid_pls_file', message: err.message, param: 'file' })
   if (err instanceof UnsupportedParamError) {
     return new ApiError({ status: 400, kind: 'validation', code: err.code, param: err.param, message: err.message })
   }
@@ -108,6 +112,23 @@ export function toApiError(err: unknown): ApiError {
     })
   }
   return new ApiError({ status: 500, kind: 'internal', code: 'internal_error', message: 'Internal server error.' })
+}
+
+/** A refusal of the dictionary layer, as the API reports it. */
+function dictionaryError(err: DictionaryError): ApiError {
+  const message = err.message
+  switch (err.kind) {
+    case 'not_found':
+      return new ApiError({ status: 404, kind: 'not_found', code: 'pronunciation_dictionary_not_found', message })
+    case 'locator':
+      return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_not_found', message, param: 'pronunciation_dictionary_locators' })
+    case 'conflict':
+      return new ApiError({ status: 409, kind: 'busy', code: 'conflict', message, retryAfterSeconds: 1 })
+    case 'invalid':
+      return new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message })
+    case 'limit':
+      return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_limit_exceeded', message })
+  }
 }
 
 const OPENAI_TYPES: Partial<Record<ErrorStatus, string>> = {

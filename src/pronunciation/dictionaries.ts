@@ -23,7 +23,8 @@ export const DEFAULT_LIMITS: DictionaryLimits = { maxRules: 5000, maxPerOwner: 1
 export class DictionaryError extends Error {
   override readonly name = 'DictionaryError'
   constructor(
-    readonly kind: 'not_found' | 'limit' | 'conflict' | 'invalid',
+    /** `locator`: a request named a dictionary (or version) that is missing or not its key's. */
+    readonly kind: 'not_found' | 'limit' | 'conflict' | 'invalid' | 'locator',
     message: string,
   ) {
     super(message)
@@ -153,7 +154,14 @@ export class Dictionaries {
    * `owner`; a locator of a missing or foreign dictionary or version is an error.
    */
   async resolve(owner: string, locators: readonly Locator[]): Promise<ResolvedRules> {
-    const versions = await Promise.all(locators.map((l) => this.rules(owner, l.pronunciation_dictionary_id, l.version_id ?? undefined)))
+    const versions = await Promise.all(
+      locators.map((l, i) =>
+        this.rules(owner, l.pronunciation_dictionary_id, l.version_id ?? undefined).catch((err: unknown) => {
+          if (err instanceof DictionaryError && err.kind === 'not_found') throw new DictionaryError('locator', `pronunciation_dictionary_locators[${i}]: ${err.message}`)
+          throw err
+        }),
+      ),
+    )
     const ids = versions.map(({ version }) => `${version.dictionaryId}:${version.versionId}`)
     const key = ids.join(',')
     let matcher = this.#matchers.get(key)

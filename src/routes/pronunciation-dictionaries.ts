@@ -13,9 +13,9 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
-import { DictionaryError, type Dictionaries } from '../pronunciation/dictionaries.ts'
+import type { Dictionaries } from '../pronunciation/dictionaries.ts'
 import { createdJson, metadataJson, withRulesJson } from '../pronunciation/dictionary-json.ts'
-import { parsePls, PlsError } from '../pronunciation/pls.ts'
+import { parsePls } from '../pronunciation/pls.ts'
 import { ruleSchema, toRule } from '../pronunciation/rules.ts'
 import { parseWith, readJsonBody } from './request-body.ts'
 
@@ -44,27 +44,6 @@ export interface DictionaryRoutesDeps {
 /** The calling key's id, the owner of what it makes ('' with auth off: one shared space). */
 export const ownerOf = (c: Context<AppEnv>) => c.get('keyId') ?? ''
 
-/** Maps refusals of the dictionary layer to the API's errors. */
-export function dictionaryApiError(err: unknown): unknown {
-  if (err instanceof PlsError) return new ApiError({ status: 400, kind: 'validation', code: 'invalid_pls_file', message: err.message, param: 'file' })
-  if (!(err instanceof DictionaryError)) return err
-  if (err.kind === 'not_found') return new ApiError({ status: 404, kind: 'not_found', code: 'pronunciation_dictionary_not_found', message: err.message })
-  if (err.kind === 'conflict') return new ApiError({ status: 409, kind: 'busy', code: 'conflict', message: err.message, retryAfterSeconds: 1 })
-  if (err.kind === 'invalid') return new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message: err.message })
-  return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_limit_exceeded', message: err.message })
-}
-
-/** Runs a handler, turning dictionary refusals into API errors. */
-export const guarded =
-  (handler: (c: Context<AppEnv>) => Promise<Response>) =>
-  async (c: Context<AppEnv>): Promise<Response> => {
-    try {
-      return await handler(c)
-    } catch (err) {
-      throw dictionaryApiError(err)
-    }
-  }
-
 /**
  * @example
  * app.route('/', pronunciationDictionaryRoutes({ dictionaries }))
@@ -74,67 +53,52 @@ export function pronunciationDictionaryRoutes(deps: DictionaryRoutesDeps): Hono<
   const { dictionaries } = deps
   const createdBy = (c: Context<AppEnv>) => c.get('keyId') ?? 'anonymous'
 
-  app.post(
-    '/v1/pronunciation-dictionaries/add-from-rules',
-    guarded(async (c) => {
-      const body = parseWith(c, fromRulesSchema, await readJsonBody(c))
-      const { record, version } = await dictionaries.create(ownerOf(c), createdBy(c), {
-        name: body.name,
-        ...(body.description && { description: body.description }),
-        rules: body.rules.map(toRule),
-      })
-      return c.json(createdJson(record, version))
-    }),
-  )
+  app.post('/v1/pronunciation-dictionaries/add-from-rules', async (c) => {
+    const body = parseWith(c, fromRulesSchema, await readJsonBody(c))
+    const { record, version } = await dictionaries.create(ownerOf(c), createdBy(c), {
+      name: body.name,
+      ...(body.description && { description: body.description }),
+      rules: body.rules.map(toRule),
+    })
+    return c.json(createdJson(record, version))
+  })
 
-  app.post(
-    '/v1/pronunciation-dictionaries/add-from-file',
-    guarded(async (c) => {
-      const form = await readForm(c)
-      const fields = parseWith(c, z.object({ name, description }), { name: form.get('name') ?? undefined, description: form.get('description') ?? undefined })
-      const file = form.get('file')
-      const text = typeof file === 'string' ? file : file ? await file.text() : ''
-      const rules = text.trim() ? parsePls(text) : []
-      const { record, version } = await dictionaries.create(ownerOf(c), createdBy(c), {
-        name: fields.name,
-        ...(fields.description && { description: fields.description }),
-        rules,
-      })
-      return c.json(createdJson(record, version))
-    }),
-  )
+  app.post('/v1/pronunciation-dictionaries/add-from-file', async (c) => {
+    const form = await readForm(c)
+    const fields = parseWith(c, z.object({ name, description }), { name: form.get('name') ?? undefined, description: form.get('description') ?? undefined })
+    const file = form.get('file')
+    const text = typeof file === 'string' ? file : file ? await file.text() : ''
+    const rules = text.trim() ? parsePls(text) : []
+    const { record, version } = await dictionaries.create(ownerOf(c), createdBy(c), {
+      name: fields.name,
+      ...(fields.description && { description: fields.description }),
+      rules,
+    })
+    return c.json(createdJson(record, version))
+  })
 
-  app.get(
-    '/v1/pronunciation-dictionaries',
-    guarded(async (c) => {
-      const query = parseWith(c, listSchema, c.req.query(), 'query')
-      const { items, nextCursor } = await dictionaries.list(ownerOf(c), {
-        ...(query.cursor && { cursor: query.cursor }),
-        pageSize: query.page_size,
-        sort: query.sort,
-        direction: query.sort_direction,
-        includeArchived: query.include_archived === 'true',
-      })
-      return c.json({ pronunciation_dictionaries: items.map(metadataJson), has_more: nextCursor !== undefined, ...(nextCursor && { next_cursor: nextCursor }) })
-    }),
-  )
+  app.get('/v1/pronunciation-dictionaries', async (c) => {
+    const query = parseWith(c, listSchema, c.req.query(), 'query')
+    const { items, nextCursor } = await dictionaries.list(ownerOf(c), {
+      ...(query.cursor && { cursor: query.cursor }),
+      pageSize: query.page_size,
+      sort: query.sort,
+      direction: query.sort_direction,
+      includeArchived: query.include_archived === 'true',
+    })
+    return c.json({ pronunciation_dictionaries: items.map(metadataJson), has_more: nextCursor !== undefined, ...(nextCursor && { next_cursor: nextCursor }) })
+  })
 
-  app.get(
-    '/v1/pronunciation-dictionaries/:id',
-    guarded(async (c) => {
-      const { record, version } = await dictionaries.rules(ownerOf(c), c.req.param('id') ?? '')
-      return c.json(withRulesJson(record, version))
-    }),
-  )
+  app.get('/v1/pronunciation-dictionaries/:id', async (c) => {
+    const { record, version } = await dictionaries.rules(ownerOf(c), c.req.param('id'))
+    return c.json(withRulesJson(record, version))
+  })
 
-  app.patch(
-    '/v1/pronunciation-dictionaries/:id',
-    guarded(async (c) => {
-      const body = parseWith(c, patchSchema, await readJsonBody(c))
-      const record = await dictionaries.update(ownerOf(c), c.req.param('id') ?? '', body)
-      return c.json(metadataJson(record))
-    }),
-  )
+  app.patch('/v1/pronunciation-dictionaries/:id', async (c) => {
+    const body = parseWith(c, patchSchema, await readJsonBody(c))
+    const record = await dictionaries.update(ownerOf(c), c.req.param('id'), body)
+    return c.json(metadataJson(record))
+  })
 
   return app
 }
