@@ -25,6 +25,7 @@ import { openaiRoutes } from './routes/openai.ts'
 import { pronunciationDictionaryRoutes } from './routes/pronunciation-dictionaries.ts'
 import { pronunciationRuleRoutes } from './routes/pronunciation-rules.ts'
 import type { Dictionaries } from './pronunciation/dictionaries.ts'
+import type { TextNormalization } from './text-cleanup/clean-up.ts'
 import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
@@ -82,6 +83,8 @@ export interface AppDeps {
   dictionaries?: Dictionaries
   /** Largest body the dictionary routes accept (a PLS upload), bytes (TTS_DICT_MAX_FILE_BYTES). */
   maxDictionaryFileBytes?: number
+  /** `apply_text_normalization` when a request or session does not say (TTS_TEXT_NORMALIZATION). */
+  textNormalization?: TextNormalization
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
@@ -174,6 +177,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     maxSessions: deps.maxStreamSessions ?? 1000,
     maxSessionSeconds: deps.maxStreamSeconds ?? 3600,
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
+    ...(deps.dictionaries && { dictionaries: deps.dictionaries }),
+    ...(deps.textNormalization && { textNormalization: deps.textNormalization }),
   }
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))

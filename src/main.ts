@@ -121,6 +121,8 @@ const speech = new SpeechService({
   ...(metrics && { metrics }),
   ...(fleet && { fleet }),
   ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+  dictionaries,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
 })
 const app = createApp({
   speech,
@@ -149,6 +151,7 @@ const app = createApp({
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
   dictionaries,
   maxDictionaryFileBytes: config.TTS_DICT_MAX_FILE_BYTES,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
   ...(config.TTS_API_KEYS?.length && {
     keyLimits: new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE }),
   }),

@@ -10,13 +10,15 @@
 
 export type MarkupKind = 'none' | 'ssml' | 'fragment'
 
-const INLINE_TAG = /<(break|phoneme)\b[^<>]*>/i
+// The start of a tag is enough: a broken one is the client's error, never words to read out.
+const INLINE_TAG = /<\/?(break|phoneme)\b/i
 const SPEAK = /^\s*<speak[\s>/]/i
 
 /**
  * @example
  * elevenlabsMarkup('Hi <break time="1s"/> there') // 'fragment'
  * elevenlabsMarkup('1 < 2 and 3 > 2')             // 'none'
+ * elevenlabsMarkup('Hi <break time="1s" there')   // 'fragment' (and a 400 naming where)
  */
 export function elevenlabsMarkup(text: string): MarkupKind {
   if (SPEAK.test(text)) return 'ssml'

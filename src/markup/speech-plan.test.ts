@@ -14,7 +14,7 @@ describe('planSpeech', () => {
 
   test('clean-up alone is keyed, and the document waits for a cache miss', () => {
     const p = plan('It costs $3.')
-    expect(p.key).toBe('none|m,w|en-US|')
+    expect(p.key).toBe('none|m,w|en-US||It costs $3.')
     expect(typeof p.speech).toBe('function')
     expect(speechOf(p)?.parts.length).toBeGreaterThan(0)
   })
@@ -22,7 +22,7 @@ describe('planSpeech', () => {
   test('what the mode leaves alone is not keyed: numbers for an engine that reads them, anything with off', () => {
     const reads = { normalizesText: true, render: (doc: Parameters<typeof renderText>[0]) => renderText(doc) }
     expect(plan('It costs $3.', { reading: reads }).key).toBeUndefined()
-    expect(plan('**It** costs $3.', { reading: reads }).key).toBe('none|m|en-US|')
+    expect(plan('**It** costs $3.', { reading: reads }).key).toBe('none|m|en-US||**It** costs $3.')
     expect(plan('**It** costs $3.', { normalization: 'off' }).key).toBeUndefined()
   })
 

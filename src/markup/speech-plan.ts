@@ -42,17 +42,29 @@ const MARKUP_CHARS = /[*_#>[`~|]|^\s*[-+]\s|\p{Extended_Pictographic}|[\u{1F1E6}
 const WORD_CHARS = /\d|@|\.[a-z]{2}|www\.|:\/\//i
 
 /**
+ * True when a clean-up step could change `text` (a cheap look for the characters they act on).
+ *
+ * @example
+ * touchesText('Hello there', { markup: true, words: true }) // false
+ * touchesText('**Hi**', { markup: true, words: false })     // true
+ */
+export function touchesText(text: string, steps: { markup: boolean; words: boolean }): boolean {
+  return (steps.markup && MARKUP_CHARS.test(text)) || (steps.words && WORD_CHARS.test(text))
+}
+
+/**
  * @example
  * const plan = planSpeech({ text: 'It costs $3.', markup: 'none', normalization: 'auto', reading: engine.speech(voice), language: 'en-US' })
  * plan.key // 'm,w|en-US||'
  */
 export function planSpeech(input: SpeechPlanInput): SpeechPlan {
   const steps = cleanUpSteps(input.normalization, input.reading.normalizesText)
-  const cleans = (steps.markup && MARKUP_CHARS.test(input.text)) || (steps.words && WORD_CHARS.test(input.text))
+  const cleans = touchesText(input.text, steps)
   const explicit = input.markup !== 'none' || (input.rules !== undefined && input.rules.matcher.size > 0)
   if (!explicit && !cleans) return { ignored: [] }
   const flags = [steps.markup && 'm', steps.words && 'w'].filter(Boolean).join(',')
-  const key = [input.markup, flags, input.language, input.rules?.versions.join(',') ?? ''].join('|')
+  // The client's own text too: alignment of a hit indexes it, so two spellings of one text are two entries.
+  const key = [input.markup, flags, input.language, input.rules?.versions.join(',') ?? '', input.text].join('|')
   const prepare = () =>
     prepareSpeech(input.text, {
       markup: input.markup,

@@ -9,20 +9,28 @@
  *   whole stream and alignment indexes what the client sent.
  * Cutting inside a tag or a link is prevented upstream by the buffer's mask (construct-mask.ts).
  */
-import type { RuleMatcher } from '../pronunciation/apply-rules.ts'
 import { applyRules } from '../pronunciation/apply-rules.ts'
-import { cleanMarkup, verbalizeDoc, type CleanUpOptions } from '../text-cleanup/clean-up.ts'
+import type { ResolvedRules } from '../pronunciation/dictionaries.ts'
+import { cleanMarkup, cleanUpSteps, verbalizeDoc, type CleanUpOptions } from '../text-cleanup/clean-up.ts'
 import { MarkdownCleaner } from '../text-cleanup/markdown.ts'
 import { maskConstructs } from './construct-mask.ts'
 import { MarkupError, markupErrorAt } from './markup-error.ts'
 import { MappedTextBuilder } from './source-map.ts'
+import { touchesText } from './speech-plan.ts'
 import { plainDoc, type SpeechDoc } from './speech-doc.ts'
 import { parsePrepared } from './ssml-parse.ts'
 
 export interface StreamSpeechOptions extends Omit<CleanUpOptions, 'markdown'> {
   /** stream-input's `enable_ssml_parsing`: the text holds SSML tags. */
   ssml: boolean
-  rules?: RuleMatcher
+  /** The session's dictionaries, being resolved (a locator of nothing rejects: the session fails). */
+  rules?: Promise<ResolvedRules>
+}
+
+/** An utterance in the internal form, with its share of the cache key. */
+export interface PreparedUtterance {
+  speech: SpeechDoc
+  key: string
 }
 
 const TAG = /<(\/?)([A-Za-z][\w:.-]*)((?:\s+[^<>]*?)?)(\/?)>|<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g
@@ -31,9 +39,10 @@ const TAG = /<(\/?)([A-Za-z][\w:.-]*)((?:\s+[^<>]*?)?)(\/?)>|<!--[\s\S]*?-->|<!\
  * @example
  * const speech = new StreamSpeech({ ssml: true, mode: 'auto', language: 'en-US' })
  * speech.received('<prosody rate="slow">One. Two')
- * speech.prepare('<prosody rate="slow">One.') // a document; the prosody stays open
+ * const one = speech.prepare('<prosody rate="slow">One.') // parsed now; the prosody stays open
  * speech.received('.</prosody>')
- * speech.prepare('Two.</prosody>')
+ * const two = speech.prepare('Two.</prosody>')
+ * await one() // { speech, key }
  */
 export class StreamSpeech {
   readonly #options: StreamSpeechOptions
@@ -63,24 +72,40 @@ export class StreamSpeech {
     this.#open = []
   }
 
-  /** The document for one released piece of text (a slice of what was received). Throws MarkupError. */
-  prepare(unit: string): SpeechDoc {
+  /**
+   * One released piece of text (a slice of what was received). Parsing and markdown happen now,
+   * in order (they carry state from piece to piece, and malformed markup throws MarkupError at
+   * once); pronunciation rules and words wait for the dictionaries, in the utterance. Resolves
+   * undefined for text nothing touches: it is spoken, and keyed, as it always was.
+   */
+  prepare(unit: string): () => Promise<PreparedUtterance | undefined> {
     const at = this.#window.indexOf(unit)
     const offset = this.#windowStart + Math.max(0, at)
     if (at >= 0) {
       this.#window = this.#window.slice(at + unit.length)
       this.#windowStart = offset + unit.length
     }
-    const cleanup = { mode: this.#options.mode, language: this.#options.language, markdown: this.#markdown, ...(this.#options.engineNormalizes !== undefined && { engineNormalizes: this.#options.engineNormalizes }) }
+    const options = this.#options
+    const context = `${this.#open.map((t) => t.raw).join('')}${this.#markdown.inFence ? '```' : ''}`
+    const cleanup = { mode: options.mode, language: options.language, markdown: this.#markdown, ...(options.engineNormalizes !== undefined && { engineNormalizes: options.engineNormalizes }) }
+    const steps = cleanUpSteps(options.mode, options.engineNormalizes)
     let doc: SpeechDoc
     try {
-      doc = this.#options.ssml ? this.#parse(unit) : plainDoc(unit)
+      doc = options.ssml ? this.#parse(unit) : plainDoc(unit)
     } catch (err) {
       if (err instanceof MarkupError) throw new MarkupError(`${err.reason} (in the text sent so far)`, offset + err.offset, err.line, err.column)
       throw err
     }
+    // Always, so the code-fence state follows every piece.
     const cleaned = cleanMarkup(doc, cleanup)
-    return verbalizeDoc(this.#options.rules ? applyRules(cleaned, this.#options.rules) : cleaned, cleanup)
+    const touched = options.ssml || options.rules !== undefined || context !== '' || unit.includes('```') || touchesText(unit, steps)
+    return async () => {
+      if (!touched) return undefined
+      const rules = await options.rules
+      const speech = verbalizeDoc(rules ? applyRules(cleaned, rules.matcher) : cleaned, cleanup)
+      const flags = [steps.markup && 'm', steps.words && 'w'].filter(Boolean).join(',')
+      return { speech, key: [options.ssml ? 'stream-ssml' : 'stream', flags, options.language, rules?.versions.join(',') ?? '', context, unit].join('|') }
+    }
   }
 
   #parse(unit: string): SpeechDoc {

@@ -16,6 +16,8 @@ import { resolveParams } from '../tts/params/resolve-params.ts'
 import { HONOURS_NOTHING } from '../tts/params/voice-params.ts'
 import { StreamSession } from '../tts/stream-session.ts'
 import { keyId } from './api-key-auth.ts'
+import { StreamSpeech } from '../markup/stream-speech.ts'
+import { DictionaryError, type ResolvedRules } from '../pronunciation/dictionaries.ts'
 import { protocolErrorOf } from './protocol-error-of.ts'
 import { SessionTelemetry } from './session-telemetry.ts'
 import { SessionTimers } from './session-timers.ts'
@@ -40,6 +42,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
   #errored = false
   #goingAway = false
   #keyId: string | undefined
+  #owner = ''
   #releaseKey: (() => void) | undefined
   #onClosed: (() => void)[] = []
 
@@ -77,6 +80,8 @@ export abstract class StreamConnection implements WsConnection, Departing {
 
   /** Puts the session under its API key's limits (one concurrency slot, characters per minute). */
   protected useKey(key: string): void {
+    // With API keys on, the key's id owns the dictionaries its sessions name (as on HTTP).
+    if (!this.deps.apiKeyValid(undefined)) this.#owner = keyId(key)
     if (!this.deps.keyLimits || this.#keyId) return
     const id = keyId(key)
     try {
@@ -162,6 +167,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     const session = new StreamSession({
       ...options,
       params: honoured,
+      markup: this.#markup(options),
       speech: this.deps.speech,
       tracer: this.deps.tracer,
       parent: this.#telemetry.context,
@@ -173,6 +179,30 @@ export abstract class StreamConnection implements WsConnection, Departing {
     })
     this.sessions.add(session)
     return session
+  }
+
+  /**
+   * The session's markup, dictionaries and clean-up (markup/stream-speech.ts). Its dictionaries
+   * are resolved now; a locator of one that is missing or another key's fails the session (1008).
+   */
+  #markup(options: SessionSetup): StreamSpeech {
+    const { params, voice } = options
+    const locators = params.pronunciation_dictionary_locators
+    let rules: Promise<ResolvedRules> | undefined
+    if (locators?.length) {
+      rules = this.deps.dictionaries
+        ? this.deps.dictionaries.resolve(this.#owner, locators)
+        : Promise.reject(new DictionaryError('locator', 'pronunciation_dictionary_locators: this server keeps no pronunciation dictionaries.'))
+      rules.catch((err: unknown) => this.fail(err))
+    }
+    const reading = this.deps.engine.speech?.(voice)
+    return new StreamSpeech({
+      ssml: params.enable_ssml_parsing === true,
+      mode: params.apply_text_normalization ?? this.deps.textNormalization ?? 'auto',
+      language: params.language_code ?? voice.language,
+      ...(reading && { engineNormalizes: reading.normalizesText }),
+      ...(rules && { rules }),
+    })
   }
 
   /** Sends a JSON text message unless the socket is gone. */

@@ -45,6 +45,11 @@ const cut = (start: number, end: number): Edit => ({ start, end, replacement: ''
 export class MarkdownCleaner {
   #inFence = false
 
+  /** A code fence is open (what follows is code until the closing fence). */
+  get inFence(): boolean {
+    return this.#inFence
+  }
+
   clean(text: MappedText): MappedText {
     const source = text.text
     const edits: Edit[] = []

@@ -74,6 +74,12 @@ export const PARAM_NAMES: readonly ParamName[] = [
   'instructions',
 ]
 
+/**
+ * The parameters of speech markup, pronunciation dictionaries and text clean-up: applied before
+ * synthesis for every engine (markup/speech-plan.ts), so every engine honours them.
+ */
+export const SPEECH_PARAMS: readonly ParamName[] = ['pronunciation_dictionary_locators', 'apply_text_normalization', 'enable_ssml_parsing']
+
 /** What an engine does with request parameters, for one voice. */
 export interface ParamSupport {
   /** The audio depends on these: forwarded to (or applied by) the engine, and part of the cache key. */
