@@ -4,7 +4,7 @@
  *   reads them inline (a fragment: no `<speak>` needed, a bare `&` is text); text that starts
  *   with `<speak` is a whole SSML document;
  * - ElevenLabs stream-input: only with `enable_ssml_parsing=true` (fragments, across messages);
- * - OpenAI: `input` that starts with `<speak`.
+ * - OpenAI: `input` that starts with `<speak` (or an XML declaration or DOCTYPE before it).
  * Anything else is plain text, spoken as written (after clean-up), tags and all.
  */
 
@@ -12,7 +12,8 @@ export type MarkupKind = 'none' | 'ssml' | 'fragment'
 
 // The start of a tag is enough: a broken one is the client's error, never words to read out.
 const INLINE_TAG = /<\/?(break|phoneme)\b/i
-const SPEAK = /^\s*<speak[\s>/]/i
+// A document may open with an XML declaration or a DOCTYPE (which the parser then refuses).
+const SPEAK = /^\s*<(speak[\s>/]|\?xml\b|!DOCTYPE\b)/i
 
 /**
  * @example

@@ -98,7 +98,10 @@ export class SpeechService {
     const context = support.conditionsOnContext ? request.context : undefined
     const plan = await this.#plan(request)
     if (plan.ignored.length) ignored.push(...plan.ignored)
-    const key = speechKey(engine, { ...request, honoured, ...(context && { context }), ...(plan.key && { speech: plan.key }) })
+    // Locators key by the versions they resolved to (in the plan), not as written: a locator of the
+    // latest version and one naming that version are the same audio.
+    const { pronunciation_dictionary_locators: _locators, ...keyed } = honoured
+    const key = speechKey(engine, { ...request, honoured: keyed, ...(context && { context }), ...(plan.key && { speech: plan.key }) })
     const retention = request.retention ?? (skipPattern?.test(request.text) ? 'uncached' : undefined)
     const produce: ProducedRequest = { ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) }
     // Boundaries index the client's own text when markup or clean-up made what the engine read.
