@@ -26,6 +26,8 @@ afterAll(async () => {
 const KINDS: Record<string, Record<string, unknown>> = {
   espeak: { kind: 'espeak', variant: 'espeak-wasm' },
   openai: { kind: 'openai', url: `${server.url.origin}/v1` },
+  // The upstream tts-edge reads the <break> it is sent inline, as ElevenLabs does.
+  elevenlabs: { kind: 'elevenlabs', url: server.url.origin, stream_input: false },
 }
 
 for (const [kind, settings] of Object.entries(KINDS)) {
