@@ -9,6 +9,7 @@ import type { Engine } from '../src/tts/engine.ts'
 import { createEspeak, isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
 import type { EspeakVariant } from '../src/tts/engines/espeak/espeak-settings.ts'
 import { resolveVoice } from '../src/tts/engines/espeak/espeak-voices.ts'
+import { benchSherpaSpeed } from './sherpa-speed.ts'
 import { fmt, quantile } from './stats.ts'
 import { TWENTY_WORDS, TWO_HUNDRED_WORDS } from './texts.ts'
 
@@ -69,5 +70,5 @@ export async function benchEngineSpeed(): Promise<string[]> {
         : '  espeak-ng CLI not installed (apt-get install espeak-ng)',
     )
   }
-  return lines
+  return [...lines, '', ...(await benchSherpaSpeed())]
 }

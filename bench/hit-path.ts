@@ -23,6 +23,7 @@ import { loadGenerator, postLoad } from './http-load.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'
 import { fmt, cpuSecondsOutsideWorkers, processCpuSeconds, quantile, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
+import { benchAccountingPerHit } from './usage-accounting.ts'
 
 const CONNECTIONS = 16
 const ROUNDS = 5
@@ -181,7 +182,7 @@ async function missShare(): Promise<string[]> {
 }
 
 export async function benchHitPath(): Promise<string[]> {
-  return [...(await hitPath()), '', ...(await missShare())]
+  return [...(await hitPath()), '', ...(await missShare()), '', ...(await benchAccountingPerHit())]
 }
 
 /** The cache-hit part alone (`bun run bench hit-path-hits`), for A/B runs of hit-path changes. */

@@ -7,6 +7,7 @@ import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
+import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
@@ -32,8 +33,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).
   'hit-path-hits': benchHitPathHits,
+  // Only when named: hit-path's usage accounting part alone, about a minute.
+  'hit-path-usage': benchAccountingPerHit,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-usage'])
 
 const only = process.argv.slice(2)
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)

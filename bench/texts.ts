@@ -19,6 +19,9 @@ const SENTENCES = [
   'Beyond that limit clients are asked politely to retry a little later instead of waiting.',
 ]
 
+/** Four sentences, about 60 words: long enough for sentence-by-sentence streaming to show. */
+export const FOUR_SENTENCES = SENTENCES.slice(0, 4).join(' ')
+
 /** About 200 words. */
 export const TWO_HUNDRED_WORDS = [...SENTENCES, ...SENTENCES.slice(0, 2)].join(' ')
 

@@ -64,6 +64,18 @@ const schema = z.object({
   // others wait for its audio; a crashed holder blocks the others this long at most. 0: off.
   TTS_FLEET_LEASE_MS: int(0, 600_000).default(5000),
   TTS_API_KEYS: csv.optional(),
+  // API keys with ids, limits, budgets and allowed engines (YAML or JSON, keys stored as
+  // sha256:<hex>); reloaded on SIGHUP and when the file changes. Works beside TTS_API_KEYS.
+  TTS_KEYS_FILE: z.string().min(1).optional(),
+  // Reads every key's usage (OpenAI's /v1/organization/usage/audio_speeches, ElevenLabs'
+  // character-stats for all keys); as plain text or as sha256:<hex> of the key.
+  TTS_ADMIN_KEY: z.string().min(16, 'use at least 16 characters').max(500).optional(),
+  // Usage is flushed (SQLite in TTS_DATA_DIR, then Redis when set) this often and as soon as
+  // this many events wait: a killed process loses at most that unflushed batch.
+  TTS_USAGE_FLUSH_MS: int(10, 600_000).default(1000),
+  TTS_USAGE_FLUSH_EVENTS: int(1, 1_000_000).default(100),
+  // With Redis: days the shared ledger keeps each day's usage.
+  TTS_USAGE_RETENTION_DAYS: int(1, 3650).default(400),
   // One core is left to the event loop: with every core synthesising, the OS would starve
   // the thread that answers cache hits and health checks.
   TTS_MAX_CONCURRENCY: int(1, 256).default(Math.max(1, availableParallelism() - 1)),

@@ -28,6 +28,9 @@ export type ErrorKind =
   | 'bad_request'
   | 'validation'
   | 'unauthorized'
+  | 'forbidden'
+  | 'quota_exceeded'
+  | 'unavailable'
   | 'not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -47,6 +50,8 @@ export interface ApiErrorInit {
   issues?: FieldIssue[]
   retryAfterSeconds?: number
   headers?: Record<string, string>
+  /** OpenAI's `type` when the status alone does not say it (e.g. `insufficient_quota`). */
+  openaiType?: string
 }
 
 /**
@@ -64,6 +69,7 @@ export class ApiError extends Error {
   readonly issues: FieldIssue[] | undefined
   readonly retryAfterSeconds: number | undefined
   readonly headers: Record<string, string>
+  readonly openaiType: string | undefined
 
   constructor(init: ApiErrorInit) {
     super(init.message)
@@ -74,6 +80,7 @@ export class ApiError extends Error {
     this.issues = init.issues
     this.retryAfterSeconds = init.retryAfterSeconds
     this.headers = init.headers ?? {}
+    this.openaiType = init.openaiType
   }
 }
 
@@ -143,7 +150,7 @@ export function openaiErrorBody(err: ApiError): unknown {
   return {
     error: {
       message: err.message,
-      type: OPENAI_TYPES[err.status] ?? 'invalid_request_error',
+      type: err.openaiType ?? OPENAI_TYPES[err.status] ?? 'invalid_request_error',
       param: err.param ?? null,
       code: err.code,
     },

@@ -5,6 +5,10 @@
 import { createApp } from './app.ts'
 import { routeHostless } from './hostless-requests.ts'
 import { Lifecycle } from './lifecycle.ts'
+import type { KeySource } from './keys/key-ring.ts'
+import { voiceEngine } from './keys/key-access.ts'
+import { openKeys } from './keys/open-keys.ts'
+import { openMetering, type OpenedMetering } from './usage/open-metering.ts'
 import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
@@ -43,12 +47,16 @@ try {
 let engineRef: Engine | undefined
 let cache: AudioCache | undefined
 let fleet: FleetLease | undefined
+let usage: OpenedMetering | undefined
+let keys: KeySource | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
       cacheBytes: () => cache?.bytes() ?? 0,
       fleetWaiting: () => fleet?.waiting ?? 0,
+      usageUnflushed: () => (usage ? usage.metering.ledger.unflushed + usage.metering.ledger.unshared : 0),
+      keyBudgets: async () => (usage && keys ? usage.budgetRatios(keys.ring.keys()) : []),
     })
   : undefined
 const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics?.telemetryDropped.inc({ signal }, count)
@@ -75,17 +83,26 @@ const encodePool =
 // One router in front of every configured engine.
 // Which engine made each generation handed out, so stitching ids reach only the engine that knows them.
 const stitching = new StitchingIds()
-const router = buildRouter(enginesFile, {
-  stitching,
-  tracer: tracing.tracer,
-  logger,
-  pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
-  espeakVariant: config.TTS_ENGINE,
-  ...(metrics && { metrics }),
-  ...(encodePool && { encoders: encodePool }),
-})
+const router = buildOrExit(() =>
+  buildRouter(enginesFile, {
+    stitching,
+    tracer: tracing.tracer,
+    logger,
+    pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+    espeakVariant: config.TTS_ENGINE,
+    ...(metrics && { metrics }),
+    ...(encodePool && { encoders: encodePool }),
+  }),
+)
 const engine: Engine = router
 engineRef = engine
+// Keys files and usage name engines as the engines file does (`espeak` without one).
+const engineNames = enginesFile.engines.map((e) => e.name)
+const opened = await exitOnConfigError(
+  openKeys({ ...(config.TTS_KEYS_FILE && { file: config.TTS_KEYS_FILE }), ...(config.TTS_API_KEYS && { plain: config.TTS_API_KEYS }), engines: engineNames, logger }),
+)
+keys = opened.keys
+const keysReloader = opened.reloader
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')
@@ -111,6 +128,20 @@ fleet =
       })
     : undefined
 
+const keyLimits = keys && new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE })
+usage = openOrExit(() => openMetering({
+  dataDir: config.TTS_DATA_DIR,
+  ...(config.TTS_REDIS_URL && { redisUrl: config.TTS_REDIS_URL }),
+  flushMs: config.TTS_USAGE_FLUSH_MS,
+  flushEvents: config.TTS_USAGE_FLUSH_EVENTS,
+  retentionDays: config.TTS_USAGE_RETENTION_DAYS,
+  prices: new Map(enginesFile.engines.map((e) => [e.name, e.price_per_million_characters ?? 0])),
+  engineOf: (voice) => voiceEngine(voice.id, engineNames, enginesFile.default),
+  ...(keyLimits && { chargeRate: (key, chars) => keyLimits.charge(key, chars) }),
+  ...(metrics && { metrics }),
+  logger,
+}))
+
 const lifecycle = new Lifecycle()
 const dictionaries = openDictionaries(config)
 const speech = new SpeechService({
@@ -135,7 +166,7 @@ const app = createApp({
   ...(metrics && { metrics }),
   readiness: { accepting: () => !lifecycle.draining, engine: () => engine.stats().ready, cache: () => audioCache.writable() },
   lifecycle,
-  ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
+  ...(keys && { keys }),
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
   ...(config.TTS_METRICS_TOKEN && { metricsToken: config.TTS_METRICS_TOKEN }),
@@ -152,13 +183,18 @@ const app = createApp({
   dictionaries,
   maxDictionaryFileBytes: config.TTS_DICT_MAX_FILE_BYTES,
   textNormalization: config.TTS_TEXT_NORMALIZATION,
-  ...(config.TTS_API_KEYS?.length && {
-    keyLimits: new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE }),
-  }),
+  ...(keyLimits && { keyLimits }),
+  metering: usage.metering,
+  ...(config.TTS_ADMIN_KEY && { adminKey: config.TTS_ADMIN_KEY }),
 })
 
 const warmupStarted = performance.now()
-await Promise.all([engine.warmup(), encodePool?.warmup()])
+await Promise.all([engine.warmup(), encodePool?.warmup()]).catch((err: unknown) => {
+  // An engine whose workers cannot start (a model its runtime refuses, a native library that does not load).
+  logger.fatal({ err }, 'engine failed to start')
+  console.error(`engine failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(69) // EX_UNAVAILABLE
+})
 logger.info({ engine: engine.name, workers: engine.stats().workers, encode_workers: encodePool?.workers ?? 0, warmup_ms: Math.round(performance.now() - warmupStarted) }, 'engine ready')
 
 const server = Bun.serve({
@@ -207,6 +243,8 @@ async function shutdown(signal: string): Promise<void> {
   await engine.close()
   await encodePool?.close()
   await audioCache.close()
+  keysReloader?.close()
+  await usage?.close()
   fleet?.close()
   dictionaries.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
@@ -220,6 +258,8 @@ process.on('unhandledRejection', (err) => {
   logger.error({ err }, 'unhandled rejection')
 })
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+// SIGHUP re-reads the keys file (it is also watched); without one, SIGHUP keeps its default.
+if (keysReloader) process.on('SIGHUP', () => void keysReloader.reload('SIGHUP'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 /** True when `promise` settled within `ms`. */
@@ -233,6 +273,39 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   const result = await Promise.race([done, deadline])
   clearTimeout(timer)
   return result
+}
+
+/** Durable state that cannot be opened (TTS_DATA_DIR not writable) stops the start, saying where. */
+function openOrExit<T>(open: () => T): T {
+  try {
+    return open()
+  } catch (err) {
+    console.error(`invalid configuration:\n  TTS_DATA_DIR=${JSON.stringify(config.TTS_DATA_DIR)}: cannot open the usage ledger: ${(err as Error).message}`)
+    process.exit(78)
+  }
+}
+
+/** A start-up file that is missing or invalid exits 78 like bad env, naming every problem. */
+async function exitOnConfigError<T>(loading: Promise<T>): Promise<T> {
+  try {
+    return await loading
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(err.message)
+    process.exit(78)
+  }
+}
+
+/** Builds the engines; an entry its kind refuses at start (e.g. a model file that is missing) exits 78 like bad env. */
+function buildOrExit<T>(build: () => T): T {
+  try {
+    return build()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
+    process.exit(78)
+  }
 }
 
 /** Reads and validates TTS_ENGINES_FILE; a missing or invalid file exits 78 like bad env. */

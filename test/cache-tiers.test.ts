@@ -22,11 +22,12 @@ const start = async (env: Record<string, string> = {}) => {
   running.push(svc)
   return svc
 }
+const TEXT = 'Served from memory, byte for byte.'
 const speak = async (svc: RunningService, format: string) => {
   const res = await fetch(`${svc.url}/v1/audio/speech`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'Served from memory, byte for byte.', response_format: format }),
+    body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: TEXT, response_format: format }),
   })
   expect(res.status).toBe(200)
   return { body: new Uint8Array(await res.arrayBuffer()), headers: stableHeaders(res.headers), contentLength: res.headers.get('content-length') }
@@ -56,7 +57,9 @@ test('a hit from memory is byte-identical to the disk hit and the original, with
   expect(fromMemory.headers).toEqual(fromDisk.headers)
   // A hit is sent whole (the synthesis streamed): its length is known up front.
   expect(Number(fromMemory.contentLength)).toBe(created.body.length)
-  expect(created.headers).toEqual({ ...fromDisk.headers, 'x-cache': 'MISS' })
+  // Only the synthesis is billed: its character-cost is the text's length, a hit's is 0.
+  expect(fromDisk.headers['character-cost']).toBe('0')
+  expect(created.headers).toEqual({ ...fromDisk.headers, 'x-cache': 'MISS', 'character-cost': String(TEXT.length) })
   expect(Buffer.from(fromDisk.body).equals(Buffer.from(created.body))).toBe(true)
   expect(Buffer.from(fromMemory.body).equals(Buffer.from(created.body))).toBe(true)
 }, 90_000)

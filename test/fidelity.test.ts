@@ -152,6 +152,14 @@ describe('an ElevenLabs upstream', () => {
     const call = ttsCalls().find((r) => r.body?.text === text)!
     expect(call.body!.previous_request_ids).toEqual([theirs])
     expect(call.body).not.toHaveProperty('next_request_ids')
+    // What was dropped never changed the audio, so it does not key it: without those ids, the same audio.
+    const again = await fetch(`${gateway.url}/v1/text-to-speech/eleven:af_bella?output_format=pcm_16000`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text, previous_request_ids: [theirs] }),
+    })
+    await again.arrayBuffer()
+    expect(again.headers.get('x-cache')).toBe('HIT')
   })
 })
 

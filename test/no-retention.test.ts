@@ -48,7 +48,8 @@ afterAll(async () => {
 
 const files = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? files(join(dir, e.name)) : 1), 0)
 const redisKeys = async () => ((await redisClient.send('KEYS', ['tts:audio:*'])) as string[]).length
-const unique = () => crypto.randomUUID().slice(0, 8)
+// Letters only: a run of digits would match the skip pattern this gateway runs with.
+const unique = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => String.fromCharCode(97 + (b % 26))).join('')
 /** The entries on disk and in Redis. */
 const stored = async () => ({ files: files(cacheDir), redis: await redisKeys() })
 
@@ -64,7 +65,7 @@ async function expectStored(before: { files: number; redis: number }, kept: numb
   await waitUntil(async () => {
     const now = await stored()
     return now.files >= want.files && now.redis >= want.redis
-  }, 10_000, 'the canary to be stored')
+  }, 10_000, `the canary to be stored (want ${JSON.stringify(want)}, have ${JSON.stringify(await stored())})`)
   expect(await stored()).toEqual(want)
 }
 
@@ -132,6 +133,21 @@ describe('enable_logging=false', () => {
     await cachedNowhere('eleven:af_bella', text.trim())
     await expectStored(before, 1)
   })
+})
+
+test('/v1/stream?enable_logging=false: the session keeps nothing', async () => {
+  const before = await stored()
+  const text = `Our own protocol forgets too ${unique()}. `
+  const client = new WsClient(`${gateway.url.replace(/^http/, 'ws')}/v1/stream?enable_logging=false`)
+  await client.opened
+  client.send({ type: 'start', voice: 'local:en-us-f1', format: 'pcm', sample_rate: 16000 })
+  client.send({ type: 'text', text })
+  client.send({ type: 'close' })
+  await client.next(isJson((j) => j.type === 'end'))
+  const started = client.json().find((m) => m.type === 'started')
+  const line = await gateway.waitForLog((l) => l.msg === 'session settings' && l.request_id === started.request_id)
+  expect(line.retention).toBe('none')
+  await expectStored(before, 0)
 })
 
 describe('Cache-Control: no-store', () => {

@@ -48,6 +48,8 @@ const DOCUMENTED_METRICS = {
     "tts_frames_dropped_total", "tts_errors_total",
     // docs/gateway.md "Metrics" (upstream engines):
     "tts_upstream_errors_total", "tts_upstream_characters_total", "tts_fallback_total",
+    // docs/observability.md "Usage and cost":
+    "tts_characters_total", "tts_cost_total", "tts_cache_saved_characters_total",
   ],
   histograms: [
     "speech_create_duration_seconds", "streaming_duration_seconds", "tts_request_duration_seconds",
@@ -58,6 +60,7 @@ const DOCUMENTED_METRICS = {
   gauges: [
     "streaming_active", "tts_synthesis_queue_depth", "tts_synthesis_workers_busy",
     "tts_websocket_connections_active", "tts_cache_bytes", "tts_upstream_circuit_state",
+    "tts_key_budget_used_ratio",
   ],
 };
 const allowedMetricNames = new Set<string>([
@@ -304,7 +307,7 @@ describe("Grafana provisioning", () => {
 
   test("the dashboard has the rows, variables and panel types the schema allows", () => {
     const rows = dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title);
-    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams"]);
+    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams", "Usage and cost"]);
     const vars = Object.fromEntries(dashboard.templating.list.map((v: any) => [v.name, v]));
     expect(vars.route.query.query).toBe("label_values(tts_request_duration_seconds_count, route)");
     expect(vars.instance.type).toBe("query");

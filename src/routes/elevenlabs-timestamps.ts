@@ -66,10 +66,13 @@ function answerHeaders(c: Context<AppEnv>, result: UtteranceResult, deps: Timest
   const engine = result.engine?.()
   c.get('logFields').cache = result.cacheResult
   c.get('span').setAttribute('tts.cache.result', result.cacheResult)
+  // Called once the first audio is in: usage knows whether this request made an engine speak.
+  const characterCost = c.get('usage')?.served(result)
   const headers = {
     'request-id': result.upstreamRequestId?.() ?? c.get('requestId'),
     'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',
     ...(engine && { 'x-tts-engine': engine }),
+    ...(characterCost !== undefined && { 'character-cost': String(characterCost) }),
   }
   recordGeneration(deps, headers)
   return headers

@@ -130,8 +130,8 @@ export async function readElevenLabsRequest(
   })
   const retention = retentionOf(text, requestedRetention(query.enable_logging, c.req.header('cache-control')), deps.cacheSkipPattern)
   Object.assign(c.get('logFields'), textLogFields(text, { logText: deps.logText, retention }), { voice: voice.id, format: query.output_format, model: body.model_id })
-  // Charged once the request is known to be valid: a rejected one costs the key nothing.
-  c.get('chargeChars')?.(text.length)
+  // Admitted once the request is known to be valid: a rejected one costs the key nothing.
+  await c.get('usage')?.admit({ chars: text.length, voice, model: body.model_id })
   return {
     text,
     // Markup, markdown and line breaks are read from what the client sent, not the normalised text.

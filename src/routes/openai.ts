@@ -80,8 +80,8 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
     const lookup = parseOpenAIFormat(body.response_format)
     if (!lookup.ok) throw invalid('response_format', lookup.message, 'unsupported_format')
     const format = lookup.spec
-    // Charged once the request is known to be valid: a rejected one costs the key nothing.
-    c.get('chargeChars')?.(text.length)
+    // Admitted once the request is known to be valid: a rejected one costs the key nothing.
+    await c.get('usage')?.admit({ chars: text.length, voice, model: body.model })
     c.get('span').setAttributes({
       'tts.voice': voice.id,
       'tts.language': voice.language,

@@ -14,9 +14,11 @@ import { unitOf } from '../telemetry/work-unit.ts'
 import type { Dictionaries } from '../pronunciation/dictionaries.ts'
 import type { TextNormalization } from '../text-cleanup/clean-up.ts'
 import type { Engine, Voice } from '../tts/engine.ts'
+import type { ApiKey } from '../keys/keys-file.ts'
 import type { VoiceParams } from '../tts/params/voice-params.ts'
 import type { Retention, SpeechService } from '../tts/speech-service.ts'
 import { presentedKey } from './api-key-auth.ts'
+import type { Metering } from '../usage/metering.ts'
 import type { KeyLimits } from './key-limits.ts'
 
 export interface StreamDeps {
@@ -28,7 +30,10 @@ export interface StreamDeps {
   logger: Logger
   metrics?: Metrics
   resolveVoice: (nameOrId: string) => Voice | undefined
-  apiKeyValid: (key: string | undefined) => boolean
+  /** True when sessions must present a key in force. */
+  authRequired: boolean
+  /** The key in force a client presented, or undefined. */
+  findKey: (presented: string | undefined) => ApiKey | undefined
   /** Inactivity before the server closes the session, seconds. */
   idleTimeoutSeconds: number
   /** Open sessions register here so shutdown can ask them to leave (and the limit counts them). */
@@ -42,28 +47,30 @@ export interface StreamDeps {
   dictionaries?: Pick<Dictionaries, 'resolve'>
   /** `apply_text_normalization` when a session does not say (TTS_TEXT_NORMALIZATION). */
   textNormalization?: TextNormalization
+  /** Usage accounting and budgets: each session's text is admitted and each utterance recorded. */
+  metering?: Metering
 }
 
 export interface ConnectionContext {
   requestId: string
   /** Context of the upgrade request's span. */
   parent: Context
-  /** True when the upgrade request already carried a valid API key (header). */
+  /** True when the upgrade request already carried a valid API key (header), or none is needed. */
   authenticated: boolean
-  /** The key the upgrade request presented, for per-key limits. */
-  key: string | undefined
+  /** The key the upgrade request presented, when it is in force. */
+  apiKey: ApiKey | undefined
 }
 
 /** Correlation, trace parent and header auth of the upgrade request. */
 export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
-  const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+  const apiKey = deps.findKey(presentedKey(c.req.header('authorization'), c.req.header('xi-api-key')))
   // The upgrade request's trace holds the session span every utterance links to: always kept.
   unitOf()?.require()
   return {
     requestId: c.get('requestId'),
     parent: trace.setSpan(context.active(), c.get('span')),
-    authenticated: deps.apiKeyValid(key),
-    key,
+    authenticated: !deps.authRequired || apiKey !== undefined,
+    apiKey,
   }
 }
 

@@ -30,6 +30,10 @@ export interface MetricSources {
   workersBusy?: () => number
   cacheBytes?: () => number
   fleetWaiting?: () => number
+  /** Usage events not yet in the shared ledger (buffered, or in the outbox while Redis is away). */
+  usageUnflushed?: () => number
+  /** Each budgeted key's share of its monthly budgets spent or set aside (read at scrape time). */
+  keyBudgets?: () => Promise<readonly { key: string; budget: 'characters' | 'usd'; ratio: number }[]>
 }
 
 /**
@@ -140,6 +144,31 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     fallbacks: counter('tts_fallback_total', 'Requests served by a fallback engine after the one asked for failed before any audio.', ['from', 'to']),
     transcodes: counter('tts_transcode_streams_total', 'Upstream PCM streams the gateway encoded into the asked-for format, by the thread that encoded them.', ['thread']),
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
+    // Usage (usage/): `key` is a configured key id (or `anonymous`), a bounded set; never the key itself.
+    usageCharacters: counter(
+      'tts_characters_total',
+      'Characters requested, by key id, engine and whether an engine billed them (false: a cache hit or a shared synthesis).',
+      ['key', 'engine', 'billed'],
+    ),
+    usageCost: counter('tts_cost_total', "USD billed by engines (each engine's price_per_million_characters), by key id and engine.", ['key', 'engine']),
+    cacheSavedCharacters: counter(
+      'tts_cache_saved_characters_total',
+      'Characters served without an engine synthesising them (cache hits and shared syntheses), by the engine that made the audio.',
+      ['engine'],
+    ),
+    usageUnflushed: gauge('tts_usage_unflushed_events', 'Usage events not yet in the ledger every replica reads (buffered, or waiting for Redis).', [], sources.usageUnflushed),
+    keyBudgetUsed: new Gauge<'key' | 'budget'>({
+      name: 'tts_key_budget_used_ratio',
+      help: "Share of a key's monthly budget spent or set aside by requests in flight (1 = the budget is used up), by key id and budget (characters, usd).",
+      labelNames: ['key', 'budget'],
+      registers,
+      ...(sources.keyBudgets && {
+        async collect(this: Gauge<'key' | 'budget'>) {
+          this.reset()
+          for (const { key, budget, ratio } of await sources.keyBudgets!()) this.set({ key, budget }, ratio)
+        },
+      }),
+    }),
     /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
     models: createModelLifecycle(createModelMetrics(registry)),
   }
@@ -153,6 +182,9 @@ export const KNOWN_LABELS = {
     'bad_request',
     'validation',
     'unauthorized',
+    'forbidden',
+    'quota_exceeded',
+    'unavailable',
     'not_found',
     'payload_too_large',
     'unsupported_media_type',

@@ -41,6 +41,7 @@ export async function produceFlight(
   )
   if (claim.audio) {
     job.stored = claim.audio
+    if (typeof claim.audio.meta.durationS === 'number') job.audioSeconds = claim.audio.meta.durationS
     for (const piece of replay(claim.audio)) job.broadcast.push(piece)
     job.broadcast.end()
     return

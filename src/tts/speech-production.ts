@@ -30,6 +30,10 @@ export interface Flight {
   engine?: string
   /** The upstream's `request-id`, when one answered with it. */
   upstreamRequestId?: string
+  /** Set once an engine here produced audio for this flight (the synthesis is billed). */
+  synthesised?: boolean
+  /** Seconds of audio produced so far (the whole file's once it is done). */
+  audioSeconds?: number
 }
 
 /** What producing needs of the speech service's dependencies. */
@@ -95,8 +99,10 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       }
       if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
       if (chunk.fallback) fallback = true
+      job.synthesised = true
       if (chunk.encoded) {
         samples += chunk.sampleCount ?? 0
+        job.audioSeconds = samples / sampleRate
         flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
         continue
@@ -104,6 +110,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       const t = performance.now()
       encoder ??= await createEncoder(request.format, chunk.sampleRate)
       samples += chunk.samples.length
+      job.audioSeconds = samples / sampleRate
       flight.push(pieceOf(chunk, encoder.write(chunk.samples)))
       encodeMs += performance.now() - t
     }

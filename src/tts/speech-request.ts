@@ -68,6 +68,14 @@ interface SpeechAnswer {
   upstreamRequestId?: () => string | undefined
   /** Parameters the client sent that the engine does not honour (`X-TTS-Ignored`). */
   ignored: string[]
+  /** Seconds of audio this answer delivers: at once for a hit, growing as a synthesis goes. */
+  audioSeconds: () => number
+  /**
+   * True once an engine synthesised audio for this very request (what it is billed for);
+   * false for a cache hit, for a request that joined another's synthesis, and for audio
+   * another replica made.
+   */
+  synthesised: () => boolean
 }
 
 export interface SpeechResult extends SpeechAnswer {

@@ -21,7 +21,7 @@ import { Broadcast } from './broadcast.ts'
 import type { Engine } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
 import { resolveParams } from './params/resolve-params.ts'
-import { HONOURS_NOTHING } from './params/voice-params.ts'
+import { HONOURS_NOTHING, withSpeechParams } from './params/voice-params.ts'
 import { cacheHit, lookUpSpeech, replayed } from './speech-cache-hit.ts'
 import { speechKey } from './speech-key.ts'
 import { emptyPiece, hasAlignment, type SpeechPiece } from './speech-piece.ts'
@@ -52,7 +52,7 @@ export interface SpeechServiceDeps {
 /** A request keyed, its parameters split, and where it stands with the cache. */
 type Found =
   | { hit: CachedAudio; timings: SpeechResult['timings']; ignored: string[]; indexes: string }
-  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[]; indexes: string }
+  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[]; leader: boolean; indexes: string }
 
 /**
  * @example
@@ -94,7 +94,7 @@ export class SpeechService {
   async #find(request: SpeechRequest): Promise<Found> {
     const { tracer, cache, engine, skipPattern } = this.deps
     const support = engine.params?.(request.voice) ?? HONOURS_NOTHING
-    const { honoured, ignored } = resolveParams(request.params ?? {}, support)
+    const { honoured, ignored } = resolveParams(request.params ?? {}, withSpeechParams(support))
     const context = support.conditionsOnContext ? request.context : undefined
     const plan = await this.#plan(request)
     if (plan.ignored.length) ignored.push(...plan.ignored)
@@ -108,7 +108,7 @@ export class SpeechService {
     const indexes = plan.speech ? (request.source ?? request.text) : request.text
     const aligned = request.alignment === true
     // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
-    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored, indexes }
+    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
@@ -121,8 +121,10 @@ export class SpeechService {
     // Finished here, its cache write not landed yet: serve its file.
     if (serves(flight?.stored)) return { hit: flight.stored, timings, ignored, indexes }
     // A flight without the timings this request needs is left to its readers; this one makes its own.
-    if (!flight || flight.broadcast.signal.aborted || flight.stored || (aligned && !flight.aligned)) flight = this.#fly(produce, key, true)
-    return { flight, timings, ignored, indexes }
+    // The request that starts a flight is the one billed for it; the ones that join it are not.
+    const leader = !flight || flight.broadcast.signal.aborted || flight.stored !== undefined || (aligned && !flight.aligned)
+    if (leader) flight = this.#fly(produce, key, true)
+    return { flight: flight!, timings, ignored, leader, indexes }
   }
 
   /**
@@ -177,6 +179,8 @@ export class SpeechService {
       engine: () => flight.engine,
       upstreamRequestId: () => flight.upstreamRequestId,
       ignored: found.ignored,
+      audioSeconds: () => flight.audioSeconds ?? 0,
+      synthesised: () => found.leader && flight.synthesised === true,
     }
   }
 }

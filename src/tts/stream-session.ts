@@ -52,6 +52,8 @@ export interface StreamSessionOptions {
    * the buffer may cut, and prepares each unit in the context of the ones before it.
    */
   markup?: StreamSpeech
+  /** Each utterance that delivered audio, once it ends (usage accounting). */
+  onUtterance?: UtteranceSetup['onSettled']
 }
 
 /** How much of the text before an utterance keys it, for engines that condition on it. */
@@ -88,10 +90,24 @@ export class StreamSession {
       ...(options.chunkLengthSchedule && { chunkLengthSchedule: options.chunkLengthSchedule }),
       ...(options.markup && { mask: options.markup.mask }),
     })
-    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent } = options
+    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent, onUtterance } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session }
+    this.#setup = {
+      speech,
+      voice,
+      speed,
+      format,
+      model: model ?? 'tts-edge',
+      params: params ?? {},
+      retention,
+      alignment,
+      tracer,
+      parent,
+      route,
+      session,
+      ...(onUtterance && { onSettled: onUtterance }),
+    }
   }
 
   /** Sequence number of the last frame sent, -1 before the first. */

@@ -1,6 +1,8 @@
 /**
  * The worker side of {@link WorkerPool}: receives the init message, then runs one job at
- * a time and streams its results back. Engine workers only supply the handler.
+ * a time and streams its results back. Engine workers only supply the handler. The same
+ * script serves as a Worker thread or as a worker process (worker-link.ts): in a process,
+ * messages travel over the IPC channel and cancellation arrives as a message.
  */
 import { getPriority, setPriority } from 'node:os'
 import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
@@ -18,6 +20,24 @@ export type JobHandler<Req, Out> = (request: Req, ctx: JobContext<Out>) => void 
 
 declare const self: Worker
 
+/** True when this script runs as a pool's worker process rather than a Worker thread. */
+const asProcess = Bun.isMainThread && typeof process.send === 'function'
+
+function send(msg: FromWorker, transfer?: Transferable[]): void {
+  if (asProcess) process.send?.(msg)
+  else self.postMessage(msg, transfer ?? [])
+}
+
+function onMessage(handle: (msg: ToWorker) => void): void {
+  if (!asProcess) {
+    self.onmessage = (event: MessageEvent<ToWorker>) => handle(event.data)
+    return
+  }
+  process.on('message', (msg) => handle(msg as ToWorker))
+  // The pool went away (its process ended): nobody will ever send another job.
+  process.on('disconnect', () => process.exit(0))
+}
+
 /**
  * Serves pool jobs in this worker. `setup` runs once with the pool's `init` value (load
  * and compile here, so `warmup()` covers it) and returns the per-job handler.
@@ -33,13 +53,15 @@ export function serveJobs<Init, Req, Out>(
   let cancelCell: Int32Array<ArrayBufferLike> = new Int32Array(1)
   // Jobs arrive one at a time, but chain them anyway so an async handler never overlaps.
   let tail: Promise<void> = Promise.resolve()
-  const send = (msg: FromWorker, transfer?: Transferable[]) => self.postMessage(msg, transfer ?? [])
 
-  self.onmessage = (event: MessageEvent<ToWorker>) => {
-    const msg = event.data
+  onMessage((msg) => {
+    if (msg.type === 'cancel') {
+      Atomics.store(cancelCell, 0, msg.id)
+      return
+    }
     if (msg.type === 'init') {
       lowerPriority(msg.nice)
-      cancelCell = new Int32Array(msg.cancel)
+      if (msg.cancel) cancelCell = new Int32Array(msg.cancel)
       Promise.resolve()
         .then(() => setup(msg.init as Init))
         .then(
@@ -65,7 +87,7 @@ export function serveJobs<Init, Req, Out>(
         send({ type: 'error', id, ...describe(err) })
       }
     })
-  }
+  })
 }
 
 /**
@@ -92,7 +114,7 @@ function lowerPriority(steps: number): void {
  * reportModel({ type: 'unloaded', modelId: 'piper-en', cause: 'eviction' })
  */
 export function reportModel(event: ModelEvent): void {
-  self.postMessage({ type: 'model', event } satisfies FromWorker)
+  send({ type: 'model', event })
 }
 
 /**

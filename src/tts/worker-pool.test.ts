@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { EngineBusyError, EngineUnavailableError } from './engine.ts'
 import type { ScriptedRequest } from '../../test/support/scripted.worker.ts'
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts'
+import { waitUntil } from '../../test/support/wait.ts'
 
 const url = new URL('../../test/support/scripted.worker.ts', import.meta.url)
 let pools: WorkerPool<ScriptedRequest, unknown>[] = []
@@ -147,3 +148,62 @@ describe('WorkerPool', () => {
     expect(await failure(pending)).toBeInstanceOf(EngineUnavailableError)
   })
 })
+
+describe('WorkerPool with worker processes (for native code)', () => {
+  const processPool = (options: Partial<WorkerPoolOptions> = {}) => makePool({ isolation: 'process', ...options })
+
+  test('runs jobs in a child process and streams their results in order', async () => {
+    const pool = processPool()
+    await pool.warmup()
+    expect(await collect(pool.run({ kind: 'echo', value: 10, times: 3 }))).toEqual([10, 11, 12])
+    const [pid] = await collect(pool.run({ kind: 'pid' }))
+    expect(pid).not.toBe(process.pid)
+  })
+
+  test('a running job stops on abort through a cancel message, and the process takes the next job', async () => {
+    const pool = processPool()
+    await pool.warmup()
+    const controller = new AbortController()
+    const it = pool.run({ kind: 'until-cancelled-yielding' }, { signal: controller.signal })[Symbol.asyncIterator]()
+    expect((await it.next()).value).toBe(-1)
+    controller.abort(new Error('barge-in'))
+    expect(await failure(it.next())).toHaveProperty('message', 'barge-in')
+    expect(await collect(pool.run({ kind: 'echo', value: 5, times: 1 }))).toEqual([5])
+  })
+
+  test('a process that exits fails its job with EngineUnavailableError and is replaced by a new process', async () => {
+    const pool = processPool()
+    await pool.warmup()
+    const [before] = await collect(pool.run({ kind: 'pid' }))
+    expect(await failure(collect(pool.run({ kind: 'crash' })))).toBeInstanceOf(EngineUnavailableError)
+    const [after] = await collect(pool.run({ kind: 'pid' }))
+    expect(after).not.toBe(before)
+  })
+
+  test('a hung process is killed after the job timeout and replaced', async () => {
+    const pool = processPool({ jobTimeoutMs: 300 })
+    await pool.warmup()
+    const [before] = (await collect(pool.run({ kind: 'pid' }))) as number[]
+    const error = await failure(collect(pool.run({ kind: 'hang' })))
+    expect((error as Error).message).toContain('no progress')
+    expect(await collect(pool.run({ kind: 'echo', value: 3, times: 1 }))).toEqual([3])
+    await waitUntil(processGone(before!), 5000, 'the hung process to be gone, not left spinning')
+  })
+
+  test('close kills the worker processes', async () => {
+    const pool = processPool()
+    await pool.warmup()
+    const [pid] = (await collect(pool.run({ kind: 'pid' }))) as number[]
+    await pool.close()
+    await waitUntil(processGone(pid!), 5000, 'the worker process to exit')
+  })
+})
+
+const processGone = (pid: number) => () => {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch {
+    return true
+  }
+}

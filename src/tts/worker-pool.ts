@@ -5,12 +5,14 @@
  * Failure model: a worker that crashes, or makes no progress for `jobTimeoutMs`, fails
  * its job with {@link EngineUnavailableError} and is terminated and replaced; the next
  * job runs on the fresh worker. A job aborted while queued never reaches a worker; one
- * aborted while running is told to stop through a shared cell (see worker-protocol.ts).
+ * aborted while running is told to stop (see worker-protocol.ts). Workers are threads, or
+ * processes for native code (worker-link.ts).
  */
 import { EngineBusyError, EngineUnavailableError, type EngineStats } from './engine.ts'
 import { JobChannel } from './job-channel.ts'
 import type { ModelLifecycle } from '../telemetry/model-lifecycle.ts'
 import { WorkerModels } from './worker-models.ts'
+import { openWorker, type Isolation, type WorkerLink } from './worker-link.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
 export interface WorkerPoolOptions {
@@ -34,6 +36,8 @@ export interface WorkerPoolOptions {
   models?: ModelLifecycle
   /** The model each worker loads in its setup: a worker's start is timed as its load. */
   modelId?: string
+  /** `process` for workers that call native code (see worker-link.ts); default `thread`. */
+  isolation?: Isolation
 }
 
 /** How an engine that synthesises in a pool of workers sizes it (TTS_MAX_CONCURRENCY, TTS_MAX_QUEUE, ...). */
@@ -63,10 +67,9 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker | undefined
+  link: WorkerLink | undefined
   state: 'starting' | 'idle' | 'busy' | 'failed'
   job: Job | undefined
-  cancel: Int32Array
   timer: ReturnType<typeof setTimeout> | undefined
   ready: Promise<void>
   markReady: (error?: Error) => void
@@ -92,7 +95,7 @@ export class WorkerPool<Req, Out> {
   constructor(private readonly options: WorkerPoolOptions) {
     this.timeoutMs = options.jobTimeoutMs ?? 30_000
     for (let i = 0; i < Math.max(1, options.size); i++) {
-      const slot = { cancel: new Int32Array(new SharedArrayBuffer(4)) } as Slot
+      const slot = {} as Slot
       this.slots.push(slot)
       this.spawn(slot)
     }
@@ -153,35 +156,32 @@ export class WorkerPool<Req, Out> {
     for (const slot of this.slots) {
       clearTimeout(slot.timer)
       slot.job?.channel.fail(error)
-      const worker = slot.worker
-      slot.worker = undefined
-      worker?.terminate()
+      const link = slot.link
+      slot.link = undefined
+      link?.terminate()
       slot.models?.gone()
     }
   }
 
   private spawn(slot: Slot): void {
     if (this.closed) return
-    const worker = new Worker(String(this.options.url), { type: 'module' })
     const models = new WorkerModels(this.options.models, this.options.modelId)
     models.starting()
-    Object.assign(slot, { worker, state: 'starting', job: undefined, timer: undefined, models })
+    Object.assign(slot, { link: undefined, state: 'starting', job: undefined, timer: undefined, models })
     slot.ready = new Promise<void>((resolve, reject) => {
       slot.markReady = (error) => (error ? reject(error) : resolve())
     })
     slot.ready.catch(() => {}) // observed by warmup() when someone asks
-    worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      if (slot.worker === worker) this.onMessage(slot, event.data)
-    }
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault?.()
-      if (slot.worker === worker) this.crash(slot, `worker error: ${event.message}`)
-    }
-    worker.addEventListener('close', () => {
-      if (slot.worker === worker) this.crash(slot, 'worker exited')
-    })
-    const cancel = slot.cancel.buffer as SharedArrayBuffer
-    worker.postMessage({ type: 'init', init: this.options.init, cancel, nice: this.options.nice ?? 0 } satisfies ToWorker)
+    const link: WorkerLink = openWorker(
+      this.options.isolation ?? 'thread',
+      this.options.url,
+      {
+        message: (msg) => slot.link === link && this.onMessage(slot, msg),
+        failed: (reason) => slot.link === link && this.crash(slot, reason),
+      },
+      { init: this.options.init, nice: this.options.nice ?? 0 },
+    )
+    slot.link = link
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {
@@ -237,9 +237,9 @@ export class WorkerPool<Req, Out> {
 
   private retire(slot: Slot, state: Slot['state']): void {
     clearTimeout(slot.timer)
-    const worker = slot.worker
-    Object.assign(slot, { worker: undefined, job: undefined, timer: undefined, state })
-    worker?.terminate()
+    const link = slot.link
+    Object.assign(slot, { link: undefined, job: undefined, timer: undefined, state })
+    link?.terminate()
     slot.models.gone()
   }
 
@@ -254,7 +254,7 @@ export class WorkerPool<Req, Out> {
     }
     const slot = this.slots.find((s) => s.job === job)
     // The worker keeps its slot until it acknowledges; the job timer still guards it.
-    if (slot) Atomics.store(slot.cancel, 0, job.id)
+    slot?.link?.cancel(job.id)
   }
 
   private armTimer(slot: Slot): void {
@@ -269,9 +269,9 @@ export class WorkerPool<Req, Out> {
       const job = this.queue.shift() as Job
       slot.state = 'busy'
       slot.job = job
-      Atomics.store(slot.cancel, 0, 0)
+      slot.link?.reset()
       this.armTimer(slot)
-      slot.worker?.postMessage({ type: 'job', id: job.id, request: job.request } satisfies ToWorker, job.transfer)
+      slot.link?.post({ type: 'job', id: job.id, request: job.request } satisfies ToWorker, job.transfer)
     }
     // Nobody can ever take the queued work: fail it now rather than let callers hang.
     if (this.queue.length > 0 && this.slots.every((s) => s.state === 'failed')) {

@@ -1,17 +1,19 @@
 /**
  * Messages between a {@link WorkerPool} and the workers it runs (see worker-host.ts).
  *
- * Cancellation does not travel as a message: a worker busy in a synchronous synthesis
- * call cannot read its inbox, so each worker shares a one-cell Int32Array with the pool
- * and the pool stores the id of the job to stop there, where a callback can see it.
+ * Cancellation of a worker thread does not travel as a message: a worker busy in a
+ * synchronous synthesis call cannot read its inbox, so each thread shares a one-cell
+ * Int32Array with the pool and the pool stores the id of the job to stop there, where a
+ * callback can see it. A worker process (worker-link.ts) shares no memory: it gets a
+ * `cancel` message, which its handler sees between units of work.
  */
+import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
 
 /** Pool → worker. */
 export type ToWorker =
-  | { type: 'init'; init: unknown; cancel: SharedArrayBuffer; nice: number }
+  | { type: 'init'; init: unknown; cancel: SharedArrayBuffer | null; nice: number }
   | { type: 'job'; id: number; request: unknown }
-
-import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
+  | { type: 'cancel'; id: number }
 
 /** Worker → pool. */
 export type FromWorker =

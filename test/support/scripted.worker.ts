@@ -12,6 +12,8 @@ export type ScriptedRequest =
   | { kind: 'throw-async' }
   | { kind: 'hang' }
   | { kind: 'until-cancelled' }
+  | { kind: 'until-cancelled-yielding' }
+  | { kind: 'pid' }
   | { kind: 'history' }
   | { kind: 'priority' }
 
@@ -42,6 +44,16 @@ serveJobs<{ failInit?: boolean }, ScriptedRequest, number | number[]>((init) => 
         ctx.emit(-1)
         // Blocks like a synchronous synthesis call, polling the cancel cell as engines do.
         while (!ctx.cancelled()) Atomics.wait(parked, 0, 0, 2)
+        return
+      case 'until-cancelled-yielding':
+        // Between units of work the handler returns to the event loop, as a worker process
+        // must for its cancel message to be read.
+        ctx.emit(-1)
+        return (async () => {
+          while (!ctx.cancelled()) await new Promise((resolve) => setImmediate(resolve))
+        })()
+      case 'pid':
+        ctx.emit(process.pid)
         return
       case 'priority':
         ctx.emit(getPriority(0)) // this thread's nice value

@@ -5,6 +5,7 @@
  */
 import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
+import { ConfigError } from '../../config.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 import { inProcessEncoders, type EncoderSource } from '../encoding/stream-encoder.ts'
 import type { StitchingIds } from '../params/stitching-ids.ts'
@@ -39,6 +40,8 @@ export function needsEncoders(file: EnginesFile): boolean {
 }
 
 /**
+ * Throws ConfigError listing every entry a kind refused (e.g. a `sherpa` model file that is missing).
+ *
  * @example
  * const router = buildRouter(parseEnginesFile(text, process.env), { tracer, metrics, logger, pool: { workers: 2, maxQueue: 64 }, espeakVariant: 'espeak' })
  * await router.warmup()
@@ -53,7 +56,21 @@ export function buildRouter(file: EnginesFile, deps: BuildRouterDeps): EngineRou
     ...(deps.metrics && { metrics: deps.metrics }),
     ...(deps.logger && { logger: deps.logger }),
   }
-  const engines = file.engines.map((settings) => createRoutedEngine(settings, kindDeps))
+  // A kind may refuse its entry (files it checks at start): every refusal is reported at once.
+  const problems: string[] = []
+  const engines = file.engines.flatMap((settings) => {
+    try {
+      return [createRoutedEngine(settings, kindDeps)]
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      problems.push(...err.problems)
+      return []
+    }
+  })
+  if (problems.length) {
+    for (const engine of engines) void engine.close()
+    throw new ConfigError(problems)
+  }
   if (deps.metrics) {
     // Series that exist from the start, so fallback rates read 0, not "no data".
     for (const from of file.engines) {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { trace } from '@opentelemetry/api'
 import { parseOpenAIFormat } from '../../audio/formats.ts'
 import { buildApp } from '../../../test/support/in-process-app.ts'
+import { writeTestModels } from '../../../test/support/sherpa-models/index.ts'
 import { inProcessEncoders } from '../encoding/stream-encoder.ts'
 import type { PcmChunk } from '../engine.ts'
 import { parseEnginesFile } from './engines-file.ts'
@@ -20,9 +21,13 @@ afterAll(async () => {
   await upstream.close()
 })
 
+// Neural voices need model files: generated ones, in the real Piper format.
+const models = await writeTestModels()
+
 /** An engines-file entry of each kind, as an operator would write it for this machine. */
 const CONTRACT_SETTINGS: Record<string, Record<string, unknown>> = {
   espeak: { variant: 'espeak-wasm' },
+  sherpa: { model: models.piper.model },
   openai: { url: `${server.url.origin}/v1` },
   elevenlabs: { url: server.url.origin, stream_input: false },
 }

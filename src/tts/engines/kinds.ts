@@ -7,10 +7,11 @@ import type { z } from 'zod'
 import { elevenlabsKind } from './elevenlabs/elevenlabs-kind.ts'
 import { espeakKind } from './espeak/espeak-kind.ts'
 import { openaiKind } from './openai/openai-kind.ts'
+import { sherpaKind } from './sherpa/sherpa-kind.ts'
 import type { EngineIdentity, EngineKind, KindDeps } from './router/engine-kind.ts'
 import type { RoutedEngine } from './router/routed-engine.ts'
 
-export const KINDS = [openaiKind, elevenlabsKind, espeakKind] as const
+export const KINDS = [openaiKind, elevenlabsKind, espeakKind, sherpaKind] as const
 
 type Settings<K> = K extends EngineKind<infer Schema> ? z.output<Schema> & EngineIdentity : never
 

@@ -4,7 +4,7 @@
  * as it was before engine files, so caches made then still hit.
  */
 import type { Engine } from '../../engine.ts'
-import { SPEECH_PARAMS, supports } from '../../params/voice-params.ts'
+import { supports } from '../../params/voice-params.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { ESPEAK_VARIANTS, espeakSettings, type EspeakVariant } from './espeak-settings.ts'
@@ -41,8 +41,7 @@ export function routedEspeak(name: string, engine: Engine): RoutedEngine {
  * deterministic). Nothing else reaches it: instructions and voice settings are ignored (and
  * said so), so its cache keys stay as they were.
  */
-// Markup, dictionaries and clean-up are applied for every engine (markup/speech-plan.ts): they key its audio.
-const ESPEAK_PARAMS = supports(['language_code', ...SPEECH_PARAMS], { moot: ['seed'] })
+const ESPEAK_PARAMS = supports(['language_code'], { moot: ['seed'] })
 
 const isVariant = (value: string): value is EspeakVariant => (ESPEAK_VARIANTS as readonly string[]).includes(value)
 

@@ -10,7 +10,7 @@ import { renderText } from '../../../markup/render-text.ts'
 import { spokenPieces } from '../upstream/spoken-pieces.ts'
 import { findModel } from '../../models.ts'
 import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
-import { SPEECH_PARAMS, supports } from '../../params/voice-params.ts'
+import { supports } from '../../params/voice-params.ts'
 import { mixParts } from '../../voice-mix.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
@@ -37,7 +37,7 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
   const phonemes = settings.phoneme_syntax ? { phonemeSyntax: settings.phoneme_syntax } : {}
   const reading: SpeechReading = { normalizesText: settings.normalizes_text, render: (doc) => renderText(doc, phonemes) }
   // Instructions and the fields the entry passes through are sent upstream, where they may change the audio.
-  const support = supports(['instructions', ...SPEECH_PARAMS], { passThrough: settings.pass_through })
+  const support = supports(['instructions'], { passThrough: settings.pass_through })
   const find = (id: string) => catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
 
   return {

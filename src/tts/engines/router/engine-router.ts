@@ -91,7 +91,7 @@ export class EngineRouter implements Engine {
   }
 
   params(voice: Voice): ParamSupport {
-    return this.#engineOf(voice).params(voice)
+    return this.#support(this.#engineOf(voice), voice)
   }
 
   speech(voice: Voice): SpeechReading {
@@ -154,16 +154,18 @@ export class EngineRouter implements Engine {
    */
   #optionsFor(engine: RoutedEngine, voice: Voice, options: SynthesisOptions): SynthesisOptions {
     if (!options.params) return options
-    const { honoured } = resolveParams(options.params, engine.params(voice))
+    return { ...options, params: resolveParams(options.params, this.#support(engine, voice)).honoured }
+  }
+
+  /** The engine's own support, told which generations it may know (ids other engines made are not its). */
+  #support(engine: RoutedEngine, voice: Voice): ParamSupport {
+    const own = engine.params(voice)
     const stitching = this.options.stitching
-    if (stitching && (honoured.previous_request_ids || honoured.next_request_ids)) {
-      const previous = stitching.forEngine(honoured.previous_request_ids, engine.name)
-      const next = stitching.forEngine(honoured.next_request_ids, engine.name)
-      delete honoured.previous_request_ids
-      delete honoured.next_request_ids
-      return { ...options, params: { ...honoured, ...(previous && { previous_request_ids: previous }), ...(next && { next_request_ids: next }) } }
+    if (!stitching) return own
+    return {
+      ...own,
+      knows: (id) => stitching.mayKnow(id, engine.name),
     }
-    return { ...options, params: honoured }
   }
 
   #engineOf(voice: Voice): RoutedEngine {

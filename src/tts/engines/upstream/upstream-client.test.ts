@@ -23,7 +23,7 @@ const audio = () => new Response(new Uint8Array(4096), { headers: { 'content-typ
 function client(extra: Record<string, unknown> = {}) {
   const file = parseEnginesFile(JSON.stringify({ engines: { up: { kind: 'openai', url: server.url.href, retry_base_ms: 1, ...extra } } }), {})
   const settings = file.engines[0]!
-  if (settings.kind === 'espeak') throw new Error('unreachable')
+  if (settings.kind !== 'openai') throw new Error('unreachable')
   const metrics = createMetrics(openMetricsRegistry())
   return { client: new UpstreamClient(settings, { tracer: trace.getTracer('test'), metrics }), metrics }
 }
