@@ -12,6 +12,7 @@ import { benchGateway } from './gateway.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
+import { benchLoudness } from './loudness.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
@@ -29,6 +30,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   gateway: benchGateway,
   transcode: benchTranscode,
   markup: benchMarkup,
+  loudness: benchLoudness,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).

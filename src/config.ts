@@ -85,6 +85,8 @@ const schema = z.object({
   // Threads that transcode upstream PCM (Opus, AAC, ...) for the gateway, started with the
   // first such stream; 0 encodes on the event loop as before (stalls other requests).
   TTS_ENCODE_WORKERS: int(0, 64).default(2),
+  // Integrated loudness (LUFS, BS.1770) every utterance is brought to; unset: measured, not changed.
+  TTS_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-5).optional(),
   TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),
   TTS_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
   TTS_BODY_TIMEOUT_MS: int(100, 600_000).default(10_000),

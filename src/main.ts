@@ -18,6 +18,7 @@ import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
 import { createLogger, flushLogger } from './telemetry/logger.ts'
+import { initialiseEngineSeries } from './telemetry/initial-series.ts'
 import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
@@ -45,6 +46,8 @@ try {
 // Metrics first: telemetry reports what it drops into them. Gauges read the engine and
 // cache at scrape time, once those exist.
 let engineRef: Engine | undefined
+// The configured engines behind engineRef (the router's, or the lone engine).
+let configuredEngines: readonly Pick<Engine, 'name' | 'voices'>[] = []
 let cache: AudioCache | undefined
 let fleet: FleetLease | undefined
 let usage: OpenedMetering | undefined
@@ -53,6 +56,8 @@ const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
+      workers: () => engineRef?.stats() ?? { busy: 0, workers: 0 },
+      voices: () => configuredEngines.map((e) => [e.name, e.voices().length] as const),
       cacheBytes: () => cache?.bytes() ?? 0,
       fleetWaiting: () => fleet?.waiting ?? 0,
       usageUnflushed: () => (usage ? usage.metering.ledger.unflushed + usage.metering.ledger.unshared : 0),
@@ -78,6 +83,8 @@ const encodePool =
         nice: config.TTS_ENGINE_NICE,
         jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
         onOpen: () => metrics?.transcodes.inc({ thread: 'worker' }),
+        onLoudness: (engine, result) => metrics?.loudness.record(engine, result),
+        ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
       })
     : undefined
 // One router in front of every configured engine.
@@ -88,7 +95,13 @@ const router = buildOrExit(() =>
     stitching,
     tracer: tracing.tracer,
     logger,
-    pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+    pool: {
+      workers: config.TTS_MAX_CONCURRENCY,
+      maxQueue: config.TTS_MAX_QUEUE,
+      jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+      nice: config.TTS_ENGINE_NICE,
+      ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
+    },
     espeakVariant: config.TTS_ENGINE,
     ...(metrics && { metrics }),
     ...(encodePool && { encoders: encodePool }),
@@ -96,6 +109,8 @@ const router = buildOrExit(() =>
 )
 const engine: Engine = router
 engineRef = engine
+configuredEngines = router.engines
+if (metrics) initialiseEngineSeries(metrics, configuredEngines.map((e) => e.name))
 // Keys files and usage name engines as the engines file does (`espeak` without one).
 const engineNames = enginesFile.engines.map((e) => e.name)
 const opened = await exitOnConfigError(
@@ -302,7 +317,8 @@ function buildOrExit<T>(build: () => T): T {
     return build()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    // Without an engines file, the one engine is TTS_ENGINE's.
+    const source = config.TTS_ENGINES_FILE ? `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})` : `TTS_ENGINE=${config.TTS_ENGINE}`
     console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
     process.exit(78)
   }

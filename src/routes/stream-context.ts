@@ -25,7 +25,7 @@ export interface StreamDeps {
   /** Says which parameters the voice's engine honours. */
   engine: Engine
   /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
-  speech: Pick<SpeechService, 'utter'>
+  speech: Pick<SpeechService, 'utter' | 'modelOf'>
   tracer: Tracer
   logger: Logger
   metrics?: Metrics

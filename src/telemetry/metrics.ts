@@ -7,7 +7,12 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import type { SpanContext } from '@opentelemetry/api'
+import { createLoudnessMetrics } from './loudness-metrics.ts'
 import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
+import { createSessionMetrics } from './session-metrics.ts'
+import { createSynthesisMetrics } from './synthesis-metrics.ts'
+import { createSystemMetrics, type SystemSources } from './system-metrics.ts'
+import { initialiseSeries } from './initial-series.ts'
 import { holdObservation, observeInUnit, type WorkUnit } from './work-unit.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -25,7 +30,7 @@ export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
 }
 
 /** Sources for gauges read at scrape time. */
-export interface MetricSources {
+export interface MetricSources extends SystemSources {
   queueDepth?: () => number
   workersBusy?: () => number
   cacheBytes?: () => number
@@ -112,7 +117,7 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
       ['route'],
       LATENCY_BUCKETS,
     ),
-    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration.', [], RTF_BUCKETS),
+    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration, by the engine (model) that spoke.', ['model_id'], RTF_BUCKETS),
     queueDepth: gauge('tts_synthesis_queue_depth', 'Synthesis jobs waiting for a worker.', [], sources.queueDepth),
     workersBusy: gauge('tts_synthesis_workers_busy', 'Engine workers synthesising now.', [], sources.workersBusy),
     framesSent: counter('tts_frames_sent_total', 'Audio frames sent on streaming sessions.', ['vendor']),
@@ -171,57 +176,12 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     }),
     /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
     models: createModelLifecycle(createModelMetrics(registry)),
+    /** Loudness of each utterance per engine, as engine and encode workers measure it. */
+    loudness: createLoudnessMetrics(registry),
+    ...createSessionMetrics(registry),
+    ...createSynthesisMetrics(registry),
+    ...createSystemMetrics(registry, sources),
   }
-}
-
-/** Label values known up front, so rates and ratios start at 0 instead of "no data". */
-export const KNOWN_LABELS = {
-  result: ['cache_hit', 'created', 'error'],
-  vendor: ['elevenlabs', 'tts-edge'],
-  errorType: [
-    'bad_request',
-    'validation',
-    'unauthorized',
-    'forbidden',
-    'quota_exceeded',
-    'unavailable',
-    'not_found',
-    'payload_too_large',
-    'unsupported_media_type',
-    'busy',
-    'engine_unavailable',
-    'timeout',
-    'internal',
-    'stream_aborted',
-  ],
-  wordRange: ['1-10', '11-25', '26-50', '51-100', '101-200', '200+'],
-  charRange: ['1-50', '51-100', '101-250', '251-500', '501-1000', '1001-2000', '2000+'],
-  cacheOp: ['get', 'set', 'evict'],
-  fleetOutcome: ['leader', 'shared', 'takeover', 'local'],
-} as const
-
-function initialiseSeries(m: Metrics): void {
-  for (const result of KNOWN_LABELS.result) m.speechRequests.inc({ result }, 0)
-  for (const type of KNOWN_LABELS.errorType) m.errors.inc({ type }, 0)
-  for (const op of KNOWN_LABELS.cacheOp) m.cacheErrors.inc({ op }, 0)
-  for (const signal of ['traces', 'logs']) m.telemetryDropped.inc({ signal }, 0)
-  for (const thread of ['worker', 'event_loop']) m.transcodes.inc({ thread }, 0)
-  for (const outcome of KNOWN_LABELS.fleetOutcome) m.fleetLease.inc({ outcome }, 0)
-  for (const range of KNOWN_LABELS.wordRange) m.wordCountDuration.zero({ word_count_range: range })
-  for (const range of KNOWN_LABELS.charRange) m.charCountDuration.zero({ char_count_range: range })
-  for (const vendor of KNOWN_LABELS.vendor) {
-    m.streamingCreated.inc({ vendor }, 0)
-    m.streamingEnded.inc({ vendor }, 0)
-    m.streamingActive.set({ vendor }, 0)
-    m.streamingMessages.inc({ vendor }, 0)
-    m.streamingErrors.inc({ vendor }, 0)
-    m.framesSent.inc({ vendor }, 0)
-    m.framesDropped.inc({ vendor }, 0)
-    m.streamBackpressure.inc({ vendor }, 0)
-    m.streamingDuration.zero({ vendor })
-    m.bargeInLatency.zero({ vendor })
-  }
-  m.websocketConnections.set(0)
 }
 
 /**

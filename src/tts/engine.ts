@@ -78,8 +78,6 @@ export interface SynthesisOptions {
   format?: AudioFormatSpec
   /** The client's model (upstream engines forward it; espeak ignores it). */
   model?: string
-  /** OpenAI `instructions` (upstream engines forward them; espeak ignores them). */
-  instructions?: string
   /**
    * The request's voice parameters this engine honours (see `Engine.params`): what the
    * client sent, already stripped of what the engine does not take.
@@ -189,6 +187,11 @@ export interface Engine {
    * keys (e.g. an upstream and its model); `name` when absent.
    */
   cacheScope?(voice: Voice): string
+  /**
+   * The configured engine that speaks `voice` (one model per engine entry): the bounded
+   * `model_id` of synthesis and session metrics. `name` when absent.
+   */
+  modelOf?(voice: Voice): string
   /**
    * What this engine does with request parameters when speaking `voice` (docs/api.md "Voice
    * parameters"); absent: it honours none of them.

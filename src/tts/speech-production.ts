@@ -15,6 +15,7 @@ import { formatId } from './format-id.ts'
 import { layoutOf, pieceOf, type SpeechPiece } from './speech-piece.ts'
 import type { ProducedRequest } from './speech-request.ts'
 import type { SpeechServiceDeps } from './speech-service.ts'
+import { SynthesisMeter } from './synthesis-meter.ts'
 import { charCountRange, countWords, wordCountRange } from './text.ts'
 
 const EMPTY_AUDIO_RATE = 22050
@@ -69,9 +70,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
     parent,
   )
   const synthContext = trace.setSpan(parent, synthSpan)
+  const meter = new SynthesisMeter(metrics, engine, request.voice)
   let encodeMs = 0
-  let samples = 0
-  let sampleRate = 0
   let whole: Uint8Array | undefined
   // Only for engines that do not encode in their workers.
   let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
@@ -83,7 +83,6 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       format: request.format,
       model: request.model,
       ...(request.params && { params: request.params }),
-      ...(request.params?.instructions && { instructions: request.params.instructions }),
       ...(request.retention === 'none' && { retention: 'none' }),
       ...(request.alignment && { alignment: true }),
       ...(request.session && { session: request.session }),
@@ -91,7 +90,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       ...(request.speech && { speech: typeof request.speech === 'function' ? request.speech() : request.speech }),
     }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
-      sampleRate = chunk.sampleRate
+      meter.chunk(chunk)
+      job.audioSeconds = meter.audioSeconds
       if (chunk.engine && !job.engine) {
         job.engine = chunk.engine
         // The router's name says nothing: the span names the configured engine that spoke.
@@ -101,16 +101,12 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       if (chunk.fallback) fallback = true
       job.synthesised = true
       if (chunk.encoded) {
-        samples += chunk.sampleCount ?? 0
-        job.audioSeconds = samples / sampleRate
         flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
         continue
       }
       const t = performance.now()
       encoder ??= await createEncoder(request.format, chunk.sampleRate)
-      samples += chunk.samples.length
-      job.audioSeconds = samples / sampleRate
       flight.push(pieceOf(chunk, encoder.write(chunk.samples)))
       encodeMs += performance.now() - t
     }
@@ -118,7 +114,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       const t = performance.now()
       // Text that yields no audio at all still gets a valid (empty) file.
       encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
-      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: sampleRate || EMPTY_AUDIO_RATE })
+      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: meter.sampleRate || EMPTY_AUDIO_RATE })
       whole = encoder.finalize(concatBytes(flight.chunks.map((p) => p.bytes)))
       encodeMs += performance.now() - t
     }
@@ -128,12 +124,13 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
     // (`tts.cancelled` as for any cancelled work: an utterance's barge-in is this too.)
     if (flight.signal.aborted) synthSpan.setAttributes({ 'tts.synthesis.abandoned': true, 'tts.cancelled': true })
     else recordError(synthSpan, err)
+    context.with(synthContext, () => meter.end(flight.signal.aborted ? 'cancelled' : 'failed'))
     synthSpan.end()
     flight.end(err)
     return
   }
   const seconds = (performance.now() - started) / 1000
-  const audioSeconds = sampleRate ? samples / sampleRate : 0
+  const audioSeconds = meter.audioSeconds
   const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
   synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
   synthSpan.setAttribute('tts.rtf', rtf)
@@ -155,8 +152,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       observe(metrics.speechCreateDuration, {}, seconds)
       observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
       observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-      if (rtf) observe(metrics.synthesisRtf, {}, rtf)
     }
+    meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 })
   })
   // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
   if (fallback || request.retention) return

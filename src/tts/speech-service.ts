@@ -18,7 +18,7 @@ import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import type { FleetLease } from '../cache/fleet-lease.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { Broadcast } from './broadcast.ts'
-import type { Engine } from './engine.ts'
+import type { Engine, Voice } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
 import { resolveParams } from './params/resolve-params.ts'
 import { HONOURS_NOTHING, withSpeechParams } from './params/voice-params.ts'
@@ -66,6 +66,12 @@ export class SpeechService {
   readonly #inflight = new Map<string, Flight>()
 
   constructor(private readonly deps: SpeechServiceDeps) {}
+
+  /** The configured engine that speaks `voice`: the bounded `model_id` of session and synthesis metrics. */
+  modelOf(voice: Voice): string {
+    const { engine } = this.deps
+    return engine.modelOf?.(voice) ?? engine.name
+  }
 
   /** A batch request: the audio as bytes, the whole file in one piece on a hit. */
   async speak(request: SpeechRequest): Promise<SpeechResult> {

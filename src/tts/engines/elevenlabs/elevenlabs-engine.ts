@@ -63,6 +63,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
         passthrough: false,
         sampleRate: PCM_RATE,
         textLength: text.length,
+        speaker: { engine: settings.name, voice: voice.engineVoice },
         ...(deps.encoders && { encoders: deps.encoders }),
         ...(signal && { signal }),
       })) {
@@ -101,6 +102,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
       passthrough: passName !== undefined,
       sampleRate,
       textLength: text.length,
+      speaker: { engine: settings.name, voice: voice.engineVoice },
       ...(deps.encoders && { encoders: deps.encoders }),
       ...(signal && { signal }),
       ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),

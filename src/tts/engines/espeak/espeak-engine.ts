@@ -65,7 +65,10 @@ export function createEspeakEngine(spec: EspeakEngineSpec, options: PoolEngineOp
     jobTimeoutMs: options.jobTimeoutMs,
     init: spec.init,
     nice: options.nice ?? 0,
+    ...(options.models && { models: options.models, modelId: options.modelId ?? spec.name }),
+    ...(options.onLoudness && { onLoudness: options.onLoudness }),
   })
+  const targetLufs = options.loudnessTargetLufs
   return {
     name: spec.name,
     speech: () => ESPEAK_READING,
@@ -75,11 +78,13 @@ export function createEspeakEngine(spec: EspeakEngineSpec, options: PoolEngineOp
       if (sentences.length === 0) return
       const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, options.speed ?? 1))
       const { rate, stretch } = planSpeed(speed, spec.rates)
+      const loudness = { voiceKey: voice.engineVoice, engineKey: spec.name, ...(targetLufs !== undefined && { targetLufs }) }
       const request: EspeakRequest = {
         sentences,
         voice: voice.engineVoice,
         rate,
         stretch,
+        loudness,
         ...(options.format && { format: options.format }),
         ...(markup && { ssml: true }),
       }

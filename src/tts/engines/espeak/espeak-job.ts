@@ -8,9 +8,10 @@ import type { AudioFormatSpec } from '../../../audio/formats.ts'
 import { concatSamples } from '../../../audio/pcm.ts'
 import { encodingContext } from '../../encoding/worker-encoding.ts'
 import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
+import { loudnessContext, type LoudnessRequest } from '../../encoding/loudness-context.ts'
 import type { Boundary } from '../../engine.ts'
 import type { Sentence } from '../../text.ts'
-import type { JobContext } from '../../worker-host.ts'
+import { reportLoudness, type JobContext } from '../../worker-host.ts'
 import { timeStretch } from './time-stretch.ts'
 
 /** espeak-ng's native output rate. */
@@ -45,6 +46,8 @@ export interface EspeakRequest {
   stretch: number
   /** The sentences are SSML (markup/render-espeak.ts): espeak-ng reads them in its SSML mode. */
   ssml?: boolean
+  /** Every utterance is measured (BS.1770) before encoding, and normalised when a target is set. */
+  loudness: LoudnessRequest
 }
 
 /** One espeak callback event, decoded (the fields both struct layouts share). */
@@ -104,11 +107,20 @@ export async function runEspeakJob(
   speak: SpeakFn,
   blockSamples = Number.POSITIVE_INFINITY,
 ): Promise<void> {
-  if (!request.format) return speakSentences(request, ctx, speak, blockSamples)
+  if (!request.format) {
+    const loudness = loudnessContext(ctx, ESPEAK_SAMPLE_RATE, request.loudness)
+    speakSentences(request, loudness.ctx, speak, blockSamples)
+    if (!ctx.cancelled()) reportLoudness(loudness.finish())
+    return
+  }
   const encoding = await encodingContext(ctx, request.format, ESPEAK_SAMPLE_RATE)
   try {
-    speakSentences(request, encoding.ctx, speak, blockSamples)
-    if (!ctx.cancelled()) encoding.finish()
+    const loudness = loudnessContext(encoding.ctx, ESPEAK_SAMPLE_RATE, request.loudness)
+    speakSentences(request, loudness.ctx, speak, blockSamples)
+    if (!ctx.cancelled()) {
+      reportLoudness(loudness.finish())
+      encoding.finish()
+    }
   } finally {
     encoding.close()
   }

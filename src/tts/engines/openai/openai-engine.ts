@@ -66,6 +66,7 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
       const audio = {
         ...(options.format && { format: options.format }),
         sampleRate: OPENAI_RATE,
+        speaker: { engine: settings.name, voice: voice.engineVoice },
         ...(deps.encoders && { encoders: deps.encoders }),
         ...(signal && { signal }),
       }

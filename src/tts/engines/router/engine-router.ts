@@ -84,6 +84,10 @@ export class EngineRouter implements Engine {
     return this.options.engines.flatMap((e) => e.voices().map((v) => ({ ...v, id: `${e.name}:${v.id}` })))
   }
 
+  modelOf(voice: Voice): string {
+    return this.#engineOf(voice).name
+  }
+
   cacheScope(voice: Voice): string {
     if (this.#transparent) return this.#default.scope()
     const engine = this.#engineOf(voice)

@@ -7,7 +7,7 @@
  */
 import { concatBytes, EMPTY_BYTES } from '../../../audio/bytes.ts'
 import type { AudioFormatSpec } from '../../../audio/formats.ts'
-import { inProcessEncoders, type EncoderSource, type StreamEncoder } from '../../encoding/stream-encoder.ts'
+import { inProcessEncoders, type EncoderSource, type StreamEncoder, type StreamSpeaker } from '../../encoding/stream-encoder.ts'
 import type { Boundary, PcmChunk } from '../../engine.ts'
 
 const NO_SAMPLES = new Int16Array(0)
@@ -39,6 +39,8 @@ export interface UpstreamAudioOptions {
   encoders?: EncoderSource
   /** Aborts pending encoding work with the request. */
   signal?: AbortSignal
+  /** Whose audio this is: the encoders measure its loudness under this engine's name. */
+  speaker?: StreamSpeaker
 }
 
 const ON_THIS_THREAD = inProcessEncoders()
@@ -69,7 +71,7 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
     return
   }
-  const encoder: StreamEncoder | undefined = format ? await (options.encoders ?? ON_THIS_THREAD).open(format, sampleRate, options.signal) : undefined
+  const encoder: StreamEncoder | undefined = format ? await (options.encoders ?? ON_THIS_THREAD).open(format, sampleRate, options.signal, options.speaker) : undefined
   let ended = false
   try {
     let carry: number | undefined
