@@ -3,12 +3,14 @@
  * PASS/MISS verdict against the targets of the issues. Bounded in count and time.
  */
 import { benchCacheMiss } from './cache-miss.ts'
+import { benchCacheStore } from './cache-store.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
+import { benchGatewayCost } from './gateway-cost.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
@@ -28,6 +30,8 @@ const sections: Record<string, () => Promise<string[]>> = {
   'stream-cache': benchStreamCache,
   fleet: benchFleet,
   gateway: benchGateway,
+  'gateway-cost': benchGatewayCost,
+  'cache-store': benchCacheStore,
   transcode: benchTranscode,
   markup: benchMarkup,
   loudness: benchLoudness,

@@ -141,6 +141,9 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/json']).default('http/json'),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
+  // Where each log line goes, written once: `both` (stdout and OTLP), `otlp` only (the collector
+  // gets it, stdout stays quiet), `stdout` only (a collector that reads container logs ships it).
+  TTS_LOG_EXPORT: z.enum(['both', 'otlp', 'stdout']).default('both'),
   OTEL_TRACES_SAMPLER: z
     .enum([
       'always_on',

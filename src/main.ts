@@ -69,7 +69,16 @@ const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics
 const tracing = createTracing(config, undefined, onTelemetryDropped)
 const shipper = createLogShipper(config, undefined, onTelemetryDropped)
 const instance = instanceId(config)
-const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  service: config.OTEL_SERVICE_NAME,
+  version,
+  instance,
+  ...(shipper && { shipper }),
+  requestLinesToDestination: config.TTS_LOG_EXPORT !== 'otlp',
+})
+// Lines must reach somebody: with OTLP log export off, request lines stay on stdout.
+if (config.TTS_LOG_EXPORT === 'otlp' && !shipper) logger.warn('TTS_LOG_EXPORT=otlp, but OTLP log export is off (OTEL_SDK_DISABLED or OTEL_LOGS_EXPORTER=none): request lines stay on stdout')
 if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
 // Without an engines file, espeak alone, exactly as before engine files (TTS_ENGINE's build).
