@@ -13,6 +13,7 @@ import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
@@ -32,6 +33,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   'gateway-cost': benchGatewayCost,
   'cache-store': benchCacheStore,
   transcode: benchTranscode,
+  markup: benchMarkup,
   loudness: benchLoudness,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,

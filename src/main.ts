@@ -22,6 +22,7 @@ import { initialiseEngineSeries } from './telemetry/initial-series.ts'
 import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
+import { openDictionaries } from './pronunciation/open-dictionaries.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { version } from './version.ts'
@@ -166,6 +167,7 @@ usage = openOrExit(() => openMetering({
 }))
 
 const lifecycle = new Lifecycle()
+const dictionaries = openDictionaries(config)
 const speech = new SpeechService({
   engine,
   cache: audioCache,
@@ -174,6 +176,8 @@ const speech = new SpeechService({
   ...(metrics && { metrics }),
   ...(fleet && { fleet }),
   ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+  dictionaries,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
 })
 const app = createApp({
   speech,
@@ -200,6 +204,9 @@ const app = createApp({
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
+  dictionaries,
+  maxDictionaryFileBytes: config.TTS_DICT_MAX_FILE_BYTES,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
   ...(keyLimits && { keyLimits }),
   metering: usage.metering,
   ...(config.TTS_ADMIN_KEY && { adminKey: config.TTS_ADMIN_KEY }),
@@ -263,6 +270,7 @@ async function shutdown(signal: string): Promise<void> {
   keysReloader?.close()
   await usage?.close()
   fleet?.close()
+  dictionaries.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   await flushLogger(logger)
