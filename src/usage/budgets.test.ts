@@ -40,7 +40,7 @@ describe('LocalBudgets', () => {
     expect(local.spent(k.id)).toEqual({ chars: 40, usd: 0 })
   })
 
-  test('a new month starts from nothing; a request spanning midnight frees June's reservation and counts in July, as the ledger does', () => {
+  test("a new month starts from nothing; a request spanning midnight frees June's reservation and counts in July, as the ledger does", () => {
     const { local, loads, midnight } = budgets({ 'team-a': { chars: 95, usd: 0 } })
     const k = key({ characters: 100 })
     const late = local.reserve(k, 5, 0)
