@@ -24,14 +24,16 @@ ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
     TTS_CACHE_DIR=/var/cache/tts-edge \
+    TTS_DATA_DIR=/var/lib/tts-edge \
     OTEL_SERVICE_NAME=tts-edge
 
 COPY --from=deps --chown=bun:bun /app/node_modules ./node_modules
 COPY --chown=bun:bun package.json bunfig.toml tsconfig.json ./
 COPY --chown=bun:bun src ./src
 
-RUN mkdir -p /var/cache/tts-edge && chown bun:bun /var/cache/tts-edge
-VOLUME ["/var/cache/tts-edge"]
+# The cache may be lost; /var/lib/tts-edge (usage ledger, dictionaries: TTS_DATA_DIR) should be kept.
+RUN mkdir -p /var/cache/tts-edge /var/lib/tts-edge && chown bun:bun /var/cache/tts-edge /var/lib/tts-edge
+VOLUME ["/var/cache/tts-edge", "/var/lib/tts-edge"]
 
 USER bun
 EXPOSE 8080

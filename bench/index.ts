@@ -3,13 +3,18 @@
  * PASS/MISS verdict against the targets of the issues. Bounded in count and time.
  */
 import { benchCacheMiss } from './cache-miss.ts'
+import { benchCacheStore } from './cache-store.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
+import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
+import { benchGatewayCost } from './gateway-cost.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchMarkup } from './markup.ts'
+import { benchLoudness } from './loudness.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
@@ -25,13 +30,19 @@ const sections: Record<string, () => Promise<string[]>> = {
   'stream-cache': benchStreamCache,
   fleet: benchFleet,
   gateway: benchGateway,
+  'gateway-cost': benchGatewayCost,
+  'cache-store': benchCacheStore,
   transcode: benchTranscode,
+  markup: benchMarkup,
+  loudness: benchLoudness,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).
   'hit-path-hits': benchHitPathHits,
+  // Only when named: hit-path's usage accounting part alone, about a minute.
+  'hit-path-usage': benchAccountingPerHit,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-usage'])
 
 const only = process.argv.slice(2)
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)

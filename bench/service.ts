@@ -41,6 +41,7 @@ export async function spawnService(env: Record<string, string>, entry = 'src/mai
       PORT: String(port),
       HOST: '127.0.0.1',
       TTS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tts-bench-cache-')),
+      TTS_DATA_DIR: mkdtempSync(join(tmpdir(), 'tts-bench-data-')),
       // Nothing routes to a benchmark's service: stop at once.
       TTS_SHUTDOWN_DRAIN_MS: '0',
       ...env,

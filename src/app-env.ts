@@ -5,6 +5,8 @@ import type { Span } from '@opentelemetry/api'
 import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import type { ApiStyle } from './errors.ts'
+import type { ApiKey } from './keys/keys-file.ts'
+import type { RequestUsage } from './usage/request-usage.ts'
 
 export interface AppEnv {
   Variables: {
@@ -27,8 +29,14 @@ export interface AppEnv {
      * undefined when API keys are off. Set by apiKeyAuth.
      */
     keyId: string | undefined
-    /** Spends characters of the caller's per-key budget (set when keys and limits are configured). */
-    chargeChars: ((chars: number) => void) | undefined
+    /** The calling key (id, limits, budget, allowed engines); undefined when API keys are off. Set by apiKeyAuth. */
+    apiKey: ApiKey | undefined
+    /**
+     * The request's usage (usage/request-usage.ts): routes `admit` a valid request (voice
+     * allowed, rate, budget) and audioResponse reports how it was `served`. Unset when
+     * usage is not metered (tests that build the app without it).
+     */
+    usage: RequestUsage | undefined
   }
 }
 

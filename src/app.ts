@@ -7,21 +7,31 @@
  * body limit and auth that may reject the request.
  */
 import type { Tracer } from '@opentelemetry/api'
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { every } from 'hono/combine'
 import { cors } from 'hono/cors'
 import type { Logger } from 'pino'
 import type { AppEnv } from './app-env.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
-import { apiKeyAuth, apiKeyChecker } from './routes/api-key-auth.ts'
+import { KeyRing, KeySource } from './keys/key-ring.ts'
+import { apiKeyAuth } from './routes/api-key-auth.ts'
+import type { Metering } from './usage/metering.ts'
+import { usageMeter } from './usage/request-usage.ts'
 import { boundedBody } from './routes/bounded-body.ts'
 import { keyLimits, type KeyLimits } from './routes/key-limits.ts'
 import { docsRoutes } from './routes/docs.ts'
+import { elevenlabsUsageRoutes } from './routes/elevenlabs-usage.ts'
+import { openaiUsageRoutes } from './routes/openai-usage.ts'
 import { elevenlabsRoutes } from './routes/elevenlabs.ts'
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { modelsRoutes } from './routes/models.ts'
 import { openaiRoutes } from './routes/openai.ts'
+import { pronunciationDictionaryRoutes } from './routes/pronunciation-dictionaries.ts'
+import { pronunciationRuleRoutes } from './routes/pronunciation-rules.ts'
+import type { Dictionaries } from './pronunciation/dictionaries.ts'
+import type { TextNormalization } from './text-cleanup/clean-up.ts'
 import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
@@ -51,6 +61,9 @@ export interface AppDeps {
   /** Origins allowed to call the API from a browser (TTS_CORS_ORIGINS); none by default. */
   corsOrigins?: readonly string[]
   readiness: ReadinessChecks
+  /** The API keys in force (keys file and TTS_API_KEYS), reloadable; unset: auth off. */
+  keys?: KeySource
+  /** Plain keys, for callers without a KeySource (tests): the same as TTS_API_KEYS. */
   apiKeys?: readonly string[]
   maxInputChars: number
   maxBodyBytes: number
@@ -67,6 +80,10 @@ export interface AppDeps {
   maxStreamContexts: number
   /** Per-API-key concurrency and characters per minute (only when keys are configured). */
   keyLimits?: KeyLimits
+  /** Usage accounting and budgets (usage/): every speech request and utterance is recorded. */
+  metering?: Metering
+  /** TTS_ADMIN_KEY: reads every key's usage. */
+  adminKey?: string
   /** Streaming sessions open at once across the server (default 1000); one more is refused with 1013. */
   maxStreamSessions?: number
   /** Longest a streaming session may last, seconds. */
@@ -75,10 +92,16 @@ export interface AppDeps {
   lifecycle?: Lifecycle
   /** Playground trace links (TTS_TRACE_URL_TEMPLATE, `{traceId}` replaced); unset: no link. */
   traceUrlTemplate?: string
+  /** Pronunciation dictionaries (their routes are mounted only with them). */
+  dictionaries?: Dictionaries
+  /** Largest body the dictionary routes accept (a PLS upload), bytes (TTS_DICT_MAX_FILE_BYTES). */
+  maxDictionaryFileBytes?: number
+  /** `apply_text_normalization` when a request or session does not say (TTS_TEXT_NORMALIZATION). */
+  textNormalization?: TextNormalization
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
-const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices)(\/|$)/
+const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices|usage|pronunciation-dictionaries)(\/|$)/
 
 /** Which error shape a request expects: by path, or by the ElevenLabs SDK's headers on shared paths. */
 export function apiStyleOf(c: Context): ApiStyle {
@@ -107,7 +130,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowHeaders: ['content-type', 'authorization', 'xi-api-key', 'x-request-id', 'traceparent', 'tracestate', 'baggage'],
-        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'x-tts-ignored', 'request-id'],
+        exposeHeaders: ['x-request-id', 'traceresponse', 'server-timing', 'x-cache', 'retry-after', 'x-tts-engine', 'x-tts-ignored', 'request-id', 'character-cost'],
         maxAge: 600,
       }),
     )
@@ -117,19 +140,33 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('apiStyle', apiStyleOf(c))
     return next()
   })
-  app.use('/v1/*', boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }))
-  // Without keys there is nothing to check or limit: no middleware at all on the hot path.
-  if (deps.apiKeys?.length) {
-    const auth = apiKeyAuth({ keys: deps.apiKeys })
-    const limitKeys = keyLimits(deps.keyLimits)
-    app.use('/v1/audio/speech', auth, limitKeys)
-    app.use('/v1/text-to-speech/*', async function speechAuth(c, next) {
+  const body = boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs })
+  // A PLS upload may be larger than any speech request: the dictionary routes have their own limit.
+  const dictionaryBody = boundedBody({ maxBytes: deps.maxDictionaryFileBytes ?? 1024 * 1024, timeoutMs: deps.bodyTimeoutMs })
+  app.use('/v1/*', function requestBody(c, next) {
+    return c.req.path.startsWith('/v1/pronunciation-dictionaries') ? dictionaryBody(c, next) : body(c, next)
+  })
+  const keys = deps.keys ?? (deps.apiKeys?.length ? new KeySource(KeyRing.from({ plain: deps.apiKeys })) : undefined)
+  // Auth and per-key limits only with keys, usage whenever it is metered (under `anonymous`
+  // without keys): the fewer middleware, the cheaper the hit path.
+  const speechChain: MiddlewareHandler<AppEnv>[] = [
+    ...(keys ? [apiKeyAuth(keys), keyLimits(deps.keyLimits)] : []),
+    ...(deps.metering ? [usageMeter(deps.metering)] : []),
+  ]
+  if (keys) {
+    // A dictionary belongs to the key that made it: the key id is the owner.
+    const dictionaryAuth = apiKeyAuth(keys)
+    app.use('/v1/pronunciation-dictionaries', dictionaryAuth)
+    app.use('/v1/pronunciation-dictionaries/*', dictionaryAuth)
+  }
+  if (speechChain.length) {
+    const speechGate = every(...speechChain)
+    app.use('/v1/audio/speech', speechGate)
+    app.use('/v1/text-to-speech/*', function speechAuth(c, next) {
       // stream-input may carry its key in the first WebSocket message, where browsers must;
-      // its sessions apply the same checks and limits themselves.
+      // its sessions apply the same checks, limits and metering themselves.
       if (c.req.path.endsWith('stream-input')) return next()
-      await auth(c, async () => {
-        await limitKeys(c, next)
-      })
+      return speechGate(c, next)
     })
   }
 
@@ -153,16 +190,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     logger: deps.logger,
     ...(deps.metrics && { metrics: deps.metrics }),
     resolveVoice: deps.resolveVoice,
-    apiKeyValid: apiKeyChecker(deps.apiKeys ?? []),
+    authRequired: keys !== undefined,
+    findKey: (presented: string | undefined) => keys?.ring.find(presented),
     idleTimeoutSeconds: deps.streamIdleTimeoutSeconds,
     lifecycle,
     maxSessions: deps.maxStreamSessions ?? 1000,
     maxSessionSeconds: deps.maxStreamSeconds ?? 3600,
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
+    ...(deps.dictionaries && { dictionaries: deps.dictionaries }),
+    ...(deps.textNormalization && { textNormalization: deps.textNormalization }),
+    ...(deps.metering && { metering: deps.metering }),
   }
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
+  if (deps.dictionaries) {
+    app.route('/', pronunciationDictionaryRoutes({ dictionaries: deps.dictionaries }))
+    app.route('/', pronunciationRuleRoutes({ dictionaries: deps.dictionaries }))
+  }
+  if (deps.metering) {
+    const access = { ...(keys && { keys }), ...(deps.adminKey && { adminKey: deps.adminKey }) }
+    app.route('/', elevenlabsUsageRoutes(deps.metering, access))
+    app.route('/', openaiUsageRoutes(deps.metering, access))
+  }
   app.route('/', modelsRoutes())
   app.route('/', docsRoutes())
   app.route('/', webRoutes({ ...(deps.traceUrlTemplate && { traceUrlTemplate: deps.traceUrlTemplate }) }))

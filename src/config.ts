@@ -46,6 +46,13 @@ const schema = z.object({
   // Durable state that is not a cache (pronunciation dictionaries, usage ledger): one SQLite
   // file per feature in this directory, created on first use.
   TTS_DATA_DIR: z.string().min(1).default('.data'),
+  // Pronunciation dictionaries: rules per dictionary, dictionaries per API key, largest PLS upload.
+  TTS_DICT_MAX_RULES: int(1, 100_000).default(5000),
+  TTS_DICT_MAX_PER_KEY: int(1, 100_000).default(100),
+  TTS_DICT_MAX_FILE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  // Text clean-up when a request does not say (apply_text_normalization): auto = markdown and emoji
+  // always removed, numbers and the like said as words for engines that do not do it themselves.
+  TTS_TEXT_NORMALIZATION: z.enum(['auto', 'on', 'off']).default('auto'),
   // Upstream engines, default and fallback (YAML or JSON, docs/gateway.md); unset: one espeak engine.
   TTS_ENGINES_FILE: z.string().min(1).optional(),
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
@@ -57,6 +64,18 @@ const schema = z.object({
   // others wait for its audio; a crashed holder blocks the others this long at most. 0: off.
   TTS_FLEET_LEASE_MS: int(0, 600_000).default(5000),
   TTS_API_KEYS: csv.optional(),
+  // API keys with ids, limits, budgets and allowed engines (YAML or JSON, keys stored as
+  // sha256:<hex>); reloaded on SIGHUP and when the file changes. Works beside TTS_API_KEYS.
+  TTS_KEYS_FILE: z.string().min(1).optional(),
+  // Reads every key's usage (OpenAI's /v1/organization/usage/audio_speeches, ElevenLabs'
+  // character-stats for all keys); as plain text or as sha256:<hex> of the key.
+  TTS_ADMIN_KEY: z.string().min(16, 'use at least 16 characters').max(500).optional(),
+  // Usage is flushed (SQLite in TTS_DATA_DIR, then Redis when set) this often and as soon as
+  // this many events wait: a killed process loses at most that unflushed batch.
+  TTS_USAGE_FLUSH_MS: int(10, 600_000).default(1000),
+  TTS_USAGE_FLUSH_EVENTS: int(1, 1_000_000).default(100),
+  // With Redis: days the shared ledger keeps each day's usage.
+  TTS_USAGE_RETENTION_DAYS: int(1, 3650).default(400),
   // One core is left to the event loop: with every core synthesising, the OS would starve
   // the thread that answers cache hits and health checks.
   TTS_MAX_CONCURRENCY: int(1, 256).default(Math.max(1, availableParallelism() - 1)),
@@ -66,6 +85,8 @@ const schema = z.object({
   // Threads that transcode upstream PCM (Opus, AAC, ...) for the gateway, started with the
   // first such stream; 0 encodes on the event loop as before (stalls other requests).
   TTS_ENCODE_WORKERS: int(0, 64).default(2),
+  // Integrated loudness (LUFS, BS.1770) every utterance is brought to; unset: measured, not changed.
+  TTS_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-5).optional(),
   TTS_MAX_INPUT_CHARS: int(1, 100_000).default(4096),
   TTS_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(64 * 1024),
   TTS_BODY_TIMEOUT_MS: int(100, 600_000).default(10_000),
@@ -120,6 +141,9 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/json']).default('http/json'),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
+  // Where each log line goes, written once: `both` (stdout and OTLP), `otlp` only (the collector
+  // gets it, stdout stays quiet), `stdout` only (a collector that reads container logs ships it).
+  TTS_LOG_EXPORT: z.enum(['both', 'otlp', 'stdout']).default('both'),
   OTEL_TRACES_SAMPLER: z
     .enum([
       'always_on',

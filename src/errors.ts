@@ -5,6 +5,9 @@
  * the API the route belongs to (OpenAI `{"error":{...}}`, ElevenLabs `{"detail":...}`),
  * so one validation path serves both families of clients.
  */
+import { MarkupError } from './markup/markup-error.ts'
+import { DictionaryError } from './pronunciation/dictionaries.ts'
+import { PlsError } from './pronunciation/pls.ts'
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
 import { UnsupportedParamError } from './tts/params/param-error.ts'
 
@@ -18,13 +21,16 @@ export interface FieldIssue {
   type: string
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 426 | 429 | 500 | 503
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 422 | 426 | 429 | 500 | 503
 
 /** Bounded set of error kinds: the `type` label of `tts_errors_total`. */
 export type ErrorKind =
   | 'bad_request'
   | 'validation'
   | 'unauthorized'
+  | 'forbidden'
+  | 'quota_exceeded'
+  | 'unavailable'
   | 'not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -44,6 +50,8 @@ export interface ApiErrorInit {
   issues?: FieldIssue[]
   retryAfterSeconds?: number
   headers?: Record<string, string>
+  /** OpenAI's `type` when the status alone does not say it (e.g. `insufficient_quota`). */
+  openaiType?: string
 }
 
 /**
@@ -61,6 +69,7 @@ export class ApiError extends Error {
   readonly issues: FieldIssue[] | undefined
   readonly retryAfterSeconds: number | undefined
   readonly headers: Record<string, string>
+  readonly openaiType: string | undefined
 
   constructor(init: ApiErrorInit) {
     super(init.message)
@@ -71,12 +80,18 @@ export class ApiError extends Error {
     this.issues = init.issues
     this.retryAfterSeconds = init.retryAfterSeconds
     this.headers = init.headers ?? {}
+    this.openaiType = init.openaiType
   }
 }
 
 /** Maps any thrown value to an ApiError; unknown errors become a 500 that leaks nothing. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
+  if (err instanceof MarkupError) {
+    return new ApiError({ status: 400, kind: 'validation', code: 'invalid_ssml', message: err.message, param: 'text' })
+  }
+  if (err instanceof DictionaryError) return dictionaryError(err)
+  if (err instanceof PlsError) return new ApiError({ status: 400, kind: 'validation', code: 'invalid_pls_file', message: err.message, param: 'file' })
   if (err instanceof UnsupportedParamError) {
     return new ApiError({ status: 400, kind: 'validation', code: err.code, param: err.param, message: err.message })
   }
@@ -106,6 +121,23 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError({ status: 500, kind: 'internal', code: 'internal_error', message: 'Internal server error.' })
 }
 
+/** A refusal of the dictionary layer, as the API reports it. */
+function dictionaryError(err: DictionaryError): ApiError {
+  const message = err.message
+  switch (err.kind) {
+    case 'not_found':
+      return new ApiError({ status: 404, kind: 'not_found', code: 'pronunciation_dictionary_not_found', message })
+    case 'locator':
+      return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_not_found', message, param: 'pronunciation_dictionary_locators' })
+    case 'conflict':
+      return new ApiError({ status: 409, kind: 'busy', code: 'conflict', message, retryAfterSeconds: 1 })
+    case 'invalid':
+      return new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message })
+    case 'limit':
+      return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_limit_exceeded', message })
+  }
+}
+
 const OPENAI_TYPES: Partial<Record<ErrorStatus, string>> = {
   401: 'invalid_request_error',
   429: 'rate_limit_error',
@@ -118,7 +150,7 @@ export function openaiErrorBody(err: ApiError): unknown {
   return {
     error: {
       message: err.message,
-      type: OPENAI_TYPES[err.status] ?? 'invalid_request_error',
+      type: err.openaiType ?? OPENAI_TYPES[err.status] ?? 'invalid_request_error',
       param: err.param ?? null,
       code: err.code,
     },

@@ -5,6 +5,10 @@
 import { createApp } from './app.ts'
 import { routeHostless } from './hostless-requests.ts'
 import { Lifecycle } from './lifecycle.ts'
+import type { KeySource } from './keys/key-ring.ts'
+import { voiceEngine } from './keys/key-access.ts'
+import { openKeys } from './keys/open-keys.ts'
+import { openMetering, type OpenedMetering } from './usage/open-metering.ts'
 import { KeyLimits } from './routes/key-limits.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { createWebsocketHandler } from './routes/websocket.ts'
@@ -14,9 +18,11 @@ import { openAudioCache } from './cache/open-cache.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogShipper } from './telemetry/log-shipping.ts'
 import { createLogger, flushLogger } from './telemetry/logger.ts'
+import { initialiseEngineSeries } from './telemetry/initial-series.ts'
 import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
+import { openDictionaries } from './pronunciation/open-dictionaries.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { version } from './version.ts'
@@ -40,14 +46,22 @@ try {
 // Metrics first: telemetry reports what it drops into them. Gauges read the engine and
 // cache at scrape time, once those exist.
 let engineRef: Engine | undefined
+// The configured engines behind engineRef (the router's, or the lone engine).
+let configuredEngines: readonly Pick<Engine, 'name' | 'voices'>[] = []
 let cache: AudioCache | undefined
 let fleet: FleetLease | undefined
+let usage: OpenedMetering | undefined
+let keys: KeySource | undefined
 const metrics: Metrics | undefined = config.TTS_METRICS_ENABLED
   ? createMetrics(openMetricsRegistry(), {
       queueDepth: () => engineRef?.stats().queued ?? 0,
       workersBusy: () => engineRef?.stats().busy ?? 0,
+      workers: () => engineRef?.stats() ?? { busy: 0, workers: 0 },
+      voices: () => configuredEngines.map((e) => [e.name, e.voices().length] as const),
       cacheBytes: () => cache?.bytes() ?? 0,
       fleetWaiting: () => fleet?.waiting ?? 0,
+      usageUnflushed: () => (usage ? usage.metering.ledger.unflushed + usage.metering.ledger.unshared : 0),
+      keyBudgets: async () => (usage && keys ? usage.budgetRatios(keys.ring.keys()) : []),
     })
   : undefined
 const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics?.telemetryDropped.inc({ signal }, count)
@@ -55,7 +69,16 @@ const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics
 const tracing = createTracing(config, undefined, onTelemetryDropped)
 const shipper = createLogShipper(config, undefined, onTelemetryDropped)
 const instance = instanceId(config)
-const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  service: config.OTEL_SERVICE_NAME,
+  version,
+  instance,
+  ...(shipper && { shipper }),
+  requestLinesToDestination: config.TTS_LOG_EXPORT !== 'otlp',
+})
+// Lines must reach somebody: with OTLP log export off, request lines stay on stdout.
+if (config.TTS_LOG_EXPORT === 'otlp' && !shipper) logger.warn('TTS_LOG_EXPORT=otlp, but OTLP log export is off (OTEL_SDK_DISABLED or OTEL_LOGS_EXPORTER=none): request lines stay on stdout')
 if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
 // Without an engines file, espeak alone, exactly as before engine files (TTS_ENGINE's build).
@@ -69,6 +92,8 @@ const encodePool =
         nice: config.TTS_ENGINE_NICE,
         jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
         onOpen: () => metrics?.transcodes.inc({ thread: 'worker' }),
+        onLoudness: (engine, result) => metrics?.loudness.record(engine, result),
+        ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
       })
     : undefined
 // One router in front of every configured engine.
@@ -79,7 +104,13 @@ const router = buildOrExit(() =>
     stitching,
     tracer: tracing.tracer,
     logger,
-    pool: { workers: config.TTS_MAX_CONCURRENCY, maxQueue: config.TTS_MAX_QUEUE, jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS, nice: config.TTS_ENGINE_NICE },
+    pool: {
+      workers: config.TTS_MAX_CONCURRENCY,
+      maxQueue: config.TTS_MAX_QUEUE,
+      jobTimeoutMs: config.TTS_JOB_TIMEOUT_MS,
+      nice: config.TTS_ENGINE_NICE,
+      ...(config.TTS_LOUDNESS_TARGET_LUFS !== undefined && { loudnessTargetLufs: config.TTS_LOUDNESS_TARGET_LUFS }),
+    },
     espeakVariant: config.TTS_ENGINE,
     ...(metrics && { metrics }),
     ...(encodePool && { encoders: encodePool }),
@@ -87,6 +118,15 @@ const router = buildOrExit(() =>
 )
 const engine: Engine = router
 engineRef = engine
+configuredEngines = router.engines
+if (metrics) initialiseEngineSeries(metrics, configuredEngines.map((e) => e.name))
+// Keys files and usage name engines as the engines file does (`espeak` without one).
+const engineNames = enginesFile.engines.map((e) => e.name)
+const opened = await exitOnConfigError(
+  openKeys({ ...(config.TTS_KEYS_FILE && { file: config.TTS_KEYS_FILE }), ...(config.TTS_API_KEYS && { plain: config.TTS_API_KEYS }), engines: engineNames, logger }),
+)
+keys = opened.keys
+const keysReloader = opened.reloader
 const onError = (op: CacheOp, err: unknown) => {
   metrics?.cacheErrors.inc({ op })
   logger.warn({ err, op }, 'cache operation failed')
@@ -112,7 +152,22 @@ fleet =
       })
     : undefined
 
+const keyLimits = keys && new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE })
+usage = openOrExit(() => openMetering({
+  dataDir: config.TTS_DATA_DIR,
+  ...(config.TTS_REDIS_URL && { redisUrl: config.TTS_REDIS_URL }),
+  flushMs: config.TTS_USAGE_FLUSH_MS,
+  flushEvents: config.TTS_USAGE_FLUSH_EVENTS,
+  retentionDays: config.TTS_USAGE_RETENTION_DAYS,
+  prices: new Map(enginesFile.engines.map((e) => [e.name, e.price_per_million_characters ?? 0])),
+  engineOf: (voice) => voiceEngine(voice.id, engineNames, enginesFile.default),
+  ...(keyLimits && { chargeRate: (key, chars) => keyLimits.charge(key, chars) }),
+  ...(metrics && { metrics }),
+  logger,
+}))
+
 const lifecycle = new Lifecycle()
+const dictionaries = openDictionaries(config)
 const speech = new SpeechService({
   engine,
   cache: audioCache,
@@ -121,6 +176,8 @@ const speech = new SpeechService({
   ...(metrics && { metrics }),
   ...(fleet && { fleet }),
   ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+  dictionaries,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
 })
 const app = createApp({
   speech,
@@ -133,7 +190,7 @@ const app = createApp({
   ...(metrics && { metrics }),
   readiness: { accepting: () => !lifecycle.draining, engine: () => engine.stats().ready, cache: () => audioCache.writable() },
   lifecycle,
-  ...(config.TTS_API_KEYS && { apiKeys: config.TTS_API_KEYS }),
+  ...(keys && { keys }),
   maxInputChars: config.TTS_MAX_INPUT_CHARS,
   maxBodyBytes: config.TTS_MAX_BODY_BYTES,
   ...(config.TTS_METRICS_TOKEN && { metricsToken: config.TTS_METRICS_TOKEN }),
@@ -147,9 +204,12 @@ const app = createApp({
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
-  ...(config.TTS_API_KEYS?.length && {
-    keyLimits: new KeyLimits({ maxConcurrent: config.TTS_KEY_MAX_CONCURRENCY, charsPerMinute: config.TTS_KEY_CHARS_PER_MINUTE }),
-  }),
+  dictionaries,
+  maxDictionaryFileBytes: config.TTS_DICT_MAX_FILE_BYTES,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
+  ...(keyLimits && { keyLimits }),
+  metering: usage.metering,
+  ...(config.TTS_ADMIN_KEY && { adminKey: config.TTS_ADMIN_KEY }),
 })
 
 const warmupStarted = performance.now()
@@ -207,7 +267,10 @@ async function shutdown(signal: string): Promise<void> {
   await engine.close()
   await encodePool?.close()
   await audioCache.close()
+  keysReloader?.close()
+  await usage?.close()
   fleet?.close()
+  dictionaries.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   await flushLogger(logger)
@@ -219,6 +282,8 @@ process.on('unhandledRejection', (err) => {
   logger.error({ err }, 'unhandled rejection')
 })
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+// SIGHUP re-reads the keys file (it is also watched); without one, SIGHUP keeps its default.
+if (keysReloader) process.on('SIGHUP', () => void keysReloader.reload('SIGHUP'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 /** True when `promise` settled within `ms`. */
@@ -234,13 +299,35 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   return result
 }
 
+/** Durable state that cannot be opened (TTS_DATA_DIR not writable) stops the start, saying where. */
+function openOrExit<T>(open: () => T): T {
+  try {
+    return open()
+  } catch (err) {
+    console.error(`invalid configuration:\n  TTS_DATA_DIR=${JSON.stringify(config.TTS_DATA_DIR)}: cannot open the usage ledger: ${(err as Error).message}`)
+    process.exit(78)
+  }
+}
+
+/** A start-up file that is missing or invalid exits 78 like bad env, naming every problem. */
+async function exitOnConfigError<T>(loading: Promise<T>): Promise<T> {
+  try {
+    return await loading
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(err.message)
+    process.exit(78)
+  }
+}
+
 /** Builds the engines; an entry its kind refuses at start (e.g. a model file that is missing) exits 78 like bad env. */
 function buildOrExit<T>(build: () => T): T {
   try {
     return build()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    // Without an engines file, the one engine is TTS_ENGINE's.
+    const source = config.TTS_ENGINES_FILE ? `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})` : `TTS_ENGINE=${config.TTS_ENGINE}`
     console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
     process.exit(78)
   }

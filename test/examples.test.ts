@@ -14,7 +14,8 @@ import { startService, type RunningService } from './support/service.ts'
 let svc: RunningService
 
 beforeAll(async () => {
-  svc = await startService()
+  // The usage examples of docs/api.md read every key's usage with this admin key.
+  svc = await startService({ TTS_ADMIN_KEY: 'change-me-admin-key' })
 })
 afterAll(async () => {
   await svc.stop()

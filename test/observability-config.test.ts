@@ -48,16 +48,28 @@ const DOCUMENTED_METRICS = {
     "tts_frames_dropped_total", "tts_errors_total",
     // docs/gateway.md "Metrics" (upstream engines):
     "tts_upstream_errors_total", "tts_upstream_characters_total", "tts_fallback_total",
+    // The seeds' names (docs/observability.md "Seed metrics"):
+    "tts_sessions_total", "sla_violations_total", "tts_synthesis_requests_total", "synthesis_errors_total",
+    "tts_audio_frames_generated_total", "tts_audio_normalization_total", "tts_model_load_total",
+    "tts_model_load_errors_total", "tts_model_unload_total", "tts_model_eviction_total",
+    // docs/observability.md "Usage and cost":
+    "tts_characters_total", "tts_cost_total", "tts_cache_saved_characters_total",
   ],
   histograms: [
     "speech_create_duration_seconds", "streaming_duration_seconds", "tts_request_duration_seconds",
     "tts_word_count_duration_seconds", "tts_character_count_duration_seconds", "tts_first_audio_latency_seconds",
     "tts_synthesis_rtf", "tts_barge_in_latency_seconds",
     "tts_upstream_request_duration_seconds", "tts_upstream_first_byte_seconds",
+    "tts_session_duration_seconds", "tts_frame_send_duration_seconds", "tts_synthesis_duration_seconds",
+    "tts_model_load_duration_seconds",
   ],
   gauges: [
     "streaming_active", "tts_synthesis_queue_depth", "tts_synthesis_workers_busy",
     "tts_websocket_connections_active", "tts_cache_bytes", "tts_upstream_circuit_state",
+    "tts_sessions_active", "tts_session_queue_depth", "tts_frame_queue_depth", "worker_utilization_percent",
+    "tts_active_voices", "tts_system_cpu_usage_percent", "tts_system_memory_usage_bytes",
+    "tts_system_memory_total_bytes", "tts_models_resident_count", "tts_audio_loudness_lufs",
+    "tts_key_budget_used_ratio",
   ],
 };
 const allowedMetricNames = new Set<string>([
@@ -304,7 +316,7 @@ describe("Grafana provisioning", () => {
 
   test("the dashboard has the rows, variables and panel types the schema allows", () => {
     const rows = dashboard.panels.filter((p: any) => p.type === "row").map((p: any) => p.title);
-    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams"]);
+    expect(rows).toEqual(["Overview", "Batch TTS", "Streaming", "Throughput & API", "Logs & traces", "Upstreams", "Usage and cost", "Engines and models"]);
     const vars = Object.fromEntries(dashboard.templating.list.map((v: any) => [v.name, v]));
     expect(vars.route.query.query).toBe("label_values(tts_request_duration_seconds_count, route)");
     expect(vars.instance.type).toBe("query");
@@ -320,7 +332,7 @@ describe("Grafana provisioning", () => {
     }
     const exemplarPanels = dashboard.panels.filter((p: any) => (p.targets ?? []).some((t: any) => t.exemplar === true));
     expect(exemplarPanels.map((p: any) => p.title)).toEqual(
-      expect.arrayContaining(["Speech creation p95 (exemplars)", "First-audio latency p95 (exemplars)", "Request duration p95 by route (exemplars)"]),
+      expect.arrayContaining(["Speech creation p95 (exemplars)", "First-audio latency p95 (exemplars)", "Request duration p95 by route (exemplars)", "Synthesis p95 by model (exemplars)"]),
     );
   });
 });
@@ -437,9 +449,16 @@ describe("compose.yaml and Dockerfile", () => {
 
 // ------------------------------------------------------------------------------- alerts
 
+/** Every promtool unit-test file under prometheus/, and the rule files each loads. */
+const RULE_TEST_FILES = [...new Bun.Glob("*.test.yml").scanSync({ cwd: join(root, "prometheus") })].sort();
+const ALERT_TEST_FILES = RULE_TEST_FILES.filter((file) => (yaml(`prometheus/${file}`).rule_files as string[]).includes("alerts.yml"));
+/** Rule files prometheus.yml loads: each is checked by promtool and unit-tested. */
+const RULE_FILES = yaml("prometheus/prometheus.yml").rule_files as string[];
+
 describe("alert rules", () => {
   const rules = (yaml("prometheus/alerts.yml").groups as any[]).flatMap((g) => g.rules).filter((r: any) => r.alert);
-  const tests = yaml("prometheus/alerts.test.yml").tests as any[];
+  // Alert unit tests are split by concept; each file names alerts.yml among its rule files.
+  const tests = ALERT_TEST_FILES.flatMap((file) => yaml(`prometheus/${file}`).tests as any[]);
 
   test("cover the SLOs of the issue", () => {
     const exprs = rules.map((r: any) => r.expr).join("\n");
@@ -523,7 +542,7 @@ describe("promtool", () => {
       let text = read("prometheus/prometheus.yml");
       for (const { key } of tooNew) text = text.replace(new RegExp(`^(\\s*)${key}:(?:\\n\\1\\s+- .*|.*)+$`, "gm"), "");
       writeFileSync(join(dir, "prometheus.yml"), text);
-      copyFileSync(join(promDir, "alerts.yml"), join(dir, "alerts.yml"));
+      for (const file of RULE_FILES) copyFileSync(join(promDir, file), join(dir, file));
       console.warn(
         `promtool ${major}.${minor} predates ${tooNew.map((k) => k.key).join(", ")}: checked without them (values validated separately); a promtool >= 3.0 checks the file as is.`,
       );
@@ -537,13 +556,19 @@ describe("promtool", () => {
     }
   });
 
-  test("promtool check rules prometheus/alerts.yml", () => {
-    const { code, output } = runPromtool(requirePromtool(), ["check", "rules", "alerts.yml"], promDir);
+  test("promtool check rules: every rule file prometheus.yml loads", () => {
+    expect(RULE_FILES).toEqual(["alerts.yml", "seed-rules.yml"]);
+    const { code, output } = runPromtool(requirePromtool(), ["check", "rules", ...RULE_FILES], promDir);
     expect(code, output).toBe(0);
   });
 
-  test("promtool test rules prometheus/alerts.test.yml", () => {
-    const { code, output } = runPromtool(requirePromtool(), ["test", "rules", "alerts.test.yml"], promDir);
+  test("every rule file has unit tests", () => {
+    const tested = new Set(RULE_TEST_FILES.flatMap((file) => yaml(`prometheus/${file}`).rule_files as string[]));
+    for (const file of RULE_FILES) expect(tested.has(file), `${file} is loaded by a *.test.yml`).toBe(true);
+  });
+
+  test.each(RULE_TEST_FILES)("promtool test rules prometheus/%s", (file) => {
+    const { code, output } = runPromtool(requirePromtool(), ["test", "rules", file], promDir);
     expect(code, output).toBe(0);
     expect(output).toContain("SUCCESS");
   });

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot, tempoGeneratedQueries, ttsEdgeQueries } from './support/dashboard-queries.ts'
+import { keysFile, newKey } from './support/keys-file.ts'
 import { OtlpReceiver } from './support/otlp-receiver.ts'
 import { startPrometheus, type PrometheusServer } from './support/prometheus-server.ts'
 import { startService, type RunningService } from './support/service.ts'
@@ -19,6 +20,9 @@ let receiver: OtlpReceiver
 let svc: RunningService
 let prom: PrometheusServer
 const traceIds: string[] = []
+// A key with budgets, so the Usage and cost row (keys near their budget) has series too.
+const KEY = newKey('dashboard')
+const auth = { authorization: `Bearer ${KEY}` }
 
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex')
 
@@ -34,7 +38,7 @@ async function exemplarTraceIds(metric: string): Promise<Set<string>> {
 async function post(path: string, body: unknown, traceId = hex(16)) {
   const res = await fetch(`${svc.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${hex(8)}-01` },
+    headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${hex(8)}-01`, ...auth },
     body: JSON.stringify(body),
   })
   await res.arrayBuffer()
@@ -48,9 +52,24 @@ beforeAll(async () => {
   const engines = join(mkdtempSync(join(tmpdir(), 'tts-prom-engines-')), 'engines.json')
   writeFileSync(
     engines,
-    JSON.stringify({ engines: { local: { kind: 'espeak' }, up: { kind: 'openai', url: `http://127.0.0.1:${port}/v1` } }, default: 'local', fallback: ['local'] }),
+    JSON.stringify({
+      engines: {
+        local: { kind: 'espeak', price_per_million_characters: 15 },
+        up: { kind: 'openai', url: `http://127.0.0.1:${port}/v1`, api_key_env: 'UPSTREAM_KEY' },
+      },
+      default: 'local',
+      fallback: ['local'],
+    }),
   )
-  svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, PORT: String(port), TTS_ENGINES_FILE: engines })
+  const keys = keysFile([{ id: 'dashboard', key: KEY, budget: { characters_per_month: 100_000, usd_per_month: 10 } }])
+  svc = await startService({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    PORT: String(port),
+    TTS_ENGINES_FILE: engines,
+    TTS_KEYS_FILE: keys.path,
+    UPSTREAM_KEY: KEY,
+    TTS_USAGE_FLUSH_MS: '200',
+  })
   prom = await startPrometheus([`127.0.0.1:${svc.port}`], [join(repoRoot, 'prometheus', 'alerts.yml')])
   await waitUntil(async () => (await prom.api<Vector>('/api/v1/query', { query: 'up' })).result.some((r) => r.value[1] === '1'), 30_000, 'first scrape')
 
@@ -70,13 +89,13 @@ beforeAll(async () => {
   await fetch(`${svc.url}/no/such/path`)
   // Streaming: one session spoken to the end, one interrupted (barge-in), on both protocols.
   const ws = svc.url.replace(/^http/, 'ws')
-  const done = new WsClient(`${ws}/v1/stream`)
+  const done = new WsClient(`${ws}/v1/stream`, auth)
   await done.opened
   done.send({ type: 'start', voice: 'nova', format: 'pcm' })
   done.send({ type: 'text', text: 'A streamed answer. It has two sentences. ' })
   done.send({ type: 'close' })
   await done.closed
-  const interrupted = new WsClient(`${ws}/v1/text-to-speech/en-us-f1/multi-stream-input?output_format=pcm_16000&auto_mode=true`)
+  const interrupted = new WsClient(`${ws}/v1/text-to-speech/en-us-f1/multi-stream-input?output_format=pcm_16000&auto_mode=true`, auth)
   await interrupted.opened
   interrupted.send({ text: ' ', context_id: 'a' })
   interrupted.send({ text: `${'A long answer that the user will interrupt. '.repeat(10)}`, context_id: 'a' })
@@ -93,6 +112,8 @@ beforeAll(async () => {
   const sessionsScraped = async () =>
     (await prom.api<Vector>('/api/v1/query', { query: 'sum(streaming_ended_total)' })).result[0]?.value[1]
   await waitUntil(async () => Number(await sessionsScraped()) >= 2, 30_000, 'sessions scraped')
+  const costScraped = async () => (await prom.api<Vector>('/api/v1/query', { query: 'sum(tts_cost_total)' })).result[0]?.value[1]
+  await waitUntil(async () => Number(await costScraped()) > 0, 30_000, 'usage scraped')
 }, 120_000)
 
 afterAll(async () => {

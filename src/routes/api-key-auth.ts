@@ -1,49 +1,15 @@
 /**
  * API keys for routes that spend engine time. A key arrives as `Authorization: Bearer …`
- * (OpenAI) or `xi-api-key` (ElevenLabs) and is compared in constant time against every
- * configured key, so neither timing nor early exit reveals a prefix.
+ * (OpenAI) or `xi-api-key` (ElevenLabs) and is looked up in the keys in force (keys file
+ * and TTS_API_KEYS, src/keys/key-ring.ts), which a reload may swap at any time: each
+ * request keeps the key it was admitted with.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
+import type { KeySource } from '../keys/key-ring.ts'
 
-const digest = (value: string) => createHash('sha256').update(value).digest()
-
-/**
- * True when `presented` equals one of `keys`. Hashing first makes the lengths equal,
- * which timingSafeEqual requires.
- *
- * @example
- * keyMatches('secret', [digest('secret')]) // true
- */
-export function keyMatches(presented: string, keyDigests: readonly Buffer[]): boolean {
-  const candidate = digest(presented)
-  let match = false
-  for (const key of keyDigests) match = timingSafeEqual(candidate, key) || match
-  return match
-}
-
-/**
- * A check for presented keys: always true when no keys are configured (auth off).
- *
- * @example
- * const valid = apiKeyChecker(['k1']); valid('k1') // true
- */
-export function apiKeyChecker(keys: readonly string[]): (presented: string | undefined) => boolean {
-  const digests = keys.map(digest)
-  return (presented) => digests.length === 0 || (presented !== undefined && keyMatches(presented, digests))
-}
-
-/**
- * A stable, non-reversible id for a key (never kept or logged in clear).
- *
- * @example
- * keyId('secret') // '2bb80d537b1da3e3'
- */
-export function keyId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 16)
-}
+export { keyId } from '../keys/key-ring.ts'
 
 /** The key a request presents, from either vendor's header. */
 export function presentedKey(authorization: string | undefined, xiApiKey: string | undefined): string | undefined {
@@ -52,30 +18,34 @@ export function presentedKey(authorization: string | undefined, xiApiKey: string
   return bearer?.[1]?.trim()
 }
 
-export interface ApiKeyAuthOptions {
-  /** Allowed keys; when empty, auth is off. */
-  keys?: readonly string[]
+/** The 401 for a missing or unknown key. */
+export function invalidKeyError(presented: string | undefined): ApiError {
+  return new ApiError({
+    status: 401,
+    kind: 'unauthorized',
+    code: 'invalid_api_key',
+    message: presented ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or xi-api-key.',
+  })
 }
 
 /**
+ * Admits requests that present a key in force, and puts the key (`apiKey`) and its id
+ * (`keyId`, the label for logs, metrics, usage and ownership) on the context.
+ *
  * @example
- * app.use('/v1/audio/speech', apiKeyAuth({ keys: config.TTS_API_KEYS }))
+ * app.use('/v1/audio/speech', apiKeyAuth(source))
  */
-export function apiKeyAuth(options: ApiKeyAuthOptions = {}): MiddlewareHandler<AppEnv> {
-  const keys = options.keys ?? []
-  const valid = apiKeyChecker(keys)
+export function apiKeyAuth(source: KeySource): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuthMiddleware(c, next) {
-    if (keys.length === 0) return next()
-    const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
-    if (!valid(key)) {
-      throw new ApiError({
-        status: 401,
-        kind: 'unauthorized',
-        code: 'invalid_api_key',
-        message: key ? 'Incorrect API key provided.' : 'Missing API key: send Authorization: Bearer <key> or xi-api-key.',
-      })
-    }
-    c.set('keyId', keyId(key as string))
+    const presented = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+    const key = source.ring.find(presented)
+    if (!key) throw invalidKeyError(presented)
+    c.set('apiKey', key)
+    c.set('keyId', key.id)
+    // The id, never the key: a label safe for spans and logs.
+    c.get('span')?.setAttribute('tts.key.id', key.id)
+    const fields = c.get('logFields')
+    if (fields) fields.key_id = key.id
     return next()
   }
 }

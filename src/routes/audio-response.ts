@@ -44,6 +44,9 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
     'server-timing': `cache;dur=${result.timings.cache.toFixed(2)}, first-audio;dur=${elapsed.toFixed(2)}`,
     ...options.headers,
   }
+  // What this request is billed, ElevenLabs' header; known now the first audio is ready.
+  const characterCost = c.get('usage')?.served(result)
+  if (characterCost !== undefined) headers['character-cost'] = String(characterCost)
   // Known once the first chunk arrived (streamedBody waits for it): the engine that spoke.
   const engine = result.engine?.()
   if (engine) headers['x-tts-engine'] = engine

@@ -64,23 +64,21 @@ class MultiStreamInput extends ElevenLabsSocket {
       return
     }
     if (!session) {
-      session = this.#open(id, msg)
-      if (msg.text?.trim()) {
-        this.chargeText(msg.text)
-        session.text(msg.text)
-      }
+      const opened = this.#open(id, msg)
+      const text = msg.text
+      if (text?.trim()) return this.admitText(text, () => opened.text(text))
       return
     }
-    if (msg.text) {
-      this.chargeText(msg.text)
-      session.text(msg.text)
-    }
-    if (msg.flush) {
-      session.flush()
-      this.event('flush', { context_id: id })
-    } else if (msg.try_trigger_generation) {
-      session.trigger()
-    }
+    const open = session
+    return this.admitText(msg.text ?? '', () => {
+      if (msg.text) open.text(msg.text)
+      if (msg.flush) {
+        open.flush()
+        this.event('flush', { context_id: id })
+      } else if (msg.try_trigger_generation) {
+        open.trigger()
+      }
+    })
   }
 
   #open(id: string, msg: z.infer<typeof multiStreamMessageSchema>): StreamSession {

@@ -119,8 +119,9 @@ export abstract class ElevenLabsSocket extends StreamConnection {
 
   /** Checks the key of an opening message (when the upgrade carried none) and returns the session's settings. */
   protected openingSetup(msg: OpeningMessage): SessionSetup {
-    const key = msg['xi-api-key'] ?? msg.authorization?.replace(/^Bearer\s+/i, '') ?? undefined
-    if (!this.ctx.authenticated && !this.#keyAccepted && !this.deps.apiKeyValid(key)) {
+    const presented = msg['xi-api-key'] ?? msg.authorization?.replace(/^Bearer\s+/i, '') ?? undefined
+    const key = this.apiKey ?? this.deps.findKey(presented)
+    if (!this.ctx.authenticated && !this.#keyAccepted && !key) {
       throw new ProtocolError('invalid_api_key', 'Missing or invalid xi-api-key.')
     }
     this.#keyAccepted = true

@@ -25,7 +25,7 @@ const ROUTE = '/v1/text-to-speech/:voice_id/stream-input'
 class StreamInput extends ElevenLabsSocket {
   protected readonly route = ROUTE
 
-  protected handle(message: unknown): void {
+  protected handle(message: unknown): void | Promise<void> {
     const parsed = streamInputMessageSchema.safeParse(message)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
@@ -35,26 +35,29 @@ class StreamInput extends ElevenLabsSocket {
     if (!this.session) return this.begin(msg)
     if (msg.text === '') {
       const session = this.session
-      void session.finish().then(() => this.end({ isFinal: true }))
+      // What the flush releases may still be refused (malformed markup): reported, then closed.
+      void session.finish().then(
+        () => this.end({ isFinal: true }),
+        (err: unknown) => this.fail(err),
+      )
       return
     }
-    this.chargeText(msg.text)
-    this.session.text(msg.text)
-    if (msg.flush) {
-      this.session.flush()
-      this.event('flush')
-    } else if (msg.try_trigger_generation) {
-      this.session.trigger()
-    }
+    const session = this.session
+    return this.admitText(msg.text, () => {
+      session.text(msg.text)
+      if (msg.flush) {
+        session.flush()
+        this.event('flush')
+      } else if (msg.try_trigger_generation) {
+        session.trigger()
+      }
+    })
   }
 
   /** The opening message: settings, schedule, and (without a header) the API key. */
-  private begin(msg: z.infer<typeof streamInputMessageSchema>): void {
+  private begin(msg: z.infer<typeof streamInputMessageSchema>): void | Promise<void> {
     const session = this.startSession(this.openingSetup(msg))
-    if (msg.text.trim()) {
-      this.chargeText(msg.text)
-      session.text(msg.text)
-    }
+    if (msg.text.trim()) return this.admitText(msg.text, () => session.text(msg.text))
   }
 
   protected sendFrame(frame: AudioFrame): number {

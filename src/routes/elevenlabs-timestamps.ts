@@ -66,10 +66,13 @@ function answerHeaders(c: Context<AppEnv>, result: UtteranceResult, deps: Timest
   const engine = result.engine?.()
   c.get('logFields').cache = result.cacheResult
   c.get('span').setAttribute('tts.cache.result', result.cacheResult)
+  // Called once the first audio is in: usage knows whether this request made an engine speak.
+  const characterCost = c.get('usage')?.served(result)
   const headers = {
     'request-id': result.upstreamRequestId?.() ?? c.get('requestId'),
     'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',
     ...(engine && { 'x-tts-engine': engine }),
+    ...(characterCost !== undefined && { 'character-cost': String(characterCost) }),
   }
   recordGeneration(deps, headers)
   return headers
@@ -94,7 +97,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
     const { request, result, counted, headers } = await utter(c)
     const parts: Uint8Array[] = []
     const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
-    for await (const chunk of timedChunks(request.text, result.pieces)) {
+    for await (const chunk of timedChunks(result.indexes, result.pieces)) {
       parts.push(chunk.bytes)
       merged.characters.push(...chunk.alignment.characters)
       merged.character_start_times_seconds.push(...chunk.alignment.character_start_times_seconds)
@@ -107,7 +110,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
     const { request, result, counted, headers } = await utter(c)
     const encoder = new TextEncoder()
-    const body = await streamedBody(c, timedChunks(request.text, result.pieces), {
+    const body = await streamedBody(c, timedChunks(result.indexes, result.pieces), {
       frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
       onComplete: () => deps.metrics?.speechRequests.inc({ result: counted }),
       ...(deps.metrics && { metrics: deps.metrics }),

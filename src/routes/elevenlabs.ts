@@ -8,6 +8,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
 import { parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
 import { ApiError } from '../errors.ts'
+import { elevenlabsMarkup, type MarkupKind } from '../markup/markup-detect.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
@@ -84,6 +85,9 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
 /** A validated ElevenLabs speech request: path voice, query format, JSON body. */
 export interface ElevenLabsRequest {
   text: string
+  source: string
+  markup: MarkupKind
+  owner: string
   voice: Voice
   format: AudioFormatSpec
   speed: number
@@ -126,10 +130,14 @@ export async function readElevenLabsRequest(
   })
   const retention = retentionOf(text, requestedRetention(query.enable_logging, c.req.header('cache-control')), deps.cacheSkipPattern)
   Object.assign(c.get('logFields'), textLogFields(text, { logText: deps.logText, retention }), { voice: voice.id, format: query.output_format, model: body.model_id })
-  // Charged once the request is known to be valid: a rejected one costs the key nothing.
-  c.get('chargeChars')?.(text.length)
+  // Admitted once the request is known to be valid: a rejected one costs the key nothing.
+  await c.get('usage')?.admit({ chars: text.length, voice, model: body.model_id })
   return {
     text,
+    // Markup, markdown and line breaks are read from what the client sent, not the normalised text.
+    source: body.text,
+    markup: elevenlabsMarkup(body.text),
+    owner: c.get('keyId') ?? '',
     voice,
     format: lookup.spec,
     speed: body.voice_settings?.speed ?? 1,

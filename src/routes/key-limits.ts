@@ -1,17 +1,19 @@
 /**
  * Per-API-key limits, when keys are configured: requests (or sessions) in flight at once,
  * and characters spoken per minute (a token bucket refilled continuously). One key cannot
- * take the whole engine from the others.
+ * take the whole engine from the others. Each key's own limits (keys file) win over the
+ * server-wide defaults (TTS_KEY_MAX_CONCURRENCY, TTS_KEY_CHARS_PER_MINUTE); state is kept
+ * per key id, so a reload that changes a key's limits keeps its count of requests in flight.
  */
 import type { MiddlewareHandler } from 'hono'
 import { afterBody, type AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
-import { keyId, presentedKey } from './api-key-auth.ts'
+import type { ApiKey } from '../keys/keys-file.ts'
 
 export interface KeyLimitOptions {
-  /** Requests or sessions one key may have open at once (0: unlimited). */
+  /** Requests or sessions one key may have open at once (0: unlimited), unless the key sets its own. */
   maxConcurrent: number
-  /** Characters one key may have spoken per minute (0: unlimited). */
+  /** Characters one key may have spoken per minute (0: unlimited), unless the key sets its own. */
   charsPerMinute: number
 }
 
@@ -34,16 +36,17 @@ export class KeyLimits {
   constructor(private readonly options: KeyLimitOptions) {}
 
   /** Takes a concurrency slot for `key`; the returned function gives it back (idempotent). */
-  acquire(key: string): () => void {
+  acquire(key: ApiKey): () => void {
+    const max = key.limits.maxConcurrency ?? this.options.maxConcurrent
     const state = this.#state(key)
-    if (this.options.maxConcurrent > 0 && state.inflight >= this.options.maxConcurrent) {
+    if (max > 0 && state.inflight >= max) {
       throw new ApiError({
         status: 429,
         kind: 'busy',
         code: 'too_many_concurrent_requests',
-        message: `This API key already has ${state.inflight} requests in flight (limit ${this.options.maxConcurrent}).`,
+        message: `This API key already has ${state.inflight} requests in flight (limit ${max}).`,
         retryAfterSeconds: 1,
-        headers: { 'current-concurrent-requests': String(state.inflight), 'maximum-concurrent-requests': String(this.options.maxConcurrent) },
+        headers: { 'current-concurrent-requests': String(state.inflight), 'maximum-concurrent-requests': String(max) },
       })
     }
     state.inflight++
@@ -56,8 +59,8 @@ export class KeyLimits {
   }
 
   /** Spends `chars` of the key's per-minute budget, or throws a 429 saying when to retry. */
-  charge(key: string, chars: number): void {
-    const limit = this.options.charsPerMinute
+  charge(key: ApiKey, chars: number): void {
+    const limit = this.#perMinute(key)
     if (limit <= 0) return
     const state = this.#state(key)
     const now = performance.now()
@@ -76,30 +79,32 @@ export class KeyLimits {
     state.tokens -= chars
   }
 
-  #state(key: string): KeyState {
-    let state = this.#keys.get(key)
+  #perMinute(key: ApiKey): number {
+    return key.limits.charactersPerMinute ?? this.options.charsPerMinute
+  }
+
+  #state(key: ApiKey): KeyState {
+    let state = this.#keys.get(key.id)
     if (!state) {
-      state = { inflight: 0, tokens: this.options.charsPerMinute, refilledAt: performance.now() }
-      this.#keys.set(key, state)
+      state = { inflight: 0, tokens: this.#perMinute(key), refilledAt: performance.now() }
+      this.#keys.set(key.id, state)
     }
     return state
   }
 }
 
 /**
- * Holds a concurrency slot for the request's key until its body is sent, and lets the
- * handler charge characters with `c.get('chargeChars')`.
+ * Holds a concurrency slot for the request's key until its body is sent (characters per
+ * minute are charged at admission: usage/metering.ts).
  *
  * @example
  * app.use('/v1/audio/speech', keyLimits(limits))
  */
 export function keyLimits(limits: KeyLimits | undefined): MiddlewareHandler<AppEnv> {
   return async function keyLimitsMiddleware(c, next) {
-    const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+    const key = c.get('apiKey')
     if (!limits || !key) return next()
-    const id = keyId(key)
-    const release = limits.acquire(id)
-    c.set('chargeChars', (chars: number) => limits.charge(id, chars))
+    const release = limits.acquire(key)
     try {
       await next()
     } finally {

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod'
 import { streamInputQuerySchema } from './elevenlabs-socket.ts'
+import { statsQuery } from './elevenlabs-usage.ts'
+import { dictionaryPaths } from './openapi-dictionaries.ts'
+import { usageQuery } from './openai-usage.ts'
 import { elevenlabsQuerySchema, elevenlabsSpeechSchema } from './elevenlabs.ts'
 import { openaiSpeechSchema } from './openai.ts'
 import { streamStartSchema } from './stream.ts'
@@ -32,8 +35,12 @@ const elevenError = { $ref: '#/components/schemas/ElevenLabsError' }
 const errors = (ref: Json, statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [String(s), { description: `Error (${s})`, content: { 'application/json': { schema: ref } } }]))
 const voiceId = { name: 'voice_id', in: 'path', required: true, schema: { type: 'string' }, example: 'en-us-f1' }
+const characterCost = {
+  'character-cost': { description: 'Characters this request is billed (0 for a cache hit or a shared synthesis)', schema: { type: 'integer' } },
+}
 const audio = (types: string[]) => ({
   description: 'The audio, streamed as it is synthesised.',
+  headers: characterCost,
   content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
 })
 const websocket = (summary: string, description: string, parameters: Json[] = []) => ({
@@ -53,7 +60,7 @@ const elevenlabsSpeech = (summary: string, response: Json) => ({
     security: [{ xiApiKey: [] }, {}],
     parameters: [voiceId, ...queryParameters(elevenlabsQuerySchema)],
     requestBody: { required: true, content: { 'application/json': { schema: schema(elevenlabsSpeechSchema) } } },
-    responses: { '200': response, ...errors(elevenError, [400, 401, 404, 413, 415, 422, 429, 503]) },
+    responses: { '200': response, ...errors(elevenError, [400, 401, 403, 404, 413, 415, 422, 429, 503]) },
   },
 })
 
@@ -88,6 +95,8 @@ export function openApiDocument(version: string): Json {
       { name: 'OpenAI-compatible' },
       { name: 'ElevenLabs-compatible' },
       { name: 'Streaming (WebSocket)' },
+      { name: 'Usage' },
+      { name: 'Pronunciation dictionaries' },
       { name: 'Operations' },
     ],
     paths: {
@@ -102,7 +111,7 @@ export function openApiDocument(version: string): Json {
           },
           responses: {
             '200': audio(['audio/mpeg', 'audio/ogg', 'audio/aac', 'audio/wav', 'audio/pcm', 'audio/flac', 'text/event-stream']),
-            ...errors(openaiError, [400, 401, 404, 413, 429, 503]),
+            ...errors(openaiError, [400, 401, 403, 404, 413, 429, 503]),
           },
         },
       },
@@ -136,14 +145,44 @@ export function openApiDocument(version: string): Json {
         'As stream-input, with a context_id on every message, {"context_id","close_context":true} and {"close_socket":true}.',
         [voiceId, ...queryParameters(streamInputQuerySchema)],
       ),
+      '/v1/user/subscription': {
+        get: {
+          summary: "The calling key's month (ElevenLabs subscription shape)",
+          description: 'character_count (characters requested this month), character_limit (the key\'s character budget), next_character_count_reset_unix; ours under tts_edge (key_id, usd_this_month, usd_limit).',
+          tags: ['Usage'],
+          security: [{ xiApiKey: [] }, {}],
+          responses: { '200': { description: 'Subscription' }, ...errors(elevenError, [401, 503]) },
+        },
+      },
+      '/v1/usage/character-stats': {
+        get: {
+          summary: 'Usage over time (ElevenLabs character stats shape)',
+          description: '{time: [bucket start, ms], usage: {<series>: [values]}}; a key sees its own usage, the admin key every key\'s. Buckets are UTC days at the finest.',
+          tags: ['Usage'],
+          security: [{ xiApiKey: [] }, {}],
+          parameters: queryParameters(statsQuery),
+          responses: { '200': { description: 'Usage' }, ...errors(elevenError, [401, 403, 422, 503]) },
+        },
+      },
+      '/v1/organization/usage/audio_speeches': {
+        get: {
+          summary: 'Speech usage for the admin key (OpenAI Usage API shape)',
+          description: 'Daily buckets of {characters, num_model_requests, api_key_id, model, billed_characters, audio_seconds, cost_usd}, paged with next_page. Arrays (group_by, api_key_ids, models) as `a,b`, repeated, or `name[]=`.',
+          tags: ['Usage'],
+          security: [{ bearerAuth: [] }],
+          parameters: queryParameters(usageQuery),
+          responses: { '200': { description: 'A page of buckets' }, ...errors(openaiError, [400, 401, 503]) },
+        },
+      },
+      ...dictionaryPaths({ schema, queryParameters, errors: (statuses) => errors(elevenError, statuses) }),
       '/healthz': { get: { summary: 'Liveness', tags: ['Operations'], responses: { '200': { description: 'Alive' } } } },
       '/readyz': { get: { summary: 'Readiness (engine warmed, cache writable)', tags: ['Operations'], responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics (OpenMetrics, with exemplars)', tags: ['Operations'], responses: { '200': { description: 'Metrics' } } } },
     },
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'When TTS_API_KEYS is set' },
-        xiApiKey: { type: 'apiKey', in: 'header', name: 'xi-api-key', description: 'When TTS_API_KEYS is set' },
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'When API keys are configured (TTS_API_KEYS, TTS_KEYS_FILE); the admin key (TTS_ADMIN_KEY) for organization usage' },
+        xiApiKey: { type: 'apiKey', in: 'header', name: 'xi-api-key', description: 'When API keys are configured (TTS_API_KEYS, TTS_KEYS_FILE)' },
       },
       schemas: {
         OpenAIError: {

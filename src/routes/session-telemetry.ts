@@ -39,6 +39,7 @@ export class SessionTelemetry {
   #attributes: Attributes = {}
   #events: { name: string; attributes: Attributes; time: number }[] = []
   #problem: ProtocolError | undefined
+  #keyId: string | undefined
 
   constructor(
     private readonly deps: Pick<StreamDeps, 'tracer' | 'logger' | 'metrics'>,
@@ -72,6 +73,12 @@ export class SessionTelemetry {
     const kept = upgrade ? upgrade.keeper.keptAlready(upgrade) : false
     this.withContext(() => this.log.info({ route, trace_kept: kept }, 'session started'))
     this.span.end()
+  }
+
+  /** The session presented this API key (its id: never the key): on the close span and log line. */
+  keyed(keyId: string): void {
+    this.#keyId = keyId
+    this.#attributes['tts.key.id'] = keyId
   }
 
   /** A client message arrived. */
@@ -127,7 +134,7 @@ export class SessionTelemetry {
       // The session's length is not slowness: only an error, an exemplar or the share keep the close.
       const kept = finishLinkedTrace(closing, { error: this.#problem !== undefined, seconds: 0 })
       this.log.info(
-        { route: this.#route, close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped, trace_kept: kept },
+        { route: this.#route, ...(this.#keyId && { key_id: this.#keyId }), close_code: code, close_reason: reason.slice(0, 120), duration_ms: Math.round(seconds * 1000), frames_sent: framesSent, frames_dropped: framesDropped, trace_kept: kept },
         'session ended',
       )
     })

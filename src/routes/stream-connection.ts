@@ -13,9 +13,14 @@ import type { Logger } from 'pino'
 import type { Departing } from '../lifecycle.ts'
 import type { AudioFrame, SendResult } from '../tts/frame-sender.ts'
 import { resolveParams } from '../tts/params/resolve-params.ts'
-import { HONOURS_NOTHING } from '../tts/params/voice-params.ts'
+import { HONOURS_NOTHING, withSpeechParams } from '../tts/params/voice-params.ts'
 import { StreamSession } from '../tts/stream-session.ts'
-import { keyId } from './api-key-auth.ts'
+import { StreamSpeech } from '../markup/stream-speech.ts'
+import { DictionaryError, type ResolvedRules } from '../pronunciation/dictionaries.ts'
+import { ApiError } from '../errors.ts'
+import type { ApiKey } from '../keys/keys-file.ts'
+import { QuotaExceededError } from '../usage/budgets.ts'
+import { SessionUsage, type UtteranceUsage } from '../usage/session-usage.ts'
 import { protocolErrorOf } from './protocol-error-of.ts'
 import { SessionTelemetry } from './session-telemetry.ts'
 import { SessionTimers } from './session-timers.ts'
@@ -39,9 +44,12 @@ export abstract class StreamConnection implements WsConnection, Departing {
   #closed = false
   #errored = false
   #goingAway = false
-  #keyId: string | undefined
+  #key: ApiKey | undefined
   #releaseKey: (() => void) | undefined
   #onClosed: (() => void)[] = []
+  #usage: SessionUsage | undefined
+  /** A message whose admission waits on Redis: later messages queue behind it, in order. */
+  #pending: Promise<void> | undefined
 
   constructor(
     protected readonly deps: StreamDeps,
@@ -72,29 +80,52 @@ export abstract class StreamConnection implements WsConnection, Departing {
       return this.fail(new ProtocolError('too_many_sessions', `The server has ${this.deps.maxSessions} sessions open; reconnect shortly.`, 1013))
     }
     this.deps.lifecycle.sessions.add(this)
-    if (this.ctx.key) this.useKey(this.ctx.key)
+    if (this.ctx.apiKey) this.useKey(this.ctx.apiKey)
+  }
+
+  /** The session's API key, once one was presented. */
+  protected get apiKey(): ApiKey | undefined {
+    return this.#key
   }
 
   /** Puts the session under its API key's limits (one concurrency slot, characters per minute). */
-  protected useKey(key: string): void {
-    if (!this.deps.keyLimits || this.#keyId) return
-    const id = keyId(key)
-    try {
-      this.#releaseKey = this.deps.keyLimits.acquire(id)
-    } catch (err) {
-      throw new ProtocolError('too_many_concurrent_requests', err instanceof Error ? err.message : 'Too many sessions for this key.', 1013)
+  protected useKey(key: ApiKey): void {
+    if (this.#key) return
+    if (this.deps.keyLimits) {
+      try {
+        this.#releaseKey = this.deps.keyLimits.acquire(key)
+      } catch (err) {
+        throw new ProtocolError('too_many_concurrent_requests', err instanceof Error ? err.message : 'Too many sessions for this key.', 1013)
+      }
     }
-    this.#keyId = id
+    this.#key = key
+    this.#telemetry.keyed(key.id)
   }
 
-  /** Spends the key's character budget for text about to be spoken; past it, a 1008 error. */
-  protected chargeText(text: string): void {
-    if (!this.deps.keyLimits || !this.#keyId) return
+  /**
+   * Admits text about to be spoken against the key's rate and budget, then runs `speak`.
+   * Past the rate: a 1008 error at once. Past the budget: no more text is taken, what was
+   * admitted is spoken, then the socket closes 1008 `quota_exceeded`.
+   */
+  protected admitText(text: string, speak: () => void): void | Promise<void> {
+    let admitted: void | Promise<void>
     try {
-      this.deps.keyLimits.charge(this.#keyId, text.length)
+      admitted = this.#usage?.take(text)
     } catch (err) {
-      throw new ProtocolError('rate_limit_exceeded', err instanceof Error ? err.message : 'Character budget exceeded.')
+      return this.#refuse(err)
     }
+    if (!(admitted instanceof Promise)) return speak()
+    return admitted.then(speak, (err: unknown) => this.#refuse(err))
+  }
+
+  #refuse(err: unknown): void {
+    if (err instanceof QuotaExceededError) {
+      this.#goingAway = true
+      void Promise.all([...this.sessions].map((s) => s.idle())).then(() => this.fail(new ProtocolError('quota_exceeded', err.message)))
+      return
+    }
+    if (err instanceof ApiError && err.code === 'rate_limit_exceeded') throw new ProtocolError('rate_limit_exceeded', err.message)
+    throw err
   }
 
   /**
@@ -123,13 +154,31 @@ export abstract class StreamConnection implements WsConnection, Departing {
     } catch {
       return this.fail(new ProtocolError('invalid_json', 'Messages must be JSON text.'))
     }
+    if (this.#pending) {
+      const after = this.#pending.then(() => this.#handle(parsed))
+      this.#track(after)
+      return
+    }
+    this.#handle(parsed)
+  }
+
+  /** Handles one message; one whose admission waits on Redis holds the ones after it. */
+  #handle(parsed: unknown): void {
+    if (this.#closed || this.#errored || this.#goingAway) return
     this.#telemetry.withContext(() => {
       try {
         const done = this.handle(parsed)
-        if (done instanceof Promise) done.catch((err: unknown) => this.fail(err))
+        if (done instanceof Promise) this.#track(done.catch((err: unknown) => this.fail(err)))
       } catch (err) {
         this.fail(err)
       }
+    })
+  }
+
+  #track(work: Promise<void>): void {
+    this.#pending = work
+    void work.finally(() => {
+      if (this.#pending === work) this.#pending = undefined
     })
   }
 
@@ -140,6 +189,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     for (const session of this.sessions) session.close()
     this.#outbox.close()
     this.#telemetry.closed(code, reason, [...this.sessions])
+    this.#usage?.close()
     this.#releaseKey?.()
     this.deps.lifecycle.sessions.delete(this)
     for (const resolve of this.#onClosed) resolve()
@@ -157,11 +207,20 @@ export abstract class StreamConnection implements WsConnection, Departing {
 
   /** A session whose frames go out through `send` (multi-context protocols tag them). */
   protected createSession(options: SessionSetup, send: (frame: AudioFrame) => number): StreamSession {
-    const { honoured, ignored } = resolveParams(options.params, this.deps.engine.params?.(options.voice) ?? HONOURS_NOTHING)
+    if (this.deps.metering && !this.#usage) {
+      try {
+        this.#usage = new SessionUsage(this.deps.metering, this.#key, options.voice, options.model)
+      } catch (err) {
+        throw new ProtocolError(err instanceof ApiError ? err.code : 'forbidden', err instanceof Error ? err.message : 'Not allowed.')
+      }
+    }
+    const usage = this.#usage
+    const { honoured, ignored } = resolveParams(options.params, withSpeechParams(this.deps.engine.params?.(options.voice) ?? HONOURS_NOTHING))
     this.#telemetry.sessionStarted(options.voice, options.format, { ignored, retention: options.retention })
     const session = new StreamSession({
       ...options,
       params: honoured,
+      markup: this.#markup(options),
       speech: this.deps.speech,
       tracer: this.deps.tracer,
       parent: this.#telemetry.context,
@@ -170,9 +229,34 @@ export abstract class StreamConnection implements WsConnection, Departing {
       route: this.route,
       transport: this.#outbox.transport(send),
       onError: (err) => this.fail(err),
+      ...(usage && { onUtterance: (u: UtteranceUsage) => usage.utterance(u) }),
     })
     this.sessions.add(session)
     return session
+  }
+
+  /**
+   * The session's markup, dictionaries and clean-up (markup/stream-speech.ts). Its dictionaries
+   * are resolved now; a locator of one that is missing or another key's fails the session (1008).
+   */
+  #markup(options: SessionSetup): StreamSpeech {
+    const { params, voice } = options
+    const locators = params.pronunciation_dictionary_locators
+    let rules: Promise<ResolvedRules> | undefined
+    if (locators?.length) {
+      rules = this.deps.dictionaries
+        ? this.deps.dictionaries.resolve(this.#key?.id ?? '', locators)
+        : Promise.reject(new DictionaryError('locator', 'pronunciation_dictionary_locators: this server keeps no pronunciation dictionaries.'))
+      rules.catch((err: unknown) => this.fail(err))
+    }
+    const reading = this.deps.engine.speech?.(voice)
+    return new StreamSpeech({
+      ssml: params.enable_ssml_parsing === true,
+      mode: params.apply_text_normalization ?? this.deps.textNormalization ?? 'auto',
+      language: params.language_code ?? voice.language,
+      ...(reading && { engineNormalizes: reading.normalizesText }),
+      ...(rules && { rules }),
+    })
   }
 
   /** Sends a JSON text message unless the socket is gone. */

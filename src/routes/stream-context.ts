@@ -11,22 +11,29 @@ import type { AudioFormatSpec } from '../audio/formats.ts'
 import type { Lifecycle } from '../lifecycle.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { unitOf } from '../telemetry/work-unit.ts'
+import type { Dictionaries } from '../pronunciation/dictionaries.ts'
+import type { TextNormalization } from '../text-cleanup/clean-up.ts'
 import type { Engine, Voice } from '../tts/engine.ts'
+import type { ApiKey } from '../keys/keys-file.ts'
 import type { VoiceParams } from '../tts/params/voice-params.ts'
 import type { Retention, SpeechService } from '../tts/speech-service.ts'
 import { presentedKey } from './api-key-auth.ts'
+import type { Metering } from '../usage/metering.ts'
 import type { KeyLimits } from './key-limits.ts'
 
 export interface StreamDeps {
   /** Says which parameters the voice's engine honours. */
   engine: Engine
   /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
-  speech: Pick<SpeechService, 'utter'>
+  speech: Pick<SpeechService, 'utter' | 'modelOf'>
   tracer: Tracer
   logger: Logger
   metrics?: Metrics
   resolveVoice: (nameOrId: string) => Voice | undefined
-  apiKeyValid: (key: string | undefined) => boolean
+  /** True when sessions must present a key in force. */
+  authRequired: boolean
+  /** The key in force a client presented, or undefined. */
+  findKey: (presented: string | undefined) => ApiKey | undefined
   /** Inactivity before the server closes the session, seconds. */
   idleTimeoutSeconds: number
   /** Open sessions register here so shutdown can ask them to leave (and the limit counts them). */
@@ -36,28 +43,34 @@ export interface StreamDeps {
   /** Longest a session may last, however busy, seconds. */
   maxSessionSeconds: number
   keyLimits?: KeyLimits
+  /** Where the dictionaries that sessions' locators name live. */
+  dictionaries?: Pick<Dictionaries, 'resolve'>
+  /** `apply_text_normalization` when a session does not say (TTS_TEXT_NORMALIZATION). */
+  textNormalization?: TextNormalization
+  /** Usage accounting and budgets: each session's text is admitted and each utterance recorded. */
+  metering?: Metering
 }
 
 export interface ConnectionContext {
   requestId: string
   /** Context of the upgrade request's span. */
   parent: Context
-  /** True when the upgrade request already carried a valid API key (header). */
+  /** True when the upgrade request already carried a valid API key (header), or none is needed. */
   authenticated: boolean
-  /** The key the upgrade request presented, for per-key limits. */
-  key: string | undefined
+  /** The key the upgrade request presented, when it is in force. */
+  apiKey: ApiKey | undefined
 }
 
 /** Correlation, trace parent and header auth of the upgrade request. */
 export function connectionContext(c: HonoContext<AppEnv>, deps: StreamDeps): ConnectionContext {
-  const key = presentedKey(c.req.header('authorization'), c.req.header('xi-api-key'))
+  const apiKey = deps.findKey(presentedKey(c.req.header('authorization'), c.req.header('xi-api-key')))
   // The upgrade request's trace holds the session span every utterance links to: always kept.
   unitOf()?.require()
   return {
     requestId: c.get('requestId'),
     parent: trace.setSpan(context.active(), c.get('span')),
-    authenticated: deps.apiKeyValid(key),
-    key,
+    authenticated: !deps.authRequired || apiKey !== undefined,
+    apiKey,
   }
 }
 

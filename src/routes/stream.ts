@@ -103,16 +103,16 @@ class TtsEdgeStream extends StreamConnection {
     super(deps, ctx)
   }
 
-  protected handle(message: unknown): void {
+  protected handle(message: unknown): void | Promise<void> {
     if (!this.session) return this.start(message)
     const parsed = streamMessageSchema.safeParse(message)
     if (!parsed.success) throw invalid(parsed.error)
     const session = this.session
     switch (parsed.data.type) {
-      case 'text':
-        this.chargeText(parsed.data.text)
-        session.text(parsed.data.text)
-        return
+      case 'text': {
+        const text = parsed.data.text
+        return this.admitText(text, () => session.text(text))
+      }
       case 'flush':
         session.flush()
         this.event('flush')
@@ -125,7 +125,10 @@ class TtsEdgeStream extends StreamConnection {
         return
       }
       case 'close':
-        void session.finish().then(() => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }))
+        void session.finish().then(
+          () => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }),
+          (err: unknown) => this.fail(err),
+        )
         return
     }
   }
@@ -138,10 +141,11 @@ class TtsEdgeStream extends StreamConnection {
       throw invalid(parsed.error)
     }
     const start = parsed.data
-    if (!this.ctx.authenticated && !this.deps.apiKeyValid(start.api_key)) {
+    const key = this.ctx.apiKey ?? this.deps.findKey(start.api_key)
+    if (!this.ctx.authenticated && !key) {
       throw new ProtocolError('invalid_api_key', 'Missing or invalid API key (Authorization header or start.api_key).')
     }
-    if (start.api_key) this.useKey(start.api_key)
+    if (key) this.useKey(key)
     const voice = this.deps.resolveVoice(start.voice)
     if (!voice) throw new ProtocolError('voice_not_found', `Unknown voice '${start.voice.slice(0, 100)}'. See GET /v1/audio/voices.`)
     const format = sessionFormat(start, start.sample_rate ?? DEFAULT_RATE[start.format])

@@ -6,8 +6,13 @@
  * genders come from the voice catalogue, ranges and error types are fixed enums.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
-import type { SpanContext } from '@opentelemetry/api'
+import { context, trace, type Span, type SpanContext } from '@opentelemetry/api'
+import { createLoudnessMetrics } from './loudness-metrics.ts'
 import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
+import { createSessionMetrics } from './session-metrics.ts'
+import { createSynthesisMetrics } from './synthesis-metrics.ts'
+import { createSystemMetrics, type SystemSources } from './system-metrics.ts'
+import { initialiseSeries } from './initial-series.ts'
 import { holdObservation, observeInUnit, type WorkUnit } from './work-unit.ts'
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -25,11 +30,15 @@ export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
 }
 
 /** Sources for gauges read at scrape time. */
-export interface MetricSources {
+export interface MetricSources extends SystemSources {
   queueDepth?: () => number
   workersBusy?: () => number
   cacheBytes?: () => number
   fleetWaiting?: () => number
+  /** Usage events not yet in the shared ledger (buffered, or in the outbox while Redis is away). */
+  usageUnflushed?: () => number
+  /** Each budgeted key's share of its monthly budgets spent or set aside (read at scrape time). */
+  keyBudgets?: () => Promise<readonly { key: string; budget: 'characters' | 'usd'; ratio: number }[]>
 }
 
 /**
@@ -108,7 +117,7 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
       ['route'],
       LATENCY_BUCKETS,
     ),
-    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration.', [], RTF_BUCKETS),
+    synthesisRtf: histogram('tts_synthesis_rtf', 'Real-time factor: synthesis wall time / audio duration, by the engine (model) that spoke.', ['model_id'], RTF_BUCKETS),
     queueDepth: gauge('tts_synthesis_queue_depth', 'Synthesis jobs waiting for a worker.', [], sources.queueDepth),
     workersBusy: gauge('tts_synthesis_workers_busy', 'Engine workers synthesising now.', [], sources.workersBusy),
     framesSent: counter('tts_frames_sent_total', 'Audio frames sent on streaming sessions.', ['vendor']),
@@ -140,56 +149,39 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
     fallbacks: counter('tts_fallback_total', 'Requests served by a fallback engine after the one asked for failed before any audio.', ['from', 'to']),
     transcodes: counter('tts_transcode_streams_total', 'Upstream PCM streams the gateway encoded into the asked-for format, by the thread that encoded them.', ['thread']),
     telemetryDropped: counter('tts_telemetry_dropped_total', 'Spans and log records lost before reaching the collector (queue full or export failed).', ['signal']),
+    // Usage (usage/): `key` is a configured key id (or `anonymous`), a bounded set; never the key itself.
+    usageCharacters: counter(
+      'tts_characters_total',
+      'Characters requested, by key id, engine and whether an engine billed them (false: a cache hit or a shared synthesis).',
+      ['key', 'engine', 'billed'],
+    ),
+    usageCost: counter('tts_cost_total', "USD billed by engines (each engine's price_per_million_characters), by key id and engine.", ['key', 'engine']),
+    cacheSavedCharacters: counter(
+      'tts_cache_saved_characters_total',
+      'Characters served without an engine synthesising them (cache hits and shared syntheses), by the engine that made the audio.',
+      ['engine'],
+    ),
+    usageUnflushed: gauge('tts_usage_unflushed_events', 'Usage events not yet in the ledger every replica reads (buffered, or waiting for Redis).', [], sources.usageUnflushed),
+    keyBudgetUsed: new Gauge<'key' | 'budget'>({
+      name: 'tts_key_budget_used_ratio',
+      help: "Share of a key's monthly budget spent or set aside by requests in flight (1 = the budget is used up), by key id and budget (characters, usd).",
+      labelNames: ['key', 'budget'],
+      registers,
+      ...(sources.keyBudgets && {
+        async collect(this: Gauge<'key' | 'budget'>) {
+          this.reset()
+          for (const { key, budget, ratio } of await sources.keyBudgets!()) this.set({ key, budget }, ratio)
+        },
+      }),
+    }),
     /** Model loads, residency and unloads, reported by engines that load models (model-lifecycle.ts). */
     models: createModelLifecycle(createModelMetrics(registry)),
+    /** Loudness of each utterance per engine, as engine and encode workers measure it. */
+    loudness: createLoudnessMetrics(registry),
+    ...createSessionMetrics(registry),
+    ...createSynthesisMetrics(registry),
+    ...createSystemMetrics(registry, sources),
   }
-}
-
-/** Label values known up front, so rates and ratios start at 0 instead of "no data". */
-export const KNOWN_LABELS = {
-  result: ['cache_hit', 'created', 'error'],
-  vendor: ['elevenlabs', 'tts-edge'],
-  errorType: [
-    'bad_request',
-    'validation',
-    'unauthorized',
-    'not_found',
-    'payload_too_large',
-    'unsupported_media_type',
-    'busy',
-    'engine_unavailable',
-    'timeout',
-    'internal',
-    'stream_aborted',
-  ],
-  wordRange: ['1-10', '11-25', '26-50', '51-100', '101-200', '200+'],
-  charRange: ['1-50', '51-100', '101-250', '251-500', '501-1000', '1001-2000', '2000+'],
-  cacheOp: ['get', 'set', 'evict'],
-  fleetOutcome: ['leader', 'shared', 'takeover', 'local'],
-} as const
-
-function initialiseSeries(m: Metrics): void {
-  for (const result of KNOWN_LABELS.result) m.speechRequests.inc({ result }, 0)
-  for (const type of KNOWN_LABELS.errorType) m.errors.inc({ type }, 0)
-  for (const op of KNOWN_LABELS.cacheOp) m.cacheErrors.inc({ op }, 0)
-  for (const signal of ['traces', 'logs']) m.telemetryDropped.inc({ signal }, 0)
-  for (const thread of ['worker', 'event_loop']) m.transcodes.inc({ thread }, 0)
-  for (const outcome of KNOWN_LABELS.fleetOutcome) m.fleetLease.inc({ outcome }, 0)
-  for (const range of KNOWN_LABELS.wordRange) m.wordCountDuration.zero({ word_count_range: range })
-  for (const range of KNOWN_LABELS.charRange) m.charCountDuration.zero({ char_count_range: range })
-  for (const vendor of KNOWN_LABELS.vendor) {
-    m.streamingCreated.inc({ vendor }, 0)
-    m.streamingEnded.inc({ vendor }, 0)
-    m.streamingActive.set({ vendor }, 0)
-    m.streamingMessages.inc({ vendor }, 0)
-    m.streamingErrors.inc({ vendor }, 0)
-    m.framesSent.inc({ vendor }, 0)
-    m.framesDropped.inc({ vendor }, 0)
-    m.streamBackpressure.inc({ vendor }, 0)
-    m.streamingDuration.zero({ vendor })
-    m.bargeInLatency.zero({ vendor })
-  }
-  m.websocketConnections.set(0)
 }
 
 /**
@@ -239,4 +231,16 @@ export function observeFor<L extends string>(
   value: number,
 ): void {
   holdObservation(unit, span, histogram as unknown as Histogram<string>, labels as Record<string, string | number>, value)
+}
+
+/**
+ * observe() for a span and its unit of work given (the unit as found where the span started),
+ * with no context switch: observeFor when in a unit, else observe() inside the span's context.
+ *
+ * @example
+ * observeAt(unitOf(context.active()), span, metrics.upstreamFirstByte, { engine: 'kokoro' }, 0.21)
+ */
+export function observeAt<L extends string>(unit: WorkUnit | undefined, span: Span, histogram: Histogram<L>, labels: Partial<Record<L, string | number>>, value: number): void {
+  if (unit) observeFor(unit, span.spanContext(), histogram, labels, value)
+  else context.with(trace.setSpan(context.active(), span), () => observe(histogram, labels, value))
 }

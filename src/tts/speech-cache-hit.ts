@@ -35,6 +35,7 @@ export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timi
   metrics?.speechRequests.inc({ result: 'cache_hit' })
   const { engine, requestId } = cached.meta
   return {
+    ...hitUsage(cached),
     cacheResult: 'cache_hit',
     contentType: cached.contentType,
     chunks: once(cached.body),
@@ -54,9 +55,10 @@ export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timi
  * @example
  * return { ...replayed(cached, timings), ignored }
  */
-export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored'> {
+export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored' | 'indexes'> {
   const { engine, requestId } = cached.meta
   return {
+    ...hitUsage(cached),
     cacheResult: 'cache_hit',
     pieces: each(replay(cached)),
     timings,
@@ -64,6 +66,14 @@ export function replayed(cached: CachedAudio, timings: SpeechResult['timings']):
     ...(typeof requestId === 'string' && { upstreamRequestId: () => requestId }),
   }
 }
+
+/** What a hit delivers for usage: the stored audio's length, and no synthesis to bill. */
+function hitUsage(cached: CachedAudio): Pick<SpeechResult, 'audioSeconds' | 'synthesised'> {
+  const seconds = typeof cached.meta.durationS === 'number' ? cached.meta.durationS : 0
+  return { audioSeconds: () => seconds, synthesised: notSynthesised }
+}
+
+const notSynthesised = () => false
 
 async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
   yield body

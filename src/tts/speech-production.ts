@@ -13,8 +13,9 @@ import type { Broadcast } from './broadcast.ts'
 import type { SynthesisOptions } from './engine.ts'
 import { formatId } from './format-id.ts'
 import { layoutOf, pieceOf, type SpeechPiece } from './speech-piece.ts'
-import type { SpeechRequest } from './speech-request.ts'
+import type { ProducedRequest } from './speech-request.ts'
 import type { SpeechServiceDeps } from './speech-service.ts'
+import { SynthesisMeter } from './synthesis-meter.ts'
 import { charCountRange, countWords, wordCountRange } from './text.ts'
 
 const EMPTY_AUDIO_RATE = 22050
@@ -30,6 +31,10 @@ export interface Flight {
   engine?: string
   /** The upstream's `request-id`, when one answered with it. */
   upstreamRequestId?: string
+  /** Set once an engine here produced audio for this flight (the synthesis is billed). */
+  synthesised?: boolean
+  /** Seconds of audio produced so far (the whole file's once it is done). */
+  audioSeconds?: number
 }
 
 /** What producing needs of the speech service's dependencies. */
@@ -43,7 +48,7 @@ export type ProductionDeps = Pick<SpeechServiceDeps, 'engine' | 'cache' | 'trace
  * const job: Flight = { broadcast: new Broadcast(emptyPiece), aligned: false }
  * await synthesiseFlight(deps, request, key, job, context.active())
  */
-export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
+export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRequest, key: string, job: Flight, parent: Context): Promise<void> {
   const flight = job.broadcast
   const { engine, tracer, metrics, cache } = deps
   const started = performance.now()
@@ -65,9 +70,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     parent,
   )
   const synthContext = trace.setSpan(parent, synthSpan)
+  const meter = new SynthesisMeter(metrics, engine, request.voice)
   let encodeMs = 0
-  let samples = 0
-  let sampleRate = 0
   let whole: Uint8Array | undefined
   // Only for engines that do not encode in their workers.
   let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
@@ -79,13 +83,15 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       format: request.format,
       model: request.model,
       ...(request.params && { params: request.params }),
-      ...(request.params?.instructions && { instructions: request.params.instructions }),
       ...(request.retention === 'none' && { retention: 'none' }),
       ...(request.alignment && { alignment: true }),
       ...(request.session && { session: request.session }),
+      // Clean-up alone was deferred to a miss: made now, in the synthesis span.
+      ...(request.speech && { speech: typeof request.speech === 'function' ? request.speech() : request.speech }),
     }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
-      sampleRate = chunk.sampleRate
+      meter.chunk(chunk)
+      job.audioSeconds = meter.audioSeconds
       if (chunk.engine && !job.engine) {
         job.engine = chunk.engine
         // The router's name says nothing: the span names the configured engine that spoke.
@@ -93,15 +99,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       }
       if (chunk.upstreamRequestId) job.upstreamRequestId ??= chunk.upstreamRequestId
       if (chunk.fallback) fallback = true
+      job.synthesised = true
       if (chunk.encoded) {
-        samples += chunk.sampleCount ?? 0
         flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
         continue
       }
       const t = performance.now()
       encoder ??= await createEncoder(request.format, chunk.sampleRate)
-      samples += chunk.samples.length
       flight.push(pieceOf(chunk, encoder.write(chunk.samples)))
       encodeMs += performance.now() - t
     }
@@ -109,7 +114,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       const t = performance.now()
       // Text that yields no audio at all still gets a valid (empty) file.
       encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
-      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: sampleRate || EMPTY_AUDIO_RATE })
+      flight.push({ bytes: encoder.end(), samples: 0, sampleRate: meter.sampleRate || EMPTY_AUDIO_RATE })
       whole = encoder.finalize(concatBytes(flight.chunks.map((p) => p.bytes)))
       encodeMs += performance.now() - t
     }
@@ -119,12 +124,13 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
     // (`tts.cancelled` as for any cancelled work: an utterance's barge-in is this too.)
     if (flight.signal.aborted) synthSpan.setAttributes({ 'tts.synthesis.abandoned': true, 'tts.cancelled': true })
     else recordError(synthSpan, err)
+    context.with(synthContext, () => meter.end(flight.signal.aborted ? 'cancelled' : 'failed'))
     synthSpan.end()
     flight.end(err)
     return
   }
   const seconds = (performance.now() - started) / 1000
-  const audioSeconds = sampleRate ? samples / sampleRate : 0
+  const audioSeconds = meter.audioSeconds
   const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
   synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
   synthSpan.setAttribute('tts.rtf', rtf)
@@ -146,8 +152,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       observe(metrics.speechCreateDuration, {}, seconds)
       observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
       observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-      if (rtf) observe(metrics.synthesisRtf, {}, rtf)
     }
+    meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 })
   })
   // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
   if (fallback || request.retention) return

@@ -9,20 +9,23 @@
  * leave through the frame sender (frame-sender.ts), which waits out backpressure. This
  * file is the queue and its ordering.
  */
-import { context, type Context, type Tracer } from '@opentelemetry/api'
+import type { Context, Tracer } from '@opentelemetry/api'
 import type { AudioFormatSpec } from '../audio/formats.ts'
-import { observe, type Metrics } from '../telemetry/metrics.ts'
+import type { Metrics } from '../telemetry/metrics.ts'
+import type { SessionProbe } from '../telemetry/session-metrics.ts'
 import type { Voice } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { Retention, SpeechService } from './speech-service.ts'
 import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
+import type { StreamSpeech } from '../markup/stream-speech.ts'
+import { SessionMeter } from './session-meter.ts'
 import { TextBuffer } from './text-buffer.ts'
 import { UtteranceFrames } from './utterance-frames.ts'
 import { Utterance, type UtteranceSetup } from './utterance.ts'
 
 export interface StreamSessionOptions {
   /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
-  speech: Pick<SpeechService, 'utter'>
+  speech: Pick<SpeechService, 'utter' | 'modelOf'>
   voice: Voice
   speed: number
   format: AudioFormatSpec
@@ -46,6 +49,13 @@ export interface StreamSessionOptions {
   maxQueuedUnits?: number
   /** Called once when synthesis fails (engine busy, crashed): the protocol reports and closes. */
   onError: (err: unknown) => void
+  /**
+   * The session's markup, dictionaries and clean-up (markup/stream-speech.ts): it says where
+   * the buffer may cut, and prepares each unit in the context of the ones before it.
+   */
+  markup?: StreamSpeech
+  /** Each utterance that delivered audio, once it ends (usage accounting). */
+  onUtterance?: UtteranceSetup['onSettled']
 }
 
 /** How much of the text before an utterance keys it, for engines that condition on it. */
@@ -61,7 +71,7 @@ export class QueueFullError extends Error {
  * session.text('Hello there. How')
  * await session.finish()
  */
-export class StreamSession {
+export class StreamSession implements SessionProbe {
   readonly #o: StreamSessionOptions
   readonly #buffer: TextBuffer
   readonly #sender: FrameSender
@@ -71,6 +81,9 @@ export class StreamSession {
   #sending = false
   #idleWaiters: (() => void)[] = []
   #closed = false
+  readonly #meter: SessionMeter
+  /** The reader of the unit being sent, for the frames it has not read yet. */
+  #frames: UtteranceFrames | undefined
   // Engines that hold a connection per session (ElevenLabs stream-input upstreams) close it at our end.
   #ended: (() => void)[] = []
   /** The text of this session's units so far (since the last cancel): what an upstream link has heard. */
@@ -78,11 +91,27 @@ export class StreamSession {
 
   constructor(options: StreamSessionOptions) {
     this.#o = options
-    this.#buffer = new TextBuffer(options.chunkLengthSchedule ? { chunkLengthSchedule: options.chunkLengthSchedule } : {})
-    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent } = options
+    this.#buffer = new TextBuffer({
+      ...(options.chunkLengthSchedule && { chunkLengthSchedule: options.chunkLengthSchedule }),
+      ...(options.markup && { mask: options.markup.mask }),
+    })
+    const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent, onUtterance } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
-    this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session }
+    this.#setup = { speech, voice, speed, format, model: model ?? 'tts-edge', params: params ?? {}, retention, alignment, tracer, parent, route, session, ...(onUtterance && { onSettled: onUtterance }) }
+    this.#meter = new SessionMeter(metrics, this, speech.modelOf(voice), vendor)
+  }
+
+  /** Pieces of text waiting for their audio to be sent, the one being sent included (read at scrape time). */
+  get queuedUnits(): number {
+    return this.#queue.length
+  }
+
+  /** Audio pieces synthesised and not yet sent (read at scrape time). */
+  get pendingFrames(): number {
+    let pieces = 0
+    for (const unit of this.#queue) pieces += unit.pieces.length
+    return Math.max(0, pieces - (this.#frames?.read ?? 0))
   }
 
   /** Sequence number of the last frame sent, -1 before the first. */
@@ -104,6 +133,7 @@ export class StreamSession {
 
   /** Adds text; complete units start synthesising at once. Throws QueueFullError past the bound. */
   text(text: string): void {
+    this.#o.markup?.received(text)
     this.#enqueue(this.#buffer.push(text))
   }
 
@@ -137,19 +167,20 @@ export class StreamSession {
     const started = performance.now()
     this.#generation++
     this.#buffer.clear()
+    this.#o.markup?.reset()
     // What comes next starts afresh (an upstream link is closed by the cancel too).
     this.#spoken = ''
     for (const unit of this.#queue) unit.cancel()
     this.#queue = []
     this.#sender.expectFirstAudio()
     this.#settleIdle()
-    const metrics = this.#o.metrics
-    if (metrics) context.with(this.#o.parent, () => observe(metrics.bargeInLatency, { vendor: this.#o.vendor }, (performance.now() - started) / 1000))
+    this.#meter.bargeIn(this.#o.parent, (performance.now() - started) / 1000)
     return this.lastSeq
   }
 
   /** Stops everything without sending more (client gone, protocol error, shutdown). */
   close(): void {
+    this.#meter.closed()
     this.#closed = true
     this.cancel()
     for (const fn of this.#ended.splice(0)) fn()
@@ -160,7 +191,9 @@ export class StreamSession {
     const max = this.#o.maxQueuedUnits ?? 64
     for (const text of texts) {
       if (this.#queue.length >= max) throw new QueueFullError(`more than ${max} pieces of text waiting for audio`)
-      this.#queue.push(new Utterance(text, this.#setup, this.#spoken.slice(-MAX_CONTEXT_CHARS)))
+      // Malformed markup throws here, before the unit is queued: the protocol reports where.
+      const prepare = this.#o.markup?.prepare(text)
+      this.#queue.push(new Utterance(text, this.#setup, this.#spoken.slice(-MAX_CONTEXT_CHARS), prepare))
       this.#spoken = (this.#spoken + text).slice(-MAX_CONTEXT_CHARS)
     }
     this.#startAhead()
@@ -182,6 +215,7 @@ export class StreamSession {
         const ok = await this.#sendUnit(unit, generation)
         if (generation !== this.#generation) return
         this.#queue.shift()
+        this.#frames = undefined
         unit.end(ok ? 'sent' : 'failed')
         if (!ok) return
         this.#startAhead()
@@ -196,6 +230,7 @@ export class StreamSession {
   /** Sends one unit's audio in order as it arrives; false when synthesis failed. */
   async #sendUnit(unit: Utterance, generation: number): Promise<boolean> {
     const frames = new UtteranceFrames(unit, this.#o.alignment)
+    this.#frames = frames
     while (true) {
       if (generation !== this.#generation) return true
       const frame = frames.next()
@@ -217,8 +252,10 @@ export class StreamSession {
 
   async #send(frame: FrameAudio, unit: Utterance, generation: number): Promise<boolean> {
     if (generation !== this.#generation || this.#closed) return false
+    const started = performance.now()
     const drained = this.#sender.send(frame, unit)
     if (drained) await drained
+    this.#meter.frameSent((performance.now() - started) / 1000)
     return true
   }
 

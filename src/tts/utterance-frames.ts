@@ -32,6 +32,11 @@ export class UtteranceFrames {
     private readonly alignment: boolean,
   ) {}
 
+  /** Pieces read so far. */
+  get read(): number {
+    return this.#index
+  }
+
   /** The next frame's audio; 'wait' until the utterance has more, 'end' once all of it is read. */
   next(): FrameAudio | 'wait' | 'end' {
     const unit = this.utterance

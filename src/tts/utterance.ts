@@ -9,7 +9,8 @@ import { context, trace, type Context } from '@opentelemetry/api'
 import type { SynthesisSession } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { SpeechPiece } from './speech-piece.ts'
-import type { Retention, SpeechService } from './speech-service.ts'
+import type { Retention, SpeechService, UtteranceResult } from './speech-service.ts'
+import type { PreparedUtterance } from '../markup/stream-speech.ts'
 import { endUtteranceTrace, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
 
 /** What every utterance of a session is synthesised and traced with. */
@@ -24,6 +25,8 @@ export interface UtteranceSetup extends UtteranceTraceSetup {
   alignment: boolean
   /** The same object for every utterance of the session: engines that hold a connection per session key it on this. */
   session: SynthesisSession
+  /** Told once, when an utterance that delivered audio ends, how it was served (usage accounting). */
+  onSettled?: (settled: { text: string; engine?: string; synthesised: boolean; audioSeconds: number }) => void
 }
 
 /**
@@ -52,6 +55,8 @@ export class Utterance {
     setup: UtteranceSetup,
     /** The session's text before this one (it keys the audio of engines that condition on it). */
     private readonly context = '',
+    /** Makes the unit's internal form (markup, dictionaries, clean-up) once the session's dictionaries are known. */
+    private readonly prepare?: () => Promise<PreparedUtterance | undefined>,
   ) {
     this.#setup = setup
     this.trace = startUtteranceTrace(setup, text)
@@ -85,9 +90,11 @@ export class Utterance {
     const signal = this.#controller.signal
     // In the utterance's trace: the lookup and the synthesis (when there is one) are its children.
     void context.with(this.trace, async () => {
+      let result: UtteranceResult | undefined
       try {
-        const request = { text: this.text, voice, format, speed, model, params, retention, alignment, session, signal, ...(this.context && { context: this.context }) }
-        const result = await speech.utter(request)
+        const prepared = await this.prepare?.()
+        const request = { text: this.text, voice, format, speed, model, params, retention, alignment, session, signal, ...(this.context && { context: this.context }), ...(prepared && { prepared }) }
+        result = await speech.utter(request)
         trace.getSpan(this.trace)?.setAttribute('tts.cache.result', result.cacheResult)
         for await (const piece of result.pieces) {
           this.pieces.push(piece)
@@ -99,8 +106,19 @@ export class Utterance {
       } finally {
         this.#done = true
         this.#wake?.()
+        this.#settle(result)
       }
     })
+  }
+
+  /**
+   * Usage: an utterance that got audio (from the cache, or from an engine, even one a cancel
+   * then cut: the engine was sent all of its text) is counted; one that got none is not.
+   */
+  #settle(result: UtteranceResult | undefined): void {
+    if (!result || !this.#setup.onSettled || !this.pieces.some((p) => p.samples > 0)) return
+    const engine = result.engine?.()
+    this.#setup.onSettled({ text: this.text, ...(engine && { engine }), synthesised: result.synthesised(), audioSeconds: result.audioSeconds() })
   }
 
   /** Barge-in: aborts synthesis (queued or running) and ends the trace as cancelled. */

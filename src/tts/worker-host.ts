@@ -5,6 +5,7 @@
  * messages travel over the IPC channel and cancellation arrives as a message.
  */
 import { getPriority, setPriority } from 'node:os'
+import type { LoudnessResult } from '../audio/loudness-stage.ts'
 import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
@@ -115,6 +116,17 @@ function lowerPriority(steps: number): void {
  */
 export function reportModel(event: ModelEvent): void {
   send({ type: 'model', event })
+}
+
+/**
+ * Tells the pool the loudness of the utterance the current job made (the pool's
+ * `onLoudness` records it under its engine's name).
+ *
+ * @example
+ * reportLoudness({ lufs: -21.4 })
+ */
+export function reportLoudness(result: LoudnessResult): void {
+  send({ type: 'loudness', result })
 }
 
 /**

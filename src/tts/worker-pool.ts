@@ -10,6 +10,7 @@
  */
 import { EngineBusyError, EngineUnavailableError, type EngineStats } from './engine.ts'
 import { JobChannel } from './job-channel.ts'
+import type { LoudnessResult } from '../audio/loudness-stage.ts'
 import type { ModelLifecycle } from '../telemetry/model-lifecycle.ts'
 import { WorkerModels } from './worker-models.ts'
 import { openWorker, type Isolation, type WorkerLink } from './worker-link.ts'
@@ -36,6 +37,8 @@ export interface WorkerPoolOptions {
   models?: ModelLifecycle
   /** The model each worker loads in its setup: a worker's start is timed as its load. */
   modelId?: string
+  /** Told the loudness of each utterance a worker made (worker-host.ts `reportLoudness`). */
+  onLoudness?: (result: LoudnessResult) => void
   /** `process` for workers that call native code (see worker-link.ts); default `thread`. */
   isolation?: Isolation
 }
@@ -50,6 +53,14 @@ export interface PoolEngineOptions {
   jobTimeoutMs?: number
   /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
   nice?: number
+  /** Where the workers' model loads are reported (telemetry/model-lifecycle.ts). */
+  models?: ModelLifecycle
+  /** The model_id a worker's start is reported under: the configured engine (or model) name. */
+  modelId?: string
+  /** Normalise each utterance to this integrated loudness (TTS_LOUDNESS_TARGET_LUFS), in the workers. */
+  loudnessTargetLufs?: number
+  /** Told each utterance's loudness, as a worker measured it. */
+  onLoudness?: (result: LoudnessResult) => void
 }
 
 export interface RunOptions {
@@ -94,6 +105,7 @@ export class WorkerPool<Req, Out> {
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.timeoutMs = options.jobTimeoutMs ?? 30_000
+    if (options.modelId) options.models?.declare(options.modelId)
     for (let i = 0; i < Math.max(1, options.size); i++) {
       const slot = {} as Slot
       this.slots.push(slot)
@@ -200,6 +212,9 @@ export class WorkerPool<Req, Out> {
         return
       case 'model':
         slot.models.event(msg.event)
+        return
+      case 'loudness':
+        this.options.onLoudness?.(msg.result)
         return
       case 'chunk':
         if (slot.job?.id !== msg.id) return

@@ -7,6 +7,7 @@
  * callback can see it. A worker process (worker-link.ts) shares no memory: it gets a
  * `cancel` message, which its handler sees between units of work.
  */
+import type { LoudnessResult } from '../audio/loudness-stage.ts'
 import type { ModelEvent } from '../telemetry/model-lifecycle.ts'
 
 /** Pool → worker. */
@@ -24,3 +25,5 @@ export type FromWorker =
   | { type: 'error'; id: number; name: string; message: string }
   /** A model the worker loads itself (not in its setup) was loaded, failed, or left memory. */
   | { type: 'model'; event: ModelEvent }
+  /** The loudness of the utterance a job just made (sent before its 'done'). */
+  | { type: 'loudness'; result: LoudnessResult }

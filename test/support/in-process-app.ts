@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { createApp } from '../../src/app.ts'
+import { Dictionaries } from '../../src/pronunciation/dictionaries.ts'
+import { openSqliteDictionaryStore } from '../../src/pronunciation/sqlite-dictionary-store.ts'
 import { openAudioCache } from '../../src/cache/open-cache.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createLogShipper } from '../../src/telemetry/log-shipping.ts'
@@ -20,6 +22,7 @@ import { IMPLICIT_ENGINES } from '../../src/tts/engines/engines-file.ts'
 import { routedEspeak } from '../../src/tts/engines/espeak/espeak-kind.ts'
 import { EngineRouter } from '../../src/tts/engines/router/engine-router.ts'
 import { SpeechService } from '../../src/tts/speech-service.ts'
+import { openMetering } from '../../src/usage/open-metering.ts'
 
 export interface InProcessOptions {
   telemetry: boolean
@@ -54,7 +57,20 @@ export async function buildApp(options: InProcessOptions) {
   await engine.warmup()
   const cache = await openAudioCache({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')), memoryBytes: config.TTS_CACHE_MEMORY_BYTES })
   const metrics = config.TTS_METRICS_ENABLED ? createMetrics(openMetricsRegistry()) : undefined
-  const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
+  // Pronunciation dictionaries in a private SQLite file, as main.ts keeps them under TTS_DATA_DIR.
+  const dictionaries = new Dictionaries(() => openSqliteDictionaryStore(join(mkdtempSync(join(tmpdir(), 'tts-inproc-dict-')), 'dictionaries.sqlite')))
+  const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), dictionaries })
+  // Usage is counted as main.ts counts it, into a ledger that lives as long as the app.
+  const usage = openMetering({
+    dataDir: ':memory:',
+    flushMs: config.TTS_USAGE_FLUSH_MS,
+    flushEvents: config.TTS_USAGE_FLUSH_EVENTS,
+    retentionDays: config.TTS_USAGE_RETENTION_DAYS,
+    prices: new Map(),
+    engineOf: () => 'espeak',
+    ...(metrics && { metrics }),
+    logger,
+  })
   const app = createApp({
     speech,
     engine,
@@ -70,6 +86,8 @@ export async function buildApp(options: InProcessOptions) {
     maxInputChars: options.maxInputChars ?? 4096,
     maxBodyBytes: options.maxBodyBytes ?? 65536,
     logText: false,
+    metering: usage.metering,
+    dictionaries,
   })
-  return { app, engine, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown()]) }
+  return { app, engine, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close(), dictionaries.close()]) }
 }

@@ -12,7 +12,7 @@ import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1'
 import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1'
-import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
 import type { K8sObject } from './kustomize.ts'
 
 type Model = { validate(): void }
@@ -27,6 +27,7 @@ const MODELS: Record<string, new (data: any) => Model> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,
   'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 }
 
 /**

@@ -35,7 +35,15 @@ const START_BUDGET_MS = 10_000
  * const client = new RedisClient(redis.url)
  * ```
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /**
+   * Keep data across kill/restart in this directory (append-only file, fsync on every
+   * write): an outage that a real deployment's Redis would come back from with its data.
+   */
+  persistDir?: string
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = Bun.which('redis-server')
   if (!binary) {
     throw new Error('redis-server is not on PATH: install it (Debian: apt-get install redis-server) to run the Redis cache tests')
@@ -45,7 +53,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = freePort()
     try {
-      let proc = await spawnReady(binary, port)
+      let proc = await spawnReady(binary, port, options.persistDir)
       const server: RedisServer = {
         port,
         url: `redis://127.0.0.1:${port}`,
@@ -60,7 +68,7 @@ export async function startRedisServer(): Promise<RedisServer> {
           proc.kill('SIGCONT')
         },
         async restart() {
-          proc = await spawnReady(binary, port)
+          proc = await spawnReady(binary, port, options.persistDir)
         },
         async stop() {
           if (proc.exitCode === null && proc.signalCode === null) {
@@ -85,9 +93,10 @@ function freePort(): number {
   return port
 }
 
-async function spawnReady(binary: string, port: number): Promise<Subprocess<'ignore', 'pipe', 'pipe'>> {
+async function spawnReady(binary: string, port: number, persistDir?: string): Promise<Subprocess<'ignore', 'pipe', 'pipe'>> {
+  const persistence = persistDir ? ['--dir', persistDir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
   const proc = Bun.spawn(
-    [binary, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    [binary, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'no'],
     { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
   )
   const output = waitForLine(proc.stdout, READY_LINE)

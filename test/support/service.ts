@@ -30,6 +30,8 @@ const ROOT = join(import.meta.dir, '..', '..')
  */
 export async function startService(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningService> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'tts-edge-test-cache-'))
+  // Durable state (usage ledger, dictionaries) too: each service its own, never the checkout's .data.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tts-edge-test-data-'))
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -38,6 +40,7 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
       PORT: '0',
       HOST: '127.0.0.1',
       TTS_CACHE_DIR: cacheDir,
+      TTS_DATA_DIR: dataDir,
       TTS_MAX_CONCURRENCY: '2',
       LOG_LEVEL: 'info',
       // Unless a test points it at a receiver, export to a closed port: it must degrade quietly.

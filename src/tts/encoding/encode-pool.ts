@@ -10,11 +10,14 @@
  * holds more than two jobs per stream; the bound that matters is `maxStreams`.
  * Workers start with `warmup` or the first stream, not before: an espeak-only service has none.
  */
+import { concatBytes } from '../../audio/bytes.ts'
 import type { AudioFormatSpec } from '../../audio/formats.ts'
+import type { LoudnessResult } from '../../audio/loudness-stage.ts'
 import { EngineBusyError, EngineUnavailableError } from '../engine.ts'
 import { WorkerPool } from '../worker-pool.ts'
 import type { EncodeOut, EncodeRequest } from './encode-job.ts'
-import type { EncodedEnd, EncoderSource, StreamEncoder } from './stream-encoder.ts'
+import type { EncodedEnd, EncoderSource, StreamEncoder, StreamSpeaker } from './stream-encoder.ts'
+import type { WorkerChunk } from './worker-chunk.ts'
 
 export interface EncodePoolOptions {
   /** Worker threads (TTS_ENCODE_WORKERS). */
@@ -27,6 +30,16 @@ export interface EncodePoolOptions {
   jobTimeoutMs?: number
   /** Told once per stream opened (metrics). */
   onOpen?: () => void
+  /** Normalise each stream to this integrated loudness (TTS_LOUDNESS_TARGET_LUFS). */
+  loudnessTargetLufs?: number
+  /** Told each measured stream's loudness, with the engine that made it. */
+  onLoudness?: (engine: string, result: LoudnessResult) => void
+}
+
+/** The encoded bytes among a job's outputs, in order (a stream's held chunks may leave together). */
+function encodedOf(outputs: EncodeOut[]): Uint8Array {
+  const parts = outputs.filter((o): o is WorkerChunk => 'samples' in o && o.encoded !== undefined && o.whole === undefined).map((o) => o.encoded!)
+  return parts.length === 1 ? parts[0]! : concatBytes(parts)
 }
 
 interface Lane {
@@ -75,7 +88,7 @@ export class EncodePool implements EncoderSource {
     )
   }
 
-  async open(format: AudioFormatSpec, sampleRate: number, signal?: AbortSignal): Promise<StreamEncoder> {
+  async open(format: AudioFormatSpec, sampleRate: number, signal?: AbortSignal, speaker?: StreamSpeaker): Promise<StreamEncoder> {
     signal?.throwIfAborted()
     if (this.#closed) throw new EngineUnavailableError('the encoder pool is shut down')
     if (this.#open >= this.options.maxStreams) throw new EngineBusyError(this.#open, this.options.maxStreams)
@@ -111,23 +124,30 @@ export class EncodePool implements EncoderSource {
       })().catch(() => {})
     }
     try {
-      await run({ op: 'open', stream, format, sampleRate })
+      const target = this.options.loudnessTargetLufs
+      const loudness = speaker && { voiceKey: `${speaker.engine}|${speaker.voice}`, engineKey: speaker.engine, ...(target !== undefined && { targetLufs: target }) }
+      await run({ op: 'open', stream, format, sampleRate, ...(loudness && { loudness }) })
     } catch (err) {
       close()
       throw err
     }
     this.options.onOpen?.()
+    const onLoudness = this.options.onLoudness
     return {
       async write(samples) {
         // The samples are this stream's own: move them rather than copy.
-        const [chunk] = await run({ op: 'write', stream, samples }, samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength ? [samples.buffer as ArrayBuffer] : [])
-        return (chunk && 'encoded' in chunk && chunk.encoded) || new Uint8Array(0)
+        const outputs = await run({ op: 'write', stream, samples }, samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength ? [samples.buffer as ArrayBuffer] : [])
+        return encodedOf(outputs)
       },
       async end(): Promise<EncodedEnd> {
-        const [chunk] = await run({ op: 'end', stream })
+        const outputs = await run({ op: 'end', stream })
         release()
-        if (!chunk || !('whole' in chunk) || !chunk.whole) throw new EngineUnavailableError('encoder ended without a file')
-        return { tail: chunk.encoded ?? new Uint8Array(0), whole: chunk.whole, encodeMs: chunk.encodeMs ?? 0 }
+        const last = outputs.find((o): o is WorkerChunk => 'whole' in o && o.whole !== undefined)
+        if (!last?.whole) throw new EngineUnavailableError('encoder ended without a file')
+        const measured = outputs.find((o): o is { loudness: LoudnessResult } => 'loudness' in o)
+        if (measured && speaker) onLoudness?.(speaker.engine, measured.loudness)
+        // Chunks held for the loudness decision come out before the encoder's tail.
+        return { tail: concatBytes([encodedOf(outputs), last.encoded ?? new Uint8Array(0)]), whole: last.whole, encodeMs: last.encodeMs ?? 0 }
       },
       close,
     }

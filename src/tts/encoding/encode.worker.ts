@@ -9,11 +9,12 @@ import type { JobContext } from '../worker-host.ts'
 import { serveJobs } from '../worker-host.ts'
 import type { WorkerChunk } from './worker-chunk.ts'
 import { encodingContext, warmEncoders, type EncodingContext } from './worker-encoding.ts'
+import { loudnessContext, type LoudnessContext } from './loudness-context.ts'
 import type { EncodeOut, EncodeRequest } from './encode-job.ts'
 
 serveJobs<unknown, EncodeRequest, EncodeOut>(async () => {
   await warmEncoders()
-  const streams = new Map<number, { encoding: EncodingContext; target: { ctx: JobContext<EncodeOut> | undefined } }>()
+  const streams = new Map<number, { encoding: EncodingContext; loudness: LoudnessContext | undefined; target: { ctx: JobContext<EncodeOut> | undefined } }>()
   return async (request, ctx) => {
     if (request.op === 'in-use') {
       ctx.emit({ inUse: opusEncodersInUse() + aacEncodersInUse() })
@@ -26,7 +27,9 @@ serveJobs<unknown, EncodeRequest, EncodeOut>(async () => {
         emit: (out, transfer) => target.ctx?.emit(out, transfer),
         cancelled: () => target.ctx?.cancelled() ?? false,
       }
-      streams.set(request.stream, { encoding: await encodingContext(proxy as JobContext<WorkerChunk>, request.format, request.sampleRate), target })
+      const encoding = await encodingContext(proxy as JobContext<WorkerChunk>, request.format, request.sampleRate)
+      const loudness = request.loudness && loudnessContext(encoding.ctx, request.sampleRate, request.loudness)
+      streams.set(request.stream, { encoding, loudness, target })
       return
     }
     const stream = streams.get(request.stream)
@@ -39,11 +42,14 @@ serveJobs<unknown, EncodeRequest, EncodeOut>(async () => {
     if (!stream) throw new Error(`encoder state lost for stream ${request.stream}`)
     stream.target.ctx = ctx
     try {
-      if (request.op === 'write') stream.encoding.ctx.emit({ samples: request.samples, boundaries: [] })
+      if (request.op === 'write') (stream.loudness?.ctx ?? stream.encoding.ctx).emit({ samples: request.samples, boundaries: [] })
       else {
         streams.delete(request.stream)
         try {
+          // Chunks held for the loudness decision leave first, then the encoder's tail and file.
+          const loudness = stream.loudness?.finish()
           stream.encoding.finish()
+          if (loudness) ctx.emit({ loudness })
         } finally {
           stream.encoding.close()
         }

@@ -18,10 +18,20 @@ export interface StreamEncoder {
   close(): void
 }
 
+/** Whose PCM a stream encodes: the configured engine and its voice (for loudness per engine). */
+export interface StreamSpeaker {
+  engine: string
+  voice: string
+}
+
 /** Where encoders come from: the encode pool, or this thread. */
 export interface EncoderSource {
-  /** Opens an encoder for one stream of `sampleRate` PCM; `signal` aborts its pending work. */
-  open(format: AudioFormatSpec, sampleRate: number, signal?: AbortSignal): Promise<StreamEncoder>
+  /**
+   * Opens an encoder for one stream of `sampleRate` PCM; `signal` aborts its pending work.
+   * The encode pool also measures the loudness of `speaker`'s PCM (and normalises it when
+   * configured); encoders on this thread do not (the event loop is no place for it).
+   */
+  open(format: AudioFormatSpec, sampleRate: number, signal?: AbortSignal, speaker?: StreamSpeaker): Promise<StreamEncoder>
 }
 
 /**

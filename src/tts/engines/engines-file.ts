@@ -13,8 +13,14 @@ import { ENV_NAME } from './upstream/upstream-settings.ts'
 
 const ENGINE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
 
-// One entry: the schema of the kind it names, each kind's own (kinds.ts lists them).
-const schemas = KINDS.map((k) => k.settings)
+/**
+ * Fields every entry has, whatever its kind: what the engine bills, in USD per million
+ * characters synthesised (usage cost and currency budgets: docs/api.md); 0 when unset.
+ */
+const commonFields = { price_per_million_characters: z.number().min(0).max(1e6).default(0) }
+
+// One entry: the schema of the kind it names, each kind's own (kinds.ts lists them), plus the common fields.
+const schemas = KINDS.map((k) => k.settings.extend(commonFields))
 const engineSchema = z.discriminatedUnion('kind', schemas as [(typeof schemas)[number], ...typeof schemas])
 
 const fileSchema = z.strictObject({

@@ -19,6 +19,14 @@ describe('resolveParams', () => {
     })
   })
 
+  test('stitching ids the engine cannot know are dropped, not reported; none left, none sent', () => {
+    const eleven = { ...supports(['previous_request_ids', 'next_request_ids']), knows: (id: string) => id.startsWith('gen-') }
+    expect(resolveParams({ previous_request_ids: ['gen-1', 'req-2'], next_request_ids: ['req-3'] }, eleven)).toEqual({
+      honoured: { previous_request_ids: ['gen-1'] },
+      ignored: [],
+    })
+  })
+
   test('the chunk length schedule is honoured by every session, whatever the engine', () => {
     expect(resolveParams({ chunk_length_schedule: [50] }, supports([]))).toEqual({ honoured: { chunk_length_schedule: [50] }, ignored: [] })
   })

@@ -14,6 +14,8 @@ import { PARAM_NAMES, type ParamName, type ParamSupport, type VoiceParams } from
  */
 const SESSION_PARAMS: ReadonlySet<ParamName> = new Set(['chunk_length_schedule'])
 
+const STITCHING = ['previous_request_ids', 'next_request_ids'] as const
+
 export interface ResolvedParams {
   /** What the engine is given: the parameters it honours, and the `extra` fields it passes through. */
   honoured: VoiceParams
@@ -34,6 +36,13 @@ export function resolveParams(params: VoiceParams, support: ParamSupport): Resol
     if (value === undefined) continue
     if (support.honours.has(name) || SESSION_PARAMS.has(name)) honoured[name] = value
     else if (!support.moot?.has(name)) ignored.push(name)
+  }
+  for (const name of STITCHING) {
+    const ids = honoured[name] as readonly string[] | undefined
+    if (!ids || !support.knows) continue
+    const known = ids.filter((id) => support.knows!(id))
+    if (known.length > 0) honoured[name] = known
+    else delete honoured[name]
   }
   if (params.extra) {
     const passed: Record<string, unknown> = {}

@@ -16,7 +16,7 @@ export const DEFAULT_REMEMBERED_IDS = 10_000
  * const stitching = new StitchingIds()
  * stitching.record('gen-1', 'eleven')
  * stitching.record('req-2', 'local')
- * stitching.forEngine(['gen-1', 'req-2', 'elsewhere'], 'eleven') // ['gen-1', 'elsewhere']
+ * ['gen-1', 'req-2', 'elsewhere'].filter((id) => stitching.mayKnow(id, 'eleven')) // ['gen-1', 'elsewhere']
  */
 export class StitchingIds {
   readonly #madeBy = new Map<string, string>()
@@ -35,13 +35,9 @@ export class StitchingIds {
     return this.#madeBy.get(id)
   }
 
-  /** `ids` without those another engine made; undefined when none is left. */
-  forEngine(ids: readonly string[] | undefined, engine: string): string[] | undefined {
-    if (!ids) return undefined
-    const kept = ids.filter((id) => {
-      const maker = this.#madeBy.get(id)
-      return maker === undefined || maker === engine
-    })
-    return kept.length > 0 ? kept : undefined
+  /** False when another engine made `id`: `engine` cannot know it. */
+  mayKnow(id: string, engine: string): boolean {
+    const maker = this.#madeBy.get(id)
+    return maker === undefined || maker === engine
   }
 }

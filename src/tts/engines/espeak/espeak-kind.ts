@@ -3,13 +3,16 @@
  * the catalogue of espeak-voices.ts. Its cache scope is the build's name (`espeak-native`),
  * as it was before engine files, so caches made then still hit.
  */
+import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
+import { ConfigError } from '../../../config.ts'
 import type { Engine } from '../../engine.ts'
 import { supports } from '../../params/voice-params.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { ESPEAK_VARIANTS, espeakSettings, type EspeakVariant } from './espeak-settings.ts'
+import { ESPEAK_READING } from './espeak-engine.ts'
 import { inLanguage } from './espeak-language.ts'
-import { createEspeak } from './espeak-variants.ts'
+import { createEspeak, isNativeEspeakAvailable } from './espeak-variants.ts'
 import { resolveVoice } from './espeak-voices.ts'
 
 /**
@@ -28,6 +31,7 @@ export function routedEspeak(name: string, engine: Engine): RoutedEngine {
     resolve: (id) => resolveVoice(id),
     scope: () => engine.name,
     params: () => ESPEAK_PARAMS,
+    speech: (voice) => engine.speech?.(voice) ?? ESPEAK_READING,
     warmup: () => engine.warmup(),
     stats: () => engine.stats(),
     close: () => engine.close(),
@@ -49,6 +53,19 @@ export const espeakKind = defineKind({
   transcodes: false,
   create(settings, deps) {
     const variant = settings.variant ?? (isVariant(deps.espeakVariant) ? deps.espeakVariant : 'espeak')
-    return routedEspeak(settings.name, createEspeak({ ...deps.pool, engine: variant }))
+    // Asked for by name, the native build is a promise: its absence is a configuration error, not a crash.
+    if (variant === 'espeak-native' && !isNativeEspeakAvailable()) {
+      throw new ConfigError([
+        `engine "${settings.name}": espeak-native needs libespeak-ng, which cannot be loaded here (Debian: apt-get install libespeak-ng1); use espeak (the native build when present, else WASM) or espeak-wasm`,
+      ])
+    }
+    // Each worker loads espeak's voice data at its start: reported as a load of this engine's model.
+    const metrics = deps.metrics
+    const reporting = metrics && {
+      models: metrics.models,
+      modelId: settings.name,
+      onLoudness: (result: LoudnessResult) => metrics.loudness.record(settings.name, result),
+    }
+    return routedEspeak(settings.name, createEspeak({ ...deps.pool, engine: variant, ...reporting }))
   },
 })

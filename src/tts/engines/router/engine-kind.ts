@@ -18,6 +18,8 @@ export interface EngineIdentity {
   name: string
   /** The key read from the variable the entry names in `api_key_env` (never from the file). */
   apiKey?: string
+  /** USD per million characters the engine bills (usage cost, currency budgets); 0 or unset: free. */
+  price_per_million_characters?: number
 }
 
 /** What every kind's factory may use; each takes what it needs. */

@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
-import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
+import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SpeechReading, type SynthesisOptions, type Voice } from '../../engine.ts'
 import { resolveParams } from '../../params/resolve-params.ts'
 import type { StitchingIds } from '../../params/stitching-ids.ts'
 import type { ParamSupport } from '../../params/voice-params.ts'
@@ -84,6 +84,10 @@ export class EngineRouter implements Engine {
     return this.options.engines.flatMap((e) => e.voices().map((v) => ({ ...v, id: `${e.name}:${v.id}` })))
   }
 
+  modelOf(voice: Voice): string {
+    return this.#engineOf(voice).name
+  }
+
   cacheScope(voice: Voice): string {
     if (this.#transparent) return this.#default.scope()
     const engine = this.#engineOf(voice)
@@ -91,7 +95,11 @@ export class EngineRouter implements Engine {
   }
 
   params(voice: Voice): ParamSupport {
-    return this.#engineOf(voice).params(voice)
+    return this.#support(this.#engineOf(voice), voice)
+  }
+
+  speech(voice: Voice): SpeechReading {
+    return this.#transparent ? this.#default.speech(voice) : this.#engineOf(voice).speech(voice)
   }
 
   async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
@@ -150,16 +158,18 @@ export class EngineRouter implements Engine {
    */
   #optionsFor(engine: RoutedEngine, voice: Voice, options: SynthesisOptions): SynthesisOptions {
     if (!options.params) return options
-    const { honoured } = resolveParams(options.params, engine.params(voice))
+    return { ...options, params: resolveParams(options.params, this.#support(engine, voice)).honoured }
+  }
+
+  /** The engine's own support, told which generations it may know (ids other engines made are not its). */
+  #support(engine: RoutedEngine, voice: Voice): ParamSupport {
+    const own = engine.params(voice)
     const stitching = this.options.stitching
-    if (stitching && (honoured.previous_request_ids || honoured.next_request_ids)) {
-      const previous = stitching.forEngine(honoured.previous_request_ids, engine.name)
-      const next = stitching.forEngine(honoured.next_request_ids, engine.name)
-      delete honoured.previous_request_ids
-      delete honoured.next_request_ids
-      return { ...options, params: { ...honoured, ...(previous && { previous_request_ids: previous }), ...(next && { next_request_ids: next }) } }
+    if (!stitching) return own
+    return {
+      ...own,
+      knows: (id) => stitching.mayKnow(id, engine.name),
     }
-    return { ...options, params: honoured }
   }
 
   #engineOf(voice: Voice): RoutedEngine {

@@ -2,7 +2,10 @@
  * The `sherpa` kind: neural voices from local model files (model-plan.ts checks them at
  * start), spoken by sherpa-onnx in worker processes (sherpa-engine.ts).
  */
+import { renderText } from '../../../markup/render-text.ts'
+import type { SpeechReading } from '../../engine.ts'
 import { HONOURS_NOTHING } from '../../params/voice-params.ts'
+import { pausedSpeech } from '../paused-speech.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import { planSherpaModel } from './model-plan.ts'
 import { createSherpaEngine } from './sherpa-engine.ts'
@@ -24,9 +27,17 @@ export const sherpaKind = defineKind({
       ...(deps.metrics && { models: deps.metrics.models }),
     })
     const byId = new Map(plan.voices.map((v) => [v.id.toLowerCase(), v]))
+    // The model reads plain text: pauses are ours, phonemes its written words (renderText).
+    const reading: SpeechReading = { normalizesText: false, render: (doc) => renderText(doc) }
     return {
       name: settings.name,
-      synthesize: (text, voice, options, signal) => engine.synthesize(text, voice, options, signal),
+      synthesize: (text, voice, options, signal) => {
+        if (!options.speech) return engine.synthesize(text, voice, options, signal)
+        // Each piece as PCM (encoded by the caller), so our silence can sit between them.
+        const { format: _format, speech, ...plain } = options
+        return pausedSpeech(reading.render(speech).pieces, (piece) => engine.synthesize(piece, voice, plain, signal))
+      },
+      speech: () => reading,
       voices: () => engine.voices(),
       resolve: (id) => byId.get(id.toLowerCase()),
       // The model's files, so a replaced model never answers with the old one's cached audio.

@@ -7,7 +7,7 @@
  */
 import { concatBytes, EMPTY_BYTES } from '../../../audio/bytes.ts'
 import type { AudioFormatSpec } from '../../../audio/formats.ts'
-import { inProcessEncoders, type EncoderSource, type StreamEncoder } from '../../encoding/stream-encoder.ts'
+import { inProcessEncoders, type EncoderSource, type StreamEncoder, type StreamSpeaker } from '../../encoding/stream-encoder.ts'
 import type { Boundary, PcmChunk } from '../../engine.ts'
 
 const NO_SAMPLES = new Int16Array(0)
@@ -31,7 +31,7 @@ export interface UpstreamAudioOptions {
   passthrough: boolean
   /** Rate of the upstream's audio (its PCM, or the passed-through format's). */
   sampleRate: number
-  /** For the sentence boundary that covers the whole text (upstreams without timings). */
+  /** For the sentence boundary that covers the whole text (upstreams without timings); 0: the pieces bring their own. */
   textLength: number
   /** The upstream's `request-id`, stamped on the first chunk. */
   requestId?: string
@@ -39,6 +39,8 @@ export interface UpstreamAudioOptions {
   encoders?: EncoderSource
   /** Aborts pending encoding work with the request. */
   signal?: AbortSignal
+  /** Whose audio this is: the encoders measure its loudness under this engine's name. */
+  speaker?: StreamSpeaker
 }
 
 const ON_THIS_THREAD = inProcessEncoders()
@@ -53,7 +55,7 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
   // The first chunk carries the utterance's sentence boundary and the upstream's request id;
   // every chunk carries the word timings the upstream reported with it.
   const extras = (piece: UpstreamPiece): Partial<PcmChunk> => {
-    const sentence: Boundary[] = first ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
+    const sentence: Boundary[] = first && options.textLength > 0 ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
     const boundaries = [...sentence, ...(piece.boundaries ?? [])]
     const out = { ...(boundaries.length && { boundaries }), ...(first && options.requestId && { upstreamRequestId: options.requestId }) }
     first = false
@@ -69,7 +71,7 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
     return
   }
-  const encoder: StreamEncoder | undefined = format ? await (options.encoders ?? ON_THIS_THREAD).open(format, sampleRate, options.signal) : undefined
+  const encoder: StreamEncoder | undefined = format ? await (options.encoders ?? ON_THIS_THREAD).open(format, sampleRate, options.signal, options.speaker) : undefined
   let ended = false
   try {
     let carry: number | undefined

@@ -1,0 +1,107 @@
+/**
+ * One HTTP speech request's usage: admitted by the route once the request is valid
+ * (metering.ts), told how its audio was served, and recorded once the response is over.
+ *
+ * - A request that ends before any audio (an error, a client gone before the first byte)
+ *   records nothing and hands its reservation back.
+ * - One cut after audio began records what it asked for, and is billed for the whole text
+ *   if it made an engine synthesise it: the engine was sent all of it.
+ * - A cache hit, or a request that joined another's synthesis, bills nothing.
+ */
+import type { MiddlewareHandler } from 'hono'
+import { afterBody, type AppEnv } from '../app-env.ts'
+import type { ApiStyle } from '../errors.ts'
+import type { ApiKey } from '../keys/keys-file.ts'
+import type { Voice } from '../tts/engine.ts'
+import { QuotaExceededError, type Reservation } from './budgets.ts'
+import { admit, type Metering } from './metering.ts'
+import { quotaApiError } from './quota-error.ts'
+import { ANONYMOUS } from './usage-event.ts'
+
+/** How the audio was served (a SpeechResult is one). */
+export interface ServedAudio {
+  engine?: () => string | undefined
+  audioSeconds: () => number
+  synthesised: () => boolean
+}
+
+/**
+ * @example
+ * await c.get('usage')?.admit({ chars: text.length, voice, model: body.model })
+ * const characterCost = c.get('usage')?.served(result)
+ */
+export class RequestUsage {
+  #chars = 0
+  #model = ''
+  #engine = ''
+  #reservation: Reservation | undefined
+  #served: ServedAudio | undefined
+  #ended = false
+
+  constructor(
+    private readonly m: Metering,
+    private readonly key: ApiKey | undefined,
+    private readonly style: ApiStyle,
+  ) {}
+
+  /** Admits the request (403, 429, or the budget's error in the API's shape). */
+  async admit(request: { chars: number; voice: Voice; model: string }): Promise<void> {
+    try {
+      const admitted = await admit(this.m, this.key, request.chars, request.voice)
+      this.#engine = admitted.engine
+      this.#reservation = admitted.reservation
+    } catch (err) {
+      throw err instanceof QuotaExceededError ? quotaApiError(err, this.style) : err
+    }
+    this.#chars = request.chars
+    this.#model = request.model
+  }
+
+  /** The audio is going out (its first bytes are ready); returns the characters billed (`character-cost`). */
+  served(audio: ServedAudio): number {
+    this.#served = audio
+    return audio.synthesised() ? this.#chars : 0
+  }
+
+  /** The response is over: records it if audio went out, else hands the reservation back. */
+  end(delivered: boolean): void {
+    if (this.#ended) return
+    this.#ended = true
+    const id = this.key?.id ?? ANONYMOUS
+    const served = this.#served
+    if (!delivered || !served) {
+      if (this.#reservation) this.m.budgets.settle(id, this.#reservation, { chars: 0, usd: 0 })
+      return
+    }
+    const requested = this.#chars
+    const cost = this.m.ledger.record({
+      key: id,
+      engine: served.engine?.() ?? this.#engine,
+      model: this.#model,
+      requested,
+      billed: served.synthesised() ? requested : 0,
+      audioSeconds: served.audioSeconds(),
+    })
+    this.m.budgets.settle(id, this.#reservation, { chars: requested, usd: cost })
+  }
+}
+
+/**
+ * Gives each speech request its RequestUsage (`c.get('usage')`) and records it once the
+ * body has been sent or abandoned. After apiKeyAuth, so the key is known.
+ *
+ * @example
+ * app.use('/v1/audio/speech', usageMeter(metering))
+ */
+export function usageMeter(metering: Metering): MiddlewareHandler<AppEnv> {
+  return async function usageMeterMiddleware(c, next) {
+    const usage = new RequestUsage(metering, c.get('apiKey'), c.get('apiStyle'))
+    c.set('usage', usage)
+    try {
+      await next()
+    } finally {
+      // A 200 means audio left: its headers are built only once the first audio is ready.
+      afterBody(c, () => usage.end(c.res.status === 200))
+    }
+  }
+}
