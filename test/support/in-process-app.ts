@@ -35,6 +35,8 @@ export interface InProcessOptions {
   /** Where OTLP exports go when telemetry is on. */
   endpoint?: string
   exporter?: SpanExporter
+  /** Usage accounting, as main.ts always has it (default); false only to measure what it costs. */
+  usage?: boolean
 }
 
 /** Builds the app exactly as main.ts does, with telemetry on or off. */
@@ -86,7 +88,7 @@ export async function buildApp(options: InProcessOptions) {
     maxInputChars: options.maxInputChars ?? 4096,
     maxBodyBytes: options.maxBodyBytes ?? 65536,
     logText: false,
-    metering: usage.metering,
+    ...(options.usage !== false && { metering: usage.metering }),
     dictionaries,
   })
   return { app, engine, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close(), dictionaries.close()]) }
