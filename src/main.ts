@@ -309,7 +309,8 @@ function buildOrExit<T>(build: () => T): T {
     return build()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    const source = `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})`
+    // Without an engines file, the one engine is TTS_ENGINE's.
+    const source = config.TTS_ENGINES_FILE ? `TTS_ENGINES_FILE (${config.TTS_ENGINES_FILE})` : `TTS_ENGINE=${config.TTS_ENGINE}`
     console.error(new ConfigError(err.problems.map((p) => `${source}: ${p}`)).message)
     process.exit(78)
   }

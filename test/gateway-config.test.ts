@@ -41,3 +41,17 @@ test('a missing engines file exits 78 naming the file', async () => {
   expect(code).toBe(78)
   expect(stderr).toContain('TTS_ENGINES_FILE="/nonexistent/engines.yaml"')
 }, 30_000)
+
+test('TTS_ENGINE=espeak-native where libespeak-ng cannot be loaded exits 78 saying what to install, not with a stack trace', async () => {
+  const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
+    cwd: join(import.meta.dir, '..'),
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', OTEL_SDK_DISABLED: 'true', TTS_ENGINE: 'espeak-native', ESPEAK_NG_LIBRARY: '/nonexistent/libespeak-ng.so.1' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+  expect(code).toBe(78)
+  expect(stderr).toContain('TTS_ENGINE=espeak-native')
+  expect(stderr).toContain('apt-get install libespeak-ng1')
+  expect(stderr).not.toContain('    at ')
+}, 30_000)

@@ -4,13 +4,14 @@
  * as it was before engine files, so caches made then still hit.
  */
 import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
+import { ConfigError } from '../../../config.ts'
 import type { Engine } from '../../engine.ts'
 import { supports } from '../../params/voice-params.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { ESPEAK_VARIANTS, espeakSettings, type EspeakVariant } from './espeak-settings.ts'
 import { inLanguage } from './espeak-language.ts'
-import { createEspeak } from './espeak-variants.ts'
+import { createEspeak, isNativeEspeakAvailable } from './espeak-variants.ts'
 import { resolveVoice } from './espeak-voices.ts'
 
 /**
@@ -50,6 +51,12 @@ export const espeakKind = defineKind({
   transcodes: false,
   create(settings, deps) {
     const variant = settings.variant ?? (isVariant(deps.espeakVariant) ? deps.espeakVariant : 'espeak')
+    // Asked for by name, the native build is a promise: its absence is a configuration error, not a crash.
+    if (variant === 'espeak-native' && !isNativeEspeakAvailable()) {
+      throw new ConfigError([
+        `engine "${settings.name}": espeak-native needs libespeak-ng, which cannot be loaded here (Debian: apt-get install libespeak-ng1); use espeak (the native build when present, else WASM) or espeak-wasm`,
+      ])
+    }
     // Each worker loads espeak's voice data at its start: reported as a load of this engine's model.
     const metrics = deps.metrics
     const reporting = metrics && {
