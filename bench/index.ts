@@ -3,14 +3,17 @@
  * PASS/MISS verdict against the targets of the issues. Bounded in count and time.
  */
 import { benchCacheMiss } from './cache-miss.ts'
+import { benchCacheStore } from './cache-store.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
+import { benchGatewayCost } from './gateway-cost.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
@@ -27,7 +30,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'stream-cache': benchStreamCache,
   fleet: benchFleet,
   gateway: benchGateway,
+  'gateway-cost': benchGatewayCost,
+  'cache-store': benchCacheStore,
   transcode: benchTranscode,
+  markup: benchMarkup,
   loudness: benchLoudness,
   // Only when named (`bun run bench instrumentation-breakdown`): six servers, about a minute.
   'instrumentation-breakdown': benchInstrumentationBreakdown,

@@ -28,6 +28,10 @@ import { healthRoutes, type ReadinessChecks } from './routes/health.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { modelsRoutes } from './routes/models.ts'
 import { openaiRoutes } from './routes/openai.ts'
+import { pronunciationDictionaryRoutes } from './routes/pronunciation-dictionaries.ts'
+import { pronunciationRuleRoutes } from './routes/pronunciation-rules.ts'
+import type { Dictionaries } from './pronunciation/dictionaries.ts'
+import type { TextNormalization } from './text-cleanup/clean-up.ts'
 import { correlation } from './telemetry/correlation.ts'
 import { httpTelemetry } from './telemetry/http-telemetry.ts'
 import type { Metrics } from './telemetry/metrics.ts'
@@ -88,10 +92,16 @@ export interface AppDeps {
   lifecycle?: Lifecycle
   /** Playground trace links (TTS_TRACE_URL_TEMPLATE, `{traceId}` replaced); unset: no link. */
   traceUrlTemplate?: string
+  /** Pronunciation dictionaries (their routes are mounted only with them). */
+  dictionaries?: Dictionaries
+  /** Largest body the dictionary routes accept (a PLS upload), bytes (TTS_DICT_MAX_FILE_BYTES). */
+  maxDictionaryFileBytes?: number
+  /** `apply_text_normalization` when a request or session does not say (TTS_TEXT_NORMALIZATION). */
+  textNormalization?: TextNormalization
 }
 
 // Paths that belong to ElevenLabs' API family and answer in its error shape.
-const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices|usage)(\/|$)/
+const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices|usage|pronunciation-dictionaries)(\/|$)/
 
 /** Which error shape a request expects: by path, or by the ElevenLabs SDK's headers on shared paths. */
 export function apiStyleOf(c: Context): ApiStyle {
@@ -130,7 +140,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('apiStyle', apiStyleOf(c))
     return next()
   })
-  app.use('/v1/*', boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs }))
+  const body = boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs })
+  // A PLS upload may be larger than any speech request: the dictionary routes have their own limit.
+  const dictionaryBody = boundedBody({ maxBytes: deps.maxDictionaryFileBytes ?? 1024 * 1024, timeoutMs: deps.bodyTimeoutMs })
+  app.use('/v1/*', function requestBody(c, next) {
+    return c.req.path.startsWith('/v1/pronunciation-dictionaries') ? dictionaryBody(c, next) : body(c, next)
+  })
   const keys = deps.keys ?? (deps.apiKeys?.length ? new KeySource(KeyRing.from({ plain: deps.apiKeys })) : undefined)
   // Auth and per-key limits only with keys, usage whenever it is metered (under `anonymous`
   // without keys): the fewer middleware, the cheaper the hit path.
@@ -138,6 +153,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(keys ? [apiKeyAuth(keys), keyLimits(deps.keyLimits)] : []),
     ...(deps.metering ? [usageMeter(deps.metering)] : []),
   ]
+  if (keys) {
+    // A dictionary belongs to the key that made it: the key id is the owner.
+    const dictionaryAuth = apiKeyAuth(keys)
+    app.use('/v1/pronunciation-dictionaries', dictionaryAuth)
+    app.use('/v1/pronunciation-dictionaries/*', dictionaryAuth)
+  }
   if (speechChain.length) {
     const speechGate = every(...speechChain)
     app.use('/v1/audio/speech', speechGate)
@@ -176,11 +197,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     maxSessions: deps.maxStreamSessions ?? 1000,
     maxSessionSeconds: deps.maxStreamSeconds ?? 3600,
     ...(deps.keyLimits && { keyLimits: deps.keyLimits }),
+    ...(deps.dictionaries && { dictionaries: deps.dictionaries }),
+    ...(deps.textNormalization && { textNormalization: deps.textNormalization }),
     ...(deps.metering && { metering: deps.metering }),
   }
   app.route('/', streamRoutes(streamDeps))
   app.route('/', elevenlabsStreamInputRoutes(streamDeps))
   app.route('/', elevenlabsMultiStreamInputRoutes(streamDeps, { maxContexts: deps.maxStreamContexts }))
+  if (deps.dictionaries) {
+    app.route('/', pronunciationDictionaryRoutes({ dictionaries: deps.dictionaries }))
+    app.route('/', pronunciationRuleRoutes({ dictionaries: deps.dictionaries }))
+  }
   if (deps.metering) {
     const access = { ...(keys && { keys }), ...(deps.adminKey && { adminKey: deps.adminKey }) }
     app.route('/', elevenlabsUsageRoutes(deps.metering, access))

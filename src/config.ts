@@ -46,6 +46,13 @@ const schema = z.object({
   // Durable state that is not a cache (pronunciation dictionaries, usage ledger): one SQLite
   // file per feature in this directory, created on first use.
   TTS_DATA_DIR: z.string().min(1).default('.data'),
+  // Pronunciation dictionaries: rules per dictionary, dictionaries per API key, largest PLS upload.
+  TTS_DICT_MAX_RULES: int(1, 100_000).default(5000),
+  TTS_DICT_MAX_PER_KEY: int(1, 100_000).default(100),
+  TTS_DICT_MAX_FILE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  // Text clean-up when a request does not say (apply_text_normalization): auto = markdown and emoji
+  // always removed, numbers and the like said as words for engines that do not do it themselves.
+  TTS_TEXT_NORMALIZATION: z.enum(['auto', 'on', 'off']).default('auto'),
   // Upstream engines, default and fallback (YAML or JSON, docs/gateway.md); unset: one espeak engine.
   TTS_ENGINES_FILE: z.string().min(1).optional(),
   TTS_CACHE_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
@@ -134,6 +141,9 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/json']).default('http/json'),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
+  // Where each log line goes, written once: `both` (stdout and OTLP), `otlp` only (the collector
+  // gets it, stdout stays quiet), `stdout` only (a collector that reads container logs ships it).
+  TTS_LOG_EXPORT: z.enum(['both', 'otlp', 'stdout']).default('both'),
   OTEL_TRACES_SAMPLER: z
     .enum([
       'always_on',

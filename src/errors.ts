@@ -5,6 +5,9 @@
  * the API the route belongs to (OpenAI `{"error":{...}}`, ElevenLabs `{"detail":...}`),
  * so one validation path serves both families of clients.
  */
+import { MarkupError } from './markup/markup-error.ts'
+import { DictionaryError } from './pronunciation/dictionaries.ts'
+import { PlsError } from './pronunciation/pls.ts'
 import { EngineBusyError, EngineUnavailableError } from './tts/engine.ts'
 import { UnsupportedParamError } from './tts/params/param-error.ts'
 
@@ -18,7 +21,7 @@ export interface FieldIssue {
   type: string
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 426 | 429 | 500 | 503
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 422 | 426 | 429 | 500 | 503
 
 /** Bounded set of error kinds: the `type` label of `tts_errors_total`. */
 export type ErrorKind =
@@ -84,6 +87,11 @@ export class ApiError extends Error {
 /** Maps any thrown value to an ApiError; unknown errors become a 500 that leaks nothing. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
+  if (err instanceof MarkupError) {
+    return new ApiError({ status: 400, kind: 'validation', code: 'invalid_ssml', message: err.message, param: 'text' })
+  }
+  if (err instanceof DictionaryError) return dictionaryError(err)
+  if (err instanceof PlsError) return new ApiError({ status: 400, kind: 'validation', code: 'invalid_pls_file', message: err.message, param: 'file' })
   if (err instanceof UnsupportedParamError) {
     return new ApiError({ status: 400, kind: 'validation', code: err.code, param: err.param, message: err.message })
   }
@@ -111,6 +119,23 @@ export function toApiError(err: unknown): ApiError {
     })
   }
   return new ApiError({ status: 500, kind: 'internal', code: 'internal_error', message: 'Internal server error.' })
+}
+
+/** A refusal of the dictionary layer, as the API reports it. */
+function dictionaryError(err: DictionaryError): ApiError {
+  const message = err.message
+  switch (err.kind) {
+    case 'not_found':
+      return new ApiError({ status: 404, kind: 'not_found', code: 'pronunciation_dictionary_not_found', message })
+    case 'locator':
+      return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_not_found', message, param: 'pronunciation_dictionary_locators' })
+    case 'conflict':
+      return new ApiError({ status: 409, kind: 'busy', code: 'conflict', message, retryAfterSeconds: 1 })
+    case 'invalid':
+      return new ApiError({ status: 400, kind: 'validation', code: 'invalid_request', message })
+    case 'limit':
+      return new ApiError({ status: 400, kind: 'validation', code: 'pronunciation_dictionary_limit_exceeded', message })
+  }
 }
 
 const OPENAI_TYPES: Partial<Record<ErrorStatus, string>> = {

@@ -22,6 +22,7 @@ import { initialiseEngineSeries } from './telemetry/initial-series.ts'
 import { createMetrics, openMetricsRegistry, recordTargetInfo, type Metrics } from './telemetry/metrics.ts'
 import { instanceId } from './telemetry/resource.ts'
 import { createTracing } from './telemetry/tracing.ts'
+import { openDictionaries } from './pronunciation/open-dictionaries.ts'
 import type { Engine } from './tts/engine.ts'
 import { SpeechService } from './tts/speech-service.ts'
 import { version } from './version.ts'
@@ -68,7 +69,16 @@ const onTelemetryDropped = (signal: 'traces' | 'logs', count: number) => metrics
 const tracing = createTracing(config, undefined, onTelemetryDropped)
 const shipper = createLogShipper(config, undefined, onTelemetryDropped)
 const instance = instanceId(config)
-const logger = createLogger({ level: config.LOG_LEVEL, service: config.OTEL_SERVICE_NAME, instance, ...(shipper && { shipper }) })
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  service: config.OTEL_SERVICE_NAME,
+  version,
+  instance,
+  ...(shipper && { shipper }),
+  requestLinesToDestination: config.TTS_LOG_EXPORT !== 'otlp',
+})
+// Lines must reach somebody: with OTLP log export off, request lines stay on stdout.
+if (config.TTS_LOG_EXPORT === 'otlp' && !shipper) logger.warn('TTS_LOG_EXPORT=otlp, but OTLP log export is off (OTEL_SDK_DISABLED or OTEL_LOGS_EXPORTER=none): request lines stay on stdout')
 if (metrics) recordTargetInfo(metrics.registry, { service_name: config.OTEL_SERVICE_NAME, service_instance_id: instance, service_version: version })
 
 // Without an engines file, espeak alone, exactly as before engine files (TTS_ENGINE's build).
@@ -157,6 +167,7 @@ usage = openOrExit(() => openMetering({
 }))
 
 const lifecycle = new Lifecycle()
+const dictionaries = openDictionaries(config)
 const speech = new SpeechService({
   engine,
   cache: audioCache,
@@ -165,6 +176,8 @@ const speech = new SpeechService({
   ...(metrics && { metrics }),
   ...(fleet && { fleet }),
   ...(config.TTS_CACHE_SKIP_PATTERN && { skipPattern: config.TTS_CACHE_SKIP_PATTERN }),
+  dictionaries,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
 })
 const app = createApp({
   speech,
@@ -191,6 +204,9 @@ const app = createApp({
   maxStreamContexts: config.TTS_WS_MAX_CONTEXTS,
   ...(config.TTS_TRACE_URL_TEMPLATE && { traceUrlTemplate: config.TTS_TRACE_URL_TEMPLATE }),
   maxStreamSessions: config.TTS_WS_MAX_SESSIONS,
+  dictionaries,
+  maxDictionaryFileBytes: config.TTS_DICT_MAX_FILE_BYTES,
+  textNormalization: config.TTS_TEXT_NORMALIZATION,
   ...(keyLimits && { keyLimits }),
   metering: usage.metering,
   ...(config.TTS_ADMIN_KEY && { adminKey: config.TTS_ADMIN_KEY }),
@@ -254,6 +270,7 @@ async function shutdown(signal: string): Promise<void> {
   keysReloader?.close()
   await usage?.close()
   fleet?.close()
+  dictionaries.close()
   const flushed = await settleWithin(Promise.all([tracing.shutdown(), shipper?.shutdown()]), config.TTS_SHUTDOWN_FLUSH_MS)
   logger.info({ duration_ms: Math.round(performance.now() - started), telemetry_flushed: flushed }, 'stopped')
   await flushLogger(logger)

@@ -14,6 +14,8 @@ import { isJson, WsClient } from './support/ws-client.ts'
 let upstream: RecordingUpstream
 let gateway: RunningService
 let ws: string
+/** A dictionary of the gateway's own, for the locators sessions send. */
+let dictionary: { pronunciation_dictionary_id: string; version_id: string }
 
 beforeAll(async () => {
   upstream = startRecordingUpstream()
@@ -22,6 +24,13 @@ beforeAll(async () => {
     default: 'local',
   })
   ws = gateway.url.replace(/^http/, 'ws')
+  const made = await fetch(`${gateway.url}/v1/pronunciation-dictionaries/add-from-rules`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'links', rules: [{ type: 'alias', string_to_replace: 'Linked', alias: 'Joined' }] }),
+  })
+  const { id, version_id } = (await made.json()) as { id: string; version_id: string }
+  dictionary = { pronunciation_dictionary_id: id, version_id }
 }, 60_000)
 
 afterAll(async () => {
@@ -33,27 +42,28 @@ const unique = () => crypto.randomUUID().slice(0, 8)
 const QUERY = 'model_id=eleven_flash_v2_5&language_code=de&seed=12&apply_text_normalization=off&enable_ssml_parsing=true&output_format=pcm_16000&auto_mode=true'
 
 describe('stream-input and multi-stream-input on an ElevenLabs voice', () => {
-  test("the link to the upstream carries the session's query and opening message as sent", async () => {
-    const text = `Linked with every setting ${unique()}. `
+  test("the link to the upstream carries the session's query and opening message as sent, the gateway's dictionaries applied", async () => {
+    const tag = unique()
+    const text = `Linked with every setting ${tag}. `
     const client = new WsClient(`${ws}/v1/text-to-speech/eleven:af_bella/stream-input?${QUERY}`)
     await client.opened
     client.send({
       text: ' ',
       voice_settings: { stability: 0.25, similarity_boost: 0.6, style: 0.1, use_speaker_boost: true, speed: 1.2 },
       generation_config: { chunk_length_schedule: [50, 90] },
-      pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'dict-9', version_id: 'v2' }],
+      pronunciation_dictionary_locators: [dictionary],
     })
     client.send({ text, flush: true })
     client.send({ text: '' })
     await client.next(isJson((j) => j.isFinal === true))
-    const link = upstream.matching(/\/stream-input$/).find((r) => r.messages.some((m) => m.text === text))!
+    // Applied here (ElevenLabs knows none of the gateway's dictionaries), so not sent on.
+    const link = upstream.matching(/\/stream-input$/).find((r) => r.messages.some((m) => m.text === `Joined with every setting ${tag}. `))!
     expect(link.path).toBe('/v1/text-to-speech/af_bella/stream-input')
     expect(link.query).toEqual({ model_id: 'eleven_flash_v2_5', output_format: 'pcm_24000', language_code: 'de', seed: '12', apply_text_normalization: 'off', enable_ssml_parsing: 'true' })
     expect(link.messages[0]).toEqual({
       text: ' ',
       voice_settings: { stability: 0.25, similarity_boost: 0.6, style: 0.1, use_speaker_boost: true, speed: 1.2 },
       generation_config: { chunk_length_schedule: [50, 90] },
-      pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'dict-9', version_id: 'v2' }],
     })
   })
 
@@ -62,14 +72,14 @@ describe('stream-input and multi-stream-input on an ElevenLabs voice', () => {
     const client = new WsClient(`${ws}/v1/text-to-speech/eleven:af_sky/multi-stream-input?${QUERY}`)
     await client.opened
     client.send({ text: ' ', context_id: 'calm', voice_settings: { stability: 0.9 } })
-    client.send({ text: ' ', context_id: 'lively', voice_settings: { stability: 0.1, style: 0.8 }, pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'd-live' }] })
+    client.send({ text: ' ', context_id: 'lively', voice_settings: { stability: 0.1, style: 0.8 }, pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: dictionary.pronunciation_dictionary_id }] })
     client.send({ text: `Calm words ${tag}. `, context_id: 'calm', flush: true })
     client.send({ text: `Lively words ${tag}. `, context_id: 'lively', flush: true })
     client.send({ close_socket: true })
     expect((await client.closed).code).toBe(1000)
     const linkOf = (text: string) => upstream.matching(/\/stream-input$/).find((r) => r.messages.some((m) => m.text === text))!
     expect(linkOf(`Calm words ${tag}. `).messages[0]).toEqual({ text: ' ', voice_settings: { stability: 0.9 } })
-    expect(linkOf(`Lively words ${tag}. `).messages[0]).toEqual({ text: ' ', voice_settings: { stability: 0.1, style: 0.8 }, pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'd-live' }] })
+    expect(linkOf(`Lively words ${tag}. `).messages[0]).toEqual({ text: ' ', voice_settings: { stability: 0.1, style: 0.8 } })
     expect(linkOf(`Calm words ${tag}. `)).not.toBe(linkOf(`Lively words ${tag}. `))
   })
 })

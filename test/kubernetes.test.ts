@@ -66,8 +66,16 @@ describe.each(KUSTOMIZATIONS)('%s', (kustomization) => {
   test('our workloads run as non-root on a read-only root filesystem, writing only to emptyDirs', () => {
     // Third-party images, only kept from escalating: Kokoro-FastAPI writes into its own tree; the DCGM
     // exporter runs as root to read the kubelet's root-owned pod-resources socket (test/kubernetes-gpu.test.ts).
+    // The collector agent reads the kubelet's pod logs, which only root may read: it runs as root
+    // with nothing else (every capability dropped, the logs mounted read-only; checked below).
     for (const w of workloads(objects).filter((w) => !['kokoro', 'dcgm-exporter'].includes(w.metadata.name))) {
-      expect(w.spec.template.spec.securityContext?.runAsNonRoot, label(w)).toBe(true)
+      if (w.metadata.name === 'otel-agent') {
+        expect(w.spec.template.spec.securityContext?.runAsUser, label(w)).toBe(0)
+        expect(mainContainer(w).securityContext?.capabilities?.drop, label(w)).toEqual(['ALL'])
+        expect(mainContainer(w).securityContext?.capabilities?.add, label(w)).toBeUndefined()
+        const hostPaths = w.spec.template.spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path)
+        expect(hostPaths, label(w)).toEqual(['/var/log/pods'])
+      } else expect(w.spec.template.spec.securityContext?.runAsNonRoot, label(w)).toBe(true)
       expect(mainContainer(w).securityContext?.readOnlyRootFilesystem, label(w)).toBe(true)
       for (const m of mainContainer(w).volumeMounts ?? []) {
         const volume = w.spec.template.spec.volumes.find((v: any) => v.name === m.name)

@@ -6,12 +6,13 @@
  * upstream is told `enable_logging=false`; TTS_CACHE_SKIP_PATTERN does the same server-wide.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, readdirSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js'
 import { RedisClient } from 'bun'
 import OpenAI from 'openai'
+import { storedEntries } from './support/cache-entries.ts'
 import { startGateway } from './support/gateway.ts'
 import { startRecordingUpstream, type RecordingUpstream } from './support/recording-upstream.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
@@ -46,25 +47,24 @@ afterAll(async () => {
   upstream?.stop()
 })
 
-const files = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? files(join(dir, e.name)) : 1), 0)
 const redisKeys = async () => ((await redisClient.send('KEYS', ['tts:audio:*'])) as string[]).length
 // Letters only: a run of digits would match the skip pattern this gateway runs with.
 const unique = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => String.fromCharCode(97 + (b % 26))).join('')
 /** The entries on disk and in Redis. */
-const stored = async () => ({ files: files(cacheDir), redis: await redisKeys() })
+const stored = async () => ({ disk: storedEntries(cacheDir), redis: await redisKeys() })
 
 /**
  * Asks an ordinary request (a canary) and waits for its store to land on disk and in Redis: by
  * then anything stored before it has landed too, and the tiers must hold exactly `kept` more
  * entries than `before`, the canary's included.
  */
-async function expectStored(before: { files: number; redis: number }, kept: number) {
+async function expectStored(before: { disk: number; redis: number }, kept: number) {
   const res = await fetch(`${gateway.url}/v1/text-to-speech/local:en-us-m1?output_format=pcm_16000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `Canary ${unique()}.` }) })
   await res.arrayBuffer()
-  const want = { files: before.files + kept + 1, redis: before.redis + kept + 1 }
+  const want = { disk: before.disk + kept + 1, redis: before.redis + kept + 1 }
   await waitUntil(async () => {
     const now = await stored()
-    return now.files >= want.files && now.redis >= want.redis
+    return now.disk >= want.disk && now.redis >= want.redis
   }, 10_000, `the canary to be stored (want ${JSON.stringify(want)}, have ${JSON.stringify(await stored())})`)
   expect(await stored()).toEqual(want)
 }

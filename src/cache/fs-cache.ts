@@ -1,56 +1,68 @@
 /**
- * The default cache: one file per entry under `TTS_CACHE_DIR`, sharded by
- * the first two hex chars of the key (`<dir>/ab/ab12...`), capped at
- * `TTS_CACHE_MAX_BYTES` with least-recently-used eviction.
+ * The default cache: a log of checksummed records (record-codec.ts) under `TTS_CACHE_DIR`,
+ * in segment files of at most a sixteenth of `TTS_CACHE_MAX_BYTES` (64 MiB at most), with an
+ * index in memory.
  *
- * - Writes go to a temp file in the destination shard, then `rename()`: a
- *   reader sees the old file or the new one, never half of one.
- * - Every file is a checksummed record (record-codec.ts): truncated or
- *   bit-flipped files are deleted on read and count as misses.
- * - The LRU order lives in memory and is mirrored into file mtimes (a strictly
- *   increasing clock), so `open()` rebuilds the same order after a restart. Reads
- *   reach the mtimes in the background within a second (mtime-mirror.ts) and at
- *   `close()`; a crash loses at most that second of recency, never an entry.
- * - The directory is owned by one process: temp files found at start are
- *   leftovers of a crash and are deleted. Replicas share through Redis, not a
- *   shared directory. Files the cache does not recognise are never touched.
+ * - A store appends its record to the newest segment (segment-file.ts) and enters it in the
+ *   index once the write is whole: a reader sees the entry whole or not at all. A key stored
+ *   again is appended again; the index points at the latest copy.
+ * - Reads check every record (lengths, CRC-32, the key it was stored under): damaged bytes
+ *   are a miss, reported, and never served.
+ * - Over the cap, the oldest segment is deleted whole. A read that finds its entry in the
+ *   oldest quarter of the cache (what the next quarter-cap of writes evicts) appends a copy to
+ *   the newest segment, so entries in use outlive the ones nobody asks for: least-recently-
+ *   used eviction, approximated (a copy's old bytes count until their segment goes).
+ * - A start-up rebuilds the index from each segment's hint file (segment-hint.ts) and scans
+ *   only what no hint covers (segment-scan.ts): a record torn by a crash ends its segment,
+ *   which is cut back to the last whole record. Restarted, the cache holds what it held, in
+ *   the same order.
+ * - The directory is owned by one process: replicas share through Redis, not a shared
+ *   directory. Files the cache does not recognise are never touched; the one-file-per-entry
+ *   layout of earlier versions is taken into the log at start (legacy-entries.ts).
  */
-import { randomUUID } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
+import { mkdir, open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, PendingWrites, reportError } from './cache.ts'
-import { LruIndex } from './lru-index.ts'
-import { MtimeMirror } from './mtime-mirror.ts'
+import { importLegacyEntries } from './legacy-entries.ts'
+import { entryName } from './entry-name.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { appendRecord, openSegment, readRecord, retireSegment, syncSegment, type Segment } from './segment-file.ts'
+import { hintPathOf, writeHint } from './segment-hint.ts'
+import { loadSegments, PROBE_PREFIX } from './segment-load.ts'
 
 export const DEFAULT_CACHE_DIR = '.cache/tts'
 export const DEFAULT_CACHE_MAX_BYTES = 512 * 1024 * 1024
+const MAX_SEGMENT_BYTES = 64 * 1024 * 1024
 
 export interface FsCacheOptions extends CacheCommonOptions {
   /** Cache directory, created if missing (`TTS_CACHE_DIR`). */
   dir?: string
-  /** Cap on the summed file sizes (`TTS_CACHE_MAX_BYTES`). */
+  /** Cap on the summed segment sizes (`TTS_CACHE_MAX_BYTES`). */
   maxBytes?: number
-  /** fsync each file before the rename: survives power loss, costs latency. Default false. */
+  /** fdatasync after each store before it resolves: survives power loss, costs latency. Default false. */
   fsync?: boolean
-  /** How long a read's recency may wait before it reaches the file's mtime, ms. Default 1000. */
-  recencyFlushMs?: number
 }
 
-const ENTRY_NAME = /^[0-9a-f]{64}$/
-const SHARD_NAME = /^[0-9a-f]{2}$/
-const TEMP_PREFIX = '.tmp-'
+interface Location {
+  segment: Segment
+  offset: number
+  length: number
+}
 
 export class FsCache implements AudioCache {
   readonly kind = 'fs' as const
   readonly dir: string
   readonly #maxBytes: number
+  readonly #segmentBytes: number
   readonly #fsync: boolean
   readonly #onError: CacheErrorHook | undefined
-  readonly #index = new LruIndex()
+  readonly #index = new Map<string, Location>()
+  /** Oldest first; the last one is appended to. */
+  readonly #segments: Segment[] = []
   readonly #pending = new PendingWrites()
-  readonly #shards = new Set<string>()
-  readonly #mtimes: MtimeMirror
+  #bytes = 0
+  #nextSeq = 1
   #writable = true
   #closed = false
 
@@ -73,36 +85,27 @@ export class FsCache implements AudioCache {
   private constructor(options: FsCacheOptions) {
     this.dir = options.dir ?? DEFAULT_CACHE_DIR
     this.#maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES
+    this.#segmentBytes = Math.max(1, Math.min(MAX_SEGMENT_BYTES, Math.floor(this.#maxBytes / 16)))
     this.#fsync = options.fsync ?? false
     this.#onError = options.onError
-    this.#mtimes = new MtimeMirror({ intervalMs: options.recencyFlushMs ?? 1000, track: (writes) => void this.#pending.track(writes) })
   }
 
   async get(key: string): Promise<CachedAudio | undefined> {
     const name = entryName(key)
-    if (this.#closed || !this.#index.has(name)) return undefined
-    const path = this.#pathOf(name)
+    const at = this.#index.get(name)
+    if (this.#closed || !at || at.segment.closed) return undefined
+    let value: CachedAudio
     let bytes: Uint8Array
     try {
-      bytes = await readFile(path)
-    } catch (err) {
-      this.#index.remove(name)
-      // Gone under our feet (evicted concurrently, deleted by hand): a plain miss.
-      if (!isCode(err, 'ENOENT')) reportError(this.#onError, 'get', err)
-      return undefined
-    }
-    let value: CachedAudio
-    try {
+      bytes = await readRecord(at.segment, at.offset, at.length)
       value = decodeRecord(key, bytes)
     } catch (err) {
+      if (this.#index.get(name) === at) this.#index.delete(name)
       reportError(this.#onError, 'get', err)
-      await unlink(path).catch(() => {})
-      this.#index.remove(name)
       return undefined
     }
-    const stamp = this.#index.nextStamp()
-    // Only the LRU order after a restart depends on the mtime: written in the background.
-    if (this.#index.touch(name, stamp)) this.#mtimes.mark(path, stamp)
+    // Still the current copy, and due for eviction soon: keep it, as the newest entry.
+    if (this.#index.get(name) === at && this.#writable && !this.#closed && this.#evictsSoon(at.segment)) this.#store(name, bytes)
     return value
   }
 
@@ -112,11 +115,12 @@ export class FsCache implements AudioCache {
     if (this.#closed || value.body.byteLength > this.#maxBytes) return
     const record = encodeRecord(key, value)
     if (record.length > this.#maxBytes) return
-    await this.#pending.track(this.#write(entryName(key), record))
+    const segment = this.#store(entryName(key), record)
+    if (segment && this.#fsync) await this.#pending.track(syncSegment(segment).catch((err: unknown) => this.#failed(err)))
   }
 
   bytes(): number {
-    return this.#index.bytes
+    return this.#bytes
   }
 
   writable(): boolean {
@@ -124,58 +128,93 @@ export class FsCache implements AudioCache {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return
     this.#closed = true
-    await this.#pending.track(this.#mtimes.flush())
+    const active = this.#segments.at(-1)
+    // The next start reads the index of what was appended this time instead of scanning it.
+    if (active && active.size > 0) await this.#pending.track(this.#writeHintOf(active))
     await this.#pending.settled()
+    for (const segment of this.#segments) retireSegment(segment)
   }
 
-  async #write(name: string, record: Uint8Array): Promise<void> {
-    const shard = join(this.dir, name.slice(0, 2))
-    const temp = join(shard, `${TEMP_PREFIX}${name}-${randomUUID()}`)
-    let stamp: number
+  /** Appends a record and indexes it; returns its segment, or undefined when the write failed (reported). */
+  #store(name: string, record: Uint8Array): Segment | undefined {
+    let segment: Segment
+    let offset: number
     try {
-      // mkdir once per shard, not per write (it showed in the event loop's profile under load).
-      if (!this.#shards.has(shard)) {
-        await mkdir(shard, { recursive: true })
-        this.#shards.add(shard)
-      }
-      const file = await open(temp, 'wx', 0o644)
-      try {
-        await file.writeFile(record)
-        stamp = this.#index.nextStamp()
-        await file.utimes(stamp / 1000, stamp / 1000)
-        if (this.#fsync) await file.sync()
-      } finally {
-        await file.close()
-      }
-      await rename(temp, join(shard, name))
+      segment = this.#segmentFor(record.length)
+      offset = appendRecord(segment, record)
     } catch (err) {
-      this.#writable = false
-      this.#shards.delete(shard) // it may have been removed under us: create it again next time
-      reportError(this.#onError, 'set', err)
-      await unlink(temp).catch(() => {})
-      return
+      this.#failed(err)
+      return undefined
     }
     this.#writable = true
-    this.#mtimes.forget(this.#pathOf(name)) // the new file carries its own stamp
-    this.#index.put(name, record.length, stamp)
-    await this.#evict(name)
+    segment.entries.push({ name, offset, length: record.length })
+    this.#index.set(name, { segment, offset, length: record.length })
+    this.#bytes += record.length
+    this.#evict()
+    return segment
   }
 
-  async #evict(keep?: string): Promise<void> {
-    const victims = this.#index.evictOver(this.#maxBytes, keep)
-    await Promise.all(
-      victims.map((name) => {
-        const path = this.#pathOf(name)
-        this.#mtimes.forget(path)
-        return unlink(path).catch((err: unknown) => {
+  #failed(err: unknown): void {
+    this.#writable = false
+    reportError(this.#onError, 'set', err)
+  }
+
+  /** The segment a record of `length` goes to: the newest, or a new one when it is full. */
+  #segmentFor(length: number): Segment {
+    const active = this.#segments.at(-1)
+    if (active && (active.size === 0 || active.size + length <= this.#segmentBytes)) return active
+    // The directory may have been removed under us: make it again rather than fail every write.
+    mkdirSync(this.dir, { recursive: true })
+    const created = openSegment(this.dir, this.#nextSeq, true)
+    this.#nextSeq++
+    this.#segments.push(created)
+    if (active) void this.#pending.track(this.#writeHintOf(active))
+    return created
+  }
+
+  /** True when `segment` starts in the oldest quarter of the cache (the next cap/4 of writes reaches it). */
+  #evictsSoon(segment: Segment): boolean {
+    let older = 0
+    for (const s of this.#segments) {
+      if (s === segment) break
+      older += s.size
+    }
+    return older < this.#bytes - (this.#maxBytes * 3) / 4
+  }
+
+  /** Deletes the oldest segments until the total fits the cap (the newest is never over it). */
+  #evict(): void {
+    while (this.#bytes > this.#maxBytes && this.#segments.length > 0) {
+      const oldest = this.#segments.shift()!
+      this.#bytes -= oldest.size
+      for (const entry of oldest.entries) {
+        if (this.#index.get(entry.name)?.segment === oldest) this.#index.delete(entry.name)
+      }
+      retireSegment(oldest)
+      const remove = (path: string) =>
+        unlink(path).catch((err: unknown) => {
           if (!isCode(err, 'ENOENT')) reportError(this.#onError, 'evict', err)
         })
-      }),
-    )
+      void this.#pending.track(Promise.all([remove(oldest.path), remove(hintPathOf(oldest.path))]).then(() => {}))
+    }
   }
 
-  /** Rebuilds the index from the directory, deleting crash leftovers. */
+  async #writeHintOf(segment: Segment): Promise<void> {
+    const path = hintPathOf(segment.path)
+    try {
+      await writeHint(path, { covered: segment.size, entries: [...segment.entries] })
+    } catch (err) {
+      // Without its hint a segment is scanned at the next start: slower, not wrong.
+      if (this.#segments.includes(segment)) reportError(this.#onError, 'set', err)
+      return
+    }
+    // Evicted while its hint was being written: the eviction's unlink came first.
+    if (!this.#segments.includes(segment)) await unlink(path).catch(() => {})
+  }
+
+  /** Rebuilds the index from the directory (segment-load.ts), then takes in the old layout. */
   async #load(): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true })
@@ -184,49 +223,27 @@ export class FsCache implements AudioCache {
       this.#writable = false
       reportError(this.#onError, 'set', err)
     }
-    let shards: string[]
-    try {
-      shards = (await readdir(this.dir, { withFileTypes: true }))
-        .filter((entry) => entry.isDirectory() && SHARD_NAME.test(entry.name))
-        .map((entry) => entry.name)
-    } catch {
-      return // no readable directory: start empty (already reported above when it matters)
+    const loaded = loadSegments(this.dir, (err) => reportError(this.#onError, 'get', err))
+    this.#nextSeq = loaded.nextSeq
+    for (const segment of loaded.segments) {
+      for (const entry of segment.entries) this.#index.set(entry.name, { segment, offset: entry.offset, length: entry.length })
+      this.#segments.push(segment)
+      this.#bytes += segment.size
     }
-    const found: { name: string; size: number; stamp: number }[] = []
-    for (const shard of shards) {
-      const names = await readdir(join(this.dir, shard)).catch(() => [] as string[])
-      await Promise.all(
-        names.map(async (name) => {
-          const path = join(this.dir, shard, name)
-          if (name.startsWith(TEMP_PREFIX)) return unlink(path).catch(() => {})
-          if (!ENTRY_NAME.test(name) || name.slice(0, 2) !== shard) return
-          const info = await stat(path).catch(() => undefined)
-          if (info?.isFile()) found.push({ name, size: info.size, stamp: info.mtimeMs })
-        }),
-      )
-    }
-    found.sort((a, b) => a.stamp - b.stamp || a.name.localeCompare(b.name))
-    for (const entry of found) this.#index.put(entry.name, entry.size, entry.stamp)
+    // Sealed segments get their hint now, so the next start does not scan them again.
+    for (const segment of loaded.unhinted) void this.#pending.track(this.#writeHintOf(segment))
+    if (this.#writable) importLegacyEntries(this.dir, (name, record) => void this.#store(name, record))
     // The cap may have been lowered since the last run.
-    await this.#evict()
+    this.#evict()
   }
 
   /** mkdir succeeding does not prove files can be created (read-only mount, no space for an inode). */
   async #probeWrite(): Promise<void> {
-    const probe = join(this.dir, `${TEMP_PREFIX}probe-${randomUUID()}`)
+    const probe = join(this.dir, `${PROBE_PREFIX}${process.pid}-${Date.now()}`)
     const file = await open(probe, 'wx', 0o644)
     await file.close()
     await unlink(probe)
   }
-
-  #pathOf(name: string): string {
-    return join(this.dir, name.slice(0, 2), name)
-  }
-}
-
-/** Keys from cacheKey() are used as-is; anything else is hashed so it can never escape the directory. */
-function entryName(key: string): string {
-  return ENTRY_NAME.test(key) ? key : new Bun.CryptoHasher('sha256').update(key).digest('hex')
 }
 
 function isCode(err: unknown, code: string): boolean {

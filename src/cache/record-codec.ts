@@ -26,6 +26,8 @@ import type { CachedAudio } from './cache.ts'
 const MAGIC = new Uint8Array([0x54, 0x54, 0x53, 0x41]) // "TTSA"
 const VERSION = 2
 const PREFIX_BYTES = 48
+/** Bytes of a record's fixed prefix, which holds its lengths (see recordLength). */
+export const RECORD_PREFIX_BYTES = PREFIX_BYTES
 const MAX_HEADER_BYTES = 1 << 20
 
 /** Why a stored record was rejected; reported via `onError('get', ...)`. */
@@ -76,28 +78,54 @@ export function encodeRecord(key: string, value: CachedAudio): Uint8Array {
  * ```
  */
 export function decodeRecord(key: string, bytes: Uint8Array): CachedAudio {
-  if (bytes.length < PREFIX_BYTES) throw new CorruptRecordError('shorter than the fixed prefix')
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (bytes[i] !== MAGIC[i]) throw new CorruptRecordError('bad magic')
-  }
-  if (bytes[4] !== VERSION) throw new CorruptRecordError(`unsupported version ${bytes[4]}`)
-  // Reserved bytes are outside the checksum, so a non-zero one can only mean damage (or a future format).
-  if (bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) throw new CorruptRecordError('reserved bytes set')
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const headerLength = view.getUint32(8)
-  const bodyLength = view.getUint32(12)
-  if (headerLength > MAX_HEADER_BYTES) throw new CorruptRecordError('header length out of range')
-  if (bytes.length !== PREFIX_BYTES + headerLength + bodyLength) {
-    throw new CorruptRecordError(`length ${bytes.length} != ${PREFIX_BYTES + headerLength + bodyLength}`)
-  }
+  const { key: stored, value } = decodeAnyRecord(bytes)
+  // Guards against a record stored (or renamed) under another key being served for this one.
+  if (stored !== key) throw new CorruptRecordError('record belongs to another key')
+  return value
+}
+
+/**
+ * Parses and verifies a record whatever key it was stored under, and returns that key: how a
+ * log of records is read back without an index.
+ *
+ * @example
+ * ```ts
+ * const { key } = decodeAnyRecord(bytes.subarray(offset, offset + recordLength(bytes.subarray(offset))))
+ * ```
+ */
+export function decodeAnyRecord(bytes: Uint8Array): { key: string; value: CachedAudio } {
+  const length = recordLength(bytes)
+  if (bytes.length !== length) throw new CorruptRecordError(`length ${bytes.length} != ${length}`)
   const expected = bytes.subarray(16, PREFIX_BYTES)
   const actual = checksum(bytes.subarray(PREFIX_BYTES))
   if (!actual.every((byte, i) => byte === expected[i])) throw new CorruptRecordError('checksum mismatch')
-
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8)
   const header = parseHeader(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength))
-  // Guards against a record stored (or renamed) under another key being served for this one.
-  if (header.key !== key) throw new CorruptRecordError('record belongs to another key')
-  return { body: bytes.subarray(PREFIX_BYTES + headerLength), contentType: header.contentType, meta: header.meta }
+  return { key: header.key, value: { body: bytes.subarray(PREFIX_BYTES + headerLength), contentType: header.contentType, meta: header.meta } }
+}
+
+/**
+ * The whole record's length, from its fixed prefix (the first {@link RECORD_PREFIX_BYTES}
+ * bytes, more may follow): how a reader of a log finds where the next record starts. Throws
+ * `CorruptRecordError` when the prefix is not a record's. The checksum is not checked here.
+ *
+ * @example
+ * ```ts
+ * const length = recordLength(await readAt(offset, RECORD_PREFIX_BYTES))
+ * ```
+ */
+export function recordLength(prefix: Uint8Array): number {
+  if (prefix.length < PREFIX_BYTES) throw new CorruptRecordError('shorter than the fixed prefix')
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (prefix[i] !== MAGIC[i]) throw new CorruptRecordError('bad magic')
+  }
+  if (prefix[4] !== VERSION) throw new CorruptRecordError(`unsupported version ${prefix[4]}`)
+  // Reserved bytes are outside the checksum, so a non-zero one can only mean damage (or a future format).
+  if (prefix[5] !== 0 || prefix[6] !== 0 || prefix[7] !== 0) throw new CorruptRecordError('reserved bytes set')
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength)
+  const headerLength = view.getUint32(8)
+  if (headerLength > MAX_HEADER_BYTES) throw new CorruptRecordError('header length out of range')
+  return PREFIX_BYTES + headerLength + view.getUint32(12)
 }
 
 /** The 32-byte checksum field: CRC-32 big-endian, then zeros. */

@@ -8,7 +8,13 @@
  * - A bytes-bounded memory tier in front of everything (`front: true`): a hit costs no file
  *   read and no checksum, since a far tier verifies a record when it loads it and the memory
  *   copy cannot rot. The memory tier is only a faster copy of the far one, so the far tier
- *   alone decides the kind, the size reported and readiness.
+ *   alone decides the kind, the size reported and readiness. It admits an entry on its second
+ *   use: a store goes to the far tier only, and the first read from there brings it into
+ *   memory. Most texts an LLM speaks are said once; stored in memory too, they would push out
+ *   the ones asked for again (and cost a copy and the garbage collector's time for nothing).
+ *   A repeat that arrives before the store has landed is served by the speech service's
+ *   finished flight. While the far tier cannot take writes (a full disk), stores go to memory
+ *   so repeats are still served.
  */
 import type { AudioCache, CachedAudio, CacheKind } from './cache.ts'
 
@@ -44,7 +50,12 @@ export class TieredCache implements AudioCache {
   }
 
   async set(key: string, value: CachedAudio): Promise<void> {
-    await Promise.all([this.near.set(key, value), this.far.set(key, value)])
+    if (!this.#front) {
+      await Promise.all([this.near.set(key, value), this.far.set(key, value)])
+      return
+    }
+    await this.far.set(key, value)
+    if (!this.far.writable()) await this.near.set(key, value)
   }
 
   /** Redis: what this replica holds locally plus what Redis reports. Memory front: the far tier's (the copy is not extra data). */

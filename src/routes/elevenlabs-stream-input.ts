@@ -35,7 +35,11 @@ class StreamInput extends ElevenLabsSocket {
     if (!this.session) return this.begin(msg)
     if (msg.text === '') {
       const session = this.session
-      void session.finish().then(() => this.end({ isFinal: true }))
+      // What the flush releases may still be refused (malformed markup): reported, then closed.
+      void session.finish().then(
+        () => this.end({ isFinal: true }),
+        (err: unknown) => this.fail(err),
+      )
       return
     }
     const session = this.session

@@ -97,7 +97,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
     const { request, result, counted, headers } = await utter(c)
     const parts: Uint8Array[] = []
     const merged: SecondsAlignment = { characters: [], character_start_times_seconds: [], character_end_times_seconds: [] }
-    for await (const chunk of timedChunks(request.text, result.pieces)) {
+    for await (const chunk of timedChunks(result.indexes, result.pieces)) {
       parts.push(chunk.bytes)
       merged.characters.push(...chunk.alignment.characters)
       merged.character_start_times_seconds.push(...chunk.alignment.character_start_times_seconds)
@@ -110,7 +110,7 @@ export function elevenlabsTimestampRoutes(deps: TimestampRoutesDeps): Hono<AppEn
   app.post('/v1/text-to-speech/:voice_id/stream/with-timestamps', async (c: Context<AppEnv>) => {
     const { request, result, counted, headers } = await utter(c)
     const encoder = new TextEncoder()
-    const body = await streamedBody(c, timedChunks(request.text, result.pieces), {
+    const body = await streamedBody(c, timedChunks(result.indexes, result.pieces), {
       frame: (chunk) => encoder.encode(`${JSON.stringify(json(chunk))}\n`),
       onComplete: () => deps.metrics?.speechRequests.inc({ result: counted }),
       ...(deps.metrics && { metrics: deps.metrics }),

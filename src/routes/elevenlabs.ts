@@ -8,6 +8,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
 import { parseElevenLabsFormat, type AudioFormatSpec } from '../audio/formats.ts'
 import { ApiError } from '../errors.ts'
+import { elevenlabsMarkup, type MarkupKind } from '../markup/markup-detect.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
@@ -84,6 +85,9 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
 /** A validated ElevenLabs speech request: path voice, query format, JSON body. */
 export interface ElevenLabsRequest {
   text: string
+  source: string
+  markup: MarkupKind
+  owner: string
   voice: Voice
   format: AudioFormatSpec
   speed: number
@@ -130,6 +134,10 @@ export async function readElevenLabsRequest(
   await c.get('usage')?.admit({ chars: text.length, voice, model: body.model_id })
   return {
     text,
+    // Markup, markdown and line breaks are read from what the client sent, not the normalised text.
+    source: body.text,
+    markup: elevenlabsMarkup(body.text),
+    owner: c.get('keyId') ?? '',
     voice,
     format: lookup.spec,
     speed: body.voice_settings?.speed ?? 1,

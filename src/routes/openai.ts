@@ -7,6 +7,8 @@ import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
 import { OPENAI_FORMATS, parseOpenAIFormat } from '../audio/formats.ts'
 import { ApiError } from '../errors.ts'
+import { openaiMarkup } from '../markup/markup-detect.ts'
+import { MarkupError } from '../markup/markup-error.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
@@ -96,6 +98,9 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
     })
     const result = await deps.speech.speak({
       text,
+      // SSML (input starting with <speak) and markdown are read from the input as sent.
+      source: body.input,
+      markup: openaiMarkup(body.input),
       voice,
       format,
       speed: body.speed,
@@ -103,6 +108,9 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
       params: { ...(body.instructions && { instructions: body.instructions }), ...(extra && { extra }) },
       retention,
       signal: c.req.raw.signal,
+    }).catch((err: unknown) => {
+      // OpenAI names the field `input`.
+      throw err instanceof MarkupError ? new ApiError({ status: 400, kind: 'validation', code: 'invalid_ssml', param: 'input', message: err.message }) : err
     })
     c.get('logFields').cache = result.cacheResult
     c.get('span').setAttribute('tts.cache.result', result.cacheResult)

@@ -2,6 +2,8 @@
  * How a failure reaches a streaming client: its own ProtocolError, or the one a known
  * failure maps to, with the close code that tells the client whether to retry.
  */
+import { MarkupError } from '../markup/markup-error.ts'
+import { DictionaryError } from '../pronunciation/dictionaries.ts'
 import { EngineBusyError, EngineUnavailableError } from '../tts/engine.ts'
 import { UnsupportedParamError } from '../tts/params/param-error.ts'
 import { QueueFullError } from '../tts/stream-session.ts'
@@ -14,6 +16,10 @@ import { ProtocolError } from './stream-context.ts'
  */
 export function protocolErrorOf(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err
+  // Malformed markup is the client's: 1008 (policy), the message naming where it is.
+  if (err instanceof MarkupError) return new ProtocolError('invalid_ssml', err.message)
+  // A locator of a dictionary that is missing or another key's: the client's too.
+  if (err instanceof DictionaryError) return new ProtocolError('pronunciation_dictionary_not_found', err.message)
   // Too much text waiting is the client's doing, wherever in a protocol it happened.
   if (err instanceof QueueFullError || err instanceof BufferOverflowError) return new ProtocolError('too_much_text', err.message)
   // A parameter the engine cannot honour with that value (espeak and an unknown language_code): the client's.

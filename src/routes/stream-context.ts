@@ -11,6 +11,8 @@ import type { AudioFormatSpec } from '../audio/formats.ts'
 import type { Lifecycle } from '../lifecycle.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import { unitOf } from '../telemetry/work-unit.ts'
+import type { Dictionaries } from '../pronunciation/dictionaries.ts'
+import type { TextNormalization } from '../text-cleanup/clean-up.ts'
 import type { Engine, Voice } from '../tts/engine.ts'
 import type { ApiKey } from '../keys/keys-file.ts'
 import type { VoiceParams } from '../tts/params/voice-params.ts'
@@ -41,6 +43,10 @@ export interface StreamDeps {
   /** Longest a session may last, however busy, seconds. */
   maxSessionSeconds: number
   keyLimits?: KeyLimits
+  /** Where the dictionaries that sessions' locators name live. */
+  dictionaries?: Pick<Dictionaries, 'resolve'>
+  /** `apply_text_normalization` when a session does not say (TTS_TEXT_NORMALIZATION). */
+  textNormalization?: TextNormalization
   /** Usage accounting and budgets: each session's text is admitted and each utterance recorded. */
   metering?: Metering
 }

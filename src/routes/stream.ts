@@ -125,7 +125,10 @@ class TtsEdgeStream extends StreamConnection {
         return
       }
       case 'close':
-        void session.finish().then(() => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }))
+        void session.finish().then(
+          () => this.end({ type: 'end', last_seq: session.lastSeq, frames: session.framesSent }),
+          (err: unknown) => this.fail(err),
+        )
         return
     }
   }

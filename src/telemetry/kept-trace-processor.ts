@@ -23,13 +23,21 @@ function isLocalRoot(span: ReadableSpan): boolean {
   return !span.parentSpanContext || span.parentSpanContext.isRemote === true
 }
 
+export interface KeptTraceProcessor extends SpanProcessor {
+  /**
+   * The decision for a trace whose root is never built (a dropped lazy root, lazy-root-span.ts):
+   * its waiting spans go on (kept) or are let go, and later ones follow it.
+   */
+  settle(traceId: string, keep: boolean): void
+}
+
 /**
  * Wraps `inner` (the batch processor) so only kept traces reach it.
  *
  * @example
  * const processor = keptTracesOnly(new BatchSpanProcessor(exporter), { maxWaitingSpans: 2048 })
  */
-export function keptTracesOnly(inner: SpanProcessor, options: KeptTraceOptions): SpanProcessor {
+export function keptTracesOnly(inner: SpanProcessor, options: KeptTraceOptions): KeptTraceProcessor {
   const { maxWaitingSpans, onDropped = () => {} } = options
   const remembered = options.rememberedDecisions ?? 4096
   const waiting = new Map<string, ReadableSpan[]>()
@@ -62,19 +70,23 @@ export function keptTracesOnly(inner: SpanProcessor, options: KeptTraceOptions):
     }
   }
 
+  const settle = (traceId: string, keep: boolean) => {
+    remember(traceId, keep)
+    const held = waiting.get(traceId)
+    if (!held) return
+    waiting.delete(traceId)
+    waitingCount -= held.length
+    if (keep) for (const child of held) inner.onEnd(child)
+  }
+
   return {
+    settle,
     onStart: (span: Span, parentContext: Context) => inner.onStart(span, parentContext),
     onEnd(span: ReadableSpan) {
       const traceId = span.spanContext().traceId
-      const held = waiting.get(traceId)
       if (isLocalRoot(span)) {
         const keep = span.attributes[KEEP_ATTRIBUTE] === true
-        remember(traceId, keep)
-        if (held) {
-          waiting.delete(traceId)
-          waitingCount -= held.length
-          if (keep) for (const child of held) inner.onEnd(child)
-        }
+        settle(traceId, keep)
         if (keep) inner.onEnd(span)
         return
       }

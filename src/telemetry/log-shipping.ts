@@ -49,14 +49,15 @@ function plainId(value: unknown): string | undefined {
 }
 
 /**
- * Creates a shipper, or undefined when log export is off.
+ * Creates a shipper, or undefined when OTLP log export is off (`OTEL_SDK_DISABLED`,
+ * `OTEL_LOGS_EXPORTER=none`, or `TTS_LOG_EXPORT=stdout`: lines reach Loki from stdout).
  *
  * @example
  * const shipper = createLogShipper(config)
  * const logger = createLogger({ level: 'info', service: 'tts-edge', shipper })
  */
 export function createLogShipper(config: Config, exporter?: LogRecordExporter, onDropped: DropHook = () => {}): LogShipper | undefined {
-  if (config.OTEL_SDK_DISABLED || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
+  if (config.OTEL_SDK_DISABLED || config.TTS_LOG_EXPORT === 'stdout' || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
   const logExporter =
     exporter ??
     createLogExporter({
@@ -97,7 +98,8 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
       // A plain, finished record for the batch processor, instead of the SDK Logger's
       // LogRecordImpl (setters, per-attribute validation and limits, a read-only switch):
       // these attributes are a handful of bounded primitives. A fifth of the line's cost.
-      const time = hrTimeOf(Date.now())
+      // A whole line's object carries the time the line says; the record says the same.
+      const time = hrTimeOf(whole && typeof fields?.time === 'number' ? fields.time : Date.now())
       const spanContext = span ?? trace.getSpanContext(context.active())
       const record: ReadableLogRecord = {
         hrTime: time,

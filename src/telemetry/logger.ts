@@ -15,9 +15,18 @@ export interface LoggerOptions {
   service?: string
   /** `service.instance.id`: which replica wrote the line (a `service_instance_id` field). */
   instance?: string
+  /** `service.version` (a `service_version` field): which build wrote the line, so a line read from stdout says what an OTLP record's resource says. */
+  version?: string
   /** Where lines go; stdout by default. */
   destination?: DestinationStream
   shipper?: LogShipper
+  /**
+   * false (`TTS_LOG_EXPORT=otlp`): a request's summary line goes to the shipper only, not to
+   * `destination`, unless it is a warning or an error: the per-request volume is paid for once,
+   * while start-up, shutdown and failures still show in `docker logs` when the collector is
+   * down. Ignored without a shipper, so lines always go somewhere. Default true.
+   */
+  requestLinesToDestination?: boolean
 }
 
 // Never logged, whatever a caller passes by mistake. Checked as top-level keys in a log
@@ -40,10 +49,10 @@ function withoutSecrets(object: Record<string, unknown>): Record<string, unknown
  * log.child({ request_id: 'abc' }).info({ status: 200 }, 'request completed')
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const { level = 'info', service = 'tts-edge', instance, shipper } = options
+  const { level = 'info', service = 'tts-edge', instance, version, shipper } = options
   const out = options.destination ?? stdoutDestination()
   const destination: DestinationStream = shipper ? shippingDestination(out, shipper) : out
-  const base = { service, ...(instance && { service_instance_id: instance }) }
+  const base = { service, ...(version && { service_version: version }), ...(instance && { service_instance_id: instance }) }
   const logger = pino(
     {
       level,
@@ -60,7 +69,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   )
-  registerFastLines(logger, { out, shipper, base, redact: withoutSecrets })
+  const requestLinesOut = options.requestLinesToDestination !== false || !shipper
+  registerFastLines(logger, { out, shipper, base, redact: withoutSecrets, requestLinesOut })
   return logger
 }
 

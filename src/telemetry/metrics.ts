@@ -6,7 +6,7 @@
  * genders come from the voice catalogue, ranges and error types are fixed enums.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
-import type { SpanContext } from '@opentelemetry/api'
+import { context, trace, type Span, type SpanContext } from '@opentelemetry/api'
 import { createLoudnessMetrics } from './loudness-metrics.ts'
 import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
 import { createSessionMetrics } from './session-metrics.ts'
@@ -231,4 +231,16 @@ export function observeFor<L extends string>(
   value: number,
 ): void {
   holdObservation(unit, span, histogram as unknown as Histogram<string>, labels as Record<string, string | number>, value)
+}
+
+/**
+ * observe() for a span and its unit of work given (the unit as found where the span started),
+ * with no context switch: observeFor when in a unit, else observe() inside the span's context.
+ *
+ * @example
+ * observeAt(unitOf(context.active()), span, metrics.upstreamFirstByte, { engine: 'kokoro' }, 0.21)
+ */
+export function observeAt<L extends string>(unit: WorkUnit | undefined, span: Span, histogram: Histogram<L>, labels: Partial<Record<L, string | number>>, value: number): void {
+  if (unit) observeFor(unit, span.spanContext(), histogram, labels, value)
+  else context.with(trace.setSpan(context.active(), span), () => observe(histogram, labels, value))
 }

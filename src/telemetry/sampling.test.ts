@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { context, trace } from '@opentelemetry/api'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { Hono } from 'hono'
 import pino from 'pino'
 import type { AppEnv } from '../app-env.ts'
@@ -8,6 +8,7 @@ import { correlation } from './correlation.ts'
 import { httpTelemetry } from './http-telemetry.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
 import { createMetrics, observe, openMetricsRegistry } from './metrics.ts'
+import { unitTracer } from './unit-tracer.ts'
 import { KEEP_ATTRIBUTE, ratioKeeps, unitOf, REASON_ATTRIBUTE, registerKeeper, TraceKeeper, type KeepPolicy } from './sampling.ts'
 import { installContext, withSpan } from './tracing.ts'
 
@@ -18,10 +19,10 @@ function setup(policy: Partial<KeepPolicy> = {}, { maxWaitingSpans = 1000, withM
   installContext()
   const exporter = new InMemorySpanExporter()
   const dropped: number[] = []
-  const provider = new BasicTracerProvider({
-    spanProcessors: [keptTracesOnly(new SimpleSpanProcessor(exporter), { maxWaitingSpans, onDropped: (_, n) => dropped.push(n) })],
-  })
-  const tracer = provider.getTracer('test')
+  const processor = keptTracesOnly(new SimpleSpanProcessor(exporter), { maxWaitingSpans, onDropped: (_, n) => dropped.push(n) })
+  const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() })
+  // Spans are lazy, as createTracing makes them (unit-tracer.ts).
+  const tracer = unitTracer(new BasicTracerProvider({ sampler, spanProcessors: [processor] }).getTracer('test'), { sampler, processor })
   let now = 0
   const clock = { advance: (seconds: number) => (now += seconds * 1000) }
   registerKeeper(tracer, new TraceKeeper({ ratio: 0, slowSeconds: NEVER_SLOW, exemplarIntervalSeconds: 60, ...policy }, () => now))

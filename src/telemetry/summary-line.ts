@@ -21,9 +21,11 @@ export interface FastLineTarget {
   /** stdout (or the test's destination), before any shipping. */
   out: DestinationStream
   shipper: LogShipper | undefined
-  /** The root logger's base fields (service, service_instance_id). */
+  /** The root logger's base fields (service, service_version, service_instance_id). */
   base: Record<string, unknown>
   redact: (fields: Record<string, unknown>) => Record<string, unknown>
+  /** false: info lines go to the shipper only (`TTS_LOG_EXPORT=otlp`); warnings and errors still reach `out`. */
+  requestLinesOut: boolean
 }
 
 const targets = new WeakMap<Logger, FastLineTarget>()
@@ -73,7 +75,7 @@ export function writeSummaryLine(
     msg,
   }
   const line = `${JSON.stringify(whole)}\n`
-  target.out.write(line)
+  if (target.requestLinesOut || number >= LEVELS.error) target.out.write(line)
   // The shipper reads ids and filterable fields from the object, not back from the line.
   target.shipper?.ship(line, number, whole, span, true)
 }

@@ -30,6 +30,7 @@ import { otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
+import { unitTracer } from './unit-tracer.ts'
 import { registerKeeper, TraceKeeper } from './sampling.ts'
 import { telemetryResource } from './resource.ts'
 
@@ -81,7 +82,8 @@ function sampler(config: Config): Sampler {
  * Builds tracing from config. With `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
  * the tracer is the API's no-op one, so instrumentation costs next to nothing. Otherwise the
  * tracer comes with its TraceKeeper (sampling.ts, from the TTS_TRACE_KEEP_* settings) and only
- * the spans of traces it keeps reach the exporter (kept-trace-processor.ts).
+ * the spans of traces it keeps reach the exporter (kept-trace-processor.ts). Its spans are SDK
+ * spans only in traces that are kept (unit-tracer.ts).
  *
  * @example
  * const tracing = createTracing(config)
@@ -113,13 +115,12 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
       }),
     onDropped,
   )
-  const provider = new BasicTracerProvider({
-    resource: telemetryResource(config),
-    sampler: sampler(config),
-    // Spans of traces the service drops are let go here, before any encoding or I/O.
-    spanProcessors: [keptTracesOnly(batch, { maxWaitingSpans: config.OTEL_BSP_MAX_QUEUE_SIZE, onDropped })],
-  })
-  const tracer = provider.getTracer('tts-edge')
+  // Spans of traces the service drops are let go here, before any encoding or I/O.
+  const kept = keptTracesOnly(batch, { maxWaitingSpans: config.OTEL_BSP_MAX_QUEUE_SIZE, onDropped })
+  const resource = telemetryResource(config)
+  const rootSampler = sampler(config)
+  const provider = new BasicTracerProvider({ resource, sampler: rootSampler, spanProcessors: [kept] })
+  const tracer = unitTracer(provider.getTracer('tts-edge'), { sampler: rootSampler, processor: kept, resource })
   registerKeeper(
     tracer,
     new TraceKeeper({

@@ -8,6 +8,8 @@
  */
 
 import type { AudioFormatSpec } from '../audio/formats.ts'
+import type { RenderedSpeech } from '../markup/rendered.ts'
+import type { SpeechDoc } from '../markup/speech-doc.ts'
 import type { ParamSupport, VoiceParams } from './params/voice-params.ts'
 
 /** Gender as the voice catalogue reports it (OpenAI / ElevenLabs labels). */
@@ -93,6 +95,21 @@ export interface SynthesisOptions {
    * protocol keep one connection per session and close it when the session ends.
    */
   session?: SynthesisSession
+  /**
+   * The speech in the internal form (docs/api.md, "Speech markup"): markup parsed,
+   * pronunciation rules applied, text cleaned up. When set, the engine renders it its own way
+   * (see {@link SpeechReading}) instead of reading `text`, and reports boundaries in offsets of
+   * `speech.source`, the client's own text.
+   */
+  speech?: SpeechDoc
+}
+
+/** How an engine reads the internal form of speech, for one voice. */
+export interface SpeechReading {
+  /** The engine reads numbers, dates and the like well itself: `apply_text_normalization=auto` leaves them to it. */
+  normalizesText: boolean
+  /** The document as this engine reads it (and what of it the engine cannot honour). */
+  render(doc: SpeechDoc): RenderedSpeech
 }
 
 /** A streaming session as engines see it: an identity, and word of its end. */
@@ -183,6 +200,8 @@ export interface Engine {
    * engine.params?.(voice)?.honours.has('stability') // true behind an ElevenLabs upstream
    */
   params?(voice: Voice): ParamSupport
+  /** How this engine reads markup, dictionaries' phonemes and cleaned text for `voice`. */
+  speech?(voice: Voice): SpeechReading
   /** Stop workers and release resources. */
   close(): Promise<void>
 }

@@ -7,7 +7,7 @@ import { context, type Context } from '@opentelemetry/api'
 import { withSpan } from '../telemetry/tracing.ts'
 import { hasAlignment, replay } from './speech-piece.ts'
 import { synthesiseFlight, type Flight, type ProductionDeps } from './speech-production.ts'
-import type { SpeechRequest } from './speech-request.ts'
+import type { ProducedRequest } from './speech-request.ts'
 import type { SpeechServiceDeps } from './speech-service.ts'
 
 /**
@@ -20,7 +20,7 @@ import type { SpeechServiceDeps } from './speech-service.ts'
  */
 export async function produceFlight(
   deps: ProductionDeps & Pick<SpeechServiceDeps, 'fleet'>,
-  request: SpeechRequest,
+  request: ProducedRequest,
   key: string,
   job: Flight,
   parent: Context,

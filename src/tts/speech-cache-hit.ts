@@ -55,7 +55,7 @@ export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timi
  * @example
  * return { ...replayed(cached, timings), ignored }
  */
-export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored'> {
+export function replayed(cached: CachedAudio, timings: SpeechResult['timings']): Omit<UtteranceResult, 'ignored' | 'indexes'> {
   const { engine, requestId } = cached.meta
   return {
     ...hitUsage(cached),

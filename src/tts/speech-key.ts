@@ -24,6 +24,8 @@ export interface KeyedSpeech {
    * (the same audio needs the same context).
    */
   context?: string
+  /** Markup, clean-up and dictionary versions (markup/speech-plan.ts); absent: the text as written. */
+  speech?: string
 }
 
 /**
@@ -43,5 +45,6 @@ export function speechKey(engine: Pick<Engine, 'name' | 'cacheScope'>, speech: K
     text: speech.text,
     ...(params && { params }),
     ...(speech.context && { context: speech.context }),
+    ...(speech.speech && { speech: speech.speech }),
   })
 }

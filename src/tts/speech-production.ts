@@ -13,7 +13,7 @@ import type { Broadcast } from './broadcast.ts'
 import type { SynthesisOptions } from './engine.ts'
 import { formatId } from './format-id.ts'
 import { layoutOf, pieceOf, type SpeechPiece } from './speech-piece.ts'
-import type { SpeechRequest } from './speech-request.ts'
+import type { ProducedRequest } from './speech-request.ts'
 import type { SpeechServiceDeps } from './speech-service.ts'
 import { SynthesisMeter } from './synthesis-meter.ts'
 import { charCountRange, countWords, wordCountRange } from './text.ts'
@@ -48,7 +48,7 @@ export type ProductionDeps = Pick<SpeechServiceDeps, 'engine' | 'cache' | 'trace
  * const job: Flight = { broadcast: new Broadcast(emptyPiece), aligned: false }
  * await synthesiseFlight(deps, request, key, job, context.active())
  */
-export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequest, key: string, job: Flight, parent: Context): Promise<void> {
+export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRequest, key: string, job: Flight, parent: Context): Promise<void> {
   const flight = job.broadcast
   const { engine, tracer, metrics, cache } = deps
   const started = performance.now()
@@ -86,6 +86,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: SpeechRequ
       ...(request.retention === 'none' && { retention: 'none' }),
       ...(request.alignment && { alignment: true }),
       ...(request.session && { session: request.session }),
+      // Clean-up alone was deferred to a miss: made now, in the synthesis span.
+      ...(request.speech && { speech: typeof request.speech === 'function' ? request.speech() : request.speech }),
     }
     for await (const chunk of engine.synthesize(request.text, request.voice, options, flight.signal)) {
       meter.chunk(chunk)

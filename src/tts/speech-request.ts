@@ -4,6 +4,8 @@
  * sessions and with-timestamps). Both are keyed, looked up and stored alike.
  */
 import type { AudioFormatSpec } from '../audio/formats.ts'
+import type { MarkupKind } from '../markup/markup-detect.ts'
+import type { SpeechDoc } from '../markup/speech-doc.ts'
 import type { SynthesisSession, Voice } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { SpeechPiece } from './speech-piece.ts'
@@ -18,6 +20,20 @@ export type Retention = 'none' | 'uncached' | undefined
 export interface SpeechRequest {
   /** Normalised text to speak. */
   text: string
+  /**
+   * The client's text exactly as sent (markup, markdown, line breaks): what markup and clean-up
+   * read and what alignment indexes when they apply. Default: `text`.
+   */
+  source?: string
+  /** Whether `source` is markup (markup/markup-detect.ts); default: it is not. */
+  markup?: MarkupKind
+  /** The API key id whose pronunciation dictionaries the locators name ('' with auth off). */
+  owner?: string
+  /**
+   * The speech already in the internal form, with its share of the cache key: a streaming
+   * session prepares each utterance in its own context (elements left open, a code fence).
+   */
+  prepared?: { speech: SpeechDoc; key: string }
   voice: Voice
   format: AudioFormatSpec
   speed: number
@@ -33,6 +49,12 @@ export interface SpeechRequest {
   session?: SynthesisSession
   /** The session's text before this utterance: part of the key for engines that condition on it. */
   context?: string
+}
+
+/** A request as production sees it: its parameters split, its speech planned. */
+export interface ProducedRequest extends SpeechRequest {
+  /** The document to synthesise, or how to make it (deferred to a miss); absent: plain text. */
+  speech?: SpeechDoc | (() => SpeechDoc)
 }
 
 /** What both answers share. */
@@ -67,6 +89,8 @@ export interface SpeechResult extends SpeechAnswer {
 }
 
 export interface UtteranceResult extends SpeechAnswer {
+  /** The text the pieces' boundaries index: the client's own (`source`) when markup or clean-up applied, else `text`. */
+  indexes: string
   /** The audio in pieces, as synthesis made them (a hit replays the stored layout). */
   pieces: AsyncIterable<SpeechPiece>
 }

@@ -21,12 +21,15 @@ import { Broadcast } from './broadcast.ts'
 import type { Engine, Voice } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
 import { resolveParams } from './params/resolve-params.ts'
-import { HONOURS_NOTHING } from './params/voice-params.ts'
+import { HONOURS_NOTHING, withSpeechParams } from './params/voice-params.ts'
 import { cacheHit, lookUpSpeech, replayed } from './speech-cache-hit.ts'
 import { speechKey } from './speech-key.ts'
 import { emptyPiece, hasAlignment, type SpeechPiece } from './speech-piece.ts'
 import { synthesiseFlight, type Flight } from './speech-production.ts'
-import type { SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
+import type { ProducedRequest, SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
+import { planSpeech, type SpeechPlan } from '../markup/speech-plan.ts'
+import { DictionaryError, type Dictionaries } from '../pronunciation/dictionaries.ts'
+import type { TextNormalization } from '../text-cleanup/clean-up.ts'
 
 export type { Retention, SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
 
@@ -40,12 +43,16 @@ export interface SpeechServiceDeps {
   fleet?: Pick<FleetLease, 'claim'>
   /** TTS_CACHE_SKIP_PATTERN: texts matching it are never looked up or stored. */
   skipPattern?: RegExp
+  /** Where the dictionaries that requests' locators name live. */
+  dictionaries?: Pick<Dictionaries, 'resolve'>
+  /** `apply_text_normalization` when a request does not say (TTS_TEXT_NORMALIZATION). */
+  textNormalization?: TextNormalization
 }
 
 /** A request keyed, its parameters split, and where it stands with the cache. */
 type Found =
-  | { hit: CachedAudio; timings: SpeechResult['timings']; ignored: string[] }
-  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[]; leader: boolean }
+  | { hit: CachedAudio; timings: SpeechResult['timings']; ignored: string[]; indexes: string }
+  | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[]; leader: boolean; indexes: string }
 
 /**
  * @example
@@ -86,21 +93,28 @@ export class SpeechService {
    */
   async utter(request: SpeechRequest): Promise<UtteranceResult> {
     const found = await this.#find(request)
-    if (found.hit) return { ...replayed(found.hit, found.timings), ignored: found.ignored }
-    return { ...this.#answer(found), pieces: found.flight.broadcast.read(request.signal) }
+    if (found.hit) return { ...replayed(found.hit, found.timings), ignored: found.ignored, indexes: found.indexes }
+    return { ...this.#answer(found), pieces: found.flight.broadcast.read(request.signal), indexes: found.indexes }
   }
 
   async #find(request: SpeechRequest): Promise<Found> {
     const { tracer, cache, engine, skipPattern } = this.deps
     const support = engine.params?.(request.voice) ?? HONOURS_NOTHING
-    const { honoured, ignored } = resolveParams(request.params ?? {}, support)
+    const { honoured, ignored } = resolveParams(request.params ?? {}, withSpeechParams(support))
     const context = support.conditionsOnContext ? request.context : undefined
-    const key = speechKey(engine, { ...request, honoured, ...(context && { context }) })
+    const plan = await this.#plan(request)
+    if (plan.ignored.length) ignored.push(...plan.ignored)
+    // Locators key by the versions they resolved to (in the plan), not as written: a locator of the
+    // latest version and one naming that version are the same audio.
+    const { pronunciation_dictionary_locators: _locators, ...keyed } = honoured
+    const key = speechKey(engine, { ...request, honoured: keyed, ...(context && { context }), ...(plan.key && { speech: plan.key }) })
     const retention = request.retention ?? (skipPattern?.test(request.text) ? 'uncached' : undefined)
-    const produce: SpeechRequest = { ...request, params: honoured, retention }
+    const produce: ProducedRequest = { ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) }
+    // Boundaries index the client's own text when markup or clean-up made what the engine read.
+    const indexes = plan.speech ? (request.source ?? request.text) : request.text
     const aligned = request.alignment === true
     // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
-    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored, leader: true }
+    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
@@ -108,19 +122,46 @@ export class SpeechService {
     const cached = await lookUpSpeech(tracer, cache, key)
     const timings = { cache: performance.now() - lookupStart }
     const serves = (entry: CachedAudio | undefined): entry is CachedAudio => entry !== undefined && (!aligned || hasAlignment(entry))
-    if (serves(cached)) return { hit: cached, timings, ignored }
+    if (serves(cached)) return { hit: cached, timings, ignored, indexes }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     // Finished here, its cache write not landed yet: serve its file.
-    if (serves(flight?.stored)) return { hit: flight.stored, timings, ignored }
+    if (serves(flight?.stored)) return { hit: flight.stored, timings, ignored, indexes }
     // A flight without the timings this request needs is left to its readers; this one makes its own.
     // The request that starts a flight is the one billed for it; the ones that join it are not.
     const leader = !flight || flight.broadcast.signal.aborted || flight.stored !== undefined || (aligned && !flight.aligned)
     if (leader) flight = this.#fly(produce, key, true)
-    return { flight: flight!, timings, ignored, leader }
+    return { flight: flight!, timings, ignored, leader, indexes }
+  }
+
+  /**
+   * What the request's markup, dictionaries and clean-up mean (markup/speech-plan.ts): a
+   * streaming session brings its utterance prepared; a batch request is planned here.
+   * Throws MarkupError (malformed markup) and DictionaryError (a locator of nothing).
+   */
+  async #plan(request: SpeechRequest): Promise<SpeechPlan> {
+    if (request.prepared) return { key: request.prepared.key, speech: request.prepared.speech, ignored: [] }
+    const reading = this.deps.engine.speech?.(request.voice)
+    if (!reading) return { ignored: [] }
+    const params = request.params ?? {}
+    const locators = params.pronunciation_dictionary_locators
+    const rules = locators?.length ? await this.#dictionaries().resolve(request.owner ?? '', locators) : undefined
+    return planSpeech({
+      text: request.source ?? request.text,
+      markup: request.markup ?? 'none',
+      ...(rules && { rules }),
+      normalization: params.apply_text_normalization ?? this.deps.textNormalization ?? 'auto',
+      reading,
+      language: params.language_code ?? request.voice.language,
+    })
+  }
+
+  #dictionaries(): Pick<Dictionaries, 'resolve'> {
+    if (this.deps.dictionaries) return this.deps.dictionaries
+    throw new DictionaryError('locator', 'pronunciation_dictionary_locators: this server keeps no pronunciation dictionaries.')
   }
 
   /** Starts producing `key`; `shared`: identical requests (and the fleet) join it. */
-  #fly(request: SpeechRequest, key: string, shared: boolean): Flight {
+  #fly(request: ProducedRequest, key: string, shared: boolean): Flight {
     const created: Flight = { broadcast: new Broadcast<SpeechPiece>(emptyPiece), aligned: request.alignment === true }
     if (shared) this.#inflight.set(key, created)
     const produced = shared ? produceFlight(this.deps, request, key, created, context.active()) : synthesiseFlight(this.deps, request, key, created, context.active())

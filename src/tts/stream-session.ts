@@ -17,6 +17,7 @@ import type { Voice } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { Retention, SpeechService } from './speech-service.ts'
 import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
+import type { StreamSpeech } from '../markup/stream-speech.ts'
 import { SessionMeter } from './session-meter.ts'
 import { TextBuffer } from './text-buffer.ts'
 import { UtteranceFrames } from './utterance-frames.ts'
@@ -48,6 +49,11 @@ export interface StreamSessionOptions {
   maxQueuedUnits?: number
   /** Called once when synthesis fails (engine busy, crashed): the protocol reports and closes. */
   onError: (err: unknown) => void
+  /**
+   * The session's markup, dictionaries and clean-up (markup/stream-speech.ts): it says where
+   * the buffer may cut, and prepares each unit in the context of the ones before it.
+   */
+  markup?: StreamSpeech
   /** Each utterance that delivered audio, once it ends (usage accounting). */
   onUtterance?: UtteranceSetup['onSettled']
 }
@@ -85,7 +91,10 @@ export class StreamSession implements SessionProbe {
 
   constructor(options: StreamSessionOptions) {
     this.#o = options
-    this.#buffer = new TextBuffer(options.chunkLengthSchedule ? { chunkLengthSchedule: options.chunkLengthSchedule } : {})
+    this.#buffer = new TextBuffer({
+      ...(options.chunkLengthSchedule && { chunkLengthSchedule: options.chunkLengthSchedule }),
+      ...(options.markup && { mask: options.markup.mask }),
+    })
     const { transport, metrics, vendor, route, speech, voice, speed, format, model, params, retention, alignment, tracer, parent, onUtterance } = options
     this.#sender = new FrameSender({ transport, ...(metrics && { metrics }), vendor, route })
     const session = { onEnd: (fn: () => void) => void this.#ended.push(fn) }
@@ -124,6 +133,7 @@ export class StreamSession implements SessionProbe {
 
   /** Adds text; complete units start synthesising at once. Throws QueueFullError past the bound. */
   text(text: string): void {
+    this.#o.markup?.received(text)
     this.#enqueue(this.#buffer.push(text))
   }
 
@@ -157,6 +167,7 @@ export class StreamSession implements SessionProbe {
     const started = performance.now()
     this.#generation++
     this.#buffer.clear()
+    this.#o.markup?.reset()
     // What comes next starts afresh (an upstream link is closed by the cancel too).
     this.#spoken = ''
     for (const unit of this.#queue) unit.cancel()
@@ -180,7 +191,9 @@ export class StreamSession implements SessionProbe {
     const max = this.#o.maxQueuedUnits ?? 64
     for (const text of texts) {
       if (this.#queue.length >= max) throw new QueueFullError(`more than ${max} pieces of text waiting for audio`)
-      this.#queue.push(new Utterance(text, this.#setup, this.#spoken.slice(-MAX_CONTEXT_CHARS)))
+      // Malformed markup throws here, before the unit is queued: the protocol reports where.
+      const prepare = this.#o.markup?.prepare(text)
+      this.#queue.push(new Utterance(text, this.#setup, this.#spoken.slice(-MAX_CONTEXT_CHARS), prepare))
       this.#spoken = (this.#spoken + text).slice(-MAX_CONTEXT_CHARS)
     }
     this.#startAhead()

@@ -11,6 +11,12 @@ export interface TextBufferOptions {
   chunkLengthSchedule?: readonly number[]
   /** Upper bound on buffered characters; push() beyond it throws BufferOverflowError. */
   maxChars?: number
+  /**
+   * The text as the splitter should see it (same length): constructs that must not be cut
+   * (a markup tag, a link) replaced by letters, so no sentence end or word break is found in
+   * them (markup/construct-mask.ts). Units are still cut from the real text.
+   */
+  mask?: (text: string) => string
 }
 
 export class BufferOverflowError extends Error {
@@ -29,10 +35,12 @@ export class TextBuffer {
   #released = 0
   readonly #schedule: readonly number[] | undefined
   readonly #maxChars: number
+  readonly #mask: (text: string) => string
 
   constructor(options: TextBufferOptions = {}) {
     this.#schedule = options.chunkLengthSchedule?.length ? options.chunkLengthSchedule : undefined
     this.#maxChars = options.maxChars ?? 100_000
+    this.#mask = options.mask ?? ((text) => text)
   }
 
   /** Characters waiting. */
@@ -69,16 +77,18 @@ export class TextBuffer {
   }
 
   #releaseSentences(): string[] {
-    const sentences = splitSentences(this.#pending)
-    const closed = endsSentence(this.#pending)
+    const view = this.#mask(this.#pending)
+    const sentences = splitSentences(view)
+    const closed = endsSentence(view)
     if (sentences.length < 2 && !closed) return []
     // The last piece may still be growing unless the buffer ends right after a sentence end.
     const complete = closed ? sentences : sentences.slice(0, -1)
     const last = complete.at(-1)
     if (!last) return []
-    this.#pending = this.#pending.slice(last.offset + last.text.length)
+    const pending = this.#pending
+    this.#pending = pending.slice(last.offset + last.text.length)
     this.#released += complete.length
-    return complete.map((s) => s.text)
+    return complete.map((s) => pending.slice(s.offset, s.offset + s.text.length))
   }
 
   #releaseBySchedule(): string[] {
@@ -88,7 +98,7 @@ export class TextBuffer {
       const threshold = schedule[Math.min(this.#released, schedule.length - 1)]!
       if (this.#pending.length < threshold) return out
       // Cut after the last whitespace so the trailing, possibly partial, word waits.
-      const cut = this.#pending.search(/\s\S*$/)
+      const cut = this.#mask(this.#pending).search(/\s\S*$/)
       if (cut <= 0) return out
       const unit = this.#pending.slice(0, cut).trim()
       this.#pending = this.#pending.slice(cut + 1)

@@ -171,7 +171,7 @@ describe('splitSentences, any input', () => {
  */
 function referenceSentences(text: string): [number, number][] {
   const sentenceEnd = /[.!?…。！？।؟]+["'”’)\]]*(?=\s|$)|\n\s*\n/g
-  const abbreviation = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|Fig)\.$/i
+  const abbreviation = /(?:^|[^\p{L}\p{N}])(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|Fig)\.$/iu
   const out: [number, number][] = []
   let start = 0
   const close = (end: number) => {

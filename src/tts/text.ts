@@ -96,8 +96,9 @@ export function charCountRange(chars: number): string {
 // backtracking over the rest of the run, and 20 000 '.' then a letter took ~500 ms of
 // event loop (a streamed message may carry 10 000 characters).
 const SENTENCE_END = /(?<![.!?…。！？।؟])[.!?…。！？।؟]+["'”’)\]]*(?=\s|$)|\n\s*\n/g
-// Abbreviations that end in a full stop without ending the sentence.
-const ABBREVIATION = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|Fig)\.$/i
+// Abbreviations that end in a full stop without ending the sentence: after a space, the start,
+// or any other non-word character ("(Dr. Who)", a markup tag before "Dr.").
+const ABBREVIATION = /(?:^|[^\p{L}\p{N}])(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|No|Fig)\.$/iu
 // The abbreviation test looks at this many characters before a full stop, not at the
 // whole sentence so far (quadratic on 'Mr. Mr. Mr. ...'). Longer than any abbreviation
 // plus its leading space, so `^` can only match at a real sentence start.

@@ -10,6 +10,7 @@ import type { SynthesisSession } from './engine.ts'
 import type { VoiceParams } from './params/voice-params.ts'
 import type { SpeechPiece } from './speech-piece.ts'
 import type { Retention, SpeechService, UtteranceResult } from './speech-service.ts'
+import type { PreparedUtterance } from '../markup/stream-speech.ts'
 import { endUtteranceTrace, startUtteranceTrace, type UtteranceOutcome, type UtteranceTraceSetup } from './utterance-trace.ts'
 
 /** What every utterance of a session is synthesised and traced with. */
@@ -54,6 +55,8 @@ export class Utterance {
     setup: UtteranceSetup,
     /** The session's text before this one (it keys the audio of engines that condition on it). */
     private readonly context = '',
+    /** Makes the unit's internal form (markup, dictionaries, clean-up) once the session's dictionaries are known. */
+    private readonly prepare?: () => Promise<PreparedUtterance | undefined>,
   ) {
     this.#setup = setup
     this.trace = startUtteranceTrace(setup, text)
@@ -89,7 +92,8 @@ export class Utterance {
     void context.with(this.trace, async () => {
       let result: UtteranceResult | undefined
       try {
-        const request = { text: this.text, voice, format, speed, model, params, retention, alignment, session, signal, ...(this.context && { context: this.context }) }
+        const prepared = await this.prepare?.()
+        const request = { text: this.text, voice, format, speed, model, params, retention, alignment, session, signal, ...(this.context && { context: this.context }), ...(prepared && { prepared }) }
         result = await speech.utter(request)
         trace.getSpan(this.trace)?.setAttribute('tts.cache.result', result.cacheResult)
         for await (const piece of result.pieces) {

@@ -74,6 +74,23 @@ export const PARAM_NAMES: readonly ParamName[] = [
   'instructions',
 ]
 
+/**
+ * The parameters of speech markup, pronunciation dictionaries and text clean-up: applied before
+ * synthesis for every engine (markup/speech-plan.ts), so every engine honours them.
+ */
+export const SPEECH_PARAMS: readonly ParamName[] = ['pronunciation_dictionary_locators', 'apply_text_normalization', 'enable_ssml_parsing']
+
+/**
+ * What a request honours on this engine: the engine's own support, and markup, dictionaries
+ * and clean-up, which the pipeline applies whatever the engine.
+ *
+ * @example
+ * withSpeechParams(HONOURS_NOTHING).honours.has('apply_text_normalization') // true
+ */
+export function withSpeechParams(support: ParamSupport): ParamSupport {
+  return { ...support, honours: new Set([...support.honours, ...SPEECH_PARAMS]) }
+}
+
 /** What an engine does with request parameters, for one voice. */
 export interface ParamSupport {
   /** The audio depends on these: forwarded to (or applied by) the engine, and part of the cache key. */

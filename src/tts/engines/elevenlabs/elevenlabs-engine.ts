@@ -5,7 +5,10 @@
  * anything else is asked for as pcm_24000 and encoded here.
  */
 import { parseElevenLabsFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
-import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import type { PcmChunk, SpeechReading, SynthesisOptions, Voice } from '../../engine.ts'
+import { renderElevenLabs } from '../../../markup/render-elevenlabs.ts'
+import { SourceBoundaries } from '../../../markup/source-boundaries.ts'
+import { plainDoc } from '../../../markup/speech-doc.ts'
 import { findModel } from '../../models.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
@@ -29,6 +32,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   const auth: Record<string, string> = settings.apiKey ? { 'xi-api-key': settings.apiKey } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/v1/voices`, auth, parseVoices)
   const links = new SessionLinks(client, deps)
+  const reading: SpeechReading = { normalizesText: settings.normalizes_text, render: (doc) => renderElevenLabs(doc) }
   const support = elevenlabsSupport(settings.stream_input)
   const modelFor = (options: SynthesisOptions) =>
     settings.model ?? (options.model && findModel(options.model)?.vendor === 'elevenlabs' ? options.model : 'eleven_multilingual_v2')
@@ -37,6 +41,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
   async function* throughStreamInput(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
     const link = await links.get(options.session!, voice.engineVoice, () => ({
       engine: settings.name,
+      // SSML parsing on: rendered text carries <break> and <phoneme> (its words are XML-escaped, renderElevenLabs).
       url: `${base.replace(/^http/, 'ws')}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream-input?${linkQuery(modelFor(options), `pcm_${PCM_RATE}`, options)}`,
       headers: auth,
       opening: linkOpening(options),
@@ -75,39 +80,53 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
     }
   }
 
+  /** One HTTP call to the upstream's stream (or stream/with-timestamps) route. */
+  async function* throughHttp(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+    // With alignment wanted: the upstream's own timings, on PCM we encode (exact sample counts).
+    const timed = options.alignment === true
+    const passName = options.format && !timed ? passthroughFormat(options.format) : undefined
+    const outputFormat = passName ?? `pcm_${PCM_RATE}`
+    const model = modelFor(options)
+    const stream = await client.open({
+      url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?${httpQuery(outputFormat, options)}`,
+      headers: auth,
+      body: httpBody(text, model, options),
+      characters: text.length,
+      acceptsType: timed ? isJsonLines : isAudioType,
+      ...(signal && { signal }),
+    })
+    const sampleRate = passName ? options.format!.sampleRate : PCM_RATE
+    const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : asPieces(stream.chunks)
+    yield* upstreamAudio(pieces, {
+      ...(options.format && { format: options.format }),
+      passthrough: passName !== undefined,
+      sampleRate,
+      textLength: text.length,
+      speaker: { engine: settings.name, voice: voice.engineVoice },
+      ...(deps.encoders && { encoders: deps.encoders }),
+      ...(signal && { signal }),
+      ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
+    })
+  }
+
   return {
     name: settings.name,
     params: () => support,
+    speech: () => reading,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-      if (options.session && settings.stream_input) {
-        yield* throughStreamInput(text, voice, options, signal)
-        return
+      const linked = options.session !== undefined && settings.stream_input
+      // With speech: the one text ElevenLabs reads, tags inline, mapped back to the client's text. A
+      // stream-input link parses SSML, so even plain text goes there escaped (and mapped back).
+      const speech = options.speech ?? (linked ? plainDoc(text) : undefined)
+      const rendered = speech ? renderElevenLabs(speech, { xml: linked }).pieces[0] : undefined
+      if (speech && rendered?.type !== 'speech') return
+      const input = rendered?.type === 'speech' ? rendered.text.text : text
+      const toSource = rendered?.type === 'speech' ? new SourceBoundaries(rendered.text) : undefined
+      const chunks = linked ? throughStreamInput(input, voice, options, signal) : throughHttp(input, voice, options, signal)
+      for await (const chunk of chunks) {
+        if (toSource && chunk.boundaries) chunk.boundaries = toSource.map(chunk.boundaries)
+        yield chunk
       }
-      // With alignment wanted: the upstream's own timings, on PCM we encode (exact sample counts).
-      const timed = options.alignment === true
-      const passName = options.format && !timed ? passthroughFormat(options.format) : undefined
-      const outputFormat = passName ?? `pcm_${PCM_RATE}`
-      const model = modelFor(options)
-      const stream = await client.open({
-        url: `${base}/v1/text-to-speech/${encodeURIComponent(voice.engineVoice)}/stream${timed ? '/with-timestamps' : ''}?${httpQuery(outputFormat, options)}`,
-        headers: auth,
-        body: httpBody(text, model, options),
-        characters: text.length,
-        acceptsType: timed ? isJsonLines : isAudioType,
-        ...(signal && { signal }),
-      })
-      const sampleRate = passName ? options.format!.sampleRate : PCM_RATE
-      const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : asPieces(stream.chunks)
-      yield* upstreamAudio(pieces, {
-        ...(options.format && { format: options.format }),
-        passthrough: passName !== undefined,
-        sampleRate,
-        textLength: text.length,
-        speaker: { engine: settings.name, voice: voice.engineVoice },
-        ...(deps.encoders && { encoders: deps.encoders }),
-        ...(signal && { signal }),
-        ...(stream.headers.get('request-id') && { requestId: stream.headers.get('request-id')!.slice(0, 200) }),
-      })
     },
     voices: () => catalogue.list(),
     resolve(id) {

@@ -13,6 +13,7 @@ const params = {
   enable_ssml_parsing: true,
 }
 
+// Pronunciation dictionaries are this server's, applied before the text leaves: never sent on.
 test('the HTTP body and query carry every parameter under its ElevenLabs name, speed in voice_settings', () => {
   expect(httpBody('Hi.', 'eleven_v3', { speed: 1.2, params })).toEqual({
     text: 'Hi.',
@@ -20,7 +21,6 @@ test('the HTTP body and query carry every parameter under its ElevenLabs name, s
     language_code: 'de',
     seed: 0,
     previous_request_ids: ['g1'],
-    pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'd' }],
     voice_settings: { stability: 0.4, use_speaker_boost: false, speed: 1.2 },
   })
   expect(httpBody('Hi.', 'm', { speed: 1 })).toEqual({ text: 'Hi.', model_id: 'm' })
@@ -40,8 +40,9 @@ test("a stream-input link's query and opening message carry the session's settin
     text: ' ',
     voice_settings: { stability: 0.4, use_speaker_boost: false, speed: 0.9 },
     generation_config: { chunk_length_schedule: [60] },
-    pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: 'd' }],
   })
+  // The text a link is sent carries rendered <break> and <phoneme>: SSML parsing is always on.
+  expect(new URLSearchParams(linkQuery('m', 'pcm_24000', {})).get('enable_ssml_parsing')).toBe('true')
 })
 
 test('everything but instructions is honoured; over links the text before an utterance keys it', () => {

@@ -37,9 +37,10 @@ export function elevenlabsSupport(streamInput: boolean) {
   return supports(HONOURED, { conditionsOnContext: streamInput })
 }
 
+// Not `pronunciation_dictionary_locators`: they name this server's dictionaries, applied here
+// before the text is sent (docs/api.md "Pronunciation dictionaries"); ElevenLabs knows none of them.
 const BODY: ParamName[] = [
   'language_code',
-  'pronunciation_dictionary_locators',
   'seed',
   'previous_text',
   'next_text',
@@ -92,10 +93,12 @@ export function httpQuery(outputFormat: string, options: SynthesisOptions): stri
 export function linkQuery(model: string, outputFormat: string, options: SynthesisOptions): string {
   const params = options.params ?? {}
   const query = new URLSearchParams({ model_id: model, output_format: outputFormat })
-  for (const name of ['language_code', 'apply_text_normalization', 'seed', 'enable_ssml_parsing'] as const) {
+  for (const name of ['language_code', 'apply_text_normalization', 'seed'] as const) {
     const value = params[name]
     if (value !== undefined) query.set(name, String(value))
   }
+  // Always: the text sent is rendered with <break> and <phoneme> inline and its words XML-escaped.
+  query.set('enable_ssml_parsing', 'true')
   if (options.retention === 'none') query.set('enable_logging', 'false')
   return query.toString()
 }
@@ -114,7 +117,6 @@ export function linkOpening(options: SynthesisOptions): Record<string, unknown> 
     text: ' ',
     ...(settings && { voice_settings: settings }),
     ...(params.chunk_length_schedule && { generation_config: { chunk_length_schedule: params.chunk_length_schedule } }),
-    ...(params.pronunciation_dictionary_locators && { pronunciation_dictionary_locators: params.pronunciation_dictionary_locators }),
   }
 }
 

@@ -26,8 +26,16 @@ export const NORMAL_RATE = 175
  */
 export const CHUNK_SAMPLES = 16384
 
+/** A piece of a job: a sentence to say, or (with `silenceMs`) a pause to make exactly. */
+export interface EspeakSentence extends Sentence {
+  /** A pause of this length instead of speech (text then empty). */
+  silenceMs?: number
+  /** False when a pause of ours follows: espeak-ng adds none of its own at the end. */
+  endPause?: boolean
+}
+
 export interface EspeakRequest {
-  sentences: Sentence[]
+  sentences: EspeakSentence[]
   /** When set, the worker encodes (see tts/encoding/worker-encoding.ts) and sends bytes instead of samples. */
   format?: AudioFormatSpec
   /** espeak voice selector, e.g. `en-us+f3`. */
@@ -36,6 +44,8 @@ export interface EspeakRequest {
   rate: number
   /** Duration multiplier applied afterwards for speeds espeak cannot reach (1 = none). */
   stretch: number
+  /** The sentences are SSML (markup/render-espeak.ts): espeak-ng reads them in its SSML mode. */
+  ssml?: boolean
   /** Every utterance is measured (BS.1770) before encoding, and normalised when a target is set. */
   loudness: LoudnessRequest
 }
@@ -76,6 +86,9 @@ export type SpeakFn = (
   voice: string,
   rate: number,
   onBlock: (samples: Int16Array, events: EspeakEvent[]) => boolean,
+  ssml?: boolean,
+  /** espeak-ng's own pause at the end of the text (default true). */
+  endPause?: boolean,
 ) => void
 
 /**
@@ -125,8 +138,14 @@ function speakSentences(request: EspeakRequest, ctx: JobContext<WorkerChunk>, sp
   }
   for (const sentence of request.sentences) {
     if (ctx.cancelled()) return
+    if (sentence.silenceMs !== undefined) {
+      // Exact, whatever the speed: a pause the client timed.
+      const silence = new Int16Array(Math.round((sentence.silenceMs * ESPEAK_SAMPLE_RATE) / 1000))
+      if (silence.length > 0) send(silence, [])
+      continue
+    }
     const base = emitted
-    const toUtf16 = utf16Offsets(sentence.text)
+    const toUtf16 = utf16Offsets(sentence.text, request.ssml === true)
     let boundaries: Boundary[] = [{ textOffset: sentence.offset, textLength: sentence.text.length, sampleOffset: base, kind: 'sentence' }]
     let blocks: Int16Array[] = []
     let pending = 0
@@ -154,7 +173,7 @@ function speakSentences(request: EspeakRequest, ctx: JobContext<WorkerChunk>, sp
         if (!stretching && (pending >= blockSamples || (emitted === 0 && blockSamples !== Infinity))) flush()
       }
       return ctx.cancelled()
-    })
+    }, request.ssml, sentence.endPause !== false)
     if (ctx.cancelled()) return
     flush()
     carried.push(...boundaries)
@@ -162,13 +181,18 @@ function speakSentences(request: EspeakRequest, ctx: JobContext<WorkerChunk>, sp
   if (carried.length > 0) ctx.emit({ samples: new Int16Array(0), boundaries: carried })
 }
 
-/** UTF-16 offset of every code point of `text` (plus one past the end). */
-function utf16Offsets(text: string): number[] {
+/**
+ * UTF-16 offset of every code point of `text` as espeak-ng counts positions (plus one past
+ * the end). In SSML mode espeak-ng counts an entity (`&amp;`) as the one character it stands
+ * for, and every character of a tag.
+ */
+function utf16Offsets(text: string, ssml: boolean): number[] {
   const offsets: number[] = []
   let i = 0
-  for (const ch of text) {
+  while (i < text.length) {
     offsets.push(i)
-    i += ch.length
+    const entity = ssml && text[i] === '&' ? /^&[#\w]{1,12};/.exec(text.slice(i, i + 14)) : null
+    i += entity ? entity[0].length : text.codePointAt(i)! > 0xffff ? 2 : 1
   }
   offsets.push(i)
   return offsets

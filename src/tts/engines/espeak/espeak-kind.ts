@@ -10,6 +10,7 @@ import { supports } from '../../params/voice-params.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
 import { ESPEAK_VARIANTS, espeakSettings, type EspeakVariant } from './espeak-settings.ts'
+import { ESPEAK_READING } from './espeak-engine.ts'
 import { inLanguage } from './espeak-language.ts'
 import { createEspeak, isNativeEspeakAvailable } from './espeak-variants.ts'
 import { resolveVoice } from './espeak-voices.ts'
@@ -30,6 +31,7 @@ export function routedEspeak(name: string, engine: Engine): RoutedEngine {
     resolve: (id) => resolveVoice(id),
     scope: () => engine.name,
     params: () => ESPEAK_PARAMS,
+    speech: (voice) => engine.speech?.(voice) ?? ESPEAK_READING,
     warmup: () => engine.warmup(),
     stats: () => engine.stats(),
     close: () => engine.close(),

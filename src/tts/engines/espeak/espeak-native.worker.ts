@@ -5,7 +5,7 @@
  * callback runs on this same thread, so it needs no thread-safe trampoline. Each worker
  * loads its own copy of the library, whose global state is not thread-safe.
  */
-import { JSCallback, ptr, type Pointer } from 'bun:ffi'
+import { dlopen, JSCallback, ptr, type Pointer } from 'bun:ffi'
 import { UnknownVoiceError } from './espeak-voices.ts'
 import { serveJobs } from '../../worker-host.ts'
 import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
@@ -19,6 +19,8 @@ const RATE = 1
 const POS_CHARACTER = 1
 const CHARS_UTF8 = 1
 const ENDPAUSE = 0x1000
+/** espeakSSML: the text is SSML (speak.h). */
+const SSML = 0x10
 /** Callback block length in ms: small blocks are what make the first chunk early. */
 const BUFFER_MS = 50
 
@@ -39,8 +41,11 @@ serveJobs<NativeInit, EspeakRequest, WorkerChunk>(async ({ libraryPath }) => {
   )
   symbols.espeak_SetSynthCallback(callback.ptr)
 
+  // libespeak-ng 1.51 draws its voicing noise from libc's rand(): seeded per call, a fresh worker says
+  // a text the same way every time (state the library keeps between calls still varies later calls).
+  const libc = dlopen('libc.so.6', { srand: { args: ['u32'], returns: 'void' } })
   let currentVoice = ''
-  const speak: SpeakFn = (text, voice, rate, handler) => {
+  const speak: SpeakFn = (text, voice, rate, handler, ssml, endPause = true) => {
     if (voice !== currentVoice) {
       if (symbols.espeak_SetVoiceByName(ptr(cString(voice))) !== 0) {
         currentVoice = ''
@@ -49,10 +54,11 @@ serveJobs<NativeInit, EspeakRequest, WorkerChunk>(async ({ libraryPath }) => {
       currentVoice = voice
     }
     symbols.espeak_SetParameter(RATE, rate, 0)
+    libc.symbols.srand(0)
     const bytes = cString(text)
     onBlock = handler
     try {
-      const rc = symbols.espeak_Synth(ptr(bytes), bytes.length, 0, POS_CHARACTER, 0, CHARS_UTF8 | ENDPAUSE, null, null)
+      const rc = symbols.espeak_Synth(ptr(bytes), bytes.length, 0, POS_CHARACTER, 0, CHARS_UTF8 | (endPause ? ENDPAUSE : 0) | (ssml ? SSML : 0), null, null)
       if (rc !== 0) throw new Error(`espeak_Synth failed (${rc})`)
     } finally {
       onBlock = undefined

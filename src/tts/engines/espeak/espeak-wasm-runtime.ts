@@ -93,6 +93,10 @@ export class EspeakWasm {
       print: () => {},
       printErr: (line: string) => stderr.push(line),
       instantiateWasm(imports: WebAssembly.Imports, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+        // espeak-ng seeds its noise generator with time(NULL) on every start of the CLI, so the same
+        // text sounded different from one second to the next. A fixed clock makes it deterministic:
+        // equal requests, equal samples (time is used for nothing else but file timestamps).
+        ;(imports.env as Record<string, unknown>).emscripten_date_now = () => 0
         const instance = new WebAssembly.Instance(module, imports)
         ex = instance.exports as unknown as Exports
         receive(instance, module)
@@ -107,7 +111,7 @@ export class EspeakWasm {
   }
 
   /** Synthesises `text`; see {@link SpeakFn}. Throws UnknownVoiceError for a voice espeak lacks. */
-  readonly speak: SpeakFn = (text, voice, rate, onBlock) => {
+  readonly speak: SpeakFn = (text, voice, rate, onBlock, ssml, endPause = true) => {
     let stopped = false
     this.sink = (wav, count, eventsPtr) => {
       const memory = this.ex.memory.buffer
@@ -116,7 +120,8 @@ export class EspeakWasm {
       return stopped ? 1 : 0
     }
     try {
-      const rc = this.main(['-w', OUT, '-v', voice, '-s', String(rate), '--', text])
+      // -m: espeak-ng's SSML mode, as the library's espeakSSML flag; -z: no pause at the end (ENDPAUSE off).
+      const rc = this.main(['-w', OUT, '-v', voice, '-s', String(rate), ...(ssml ? ['-m'] : []), ...(endPause ? [] : ['-z']), '--', text])
       if (!this.hooked) this.deliverWavFile(onBlock)
       if (rc !== 0 && !stopped) {
         const message = this.stderr.find((l) => !l.includes('keepRuntimeAlive')) ?? `espeak-ng exited with status ${rc}`

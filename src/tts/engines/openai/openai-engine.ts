@@ -5,7 +5,9 @@
  * asked for as pcm (24 kHz s16le) and encoded here.
  */
 import { parseOpenAIFormat, type AudioFormatSpec } from '../../../audio/formats.ts'
-import type { PcmChunk, SynthesisOptions, Voice } from '../../engine.ts'
+import type { PcmChunk, SpeechReading, SynthesisOptions, Voice } from '../../engine.ts'
+import { renderText } from '../../../markup/render-text.ts'
+import { spokenPieces } from '../upstream/spoken-pieces.ts'
 import { findModel } from '../../models.ts'
 import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
 import { supports } from '../../params/voice-params.ts'
@@ -32,6 +34,8 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
   const base = settings.url.replace(/\/+$/, '')
   const auth: Record<string, string> = settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}
   const { client, catalogue, lifecycle } = upstreamParts(settings, deps, `${base}/audio/voices`, auth, parseVoices)
+  const phonemes = settings.phoneme_syntax ? { phonemeSyntax: settings.phoneme_syntax } : {}
+  const reading: SpeechReading = { normalizesText: settings.normalizes_text, render: (doc) => renderText(doc, phonemes) }
   // Instructions and the fields the entry passes through are sent upstream, where they may change the audio.
   const support = supports(['instructions'], { passThrough: settings.pass_through })
   const find = (id: string) => catalogue.find(id) ?? OPENAI_NAMES.find((v) => v.id === id.toLowerCase())
@@ -39,35 +43,43 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
   return {
     name: settings.name,
     params: () => support,
+    speech: () => reading,
     async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-      // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
-      const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
-      const stream = await client.open({
-        url: `${base}/audio/speech`,
-        headers: auth,
-        body: {
-          // The client's own fields first: none of them can stand in for one of OpenAI's (the route keeps those apart).
-          ...options.params?.extra,
-          model: settings.model ?? (options.model && findModel(options.model)?.vendor === 'openai' ? options.model : 'tts-1'),
-          input: text,
-          voice: voice.engineVoice,
-          response_format: passName ?? 'pcm',
-          speed: options.speed ?? 1,
-          ...(options.params?.instructions && { instructions: options.params.instructions }),
-        },
-        characters: text.length,
-        acceptsType: isAudioType,
-        ...(signal && { signal }),
-      })
-      yield* upstreamAudio(asPieces(stream.chunks), {
+      const open = (input: string, responseFormat: string) =>
+        client.open({
+          url: `${base}/audio/speech`,
+          headers: auth,
+          body: {
+            // The client's own fields first: none of them can stand in for one of OpenAI's (the route keeps those apart).
+            ...options.params?.extra,
+            model: settings.model ?? (options.model && findModel(options.model)?.vendor === 'openai' ? options.model : 'tts-1'),
+            input,
+            voice: voice.engineVoice,
+            response_format: responseFormat,
+            speed: options.speed ?? 1,
+            ...(options.params?.instructions && { instructions: options.params.instructions }),
+          },
+          characters: input.length,
+          acceptsType: isAudioType,
+          ...(signal && { signal }),
+        })
+      const audio = {
         ...(options.format && { format: options.format }),
-        passthrough: passName !== undefined,
         sampleRate: OPENAI_RATE,
-        textLength: text.length,
         speaker: { engine: settings.name, voice: voice.engineVoice },
         ...(deps.encoders && { encoders: deps.encoders }),
         ...(signal && { signal }),
-      })
+      }
+      if (options.speech) {
+        // Text pieces as PCM, our own silence for each pause, encoded here as one stream.
+        const body = spokenPieces(reading.render(options.speech).pieces, OPENAI_RATE, async (input) => (await open(input, 'pcm')).chunks)
+        yield* upstreamAudio(body, { ...audio, passthrough: false, textLength: 0 })
+        return
+      }
+      // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
+      const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
+      const stream = await open(text, passName ?? 'pcm')
+      yield* upstreamAudio(asPieces(stream.chunks), { ...audio, passthrough: passName !== undefined, textLength: text.length })
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),
     resolve(id) {

@@ -2,6 +2,7 @@
  * An `openai` engine's entry in the engines file: any OpenAI-compatible `/v1/audio/speech`.
  */
 import { z } from 'zod'
+import { PHONEME_SYNTAXES } from '../../../markup/render-text.ts'
 import { upstreamFields, upstreamUrl } from '../upstream/upstream-settings.ts'
 
 /** The speech body's own fields: the route sends them itself, so none may be passed through. */
@@ -13,6 +14,8 @@ export const openaiSettings = z.strictObject({
   ...upstreamFields,
   /** response_format values the upstream produces; others are asked for as pcm and transcoded here. */
   formats: z.array(z.enum(['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'])).default(['mp3', 'flac', 'wav', 'pcm']),
+  /** How the server reads inline phonemes (`kokoro`: `[word](/ipa/)`); unset: phonemes are said as the written word. */
+  phoneme_syntax: z.enum(PHONEME_SYNTAXES).optional(),
   /**
    * Body fields of the OpenAI route beyond OpenAI's own, forwarded verbatim (Kokoro-FastAPI's
    * `lang_code`, `normalization_options`, `volume_multiplier`); others are ignored and named.

@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
-import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
+import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SpeechReading, type SynthesisOptions, type Voice } from '../../engine.ts'
 import { resolveParams } from '../../params/resolve-params.ts'
 import type { StitchingIds } from '../../params/stitching-ids.ts'
 import type { ParamSupport } from '../../params/voice-params.ts'
@@ -96,6 +96,10 @@ export class EngineRouter implements Engine {
 
   params(voice: Voice): ParamSupport {
     return this.#support(this.#engineOf(voice), voice)
+  }
+
+  speech(voice: Voice): SpeechReading {
+    return this.#transparent ? this.#default.speech(voice) : this.#engineOf(voice).speech(voice)
   }
 
   async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {

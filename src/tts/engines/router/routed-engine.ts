@@ -3,7 +3,7 @@
  * name, resolving a voice by the engine's own id, what keys its audio in the cache, and
  * what it does with the request's extras. Every kind's factory returns one.
  */
-import type { Engine, Voice } from '../../engine.ts'
+import type { Engine, SpeechReading, Voice } from '../../engine.ts'
 import type { ParamSupport } from '../../params/voice-params.ts'
 
 export interface RoutedEngine extends Engine {
@@ -18,4 +18,6 @@ export interface RoutedEngine extends Engine {
    * honours reach it and key the cache; the rest are named in `X-TTS-Ignored`.
    */
   params(voice: Voice): ParamSupport
+  /** How the kind reads speech with markup (each kind renders the internal form its own way). */
+  speech(voice: Voice): SpeechReading
 }

@@ -3,7 +3,10 @@
  * start), spoken by sherpa-onnx in worker processes (sherpa-engine.ts).
  */
 import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
+import { renderText } from '../../../markup/render-text.ts'
+import type { SpeechReading } from '../../engine.ts'
 import { HONOURS_NOTHING } from '../../params/voice-params.ts'
+import { pausedSpeech } from '../paused-speech.ts'
 import { defineKind } from '../router/engine-kind.ts'
 import { planSherpaModel } from './model-plan.ts'
 import { createSherpaEngine } from './sherpa-engine.ts'
@@ -26,9 +29,17 @@ export const sherpaKind = defineKind({
       ...(deps.metrics && { models: deps.metrics.models, onLoudness: (result: LoudnessResult) => deps.metrics!.loudness.record(settings.name, result) }),
     })
     const byId = new Map(plan.voices.map((v) => [v.id.toLowerCase(), v]))
+    // The model reads plain text: pauses are ours, phonemes its written words (renderText).
+    const reading: SpeechReading = { normalizesText: false, render: (doc) => renderText(doc) }
     return {
       name: settings.name,
-      synthesize: (text, voice, options, signal) => engine.synthesize(text, voice, options, signal),
+      synthesize: (text, voice, options, signal) => {
+        if (!options.speech) return engine.synthesize(text, voice, options, signal)
+        // Each piece as PCM (encoded by the caller), so our silence can sit between them.
+        const { format: _format, speech, ...plain } = options
+        return pausedSpeech(reading.render(speech).pieces, (piece) => engine.synthesize(piece, voice, plain, signal))
+      },
+      speech: () => reading,
       voices: () => engine.voices(),
       resolve: (id) => byId.get(id.toLowerCase()),
       // The model's files, so a replaced model never answers with the old one's cached audio.

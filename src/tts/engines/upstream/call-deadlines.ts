@@ -2,12 +2,29 @@
  * The clocks of one upstream call: response headers, first audio byte, longest silence
  * between bytes, and the whole call. Whichever runs out aborts the call with an
  * UpstreamError saying which; the client leaving aborts it with the client's reason.
+ *
+ * The clocks are times to compare, not timers: one interval checks every call in progress
+ * (and runs only while there are any), so a call sets no timer and a chunk of audio only
+ * moves a number. Timers cost every call four set-and-clears and every chunk one more. A
+ * deadline fires up to SWEEP_MS late.
  */
 import type { UpstreamSettings } from './upstream-settings.ts'
 import { UpstreamError, type UpstreamReason } from './upstream-error.ts'
 
-type Timer = ReturnType<typeof setTimeout> | undefined
 type Limits = Pick<UpstreamSettings, 'name' | 'connect_timeout_ms' | 'first_byte_timeout_ms' | 'idle_timeout_ms' | 'timeout_ms'>
+
+const SWEEP_MS = 25
+const calls = new Set<CallDeadlines>()
+let sweeper: ReturnType<typeof setInterval> | undefined
+
+function sweep(): void {
+  const now = performance.now()
+  for (const call of calls) call.check(now)
+  if (calls.size === 0) {
+    clearInterval(sweeper)
+    sweeper = undefined
+  }
+}
 
 /**
  * @example
@@ -17,21 +34,27 @@ type Limits = Pick<UpstreamSettings, 'name' | 'connect_timeout_ms' | 'first_byte
  */
 export class CallDeadlines {
   readonly #controller = new AbortController()
-  readonly #timers: Record<'headers' | 'firstByte' | 'total' | 'idle', Timer>
   readonly #onClientAbort: () => void
+  // When each clock runs out (performance.now); Infinity once stopped.
+  #headers: number
+  #firstByte: number
+  #total: number
+  #idle = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly limits: Limits,
     private readonly client?: AbortSignal,
   ) {
-    this.#timers = {
-      headers: this.#after(limits.connect_timeout_ms, `no response within ${limits.connect_timeout_ms} ms`),
-      firstByte: this.#after(limits.first_byte_timeout_ms, `no audio within ${limits.first_byte_timeout_ms} ms`),
-      total: this.#after(limits.timeout_ms, `call exceeded ${limits.timeout_ms} ms`),
-      idle: undefined,
-    }
+    const now = performance.now()
+    this.#headers = now + limits.connect_timeout_ms
+    this.#firstByte = now + limits.first_byte_timeout_ms
+    this.#total = now + limits.timeout_ms
     this.#onClientAbort = () => this.#controller.abort(client?.reason)
     client?.addEventListener('abort', this.#onClientAbort, { once: true })
+    calls.add(this)
+    sweeper ??= setInterval(sweep, SWEEP_MS)
+    // The interval must not keep a process alive on its own; the calls it watches do.
+    sweeper.unref?.()
   }
 
   /** Aborts the fetch and its body when a deadline passes or the client leaves. */
@@ -40,25 +63,37 @@ export class CallDeadlines {
   }
 
   headersArrived(): void {
-    clearTimeout(this.#timers.headers)
+    this.#headers = Number.POSITIVE_INFINITY
   }
 
   firstByteArrived(): void {
-    clearTimeout(this.#timers.firstByte)
+    this.#firstByte = Number.POSITIVE_INFINITY
     this.bytesArrived()
   }
 
   /** Starts the silence clock over. */
   bytesArrived(): void {
-    clearTimeout(this.#timers.idle)
-    this.#timers.idle = this.#after(this.limits.idle_timeout_ms, `no bytes for ${this.limits.idle_timeout_ms} ms`)
+    this.#idle = performance.now() + this.limits.idle_timeout_ms
   }
 
   /** Stops every clock; `abandon` also aborts the connection (a body read to its end keeps it for reuse). */
   end(abandon: boolean): void {
-    for (const t of Object.values(this.#timers)) clearTimeout(t)
+    calls.delete(this)
     this.client?.removeEventListener('abort', this.#onClientAbort)
     if (abandon) this.#controller.abort()
+  }
+
+  /** Aborts the call if a clock ran out by `now` (called by the sweep). */
+  check(now: number): void {
+    const limits = this.limits
+    let detail: string | undefined
+    if (now >= this.#headers) detail = `no response within ${limits.connect_timeout_ms} ms`
+    else if (now >= this.#firstByte) detail = `no audio within ${limits.first_byte_timeout_ms} ms`
+    else if (now >= this.#idle) detail = `no bytes for ${limits.idle_timeout_ms} ms`
+    else if (now >= this.#total) detail = `call exceeded ${limits.timeout_ms} ms`
+    if (detail === undefined) return
+    calls.delete(this)
+    this.#controller.abort(new UpstreamError(limits.name, 'timeout', detail))
   }
 
   /** What a failed fetch or read means: a deadline of ours, the client leaving, or the network (`otherwise`). */
@@ -67,10 +102,6 @@ export class CallDeadlines {
     if (this.#controller.signal.aborted && reason instanceof UpstreamError) return reason
     if (this.client?.aborted) return this.client.reason
     return new UpstreamError(this.limits.name, otherwise, err instanceof Error ? err.message.slice(0, 200) : 'request failed')
-  }
-
-  #after(ms: number, detail: string): Timer {
-    return setTimeout(() => this.#controller.abort(new UpstreamError(this.limits.name, 'timeout', detail)), ms)
   }
 }
 

@@ -31,7 +31,7 @@ export interface UpstreamAudioOptions {
   passthrough: boolean
   /** Rate of the upstream's audio (its PCM, or the passed-through format's). */
   sampleRate: number
-  /** For the sentence boundary that covers the whole text (upstreams without timings). */
+  /** For the sentence boundary that covers the whole text (upstreams without timings); 0: the pieces bring their own. */
   textLength: number
   /** The upstream's `request-id`, stamped on the first chunk. */
   requestId?: string
@@ -55,7 +55,7 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
   // The first chunk carries the utterance's sentence boundary and the upstream's request id;
   // every chunk carries the word timings the upstream reported with it.
   const extras = (piece: UpstreamPiece): Partial<PcmChunk> => {
-    const sentence: Boundary[] = first ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
+    const sentence: Boundary[] = first && options.textLength > 0 ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
     const boundaries = [...sentence, ...(piece.boundaries ?? [])]
     const out = { ...(boundaries.length && { boundaries }), ...(first && options.requestId && { upstreamRequestId: options.requestId }) }
     first = false

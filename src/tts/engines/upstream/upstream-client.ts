@@ -9,7 +9,8 @@ import { context, propagation, SpanKind, trace, type Span, type Tracer } from '@
 import { BrokenCircuitError, BulkheadRejectedError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel'
 import type { Logger } from 'pino'
 import type { EncoderSource } from '../../encoding/stream-encoder.ts'
-import { observe, type Metrics } from '../../../telemetry/metrics.ts'
+import { observeAt, type Metrics } from '../../../telemetry/metrics.ts'
+import { unitOf } from '../../../telemetry/work-unit.ts'
 import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from './upstream-settings.ts'
 import { hold, type Held } from './admission.ts'
@@ -61,6 +62,7 @@ export class UpstreamClient {
   readonly breaker
   readonly #bulkhead
   #inflight = 0
+  readonly #targets = new Map<string, Record<string, string | number>>()
 
   constructor(
     readonly settings: UpstreamSettings,
@@ -111,19 +113,14 @@ export class UpstreamClient {
       slot.release()
       throw err
     }
-    const target = new URL(call.url)
     const span = this.deps.tracer.startSpan('POST', {
       kind: SpanKind.CLIENT,
-      attributes: {
-        'http.request.method': 'POST',
-        'server.address': target.hostname,
-        'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
-        'url.full': `${target.origin}${target.pathname}`,
-        'tts.engine': name,
-        ...(attempt > 0 && { 'http.request.resend_count': attempt }),
-      },
+      attributes: { ...this.#targetOf(call.url), 'tts.engine': name, ...(attempt > 0 && { 'http.request.resend_count': attempt }) },
     })
-    const spanContext = trace.setSpan(context.active(), span)
+    const active = context.active()
+    const spanContext = trace.setSpan(active, span)
+    // Observations name this span, in the unit of work the call belongs to (no context switch to say so).
+    const unit = unitOf(active)
     this.#inflight++
     const started = performance.now()
     const deadlines = new CallDeadlines(this.settings, call.signal)
@@ -143,7 +140,7 @@ export class UpstreamClient {
       const metrics = this.deps.metrics
       if (metrics) {
         if (err instanceof UpstreamError) metrics.upstreamErrors.inc({ engine: name, reason: err.reason })
-        context.with(spanContext, () => observe(metrics.upstreamDuration, { engine: name, outcome }, (performance.now() - started) / 1000))
+        observeAt(unit, span, metrics.upstreamDuration, { engine: name, outcome }, (performance.now() - started) / 1000)
       }
       span.end()
     }
@@ -183,7 +180,7 @@ export class UpstreamClient {
     deadlines.firstByteArrived()
     this.deps.metrics?.upstreamCharacters.inc({ engine: name }, call.characters)
     const metrics = this.deps.metrics
-    if (metrics) context.with(spanContext, () => observe(metrics.upstreamFirstByte, { engine: name }, (performance.now() - started) / 1000))
+    if (metrics) observeAt(unit, span, metrics.upstreamFirstByte, { engine: name }, (performance.now() - started) / 1000)
 
     // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
     const declared = Number(response.headers.get('content-length') ?? NaN)
@@ -219,6 +216,22 @@ export class UpstreamClient {
     return { status: response.status, headers: response.headers, chunks: body() }
   }
 
+  /** The span attributes naming a URL's server, parsed once per URL (an engine calls the same one). */
+  #targetOf(url: string): Record<string, string | number> {
+    let attributes = this.#targets.get(url)
+    if (!attributes) {
+      const target = new URL(url)
+      attributes = {
+        'http.request.method': 'POST',
+        'server.address': target.hostname,
+        'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+        'url.full': `${target.origin}${target.pathname}`,
+      }
+      if (this.#targets.size < 64) this.#targets.set(url, attributes)
+    }
+    return attributes
+  }
+
   /** Enters a policy, mapping its refusal to an UpstreamError (or the client's abort). */
   async #enter(policy: Parameters<typeof hold>[0], signal: AbortSignal | undefined, refused: () => UpstreamError): Promise<Held> {
     try {
@@ -234,3 +247,4 @@ export class UpstreamClient {
     }
   }
 }
+

@@ -34,6 +34,12 @@ export const upstreamFields = {
   breaker_failures: z.number().int().min(1).max(1000).default(5),
   breaker_half_open_ms: ms(100, 3_600_000, 10_000),
   voices_ttl_s: z.number().int().min(1).max(86_400).default(300),
+  /**
+   * The upstream reads numbers, dates and the like well itself (OpenAI, ElevenLabs, Kokoro-FastAPI
+   * do): `apply_text_normalization=auto` then leaves them to it. `false` for servers that read
+   * "$3.50" digit by digit.
+   */
+  normalizes_text: z.boolean().default(true),
 }
 
 const shared = z.object(upstreamFields)

@@ -1,0 +1,137 @@
+/**
+ * A span that is not an SDK object until its trace is kept (sampling.ts). Most traces are
+ * dropped at the end of their unit of work, yet an SDK span costs the same either way: its
+ * attribute maps and checks, the processors' start and end, and a place in the kept-trace
+ * processor's bookkeeping. This one has its ids from the start (children, log lines,
+ * exemplars, `traceresponse` and `traceparent` see them as always) and records what is done
+ * to it with the times it was done. Built, it is the SDK span it would have been: the same
+ * ids, parent, start time, attributes, events, links, status and name, ended at its real end.
+ * When it is built is its owner's call (`onEnd`): a root when it ends marked kept, a child
+ * once its unit's trace is kept (unit-tracer.ts); a span of a dropped trace never is.
+ */
+import {
+  SpanStatusCode,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api'
+
+/** What a lazy span is built with. */
+export interface SpanBuilder {
+  /** Builds the SDK span with exactly the ids of `context`, as a child of the span in `parent` (if any). */
+  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: TimeInput, parent: Context): Span
+}
+
+type Replay = (span: Span) => void
+
+/**
+ * @example
+ * const span = new LazySpan(builder, { traceId, spanId, traceFlags: TraceFlags.SAMPLED }, 'GET', SpanKind.SERVER, attributes, [], parent, performance.now(), (s) => {
+ *   if (s.attributes[KEEP_ATTRIBUTE] === true) s.materialise()
+ * })
+ * span.setAttribute('http.route', '/v1/voices')
+ * span.end() // built (and exported) only if tts.sampling.keep was set
+ */
+export class LazySpan implements Span {
+  #ended = false
+  #endTime: TimeInput = 0
+  #status: SpanStatus | undefined
+  // Events and exceptions in order, each with the time it happened.
+  #replays: Replay[] | undefined
+
+  constructor(
+    private readonly builder: SpanBuilder,
+    private readonly context: SpanContext,
+    private name: string,
+    private readonly kind: SpanKind,
+    /** What was set so far (read by onEnd to see a keep mark). */
+    readonly attributes: Attributes,
+    private readonly links: Link[],
+    /** The parent it is built under: a context holding the parent span, or none. */
+    private readonly parent: Context,
+    private readonly startTime: TimeInput,
+    /** Called once, when the span ends: build it now (materialise), later, or never. */
+    private readonly onEnd: (span: LazySpan) => void,
+  ) {}
+
+  spanContext(): SpanContext {
+    return this.context
+  }
+
+  setAttribute(key: string, value: AttributeValue): this {
+    if (!this.#ended && value != null) this.attributes[key] = value
+    return this
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) this.setAttribute(key, attributes[key]!)
+    return this
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    const at = time ?? (isTime(attributesOrTime) ? attributesOrTime : performance.now())
+    const attributes = isTime(attributesOrTime) ? undefined : attributesOrTime
+    return this.#record((span) => span.addEvent(name, attributes, at))
+  }
+
+  addLink(link: Link): this {
+    if (!this.#ended) this.links.push(link)
+    return this
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link)
+    return this
+  }
+
+  setStatus(status: SpanStatus): this {
+    // As the SDK: once OK, it stays OK; UNSET never replaces a status.
+    if (!this.#ended && this.#status?.code !== SpanStatusCode.OK && status.code !== SpanStatusCode.UNSET) this.#status = { ...status }
+    return this
+  }
+
+  updateName(name: string): this {
+    if (!this.#ended) this.name = name
+    return this
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const at = time ?? performance.now()
+    this.#record((span) => span.recordException(exception, at))
+  }
+
+  isRecording(): boolean {
+    return !this.#ended
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#endTime = endTime ?? performance.now()
+    this.onEnd(this)
+  }
+
+  /** Builds the SDK span, replays what was done to it, and ends it at its end. Once; only after end(). */
+  materialise(): void {
+    const span = this.builder.build(this.context, this.name, this.kind, this.attributes, this.links, this.startTime, this.parent)
+    for (const replay of this.#replays ?? []) replay(span)
+    if (this.#status) span.setStatus(this.#status)
+    span.end(this.#endTime)
+  }
+
+  #record(replay: Replay): this {
+    if (!this.#ended) (this.#replays ??= []).push(replay)
+    return this
+  }
+}
+
+function isTime(value: unknown): value is TimeInput {
+  return typeof value === 'number' || value instanceof Date || (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number')
+}
