@@ -160,7 +160,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use('/v1/pronunciation-dictionaries/*', dictionaryAuth)
   }
   if (speechChain.length) {
-    const speechGate = every(...speechChain)
+    // One middleware (no keys) needs no combinator around it: the hit path pays for every layer.
+    const speechGate: MiddlewareHandler<AppEnv> = speechChain.length === 1 ? speechChain[0]! : every(...speechChain)
     app.use('/v1/audio/speech', speechGate)
     app.use('/v1/text-to-speech/*', function speechAuth(c, next) {
       // stream-input may carry its key in the first WebSocket message, where browsers must;

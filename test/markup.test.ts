@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js'
 import { longestSilence } from './support/silence.ts'
 import { startService, type RunningService } from './support/service.ts'
+import { isJson, WsClient } from './support/ws-client.ts'
 
 const KEY = 'markup-key-a'
 const OTHER = 'markup-key-b'
@@ -117,6 +118,16 @@ describe('pronunciation dictionaries on requests', () => {
     expect(pinned.res.headers.get('x-cache')).toBe('HIT')
     expect(pinned.pcm).toEqual(first.pcm)
     expect((await speak('I like tomato soup.', locator(changed.versionId))).res.headers.get('x-cache')).toBe('HIT')
+  })
+
+  test('on a socket, another key’s dictionary is as missing as one that never was: close 1008', async () => {
+    const theirs = await sdk.pronunciationDictionaries.createFromRules({ name: 'theirs', rules: [] })
+    const client = new WsClient(`${svc.url.replace(/^http/, 'ws')}/v1/text-to-speech/en-us-f1/stream-input`)
+    await client.opened
+    client.send({ text: ' ', 'xi-api-key': OTHER, pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: theirs.id }] })
+    const error = await client.next(isJson((j) => j.code === 1008))
+    expect(error.kind === 'text' && error.json).toMatchObject({ error: 'pronunciation_dictionary_not_found' })
+    expect((await client.closed).code).toBe(1008)
   })
 
   test('a locator of a missing dictionary, or of another key’s, is a 400 naming the locator', async () => {

@@ -136,6 +136,9 @@ describe('pronunciation dictionaries through the ElevenLabs SDK', () => {
     expect((await statusOf(client.pronunciationDictionaries.get('nope'))).status).toBe(404)
     expect((await statusOf(client.pronunciationDictionaries.download(id, 'nope'))).status).toBe(404)
     expect((await statusOf(client.pronunciationDictionaries.list({ cursor: 'garbage' }))).status).toBe(400)
+    const nowhere = await fetch(`${svc.url}/v1/pronunciation-dictionaries/add-from-nowhere`, { method: 'POST', headers: { 'xi-api-key': KEY } })
+    expect(nowhere.status).toBe(405)
+    expect(((await nowhere.json()) as { detail: { status: string } }).detail.status).toBe('method_not_allowed')
   })
 
   test('dictionaries survive a restart (SQLite under TTS_DATA_DIR)', async () => {

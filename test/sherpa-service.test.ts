@@ -63,7 +63,9 @@ describe('the catalogue', () => {
       ]),
     )
     const listed = await eleven.voices.getAll()
-    expect(listed.voices.find((v) => v.voiceId === 'kokoro:bm_test')?.labels).toMatchObject({ gender: 'male' })
+    const george = listed.voices.find((v) => v.voiceId === 'kokoro:bm_test')
+    expect(george?.labels).toMatchObject({ gender: 'male' })
+    expect(george?.description).toBe('sherpa-onnx Kokoro model speaker 1')
   })
 })
 

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { streamInputQuerySchema } from './elevenlabs-socket.ts'
 import { statsQuery } from './elevenlabs-usage.ts'
+import { dictionaryPaths } from './openapi-dictionaries.ts'
 import { usageQuery } from './openai-usage.ts'
 import { elevenlabsQuerySchema, elevenlabsSpeechSchema } from './elevenlabs.ts'
 import { openaiSpeechSchema } from './openai.ts'
@@ -95,6 +96,7 @@ export function openApiDocument(version: string): Json {
       { name: 'ElevenLabs-compatible' },
       { name: 'Streaming (WebSocket)' },
       { name: 'Usage' },
+      { name: 'Pronunciation dictionaries' },
       { name: 'Operations' },
     ],
     paths: {
@@ -172,6 +174,7 @@ export function openApiDocument(version: string): Json {
           responses: { '200': { description: 'A page of buckets' }, ...errors(openaiError, [400, 401, 503]) },
         },
       },
+      ...dictionaryPaths({ schema, queryParameters, errors: (statuses) => errors(elevenError, statuses) }),
       '/healthz': { get: { summary: 'Liveness', tags: ['Operations'], responses: { '200': { description: 'Alive' } } } },
       '/readyz': { get: { summary: 'Readiness (engine warmed, cache writable)', tags: ['Operations'], responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics (OpenMetrics, with exemplars)', tags: ['Operations'], responses: { '200': { description: 'Metrics' } } } },

@@ -23,9 +23,9 @@ const name = z.string().trim().min(1, 'name must not be empty').max(200)
 const description = z.string().max(2000).nullish()
 const workspaceAccess = z.enum(['admin', 'editor', 'commenter', 'viewer']).nullish()
 
-const fromRulesSchema = z.object({ name, description, rules: z.array(ruleSchema), workspace_access: workspaceAccess })
-const patchSchema = z.object({ name: name.optional(), archived: z.boolean().optional() })
-const listSchema = z.object({
+export const fromRulesSchema = z.object({ name, description, rules: z.array(ruleSchema), workspace_access: workspaceAccess })
+export const patchSchema = z.object({ name: name.optional(), archived: z.boolean().optional() })
+export const listSchema = z.object({
   cursor: z.string().max(1000).optional(),
   page_size: z.coerce.number().int().min(1).max(100).default(30),
   sort: z.enum(['creation_time_unix', 'name']).default('creation_time_unix'),
@@ -53,7 +53,7 @@ export function pronunciationDictionaryRoutes(deps: DictionaryRoutesDeps): Hono<
   const { dictionaries } = deps
   const createdBy = (c: Context<AppEnv>) => c.get('keyId') ?? 'anonymous'
 
-  app.post('/v1/pronunciation-dictionaries/add-from-rules', async (c) => {
+  const fromRules = async (c: Context<AppEnv>) => {
     const body = parseWith(c, fromRulesSchema, await readJsonBody(c))
     const { record, version } = await dictionaries.create(ownerOf(c), createdBy(c), {
       name: body.name,
@@ -61,9 +61,9 @@ export function pronunciationDictionaryRoutes(deps: DictionaryRoutesDeps): Hono<
       rules: body.rules.map(toRule),
     })
     return c.json(createdJson(record, version))
-  })
+  }
 
-  app.post('/v1/pronunciation-dictionaries/add-from-file', async (c) => {
+  const fromFile = async (c: Context<AppEnv>) => {
     const form = await readForm(c)
     const fields = parseWith(c, z.object({ name, description }), { name: form.get('name') ?? undefined, description: form.get('description') ?? undefined })
     const file = form.get('file')
@@ -75,6 +75,15 @@ export function pronunciationDictionaryRoutes(deps: DictionaryRoutesDeps): Hono<
       rules,
     })
     return c.json(createdJson(record, version))
+  }
+
+  // POST add-from-rules and add-from-file, as one route: beside `:id/add-rules` a static path at
+  // the same depth would push the whole app from Hono's RegExpRouter to its slower TrieRouter.
+  const creations: Record<string, (c: Context<AppEnv>) => Promise<Response>> = { 'add-from-rules': fromRules, 'add-from-file': fromFile }
+  app.post('/v1/pronunciation-dictionaries/:id', (c) => {
+    const create = creations[c.req.param('id')]
+    if (!create) throw new ApiError({ status: 405, kind: 'bad_request', code: 'method_not_allowed', message: `POST ${c.req.path.slice(0, 200)} is not a route: create with add-from-rules or add-from-file.` })
+    return create(c)
   })
 
   app.get('/v1/pronunciation-dictionaries', async (c) => {

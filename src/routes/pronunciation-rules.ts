@@ -14,8 +14,8 @@ import { mergeRules, removeRules, ruleSchema, toRule, type Rule } from '../pronu
 import { ownerOf, type DictionaryRoutesDeps } from './pronunciation-dictionaries.ts'
 import { parseWith, readJsonBody } from './request-body.ts'
 
-const rulesBody = z.object({ rules: z.array(ruleSchema) })
-const removeBody = z.object({ rule_strings: z.array(z.string().max(200)) })
+export const rulesBody = z.object({ rules: z.array(ruleSchema) })
+export const removeBody = z.object({ rule_strings: z.array(z.string().max(200)) })
 
 /**
  * @example

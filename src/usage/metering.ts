@@ -31,18 +31,20 @@ export interface Admitted {
 }
 
 /**
- * Admits `chars` characters of `key` on `voice`; throws ApiError (403, 429) or QuotaExceededError.
+ * Admits `chars` characters of `key` on `voice`; throws ApiError (403, 429) or
+ * QuotaExceededError. A Promise only when the budget is held in Redis: every cache hit of a
+ * key without a budget comes through here, so it stays synchronous.
  *
  * @example
  * const { engine, reservation } = await admit(metering, key, text.length, voice)
  */
-export async function admit(m: Metering, key: ApiKey | undefined, chars: number, voice: Voice): Promise<Admitted> {
+export function admit(m: Metering, key: ApiKey | undefined, chars: number, voice: Voice): Admitted | Promise<Admitted> {
   const engine = m.engineOf(voice)
   if (!key) return { engine, reservation: undefined }
   assertVoiceAllowed(key, voice.id, engine)
   m.chargeRate?.(key, chars)
   if (!key.budget) return { engine, reservation: undefined }
   // The currency budget is held at the price of synthesising every character: a hit gives it back.
-  const reservation = await m.budgets.reserve(key, chars, (chars * m.price(engine)) / 1e6)
-  return { engine, reservation }
+  const reserving = m.budgets.reserve(key, chars, (chars * m.price(engine)) / 1e6)
+  return reserving instanceof Promise ? reserving.then((reservation) => ({ engine, reservation })) : { engine, reservation: reserving }
 }

@@ -14,7 +14,7 @@ import type { ApiStyle } from '../errors.ts'
 import type { ApiKey } from '../keys/keys-file.ts'
 import type { Voice } from '../tts/engine.ts'
 import { QuotaExceededError, type Reservation } from './budgets.ts'
-import { admit, type Metering } from './metering.ts'
+import { admit, type Admitted, type Metering } from './metering.ts'
 import { quotaApiError } from './quota-error.ts'
 import { ANONYMOUS } from './usage-event.ts'
 
@@ -44,17 +44,32 @@ export class RequestUsage {
     private readonly style: ApiStyle,
   ) {}
 
-  /** Admits the request (403, 429, or the budget's error in the API's shape). */
-  async admit(request: { chars: number; voice: Voice; model: string }): Promise<void> {
+  /** Admits the request (403, 429, or the budget's error in the API's shape); a Promise only while Redis holds the budget. */
+  admit(request: { chars: number; voice: Voice; model: string }): void | Promise<void> {
+    let admitted: Admitted | Promise<Admitted>
     try {
-      const admitted = await admit(this.m, this.key, request.chars, request.voice)
-      this.#engine = admitted.engine
-      this.#reservation = admitted.reservation
+      admitted = admit(this.m, this.key, request.chars, request.voice)
     } catch (err) {
-      throw err instanceof QuotaExceededError ? quotaApiError(err, this.style) : err
+      throw this.#shaped(err)
     }
+    if (!(admitted instanceof Promise)) return this.#admitted(admitted, request)
+    return admitted.then(
+      (a) => this.#admitted(a, request),
+      (err: unknown) => {
+        throw this.#shaped(err)
+      },
+    )
+  }
+
+  #admitted(admitted: Admitted, request: { chars: number; model: string }): void {
+    this.#engine = admitted.engine
+    this.#reservation = admitted.reservation
     this.#chars = request.chars
     this.#model = request.model
+  }
+
+  #shaped(err: unknown): unknown {
+    return err instanceof QuotaExceededError ? quotaApiError(err, this.style) : err
   }
 
   /** The audio is going out (its first bytes are ready); returns the characters billed (`character-cost`). */
@@ -94,14 +109,17 @@ export class RequestUsage {
  * app.use('/v1/audio/speech', usageMeter(metering))
  */
 export function usageMeter(metering: Metering): MiddlewareHandler<AppEnv> {
-  return async function usageMeterMiddleware(c, next) {
+  // Not async, and no closure per request beyond the two callbacks: this runs on every cache hit.
+  return function usageMeterMiddleware(c, next) {
     const usage = new RequestUsage(metering, c.get('apiKey'), c.get('apiStyle'))
     c.set('usage', usage)
-    try {
-      await next()
-    } finally {
+    return next().then(
       // A 200 means audio left: its headers are built only once the first audio is ready.
-      afterBody(c, () => usage.end(c.res.status === 200))
-    }
+      () => afterBody(c, () => usage.end(c.res.status === 200)),
+      (err: unknown) => {
+        usage.end(false)
+        throw err
+      },
+    )
   }
 }

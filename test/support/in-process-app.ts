@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { createApp } from '../../src/app.ts'
+import { Dictionaries } from '../../src/pronunciation/dictionaries.ts'
+import { openSqliteDictionaryStore } from '../../src/pronunciation/sqlite-dictionary-store.ts'
 import { openAudioCache } from '../../src/cache/open-cache.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createLogShipper } from '../../src/telemetry/log-shipping.ts'
@@ -33,6 +35,8 @@ export interface InProcessOptions {
   /** Where OTLP exports go when telemetry is on. */
   endpoint?: string
   exporter?: SpanExporter
+  /** Usage accounting, as main.ts always has it (default); false only to measure what it costs. */
+  usage?: boolean
 }
 
 /** Builds the app exactly as main.ts does, with telemetry on or off. */
@@ -55,7 +59,9 @@ export async function buildApp(options: InProcessOptions) {
   await engine.warmup()
   const cache = await openAudioCache({ dir: mkdtempSync(join(tmpdir(), 'tts-inproc-')), memoryBytes: config.TTS_CACHE_MEMORY_BYTES })
   const metrics = config.TTS_METRICS_ENABLED ? createMetrics(openMetricsRegistry()) : undefined
-  const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
+  // Pronunciation dictionaries in a private SQLite file, as main.ts keeps them under TTS_DATA_DIR.
+  const dictionaries = new Dictionaries(() => openSqliteDictionaryStore(join(mkdtempSync(join(tmpdir(), 'tts-inproc-dict-')), 'dictionaries.sqlite')))
+  const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }), dictionaries })
   // Usage is counted as main.ts counts it, into a ledger that lives as long as the app.
   const usage = openMetering({
     dataDir: ':memory:',
@@ -82,7 +88,8 @@ export async function buildApp(options: InProcessOptions) {
     maxInputChars: options.maxInputChars ?? 4096,
     maxBodyBytes: options.maxBodyBytes ?? 65536,
     logText: false,
-    metering: usage.metering,
+    ...(options.usage !== false && { metering: usage.metering }),
+    dictionaries,
   })
-  return { app, engine, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close()]) }
+  return { app, engine, close: async () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close(), dictionaries.close()]) }
 }
