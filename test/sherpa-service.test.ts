@@ -63,7 +63,9 @@ describe('the catalogue', () => {
       ]),
     )
     const listed = await eleven.voices.getAll()
-    expect(listed.voices.find((v) => v.voiceId === 'kokoro:bm_test')?.labels).toMatchObject({ gender: 'male' })
+    const george = listed.voices.find((v) => v.voiceId === 'kokoro:bm_test')
+    expect(george?.labels).toMatchObject({ gender: 'male' })
+    expect(george?.description).toBe('sherpa-onnx Kokoro model speaker 1')
   })
 })
 
@@ -181,4 +183,18 @@ describe('operations', () => {
     const again = await openai.audio.speech.create({ model: 'tts-1', voice: 'piper:test', input: 'Back on the neural voice.', response_format: 'pcm' }).asResponse()
     expect(again.headers.get('x-tts-engine')).toBe('piper')
   }, 60_000)
+})
+
+test('each utterance of a neural voice is measured for loudness in its worker, under its engine', async () => {
+  const res = await fetch(`${svc.url}/v1/text-to-speech/piper:test?output_format=pcm_16000`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: `${TEXT} Measured once more.` }),
+  })
+  expect(res.status).toBe(200)
+  await res.arrayBuffer()
+  const lufs = await metricValue(svc.url, 'tts_audio_loudness_lufs{engine="piper"}')
+  // The test model's random weights make noise: loud, but a real BS.1770 reading.
+  expect(lufs).toBeLessThan(0)
+  expect(lufs).toBeGreaterThan(-70)
 })

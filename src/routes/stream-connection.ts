@@ -15,13 +15,12 @@ import type { AudioFrame, SendResult } from '../tts/frame-sender.ts'
 import { resolveParams } from '../tts/params/resolve-params.ts'
 import { HONOURS_NOTHING, withSpeechParams } from '../tts/params/voice-params.ts'
 import { StreamSession } from '../tts/stream-session.ts'
-import { StreamSpeech } from '../markup/stream-speech.ts'
-import { DictionaryError, type ResolvedRules } from '../pronunciation/dictionaries.ts'
 import { ApiError } from '../errors.ts'
 import type { ApiKey } from '../keys/keys-file.ts'
 import { QuotaExceededError } from '../usage/budgets.ts'
 import { SessionUsage, type UtteranceUsage } from '../usage/session-usage.ts'
 import { protocolErrorOf } from './protocol-error-of.ts'
+import { sessionMarkup } from './session-markup.ts'
 import { SessionTelemetry } from './session-telemetry.ts'
 import { SessionTimers } from './session-timers.ts'
 import { SocketOutbox } from './socket-outbox.ts'
@@ -220,7 +219,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
     const session = new StreamSession({
       ...options,
       params: honoured,
-      markup: this.#markup(options),
+      markup: sessionMarkup(this.deps, options, this.#key?.id ?? '', (err) => this.fail(err)),
       speech: this.deps.speech,
       tracer: this.deps.tracer,
       parent: this.#telemetry.context,
@@ -233,30 +232,6 @@ export abstract class StreamConnection implements WsConnection, Departing {
     })
     this.sessions.add(session)
     return session
-  }
-
-  /**
-   * The session's markup, dictionaries and clean-up (markup/stream-speech.ts). Its dictionaries
-   * are resolved now; a locator of one that is missing or another key's fails the session (1008).
-   */
-  #markup(options: SessionSetup): StreamSpeech {
-    const { params, voice } = options
-    const locators = params.pronunciation_dictionary_locators
-    let rules: Promise<ResolvedRules> | undefined
-    if (locators?.length) {
-      rules = this.deps.dictionaries
-        ? this.deps.dictionaries.resolve(this.#key?.id ?? '', locators)
-        : Promise.reject(new DictionaryError('locator', 'pronunciation_dictionary_locators: this server keeps no pronunciation dictionaries.'))
-      rules.catch((err: unknown) => this.fail(err))
-    }
-    const reading = this.deps.engine.speech?.(voice)
-    return new StreamSpeech({
-      ssml: params.enable_ssml_parsing === true,
-      mode: params.apply_text_normalization ?? this.deps.textNormalization ?? 'auto',
-      language: params.language_code ?? voice.language,
-      ...(reading && { engineNormalizes: reading.normalizesText }),
-      ...(rules && { rules }),
-    })
   }
 
   /** Sends a JSON text message unless the socket is gone. */

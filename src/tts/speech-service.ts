@@ -28,7 +28,7 @@ import { emptyPiece, hasAlignment, type SpeechPiece } from './speech-piece.ts'
 import { synthesiseFlight, type Flight } from './speech-production.ts'
 import type { ProducedRequest, SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
 import { planSpeech, type SpeechPlan } from '../markup/speech-plan.ts'
-import { DictionaryError, type Dictionaries } from '../pronunciation/dictionaries.ts'
+import { DictionaryError, type Dictionaries, type ResolvedRules } from '../pronunciation/dictionaries.ts'
 import type { TextNormalization } from '../text-cleanup/clean-up.ts'
 
 export type { Retention, SpeechRequest, SpeechResult, UtteranceResult } from './speech-request.ts'
@@ -102,7 +102,9 @@ export class SpeechService {
     const support = engine.params?.(request.voice) ?? HONOURS_NOTHING
     const { honoured, ignored } = resolveParams(request.params ?? {}, withSpeechParams(support))
     const context = support.conditionsOnContext ? request.context : undefined
-    const plan = await this.#plan(request)
+    // Only a request naming dictionaries waits for their store; the rest is planned at once.
+    const planned = this.#plan(request)
+    const plan = planned instanceof Promise ? await planned : planned
     if (plan.ignored.length) ignored.push(...plan.ignored)
     // Locators key by the versions they resolved to (in the plan), not as written: a locator of the
     // latest version and one naming that version are the same audio.
@@ -138,21 +140,22 @@ export class SpeechService {
    * streaming session brings its utterance prepared; a batch request is planned here.
    * Throws MarkupError (malformed markup) and DictionaryError (a locator of nothing).
    */
-  async #plan(request: SpeechRequest): Promise<SpeechPlan> {
+  #plan(request: SpeechRequest): SpeechPlan | Promise<SpeechPlan> {
     if (request.prepared) return { key: request.prepared.key, speech: request.prepared.speech, ignored: [] }
     const reading = this.deps.engine.speech?.(request.voice)
     if (!reading) return { ignored: [] }
     const params = request.params ?? {}
+    const plan = (rules?: ResolvedRules) =>
+      planSpeech({
+        text: request.source ?? request.text,
+        markup: request.markup ?? 'none',
+        ...(rules && { rules }),
+        normalization: params.apply_text_normalization ?? this.deps.textNormalization ?? 'auto',
+        reading,
+        language: params.language_code ?? request.voice.language,
+      })
     const locators = params.pronunciation_dictionary_locators
-    const rules = locators?.length ? await this.#dictionaries().resolve(request.owner ?? '', locators) : undefined
-    return planSpeech({
-      text: request.source ?? request.text,
-      markup: request.markup ?? 'none',
-      ...(rules && { rules }),
-      normalization: params.apply_text_normalization ?? this.deps.textNormalization ?? 'auto',
-      reading,
-      language: params.language_code ?? request.voice.language,
-    })
+    return locators?.length ? this.#dictionaries().resolve(request.owner ?? '', locators).then(plan) : plan()
   }
 
   #dictionaries(): Pick<Dictionaries, 'resolve'> {

@@ -84,11 +84,20 @@ function openProcess(url: string | URL, events: LinkEvents, setup: { init: unkno
     ipc: (message: FromWorker) => alive && events.message(message),
     onExit: (_proc, code, signal) => fail(`worker process exited (${signal ?? `code ${code}`})`),
   })
-  child.send({ type: 'init', ...setup, cancel: null } satisfies ToWorker)
+  // A process that just died refuses messages before its exit is reported; the exit then fails its job.
+  const send = (msg: ToWorker) => {
+    if (!alive) return
+    try {
+      child.send(msg)
+    } catch {
+      // the channel closed: onExit follows
+    }
+  }
+  send({ type: 'init', ...setup, cancel: null })
   return {
     // Transfer lists do not cross processes: the message is serialised (copied) instead.
-    post: (msg) => alive && child.send(msg),
-    cancel: (id) => alive && child.send({ type: 'cancel', id } satisfies ToWorker),
+    post: (msg) => send(msg),
+    cancel: (id) => send({ type: 'cancel', id }),
     reset: () => {},
     terminate() {
       alive = false

@@ -34,7 +34,7 @@ test('a Piper pair becomes a VITS config with tokens from its json and the metad
   expect(plan.identity).toMatch(/^sherpa-piper:[0-9a-f]{16}$/)
   expect(planSherpaModel(settings({ model: models.piperSpeakers.model })).identity).not.toBe(plan.identity)
   expect(plan.sampleRate).toBe(22050)
-  expect(plan.voices).toEqual([{ id: 'test', name: 'test (Piper, en-US)', language: 'en-US', gender: 'female', engineVoice: '0' }])
+  expect(plan.voices).toEqual([{ id: 'test', name: 'test (Piper, en-US)', language: 'en-US', gender: 'female', engineVoice: '0', description: 'sherpa-onnx Piper test' }])
   const vits = plan.config.model.vits!
   expect(vits.dataDir).toContain('espeak-ng-data')
   const json = JSON.parse(readFileSync(models.piper.config!, 'utf8'))

@@ -120,6 +120,7 @@ function voicesOf(plan: FamilyPlan, s: SherpaEngineSettings): Voice[] {
     // Kitten's names end in the gender (expr-voice-2-m).
     const said = kokoro?.[2] ?? (plan.family === 'kitten' ? /-([fm])$/i.exec(speaker)?.[1] : undefined)
     const gender: Gender = s.genders[id] ?? (said ? (said.toLowerCase() === 'm' ? 'male' : 'female') : s.gender)
-    return { id, name: `${speaker} (${FAMILY_NAME[plan.family]}, ${language})`, language, gender, engineVoice: String(sid) }
+    const description = `sherpa-onnx ${FAMILY_NAME[plan.family]} ${plan.stem}${plan.speakers.length ? ` speaker ${sid}` : ''}`
+    return { id, name: `${speaker} (${FAMILY_NAME[plan.family]}, ${language})`, language, gender, engineVoice: String(sid), description }
   })
 }

@@ -3,6 +3,7 @@
  * one espeak uses (queue, abort, job timeout, crash-and-replace, metrics), with its workers
  * as processes because sherpa-onnx is native code (see worker-link.ts).
  */
+import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
 import type { ModelLifecycle } from '../../../telemetry/model-lifecycle.ts'
 import { EngineUnavailableError, type Engine, type PcmChunk, type SynthesisOptions, type Voice } from '../../engine.ts'
 import { splitSentences } from '../../text.ts'
@@ -24,6 +25,10 @@ export interface SherpaEngineOptions {
   /** Nice steps the workers run below the event loop. */
   nice?: number
   models?: ModelLifecycle
+  /** Normalise each utterance to this integrated loudness (TTS_LOUDNESS_TARGET_LUFS). */
+  loudnessTargetLufs?: number
+  /** Told each utterance's loudness, as a worker measured it. */
+  onLoudness?: (result: LoudnessResult) => void
 }
 
 /**
@@ -41,7 +46,9 @@ export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOption
     init: { config: plan.config } satisfies SherpaInit,
     nice: options.nice ?? 0,
     ...(options.models && { models: options.models, modelId: options.name }),
+    ...(options.onLoudness && { onLoudness: options.onLoudness }),
   })
+  const targetLufs = options.loudnessTargetLufs
   const byId = new Map(plan.voices.map((v) => [v.id, v]))
   return {
     name: `sherpa-${plan.family}`,
@@ -58,6 +65,7 @@ export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOption
         speakerId: Number(own.engineVoice),
         speed: speed / plan.lengthScale,
         ...(synthesis.format && { format: synthesis.format }),
+        loudness: { voiceKey: own.engineVoice, engineKey: options.name, ...(targetLufs !== undefined && { targetLufs }) },
       }
       for await (const chunk of pool.run(request, { signal })) {
         yield {

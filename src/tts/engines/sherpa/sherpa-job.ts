@@ -5,8 +5,9 @@
  */
 import type { AudioFormatSpec } from '../../../audio/formats.ts'
 import type { Sentence } from '../../text.ts'
-import type { JobContext } from '../../worker-host.ts'
+import { reportLoudness, type JobContext } from '../../worker-host.ts'
 import type { WorkerChunk } from '../../encoding/worker-chunk.ts'
+import { loudnessContext, type LoudnessRequest } from '../../encoding/loudness-context.ts'
 import { encodingContext } from '../../encoding/worker-encoding.ts'
 import { measureWords } from './word-timings.ts'
 
@@ -18,6 +19,8 @@ export interface SherpaRequest {
   speed: number
   /** When set, the worker encodes and sends bytes instead of samples. */
   format?: AudioFormatSpec
+  /** When set, the utterance is measured (BS.1770) before encoding, and normalised to a target if it has one. */
+  loudness?: LoudnessRequest
 }
 
 /** Synthesises one sentence; float samples in [-1, 1] at the model's rate (empty when nothing was spoken). */
@@ -28,13 +31,16 @@ export type GenerateFn = (text: string, speakerId: number, speed: number) => Flo
  * serveJobs<SherpaInit, SherpaRequest, WorkerChunk>(() => (request, ctx) => runSherpaJob(request, ctx, generate, 22050))
  */
 export async function runSherpaJob(request: SherpaRequest, ctx: JobContext<WorkerChunk>, generate: GenerateFn, sampleRate: number): Promise<void> {
-  if (!request.format) return speakSentences(request, ctx, generate, sampleRate)
-  const encoding = await encodingContext(ctx, request.format, sampleRate)
+  const encoding = request.format && (await encodingContext(ctx, request.format, sampleRate))
   try {
-    await speakSentences(request, encoding.ctx, generate, sampleRate)
-    if (!ctx.cancelled()) encoding.finish()
+    const sink = encoding ? encoding.ctx : ctx
+    const loudness = request.loudness && loudnessContext(sink, sampleRate, request.loudness)
+    await speakSentences(request, loudness?.ctx ?? sink, generate, sampleRate)
+    if (ctx.cancelled()) return
+    if (loudness) reportLoudness(loudness.finish())
+    encoding?.finish()
   } finally {
-    encoding.close()
+    encoding?.close()
   }
 }
 

@@ -2,6 +2,7 @@
  * The `sherpa` kind: neural voices from local model files (model-plan.ts checks them at
  * start), spoken by sherpa-onnx in worker processes (sherpa-engine.ts).
  */
+import type { LoudnessResult } from '../../../audio/loudness-stage.ts'
 import { renderText } from '../../../markup/render-text.ts'
 import type { SpeechReading } from '../../engine.ts'
 import { HONOURS_NOTHING } from '../../params/voice-params.ts'
@@ -24,7 +25,8 @@ export const sherpaKind = defineKind({
       maxQueue: settings.max_queue,
       jobTimeoutMs: settings.job_timeout_ms,
       ...(deps.pool.nice !== undefined && { nice: deps.pool.nice }),
-      ...(deps.metrics && { models: deps.metrics.models }),
+      ...(deps.pool.loudnessTargetLufs !== undefined && { loudnessTargetLufs: deps.pool.loudnessTargetLufs }),
+      ...(deps.metrics && { models: deps.metrics.models, onLoudness: (result: LoudnessResult) => deps.metrics!.loudness.record(settings.name, result) }),
     })
     const byId = new Map(plan.voices.map((v) => [v.id.toLowerCase(), v]))
     // The model reads plain text: pauses are ours, phonemes its written words (renderText).
