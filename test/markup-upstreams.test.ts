@@ -76,6 +76,17 @@ describe('what each upstream kind receives', () => {
     expect(res.headers.get('x-tts-ignored')?.split(',').toSorted()).toEqual(['phoneme', 'ssml:prosody'])
   })
 
+  test('emphasis, lang, p and s: words with sentence ends on both kinds; emphasis and lang named as ignored', async () => {
+    const word = tag()
+    const input = `<speak><p><s>One <emphasis level="strong">big</emphasis> step</s><s><lang xml:lang="fr-FR">Bonjour</lang> ${word}</s></p><p>Last one</p></speak>`
+    for (const [voice, path, field] of [['eleven:af_bella', /^\/v1\/text-to-speech\//, 'text'], ['kokoro:af_bella', /^\/v1\/audio\/speech$/, 'input']] as const) {
+      const res = await speak(voice, input)
+      const sent = upstream.matching(path).map((r) => r.body?.[field]).filter((t) => typeof t === 'string' && t.includes(word))
+      expect(sent).toEqual([`One big step. Bonjour ${word}. Last one.`])
+      expect(res.headers.get('x-tts-ignored')?.split(',').toSorted()).toEqual(['ssml:emphasis', 'ssml:lang'])
+    }
+  })
+
   test('an elevenlabs stream-input link parses SSML: inline tags, the words escaped', async () => {
     const word = tag()
     const client = new WsClient(`${gateway.url.replace(/^http/, 'ws')}/v1/text-to-speech/linked:af_bella/stream-input?enable_ssml_parsing=true`)

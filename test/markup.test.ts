@@ -71,6 +71,28 @@ describe('SSML', () => {
     expect(ruled.pcm).toEqual(tagged.pcm)
   })
 
+  test('a phoneme tag changes its word and nothing around it: the audio before the word, and the sentences after, are the same', async () => {
+    const around = (word: string) => `Good morning. I say ${word} to you. See you soon.`
+    const plain = (await speak(around('tomato'))).pcm
+    const tagged = (await speak(around('<phoneme alphabet="ipa" ph="təˈmɑːtəʊ">tomato</phoneme>'))).pcm
+    expect(tagged).not.toEqual(plain)
+    const timed = await post('/v1/text-to-speech/en-us-f1/with-timestamps?output_format=pcm_22050', { text: around('tomato') })
+    const { alignment } = (await timed.json()) as { alignment: { character_start_times_seconds: number[] } }
+    const wordStart = Math.floor(alignment.character_start_times_seconds[around('tomato').indexOf('tomato')]! * 22050)
+    let same = 0
+    while (plain[same] === tagged[same]) same++
+    expect(same).toBeGreaterThanOrEqual(wordStart)
+    const after = (await speak('See you soon.')).pcm
+    expect(tagged.subarray(tagged.length - after.length)).toEqual(plain.subarray(plain.length - after.length))
+    expect(tagged.subarray(tagged.length - after.length)).toEqual(after)
+  })
+
+  test('a CMU Arpabet phoneme sounds exactly like the same phonemes in IPA', async () => {
+    const arpabet = await speak('I say <phoneme alphabet="cmu-arpabet" ph="T AH0 M AA1 T OW0">tomato</phoneme>.')
+    expect(arpabet.pcm).toEqual((await speak('I say <phoneme alphabet="ipa" ph="təˈmɑːtoʊ">tomato</phoneme>.')).pcm)
+    expect(arpabet.pcm).not.toEqual((await speak('I say tomato.')).pcm)
+  })
+
   test('OpenAI input that starts with <speak> is SSML; elements outside the subset are spoken as text and named', async () => {
     const res = await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', response_format: 'pcm', input: '<speak><voice name="x">Hello <say-as interpret-as="characters">abc</say-as></voice></speak>' })
     expect(res.status).toBe(200)

@@ -14,7 +14,7 @@ import { startService, type RunningService } from './support/service.ts'
 const KEY = 'dict-key-a'
 const OTHER = 'dict-key-b'
 const dataDir = mkdtempSync(join(tmpdir(), 'tts-dict-data-'))
-const env = { TTS_API_KEYS: `${KEY},${OTHER}`, TTS_DATA_DIR: dataDir, TTS_DICT_MAX_RULES: '50', TTS_DICT_MAX_FILE_BYTES: '4096' }
+const env = { TTS_ENGINE: 'espeak-wasm', TTS_API_KEYS: `${KEY},${OTHER}`, TTS_DATA_DIR: dataDir, TTS_DICT_MAX_RULES: '50', TTS_DICT_MAX_FILE_BYTES: '4096', TTS_DICT_MAX_PER_KEY: '6' }
 let svc: RunningService
 let client: ElevenLabsClient
 let other: ElevenLabsClient
@@ -73,6 +73,20 @@ describe('pronunciation dictionaries through the ElevenLabs SDK', () => {
     const comparable = (rules: typeof again.rules) => rules.map((r) => ({ ...r, caseSensitive: undefined, wordBoundaries: undefined }))
     expect(comparable(again.rules)).toEqual(comparable(original.rules))
     expect(original).toMatchObject({ name: 'Brands', latestVersionId: version, latestVersionRulesNum: 3 })
+
+    // Each locator speaks: the import sounds exactly like the version it came from, and the
+    // version before the added rule (a different cache key) sounds different.
+    const said = async (...locators: { pronunciationDictionaryId: string; versionId?: string }[]) =>
+      new Uint8Array(
+        await new Response(
+          await client.textToSpeech.convert('en-us-f1', { text: 'I like tomato with SQL and Nginx.', outputFormat: 'pcm_22050', pronunciationDictionaryLocators: locators }),
+        ).arrayBuffer(),
+      )
+    const latest = await said({ pronunciationDictionaryId: id, versionId: version })
+    expect(await said({ pronunciationDictionaryId: imported.id })).toEqual(latest)
+    const first = await said({ pronunciationDictionaryId: id, versionId: created.versionId })
+    expect(first).not.toEqual(latest)
+    expect(await said()).not.toEqual(first)
   })
 
   test('an old version stays downloadable after later changes', async () => {
@@ -139,6 +153,15 @@ describe('pronunciation dictionaries through the ElevenLabs SDK', () => {
     const nowhere = await fetch(`${svc.url}/v1/pronunciation-dictionaries/add-from-nowhere`, { method: 'POST', headers: { 'xi-api-key': KEY } })
     expect(nowhere.status).toBe(405)
     expect(((await nowhere.json()) as { detail: { status: string } }).detail.status).toBe('method_not_allowed')
+  })
+
+  test('one dictionary past TTS_DICT_MAX_PER_KEY is a 400 for that key only', async () => {
+    const make = (sdkClient: ElevenLabsClient, name: string) => sdkClient.pronunciationDictionaries.createFromRules({ name, rules: [] })
+    for (let i = 0; i < 6; i++) await make(other, `theirs-${i}`)
+    const over = await statusOf(make(other, 'one too many'))
+    expect(over.status).toBe(400)
+    expect(over.body.detail).toMatchObject({ status: 'pronunciation_dictionary_limit_exceeded', message: expect.stringContaining('6') })
+    expect((await make(client, 'still mine')).name).toBe('still mine')
   })
 
   test('dictionaries survive a restart (SQLite under TTS_DATA_DIR)', async () => {
