@@ -3,7 +3,8 @@
  * engines file (a priced embedded engine, and an OpenAI-compatible upstream that is the
  * service itself) and a keys file. A currency budget refuses the request whose synthesis
  * would pass it; cost and audio seconds read back exactly through the usage APIs and the
- * metrics; a key limited to some engines or voices cannot speak with, list or look up others.
+ * metrics; a request that fails before audio costs nothing; every response says what it billed;
+ * a key limited to some engines or voices cannot speak with, list or look up others.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js'
@@ -22,12 +23,16 @@ const SPENDER = newKey('spender')
 const GATEWAY = newKey('gateway')
 const LOCAL_ONLY = newKey('local-only')
 const GB_ONLY = newKey('gb-only')
+const FAILING = newKey('failing')
+const HEADERS = newKey('headers')
 const ADMIN = newKey('admin')
 const DAY_S = 86_400
 
 let svc: RunningService
 beforeAll(async () => {
   const port = await freePort()
+  // An upstream nobody listens on: its requests fail before any audio.
+  const nobody = await freePort()
   const engines = join(mkdtempSync(join(tmpdir(), 'tts-spend-engines-')), 'engines.json')
   writeFileSync(
     engines,
@@ -35,9 +40,9 @@ beforeAll(async () => {
       engines: {
         local: { kind: 'espeak', price_per_million_characters: PRICE },
         up: { kind: 'openai', url: `http://127.0.0.1:${port}/v1`, api_key_env: 'UPSTREAM_KEY' },
+        down: { kind: 'openai', url: `http://127.0.0.1:${nobody}/v1`, api_key_env: 'UPSTREAM_KEY' },
       },
       default: 'local',
-      fallback: ['local'],
     }),
   )
   const keys = keysFile([
@@ -45,6 +50,8 @@ beforeAll(async () => {
     { id: 'gateway', key: GATEWAY },
     { id: 'local-only', key: LOCAL_ONLY, engines: ['local'] },
     { id: 'gb-only', key: GB_ONLY, voices: ['local:en-gb'] },
+    { id: 'failing', key: FAILING, budget: { characters_per_month: 40 } },
+    { id: 'headers', key: HEADERS },
   ])
   svc = await startService({
     PORT: String(port),
@@ -117,6 +124,60 @@ describe('a currency budget', () => {
   }, 60_000)
 })
 
+/** Today's usage of one key, from OpenAI's usage API. */
+async function usageOf(keyId: string) {
+  const start = Math.floor(Date.now() / 1000 / DAY_S) * DAY_S
+  const res = await fetch(`${svc.url}/v1/organization/usage/audio_speeches?start_time=${start}&group_by=api_key_id&api_key_ids=${keyId}`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  })
+  return ((await res.json()) as { data: { results: { characters: number; billed_characters: number; num_model_requests: number }[] }[] }).data[0]!.results[0]
+}
+
+describe('a request that fails before audio', () => {
+  test('records nothing and gives back what it held of the budget', async () => {
+    // 40 characters a month: the 30 of a failed request must not stand in the way of the next 30.
+    const failed = await speech(FAILING, text(30, 'down'), 'down:alloy')
+    expect(failed.status).toBe(503)
+    expect(failed.headers.get('character-cost')).toBeNull()
+    expect((await speech(FAILING, text(30, 'spoken'), 'en-us-f1')).status).toBe(200)
+    await waitUntil(async () => (await usageOf('failing')) !== undefined, 15_000, 'the spoken request to be counted')
+    expect(await usageOf('failing')).toMatchObject({ characters: 30, billed_characters: 30, num_model_requests: 1 })
+  })
+})
+
+describe('character-cost', () => {
+  test('every speech response says what it billed: the text on a synthesis, 0 from the cache', async () => {
+    const post = (path: string, body: object) =>
+      fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'xi-api-key': HEADERS, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    let unbilled = 0
+    const cost = async (res: Response) => {
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      if (res.headers.get('character-cost') === '0') unbilled++
+      return { cost: res.headers.get('character-cost'), cache: res.headers.get('x-cache') }
+    }
+    // Reading usage flushes the ledger, and with it the usage metrics.
+    const saved = async () => (await usageOf('headers'), await metricValue(svc.url, 'tts_cache_saved_characters_total{engine="local"}'))
+    const savedBefore = await saved()
+    const A = 'Said once, then served from the cache.'
+    expect(await cost(await post('/v1/text-to-speech/en-us-f1?output_format=pcm_16000', { text: A }))).toEqual({ cost: String(A.length), cache: 'MISS' })
+    await waitUntil(async () => (await cost(await post('/v1/text-to-speech/en-us-f1/stream?output_format=pcm_16000', { text: A }))).cache === 'HIT', 15_000, 'a cache hit')
+    expect(await cost(await post('/v1/text-to-speech/en-us-f1/stream?output_format=pcm_16000', { text: A }))).toEqual({ cost: '0', cache: 'HIT' })
+    // Every request served without synthesis saved its characters, counted per engine.
+    expect(unbilled).toBeGreaterThanOrEqual(2)
+    expect((await saved()) - savedBefore).toBe(unbilled * A.length)
+    const B = 'With timestamps, the header is the same.'
+    expect((await cost(await post('/v1/text-to-speech/en-us-f1/with-timestamps', { text: B }))).cost).toBe(String(B.length))
+    const C = 'Server-sent events carry it as well.'
+    const sse = await fetch(`${svc.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${HEADERS}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: C, stream_format: 'sse' }),
+    })
+    expect((await cost(sse)).cost).toBe(String(C.length))
+  })
+})
+
 describe('engines and voices a key may use', () => {
   test('an engine outside the key is a 403 to speak with, and hidden from its voice list and lookups', async () => {
     const refused = await speech(LOCAL_ONLY, 'Not through the upstream.', 'up:en-us-f1')
@@ -132,7 +193,7 @@ describe('engines and voices a key may use', () => {
     const mine = await ids(LOCAL_ONLY)
     expect(mine.length).toBeGreaterThan(0)
     expect(mine.some((id) => id.startsWith('up:'))).toBe(false)
-    expect(mine).toEqual(everyone.filter((id) => !id.startsWith('up:')))
+    expect(mine).toEqual(everyone.filter((id) => id.startsWith('local:')))
     const hidden = await get('/v1/voices/up:en-us-f1', LOCAL_ONLY)
     expect(hidden.status).toBe(404)
     expect((await hidden.json()).detail.status).toBe('voice_not_found')
