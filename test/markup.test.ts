@@ -53,6 +53,26 @@ describe('text clean-up', () => {
   })
 })
 
+describe('TTS_TEXT_NORMALIZATION sets what a request that does not say gets', () => {
+  let off: RunningService
+  beforeAll(async () => {
+    off = await startService({ TTS_ENGINE: 'espeak-wasm', TTS_TEXT_NORMALIZATION: 'off' })
+  })
+  afterAll(() => off?.stop())
+
+  test('off: spoken as written unless the request asks for clean-up', async () => {
+    const text = 'It costs **$3.50**.'
+    const there = async (extra: Record<string, unknown> = {}): Promise<Int16Array> => {
+      const res = await fetch(`${off.url}/v1/text-to-speech/en-us-f1?output_format=pcm_22050`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, ...extra }) })
+      expect(res.status).toBe(200)
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      return new Int16Array(bytes.buffer, 0, bytes.byteLength >> 1)
+    }
+    expect(await there()).toEqual((await speak(text, { apply_text_normalization: 'off' })).pcm)
+    expect(await there({ apply_text_normalization: 'on' })).toEqual((await speak('It costs three dollars and fifty cents.')).pcm)
+  })
+})
+
 describe('SSML', () => {
   test('ElevenLabs reads <break> inline: one second of silence, to within 20 ms', async () => {
     const { pcm } = await speak('Hello <break time="1s"/> world.')
