@@ -120,6 +120,19 @@ describe('clean-up and dictionaries on a stream', () => {
     expect(starts[spoken.chars.indexOf('today')]! - starts[spoken.chars.indexOf('$')]!).toBeGreaterThan(1000)
   })
 
+  test('a link split across messages is held back until whole; brackets that never become one hold nothing back', async () => {
+    const linked = await session(['See [the', ' docs](https://example.com/a_(b)). ', 'Done. '])
+    expect(linked.pcm).toEqual((await session(['See the docs. ', 'Done. '])).pcm)
+    // An LLM's stray "](" with no address after it: the sentences after it are spoken while the session goes on.
+    const client = new WsClient(`${ws}/v1/text-to-speech/en-us-f1/stream-input?output_format=pcm_22050&auto_mode=true`)
+    await client.opened
+    client.send({ text: ' ' })
+    for (const text of ['See [the docs](http://example.com/a. ', 'More text here. ', 'And more text again. ']) client.send({ text })
+    expect(await client.next(isJson((j) => typeof j.audio === 'string' || j.code !== undefined))).toMatchObject({ kind: 'text', json: { audio: expect.any(String) } })
+    client.send({ text: '' })
+    await client.next(isJson((j) => j.isFinal === true))
+  })
+
   test('/v1/stream cleans markdown too', async () => {
     const spoken = async (text: string) => {
       const client = new WsClient(`${ws}/v1/stream`)
