@@ -129,7 +129,7 @@ describe('SSML', () => {
     expect(((await openai.json()) as { error: Record<string, string> }).error).toMatchObject({ code: 'invalid_ssml', param: 'input', message: expect.stringMatching(/line 3/) })
   })
 
-  test('hostile XML never reaches an engine: entities, billion laughs, deep nesting, huge attributes', async () => {
+  test('hostile XML never reaches an engine: entities, billion laughs, deep nesting, huge attributes, endless pauses', async () => {
     const lol = '<speak><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>&b;</speak>'
     const inputs = [
       '<!DOCTYPE speak [<!ENTITY a "x">]><speak>&a;</speak>',
@@ -137,6 +137,8 @@ describe('SSML', () => {
       '<speak>&xxe;</speak>',
       `<speak>${'<emphasis>'.repeat(60)}x${'</emphasis>'.repeat(60)}</speak>`,
       `<speak><sub alias="${'a'.repeat(3000)}">x</sub></speak>`,
+      // Half an hour of silence from 4 KB of tags: refused, not synthesised and cached.
+      `<speak>${'<break time="10s"/>'.repeat(180)}</speak>`,
     ]
     for (const input of inputs) {
       const res = await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input })

@@ -139,6 +139,14 @@ describe('parseSsml refuses malformed and hostile markup, naming where', () => {
     expect(errorOf(() => parseSsml(`<speak><prosody ${many}>x</prosody></speak>`)).reason).toMatch(/more than/)
   })
 
+  test('pauses adding up to more than five minutes are refused at the break that goes over', () => {
+    const breaks = (n: number) => '<break time="10s"/>'.repeat(n)
+    expect(parseSsml(`<speak>Breathe in. ${breaks(30)}</speak>`).parts.filter((p) => p.type === 'break')).toHaveLength(30)
+    const error = errorOf(() => parseSsml(`<speak>Breathe in. ${breaks(31)}</speak>`))
+    expect(error.reason).toBe('pauses add up to more than 300s in one text')
+    expect(error.offset).toBe('<speak>Breathe in. '.length + 30 * '<break time="10s"/>'.length)
+  })
+
   test('bad attribute values name the element', () => {
     expect(errorOf(() => parseSsml('<speak><break time="forever"/></speak>')).reason).toMatch(/<break time="forever">/)
     expect(errorOf(() => parseSsml('<speak><break time="20s"/></speak>')).reason).toMatch(/at most 10s/)

@@ -9,7 +9,8 @@
  *
  * Hostile input: the text is already bounded by the route's character limit; on top of it a
  * DOCTYPE is refused outright, nesting is limited to {@link MAX_DEPTH}, attributes to
- * {@link MAX_ATTRIBUTE_CHARS} each and {@link MAX_ATTRIBUTES} per element.
+ * {@link MAX_ATTRIBUTE_CHARS} each and {@link MAX_ATTRIBUTES} per element, and the pauses of
+ * one text to {@link MAX_TOTAL_BREAK_MS} in all.
  *
  * Elements outside the subset (`<voice>`, `<mark>`, `<audio>`, vendor extensions) are not
  * an error: their tags are dropped, their text is spoken, and the element is reported in
@@ -19,7 +20,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes'
 import { markupErrorAt } from './markup-error.ts'
 import { MappedTextBuilder, type MappedText } from './source-map.ts'
 import type { SpeechDoc, SpeechPart, Style } from './speech-doc.ts'
-import { readBreak, readEmphasis, readLang, readPhoneme, readProsody, readSayAs, readSub } from './ssml-attributes.ts'
+import { MAX_TOTAL_BREAK_MS, readBreak, readEmphasis, readLang, readPhoneme, readProsody, readSayAs, readSub } from './ssml-attributes.ts'
 
 export const MAX_DEPTH = 32
 export const MAX_ATTRIBUTES = 16
@@ -87,6 +88,7 @@ export function parsePrepared(source: string, prepared: MappedText): SpeechDoc {
   const parser = new SaxesParser({ position: true, xmlns: false })
   let cursor = 0 // prepared offset just past the last markup seen
   let tagStart = 0
+  let pausedMs = 0
 
   const addText = (raw: string) => {
     const text = decode(prepared, cursor, raw, fail)
@@ -129,7 +131,11 @@ export function parsePrepared(source: string, prepared: MappedText): SpeechDoc {
     if (tag.name === 'break') {
       const ms = readBreak(attrs)
       if (!ms.ok) fail(tagStart, ms.reason)
-      else parts.push({ type: 'break', ms: ms.value, source: prepared.spanToSource(tagStart, parser.position) })
+      else {
+        pausedMs += ms.value
+        if (pausedMs > MAX_TOTAL_BREAK_MS) fail(tagStart, `pauses add up to more than ${MAX_TOTAL_BREAK_MS / 1000}s in one text`)
+        parts.push({ type: 'break', ms: ms.value, source: prepared.spanToSource(tagStart, parser.position) })
+      }
     } else if (tag.name === 'p' || tag.name === 's') {
       boundary(parts, tag.name, prepared.spanToSource(tagStart, tagStart))
     } else if (!STRUCTURE.has(tag.name) && !TEXT_ONLY.has(tag.name)) {
