@@ -121,6 +121,8 @@ describe('a currency budget', () => {
     const fiat = await (await get(`/v1/usage/character-stats?start_unix=${start * 1000}&end_unix=${Date.now()}&metric=fiat_units_spent`, SPENDER)).json()
     expect(fiat.usage.All).toEqual([USD_BUDGET])
     expect(await metricValue(svc.url, 'tts_cost_total{key="spender",engine="local"}')).toBe(USD_BUDGET)
+    // What the 80% alert watches: the budget is used up.
+    expect(await metricValue(svc.url, 'tts_key_budget_used_ratio{key="spender",budget="usd"}')).toBe(1)
   }, 60_000)
 })
 
