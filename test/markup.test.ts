@@ -78,6 +78,9 @@ describe('SSML', () => {
     const { pcm } = await speak('Hello <break time="1s"/> world.')
     const pause = longestSilence(pcm, 22050)
     expect(Math.abs(pause.seconds - 1)).toBeLessThanOrEqual(0.02)
+    // A "<" that starts no tag is text beside them, as in plain text.
+    const compared = await speak('Is 3 < 5? <break time="1s"/> Yes.')
+    expect(Math.abs(longestSilence(compared.pcm, 22050).seconds - 1)).toBeLessThanOrEqual(0.02)
   })
 
   test('a phoneme tag changes the word; the same phonemes from a dictionary sound the same', async () => {
