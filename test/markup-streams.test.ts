@@ -56,6 +56,13 @@ describe('stream-input with enable_ssml_parsing=true', () => {
     expect(split.pcm).toEqual(whole.pcm)
   })
 
+  test('a bare & or a < that starts no tag is text, as an LLM writes it', async () => {
+    const { pcm, chars, client } = await session(['Tom & Jerry say 3 <', ' 5. <break time="1s"/> Done. '], '&enable_ssml_parsing=true')
+    expect(client.json().find((m) => m.code === 1008)).toBeUndefined()
+    expect(Math.abs(longestSilence(pcm, 22050).seconds - 1)).toBeLessThanOrEqual(0.02)
+    expect(chars).toBe('Tom & Jerry say 3 < 5. <break time="1s"/> Done.')
+  })
+
   test('malformed markup: an error message naming the place in the stream, then close 1008', async () => {
     const { client } = await session(['First sentence. ', 'Then </prosody> oops. '], '&enable_ssml_parsing=true')
     const error = client.json().find((m) => m.code === 1008)
