@@ -56,6 +56,13 @@ describe('stream-input with enable_ssml_parsing=true', () => {
     expect(split.pcm).toEqual(whole.pcm)
   })
 
+  test('a bare & or a < that starts no tag is text, as an LLM writes it', async () => {
+    const { pcm, chars, client } = await session(['Tom & Jerry say 3 <', ' 5. <break time="1s"/> Done. '], '&enable_ssml_parsing=true')
+    expect(client.json().find((m) => m.code === 1008)).toBeUndefined()
+    expect(Math.abs(longestSilence(pcm, 22050).seconds - 1)).toBeLessThanOrEqual(0.02)
+    expect(chars).toBe('Tom & Jerry say 3 < 5. <break time="1s"/> Done.')
+  })
+
   test('malformed markup: an error message naming the place in the stream, then close 1008', async () => {
     const { client } = await session(['First sentence. ', 'Then </prosody> oops. '], '&enable_ssml_parsing=true')
     const error = client.json().find((m) => m.code === 1008)
@@ -118,6 +125,19 @@ describe('clean-up and dictionaries on a stream', () => {
     expect(starts).toEqual(starts.toSorted((a, b) => a - b))
     // "three dollars and fifty cents" takes time: "today" comes well after the "$".
     expect(starts[spoken.chars.indexOf('today')]! - starts[spoken.chars.indexOf('$')]!).toBeGreaterThan(1000)
+  })
+
+  test('a link split across messages is held back until whole; brackets that never become one hold nothing back', async () => {
+    const linked = await session(['See [the', ' docs](https://example.com/a_(b)). ', 'Done. '])
+    expect(linked.pcm).toEqual((await session(['See the docs. ', 'Done. '])).pcm)
+    // An LLM's stray "](" with no address after it: the sentences after it are spoken while the session goes on.
+    const client = new WsClient(`${ws}/v1/text-to-speech/en-us-f1/stream-input?output_format=pcm_22050&auto_mode=true`)
+    await client.opened
+    client.send({ text: ' ' })
+    for (const text of ['See [the docs](http://example.com/a. ', 'More text here. ', 'And more text again. ']) client.send({ text })
+    expect(await client.next(isJson((j) => typeof j.audio === 'string' || j.code !== undefined))).toMatchObject({ kind: 'text', json: { audio: expect.any(String) } })
+    client.send({ text: '' })
+    await client.next(isJson((j) => j.isFinal === true))
   })
 
   test('/v1/stream cleans markdown too', async () => {

@@ -23,6 +23,7 @@ beforeAll(async () => {
       linked: { kind: 'elevenlabs', url: upstream.url },
       kokoro: { kind: 'openai', url: `${upstream.url}/v1`, phoneme_syntax: 'kokoro' },
       plain: { kind: 'openai', url: `${upstream.url}/v1` },
+      raw: { kind: 'openai', url: `${upstream.url}/v1`, normalizes_text: false },
       local: { kind: 'espeak', variant: 'espeak-wasm' },
     },
     default: 'local',
@@ -85,6 +86,24 @@ describe('what each upstream kind receives', () => {
       expect(sent).toEqual([`One big step. Bonjour ${word}. Last one.`])
       expect(res.headers.get('x-tts-ignored')?.split(',').toSorted()).toEqual(['ssml:emphasis', 'ssml:lang'])
     }
+  })
+
+  test('clean-up for upstreams: markdown goes unless off; numbers become words for one that says normalizes_text: false, or when on', async () => {
+    const sent = async (voice: string, extra: Record<string, unknown> = {}) => {
+      const word = tag()
+      const res = await fetch(`${gateway.url}/v1/text-to-speech/${voice}?output_format=pcm_24000`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `**Total** ${word}: $3.50.`, ...extra }),
+      })
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      return upstream.matching(/^\/v1\/audio\/speech$/).map((r) => r.body?.input).find((t): t is string => typeof t === 'string' && t.includes(word))?.replace(word, 'W')
+    }
+    expect(await sent('plain:af_bella')).toBe('Total W: $3.50.')
+    expect(await sent('raw:af_bella')).toBe('Total W: three dollars and fifty cents.')
+    expect(await sent('plain:af_bella', { apply_text_normalization: 'on' })).toBe('Total W: three dollars and fifty cents.')
+    expect(await sent('raw:af_bella', { apply_text_normalization: 'off' })).toBe('**Total** W: $3.50.')
   })
 
   test('an elevenlabs stream-input link parses SSML: inline tags, the words escaped', async () => {

@@ -78,6 +78,9 @@ describe('SSML', () => {
     const { pcm } = await speak('Hello <break time="1s"/> world.')
     const pause = longestSilence(pcm, 22050)
     expect(Math.abs(pause.seconds - 1)).toBeLessThanOrEqual(0.02)
+    // A "<" that starts no tag is text beside them, as in plain text.
+    const compared = await speak('Is 3 < 5? <break time="1s"/> Yes.')
+    expect(Math.abs(longestSilence(compared.pcm, 22050).seconds - 1)).toBeLessThanOrEqual(0.02)
   })
 
   test('a phoneme tag changes the word; the same phonemes from a dictionary sound the same', async () => {
@@ -195,5 +198,20 @@ describe('alignment indexes the client’s own characters', () => {
     expect(alignment.characters.join('')).toBe(text)
     const at = (i: number) => alignment.character_start_times_seconds[i]!
     expect(at(text.indexOf('now'))).toBeGreaterThan(at(text.indexOf('$3.50')) + 0.3)
+  })
+
+  test('with-timestamps through a dictionary: an alias is timed over the characters it replaced', async () => {
+    const dict = await sdk.pronunciationDictionaries.createFromRules({ name: 'acronyms', rules: [{ type: 'alias', stringToReplace: 'UN', alias: 'United Nations General Assembly' }] })
+    const text = 'The UN met today.'
+    const timed = async (locators: unknown[]) => {
+      const res = await post('/v1/text-to-speech/en-us-f1/with-timestamps', { text, pronunciation_dictionary_locators: locators })
+      expect(res.status).toBe(200)
+      return ((await res.json()) as { alignment: { characters: string[]; character_start_times_seconds: number[] } }).alignment
+    }
+    const ruled = await timed([{ pronunciation_dictionary_id: dict.id }])
+    expect(ruled.characters.join('')).toBe(text)
+    const met = (a: typeof ruled) => a.character_start_times_seconds[text.indexOf('met')]! - a.character_start_times_seconds[text.indexOf('UN')]!
+    // "United Nations General Assembly" takes far longer to say than "U N".
+    expect(met(ruled)).toBeGreaterThan(met(await timed([])) + 0.5)
   })
 })

@@ -178,18 +178,23 @@ describe('replicas sharing Redis', () => {
   let b: RunningService
   beforeAll(async () => {
     redis = await startRedisServer()
-    ;[a, b] = await Promise.all([startService({ TTS_REDIS_URL: redis.url }), startService({ TTS_REDIS_URL: redis.url })])
+    ;[a, b] = await Promise.all([startService({ TTS_REDIS_URL: redis.url, TTS_ENGINE: 'espeak-wasm' }), startService({ TTS_REDIS_URL: redis.url, TTS_ENGINE: 'espeak-wasm' })])
   })
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
     await redis?.stop()
   })
 
-  test('a dictionary made on one replica is read and changed on the other', async () => {
+  test('a dictionary made on one replica is read, changed and spoken with on the other', async () => {
     const made = await sdk(a.url, '').pronunciationDictionaries.createFromRules({ name: 'shared', rules: [{ type: 'alias', stringToReplace: 'k8s', alias: 'kubernetes' }] })
     const onB = sdk(b.url, '')
     expect((await onB.pronunciationDictionaries.get(made.id)).rules.length).toBe(1)
     const changed = await onB.pronunciationDictionaries.rules.add(made.id, { rules: [{ type: 'alias', stringToReplace: 'TTS', alias: 'text to speech' }] })
     expect((await sdk(a.url, '').pronunciationDictionaries.get(made.id)).latestVersionId).toBe(changed.versionId)
+
+    // Replica a speaks with the rule b added (the latest version, read from Redis).
+    const pcm = async (text: string, locators: { pronunciationDictionaryId: string }[] = []) =>
+      new Uint8Array(await new Response(await sdk(a.url, '').textToSpeech.convert('en-us-f1', { text, outputFormat: 'pcm_22050', pronunciationDictionaryLocators: locators })).arrayBuffer())
+    expect(await pcm('TTS on k8s.', [{ pronunciationDictionaryId: made.id }])).toEqual(await pcm('text to speech on kubernetes.'))
   })
 })

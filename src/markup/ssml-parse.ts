@@ -32,7 +32,8 @@ const TEXT_ONLY = new Set(['phoneme', 'sub', 'say-as'])
 export interface SsmlParseOptions {
   /**
    * The text is a fragment with inline tags (ElevenLabs' `Hello <break time="1s"/> there`):
-   * it is parsed as if wrapped in `<speak>`, and a bare `&` counts as text, not markup.
+   * it is parsed as if wrapped in `<speak>`, and a bare `&` or a `<` that starts no tag
+   * (`x < 5`) counts as text, not markup.
    */
   fragment?: boolean
 }
@@ -47,13 +48,7 @@ export function parseSsml(source: string, options: SsmlParseOptions = {}): Speec
   const prepared = new MappedTextBuilder()
   if (options.fragment) {
     prepared.insert('<speak>')
-    let last = 0
-    for (const m of source.matchAll(BARE_AMPERSAND)) {
-      prepared.copy(source.slice(last, m.index), last)
-      prepared.replace('&amp;', { start: m.index, end: m.index + 1 })
-      last = m.index + 1
-    }
-    prepared.copy(source.slice(last), last)
+    copyFragment(prepared, source)
     prepared.insert('</speak>')
   } else {
     prepared.copy(source, 0)
@@ -61,7 +56,19 @@ export function parseSsml(source: string, options: SsmlParseOptions = {}): Speec
   return parsePrepared(source, prepared.build())
 }
 
-const BARE_AMPERSAND = /&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)/g
+// An `&` that starts no entity reference, and a `<` that starts no tag ("x < 5", "I <3 it").
+const BARE = /&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)|<(?![A-Za-z_/!?])/g
+
+/** Copies text with inline tags (a fragment) into `prepared`, its bare `&` and `<` escaped as the text they are. */
+export function copyFragment(prepared: MappedTextBuilder, source: string): void {
+  let last = 0
+  for (const m of source.matchAll(BARE)) {
+    prepared.copy(source.slice(last, m.index), last)
+    prepared.replace(m[0] === '&' ? '&amp;' : '&lt;', { start: m.index, end: m.index + 1 })
+    last = m.index + 1
+  }
+  prepared.copy(source.slice(last), last)
+}
 
 interface Frame {
   name: string
