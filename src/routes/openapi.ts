@@ -154,6 +154,15 @@ export function openApiDocument(version: string): Json {
           responses: { '200': { description: 'Subscription' }, ...errors(elevenError, [401, 503]) },
         },
       },
+      '/v1/user': {
+        get: {
+          summary: 'The calling key (ElevenLabs user shape)',
+          description: 'user_id (the key id), first_name (its name), and the same subscription as /v1/user/subscription inside.',
+          tags: ['Usage'],
+          security: [{ xiApiKey: [] }, {}],
+          responses: { '200': { description: 'User' }, ...errors(elevenError, [401, 503]) },
+        },
+      },
       '/v1/usage/character-stats': {
         get: {
           summary: 'Usage over time (ElevenLabs character stats shape)',
