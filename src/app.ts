@@ -15,7 +15,7 @@ import type { AppEnv } from './app-env.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { ApiError, errorResponse, toApiError, type ApiStyle } from './errors.ts'
 import { KeyRing, KeySource } from './keys/key-ring.ts'
-import { apiKeyAuth } from './routes/api-key-auth.ts'
+import { apiKeyAuth, identifyKey } from './routes/api-key-auth.ts'
 import type { Metering } from './usage/metering.ts'
 import { usageMeter } from './usage/request-usage.ts'
 import { boundedBody } from './routes/bounded-body.ts'
@@ -158,6 +158,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const dictionaryAuth = apiKeyAuth(keys)
     app.use('/v1/pronunciation-dictionaries', dictionaryAuth)
     app.use('/v1/pronunciation-dictionaries/*', dictionaryAuth)
+    // The voice list is public; a key that presents itself sees the voices it may use.
+    const identify = identifyKey(keys)
+    app.use('/v1/voices', identify)
+    app.use('/v1/voices/*', identify)
   }
   if (speechChain.length) {
     // One middleware (no keys) needs no combinator around it: the hit path pays for every layer.
@@ -180,6 +184,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(deps.cacheSkipPattern && { cacheSkipPattern: deps.cacheSkipPattern }),
     ...(deps.stitching && { stitching: deps.stitching }),
     ...(deps.metrics && { metrics: deps.metrics }),
+    ...(deps.metering && { engineOf: deps.metering.engineOf }),
   }
   app.route('/', openaiRoutes(routeDeps))
   app.route('/', elevenlabsRoutes(routeDeps))

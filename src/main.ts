@@ -123,7 +123,7 @@ if (metrics) initialiseEngineSeries(metrics, configuredEngines.map((e) => e.name
 // Keys files and usage name engines as the engines file does (`espeak` without one).
 const engineNames = enginesFile.engines.map((e) => e.name)
 const opened = await exitOnConfigError(
-  openKeys({ ...(config.TTS_KEYS_FILE && { file: config.TTS_KEYS_FILE }), ...(config.TTS_API_KEYS && { plain: config.TTS_API_KEYS }), engines: engineNames, logger }),
+  openKeys({ ...(config.TTS_KEYS_FILE && { file: config.TTS_KEYS_FILE }), ...(config.TTS_API_KEYS && { plain: config.TTS_API_KEYS }), engines: engineNames, voicesNameEngines: !enginesFile.implicit, logger }),
 )
 keys = opened.keys
 const keysReloader = opened.reloader

@@ -75,6 +75,9 @@ describe('a character budget on one node', () => {
     // The subscription says so, in ElevenLabs' words.
     const subscription = await eleven.user.subscription.get()
     expect({ count: subscription.characterCount, limit: subscription.characterLimit }).toEqual({ count: BUDGET, limit: BUDGET })
+    // And user.get(), the other way the SDK reads it: the key's id, with the same subscription.
+    const user = await eleven.user.get()
+    expect({ id: user.userId, count: user.subscription.characterCount, limit: user.subscription.characterLimit }).toEqual({ id: 'sequential', count: BUDGET, limit: BUDGET })
   })
 
   test('requests in flight at once cannot pass it between them', async () => {

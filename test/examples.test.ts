@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { probeAudio } from './support/ffprobe.ts'
 import { docFiles, runnableBlocks, type RunnableBlock } from './support/markdown.ts'
+import { keysFile, newKey } from './support/keys-file.ts'
 import { startService, type RunningService } from './support/service.ts'
 
 let svc: RunningService
@@ -74,6 +75,27 @@ test('examples/stream-client.ts streams text and saves playable audio', async ()
   expect(audio).toMatchObject({ codec: 'pcm_s16le', sampleRate: 24000, channels: 1 })
   expect(audio.decodedSeconds).toBeGreaterThan(1.5)
 })
+
+test('examples/budget.ts runs a key into its budget and reads its usage through both SDKs', async () => {
+  const KEY = newKey('budget-example')
+  const ADMIN = newKey('admin')
+  const keys = keysFile([{ id: 'example-team', key: KEY, budget: { characters_per_month: 300 } }])
+  const own = await startService({ TTS_KEYS_FILE: keys.path, TTS_ADMIN_KEY: ADMIN })
+  try {
+    const out = await run([process.execPath, join(EXAMPLES, 'budget.ts'), '--url', own.url, '--key', KEY, '--admin-key', ADMIN])
+    expect(out).toContain('budget: 300 characters a month, 0 used')
+    // Each sentence is 48 characters: six fit in 300, the seventh would pass it.
+    const spoke = /spoke (\d+) requests \((\d+) characters\); request \d+ refused: 429 insufficient_quota/.exec(out)
+    expect(spoke?.slice(1).map(Number)).toEqual([6, 288])
+    expect(out).toContain('ElevenLabs route: 401 quota_exceeded')
+    expect(out).toContain('characters this month: 288 of 300')
+    expect(out).toContain('characters today by model: {"tts-1":[288]}')
+    expect(out).toContain('usage (admin): key example-team, model tts-1: 288 characters in 6 requests')
+    expect(out).not.toContain(KEY)
+  } finally {
+    await own.stop()
+  }
+}, 60_000)
 
 // ------------------------------------------------------------------ runnable doc examples
 

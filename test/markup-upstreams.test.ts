@@ -23,6 +23,7 @@ beforeAll(async () => {
       linked: { kind: 'elevenlabs', url: upstream.url },
       kokoro: { kind: 'openai', url: `${upstream.url}/v1`, phoneme_syntax: 'kokoro' },
       plain: { kind: 'openai', url: `${upstream.url}/v1` },
+      raw: { kind: 'openai', url: `${upstream.url}/v1`, normalizes_text: false },
       local: { kind: 'espeak', variant: 'espeak-wasm' },
     },
     default: 'local',
@@ -74,6 +75,35 @@ describe('what each upstream kind receives', () => {
     const calls = upstream.matching(/^\/v1\/audio\/speech$/).map((r) => r.body?.input as string)
     expect(calls).toContain(`Say ${word} tomato`)
     expect(res.headers.get('x-tts-ignored')?.split(',').toSorted()).toEqual(['phoneme', 'ssml:prosody'])
+  })
+
+  test('emphasis, lang, p and s: words with sentence ends on both kinds; emphasis and lang named as ignored', async () => {
+    const word = tag()
+    const input = `<speak><p><s>One <emphasis level="strong">big</emphasis> step</s><s><lang xml:lang="fr-FR">Bonjour</lang> ${word}</s></p><p>Last one</p></speak>`
+    for (const [voice, path, field] of [['eleven:af_bella', /^\/v1\/text-to-speech\//, 'text'], ['kokoro:af_bella', /^\/v1\/audio\/speech$/, 'input']] as const) {
+      const res = await speak(voice, input)
+      const sent = upstream.matching(path).map((r) => r.body?.[field]).filter((t) => typeof t === 'string' && t.includes(word))
+      expect(sent).toEqual([`One big step. Bonjour ${word}. Last one.`])
+      expect(res.headers.get('x-tts-ignored')?.split(',').toSorted()).toEqual(['ssml:emphasis', 'ssml:lang'])
+    }
+  })
+
+  test('clean-up for upstreams: markdown goes unless off; numbers become words for one that says normalizes_text: false, or when on', async () => {
+    const sent = async (voice: string, extra: Record<string, unknown> = {}) => {
+      const word = tag()
+      const res = await fetch(`${gateway.url}/v1/text-to-speech/${voice}?output_format=pcm_24000`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `**Total** ${word}: $3.50.`, ...extra }),
+      })
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      return upstream.matching(/^\/v1\/audio\/speech$/).map((r) => r.body?.input).find((t): t is string => typeof t === 'string' && t.includes(word))?.replace(word, 'W')
+    }
+    expect(await sent('plain:af_bella')).toBe('Total W: $3.50.')
+    expect(await sent('raw:af_bella')).toBe('Total W: three dollars and fifty cents.')
+    expect(await sent('plain:af_bella', { apply_text_normalization: 'on' })).toBe('Total W: three dollars and fifty cents.')
+    expect(await sent('raw:af_bella', { apply_text_normalization: 'off' })).toBe('**Total** W: $3.50.')
   })
 
   test('an elevenlabs stream-input link parses SSML: inline tags, the words escaped', async () => {

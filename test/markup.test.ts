@@ -53,11 +53,34 @@ describe('text clean-up', () => {
   })
 })
 
+describe('TTS_TEXT_NORMALIZATION sets what a request that does not say gets', () => {
+  let off: RunningService
+  beforeAll(async () => {
+    off = await startService({ TTS_ENGINE: 'espeak-wasm', TTS_TEXT_NORMALIZATION: 'off' })
+  })
+  afterAll(() => off?.stop())
+
+  test('off: spoken as written unless the request asks for clean-up', async () => {
+    const text = 'It costs **$3.50**.'
+    const there = async (extra: Record<string, unknown> = {}): Promise<Int16Array> => {
+      const res = await fetch(`${off.url}/v1/text-to-speech/en-us-f1?output_format=pcm_22050`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, ...extra }) })
+      expect(res.status).toBe(200)
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      return new Int16Array(bytes.buffer, 0, bytes.byteLength >> 1)
+    }
+    expect(await there()).toEqual((await speak(text, { apply_text_normalization: 'off' })).pcm)
+    expect(await there({ apply_text_normalization: 'on' })).toEqual((await speak('It costs three dollars and fifty cents.')).pcm)
+  })
+})
+
 describe('SSML', () => {
   test('ElevenLabs reads <break> inline: one second of silence, to within 20 ms', async () => {
     const { pcm } = await speak('Hello <break time="1s"/> world.')
     const pause = longestSilence(pcm, 22050)
     expect(Math.abs(pause.seconds - 1)).toBeLessThanOrEqual(0.02)
+    // A "<" that starts no tag is text beside them, as in plain text.
+    const compared = await speak('Is 3 < 5? <break time="1s"/> Yes.')
+    expect(Math.abs(longestSilence(compared.pcm, 22050).seconds - 1)).toBeLessThanOrEqual(0.02)
   })
 
   test('a phoneme tag changes the word; the same phonemes from a dictionary sound the same', async () => {
@@ -69,6 +92,28 @@ describe('SSML', () => {
     })
     const ruled = await speak('I say tomato.', { pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: dict.id }] })
     expect(ruled.pcm).toEqual(tagged.pcm)
+  })
+
+  test('a phoneme tag changes its word and nothing around it: the audio before the word, and the sentences after, are the same', async () => {
+    const around = (word: string) => `Good morning. I say ${word} to you. See you soon.`
+    const plain = (await speak(around('tomato'))).pcm
+    const tagged = (await speak(around('<phoneme alphabet="ipa" ph="təˈmɑːtəʊ">tomato</phoneme>'))).pcm
+    expect(tagged).not.toEqual(plain)
+    const timed = await post('/v1/text-to-speech/en-us-f1/with-timestamps?output_format=pcm_22050', { text: around('tomato') })
+    const { alignment } = (await timed.json()) as { alignment: { character_start_times_seconds: number[] } }
+    const wordStart = Math.floor(alignment.character_start_times_seconds[around('tomato').indexOf('tomato')]! * 22050)
+    let same = 0
+    while (plain[same] === tagged[same]) same++
+    expect(same).toBeGreaterThanOrEqual(wordStart)
+    const after = (await speak('See you soon.')).pcm
+    expect(tagged.subarray(tagged.length - after.length)).toEqual(plain.subarray(plain.length - after.length))
+    expect(tagged.subarray(tagged.length - after.length)).toEqual(after)
+  })
+
+  test('a CMU Arpabet phoneme sounds exactly like the same phonemes in IPA', async () => {
+    const arpabet = await speak('I say <phoneme alphabet="cmu-arpabet" ph="T AH0 M AA1 T OW0">tomato</phoneme>.')
+    expect(arpabet.pcm).toEqual((await speak('I say <phoneme alphabet="ipa" ph="təˈmɑːtoʊ">tomato</phoneme>.')).pcm)
+    expect(arpabet.pcm).not.toEqual((await speak('I say tomato.')).pcm)
   })
 
   test('OpenAI input that starts with <speak> is SSML; elements outside the subset are spoken as text and named', async () => {
@@ -87,7 +132,7 @@ describe('SSML', () => {
     expect(((await openai.json()) as { error: Record<string, string> }).error).toMatchObject({ code: 'invalid_ssml', param: 'input', message: expect.stringMatching(/line 3/) })
   })
 
-  test('hostile XML never reaches an engine: entities, billion laughs, deep nesting, huge attributes', async () => {
+  test('hostile XML never reaches an engine: entities, billion laughs, deep nesting, huge attributes, endless pauses', async () => {
     const lol = '<speak><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>&b;</speak>'
     const inputs = [
       '<!DOCTYPE speak [<!ENTITY a "x">]><speak>&a;</speak>',
@@ -95,6 +140,8 @@ describe('SSML', () => {
       '<speak>&xxe;</speak>',
       `<speak>${'<emphasis>'.repeat(60)}x${'</emphasis>'.repeat(60)}</speak>`,
       `<speak><sub alias="${'a'.repeat(3000)}">x</sub></speak>`,
+      // Half an hour of silence from 4 KB of tags: refused, not synthesised and cached.
+      `<speak>${'<break time="10s"/>'.repeat(180)}</speak>`,
     ]
     for (const input of inputs) {
       const res = await post('/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input })
@@ -151,5 +198,20 @@ describe('alignment indexes the client’s own characters', () => {
     expect(alignment.characters.join('')).toBe(text)
     const at = (i: number) => alignment.character_start_times_seconds[i]!
     expect(at(text.indexOf('now'))).toBeGreaterThan(at(text.indexOf('$3.50')) + 0.3)
+  })
+
+  test('with-timestamps through a dictionary: an alias is timed over the characters it replaced', async () => {
+    const dict = await sdk.pronunciationDictionaries.createFromRules({ name: 'acronyms', rules: [{ type: 'alias', stringToReplace: 'UN', alias: 'United Nations General Assembly' }] })
+    const text = 'The UN met today.'
+    const timed = async (locators: unknown[]) => {
+      const res = await post('/v1/text-to-speech/en-us-f1/with-timestamps', { text, pronunciation_dictionary_locators: locators })
+      expect(res.status).toBe(200)
+      return ((await res.json()) as { alignment: { characters: string[]; character_start_times_seconds: number[] } }).alignment
+    }
+    const ruled = await timed([{ pronunciation_dictionary_id: dict.id }])
+    expect(ruled.characters.join('')).toBe(text)
+    const met = (a: typeof ruled) => a.character_start_times_seconds[text.indexOf('met')]! - a.character_start_times_seconds[text.indexOf('UN')]!
+    // "United Nations General Assembly" takes far longer to say than "U N".
+    expect(met(ruled)).toBeGreaterThan(met(await timed([])) + 0.5)
   })
 })

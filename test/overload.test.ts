@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { probeAudio } from './support/ffprobe.ts'
 import { metricValue } from './support/metrics.ts'
+import { keysFile } from './support/keys-file.ts'
 import { startService, type RunningService } from './support/service.ts'
 import { waitUntil } from './support/wait.ts'
 import { isJson, WsClient } from './support/ws-client.ts'
@@ -101,6 +102,30 @@ describe('per-key limits', () => {
     expect(over.status).toBe(429)
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await over.json()).toMatchObject({ error: { code: 'rate_limit_exceeded' } })
+  })
+
+  test("a keys file's own limits win over the server-wide ones, key by key", async () => {
+    const file = keysFile([
+      { id: 'roomy', key: 'roomy-key-0123456789', limits: { max_concurrency: 2, characters_per_minute: 10_000 } },
+      { id: 'tight', key: 'tight-key-0123456789', limits: { characters_per_minute: 50 } },
+    ])
+    const svc = await service({ TTS_KEYS_FILE: file.path, TTS_KEY_MAX_CONCURRENCY: '1', TTS_KEY_CHARS_PER_MINUTE: '100' })
+    // roomy: two at once (the server's default is one), past 100 characters.
+    const first = await speak(svc, 'roomy-key-0123456789', sentences(20, 'r1'))
+    const second = await speak(svc, 'roomy-key-0123456789', sentences(20, 'r2'))
+    expect([first.status, second.status]).toEqual([200, 200])
+    const third = await speak(svc, 'roomy-key-0123456789', 'A third at once.')
+    expect(third.status).toBe(429)
+    expect(await third.json()).toMatchObject({ error: { code: 'too_many_concurrent_requests' } })
+    expect(third.headers.get('maximum-concurrent-requests')).toBe('2')
+    await Promise.all([first.arrayBuffer(), second.arrayBuffer()])
+    // tight: 50 characters a minute, not the server's 100.
+    const ok = await speak(svc, 'tight-key-0123456789', 'x'.repeat(40))
+    expect(ok.status).toBe(200)
+    await ok.arrayBuffer()
+    const over = await speak(svc, 'tight-key-0123456789', 'y'.repeat(40))
+    expect(over.status).toBe(429)
+    expect((await over.json()).error.message).toContain('50 characters per minute')
   })
 })
 

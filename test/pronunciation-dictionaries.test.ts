@@ -14,7 +14,7 @@ import { startService, type RunningService } from './support/service.ts'
 const KEY = 'dict-key-a'
 const OTHER = 'dict-key-b'
 const dataDir = mkdtempSync(join(tmpdir(), 'tts-dict-data-'))
-const env = { TTS_API_KEYS: `${KEY},${OTHER}`, TTS_DATA_DIR: dataDir, TTS_DICT_MAX_RULES: '50', TTS_DICT_MAX_FILE_BYTES: '4096' }
+const env = { TTS_ENGINE: 'espeak-wasm', TTS_API_KEYS: `${KEY},${OTHER}`, TTS_DATA_DIR: dataDir, TTS_DICT_MAX_RULES: '50', TTS_DICT_MAX_FILE_BYTES: '4096', TTS_DICT_MAX_PER_KEY: '6' }
 let svc: RunningService
 let client: ElevenLabsClient
 let other: ElevenLabsClient
@@ -73,6 +73,20 @@ describe('pronunciation dictionaries through the ElevenLabs SDK', () => {
     const comparable = (rules: typeof again.rules) => rules.map((r) => ({ ...r, caseSensitive: undefined, wordBoundaries: undefined }))
     expect(comparable(again.rules)).toEqual(comparable(original.rules))
     expect(original).toMatchObject({ name: 'Brands', latestVersionId: version, latestVersionRulesNum: 3 })
+
+    // Each locator speaks: the import sounds exactly like the version it came from, and the
+    // version before the added rule (a different cache key) sounds different.
+    const said = async (...locators: { pronunciationDictionaryId: string; versionId?: string }[]) =>
+      new Uint8Array(
+        await new Response(
+          await client.textToSpeech.convert('en-us-f1', { text: 'I like tomato with SQL and Nginx.', outputFormat: 'pcm_22050', pronunciationDictionaryLocators: locators }),
+        ).arrayBuffer(),
+      )
+    const latest = await said({ pronunciationDictionaryId: id, versionId: version })
+    expect(await said({ pronunciationDictionaryId: imported.id })).toEqual(latest)
+    const first = await said({ pronunciationDictionaryId: id, versionId: created.versionId })
+    expect(first).not.toEqual(latest)
+    expect(await said()).not.toEqual(first)
   })
 
   test('an old version stays downloadable after later changes', async () => {
@@ -141,6 +155,15 @@ describe('pronunciation dictionaries through the ElevenLabs SDK', () => {
     expect(((await nowhere.json()) as { detail: { status: string } }).detail.status).toBe('method_not_allowed')
   })
 
+  test('one dictionary past TTS_DICT_MAX_PER_KEY is a 400 for that key only', async () => {
+    const make = (sdkClient: ElevenLabsClient, name: string) => sdkClient.pronunciationDictionaries.createFromRules({ name, rules: [] })
+    for (let i = 0; i < 6; i++) await make(other, `theirs-${i}`)
+    const over = await statusOf(make(other, 'one too many'))
+    expect(over.status).toBe(400)
+    expect(over.body.detail).toMatchObject({ status: 'pronunciation_dictionary_limit_exceeded', message: expect.stringContaining('6') })
+    expect((await make(client, 'still mine')).name).toBe('still mine')
+  })
+
   test('dictionaries survive a restart (SQLite under TTS_DATA_DIR)', async () => {
     await svc.stop()
     svc = await startService(env)
@@ -155,18 +178,23 @@ describe('replicas sharing Redis', () => {
   let b: RunningService
   beforeAll(async () => {
     redis = await startRedisServer()
-    ;[a, b] = await Promise.all([startService({ TTS_REDIS_URL: redis.url }), startService({ TTS_REDIS_URL: redis.url })])
+    ;[a, b] = await Promise.all([startService({ TTS_REDIS_URL: redis.url, TTS_ENGINE: 'espeak-wasm' }), startService({ TTS_REDIS_URL: redis.url, TTS_ENGINE: 'espeak-wasm' })])
   })
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
     await redis?.stop()
   })
 
-  test('a dictionary made on one replica is read and changed on the other', async () => {
+  test('a dictionary made on one replica is read, changed and spoken with on the other', async () => {
     const made = await sdk(a.url, '').pronunciationDictionaries.createFromRules({ name: 'shared', rules: [{ type: 'alias', stringToReplace: 'k8s', alias: 'kubernetes' }] })
     const onB = sdk(b.url, '')
     expect((await onB.pronunciationDictionaries.get(made.id)).rules.length).toBe(1)
     const changed = await onB.pronunciationDictionaries.rules.add(made.id, { rules: [{ type: 'alias', stringToReplace: 'TTS', alias: 'text to speech' }] })
     expect((await sdk(a.url, '').pronunciationDictionaries.get(made.id)).latestVersionId).toBe(changed.versionId)
+
+    // Replica a speaks with the rule b added (the latest version, read from Redis).
+    const pcm = async (text: string, locators: { pronunciationDictionaryId: string }[] = []) =>
+      new Uint8Array(await new Response(await sdk(a.url, '').textToSpeech.convert('en-us-f1', { text, outputFormat: 'pcm_22050', pronunciationDictionaryLocators: locators })).arrayBuffer())
+    expect(await pcm('TTS on k8s.', [{ pronunciationDictionaryId: made.id }])).toEqual(await pcm('text to speech on kubernetes.'))
   })
 })

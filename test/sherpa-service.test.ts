@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { probeAudio } from './support/ffprobe.ts'
+import { longestSilence } from './support/silence.ts'
 import { metricValue } from './support/metrics.ts'
 import { startService, type RunningService } from './support/service.ts'
 import { writeTestModels } from './support/sherpa-models/index.ts'
@@ -154,6 +155,38 @@ describe('streaming', () => {
     expect((await client.closed).code).toBe(1000)
     const audio = client.json().filter((j) => j.audio)
     expect(audio.flatMap((a) => a.alignment.chars).join('').replace(/\s+/g, '')).toBe(TEXT.replace(/\s+/g, ''))
+  })
+})
+
+describe('markup on a neural voice', () => {
+  const speak = async (voice: string, text: string, extra: Record<string, unknown> = {}) => {
+    const res = await fetch(`${svc.url}/v1/text-to-speech/${voice}?output_format=pcm_24000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, ...extra }) })
+    expect(res.status).toBe(200)
+    return { pcm: new Int16Array(await res.arrayBuffer()), ignored: res.headers.get('x-tts-ignored') }
+  }
+
+  test('a <break> is one second of silence on Piper and Kokoro voices, to within 20 ms', async () => {
+    for (const voice of ['piper:test', 'kokoro:af_test']) {
+      const { pcm } = await speak(voice, 'Hello there. <break time="1s"/> Welcome back.')
+      expect(Math.abs(longestSilence(pcm, 24000).seconds - 1)).toBeLessThanOrEqual(0.02)
+    }
+  })
+
+  test('markdown, numbers and a dictionary alias: the Kokoro voice says exactly what the text became', async () => {
+    const made = await fetch(`${svc.url}/v1/pronunciation-dictionaries/add-from-rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'neural', rules: [{ type: 'alias', string_to_replace: 'tomato', alias: 'tomahto' }] }),
+    })
+    const { id } = (await made.json()) as { id: string }
+    const ruled = await speak('kokoro:af_test', '**Two** tomato soups cost $3.50.', { pronunciation_dictionary_locators: [{ pronunciation_dictionary_id: id }] })
+    expect(ruled.pcm).toEqual((await speak('kokoro:af_test', 'Two tomahto soups cost three dollars and fifty cents.')).pcm)
+  })
+
+  test('a phoneme it cannot read: the written word, and phoneme named as ignored', async () => {
+    const tagged = await speak('kokoro:af_test', 'I say <phoneme alphabet="ipa" ph="təˈmɑːtəʊ">tomato</phoneme>.')
+    expect(tagged.ignored).toBe('phoneme')
+    expect(tagged.pcm).toEqual((await speak('kokoro:af_test', 'I say tomato.')).pcm)
   })
 })
 

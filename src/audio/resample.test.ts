@@ -93,12 +93,4 @@ describe('StreamingResampler', () => {
     rs.flush()
     expect(() => rs.process(new Int16Array(10))).toThrow()
   })
-
-  test('fast enough for the request path: 60 s of audio to 8 kHz well under 400 ms', () => {
-    const minute = tone(440, 60, 22050)
-    resampleAll(minute.subarray(0, 22050), 22050, 8000) // warm the JIT and the filter cache
-    const t0 = performance.now()
-    chunked(minute, 22050, 8000, [2205])
-    expect(performance.now() - t0).toBeLessThan(400)
-  })
 })

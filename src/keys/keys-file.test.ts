@@ -85,6 +85,18 @@ keys:
     expect(problemsOf(() => parseKeysFile(`keys: [{ id: a, key: "sha256:${HASH_A.slice(1)}" }]`))).toHaveLength(1)
   })
 
+  test('with an engines file, a voices prefix that names no engine is refused, since it could match no voice', () => {
+    const text = `keys: [{ id: a, key: "sha256:${HASH_A}", voices: ["en-gb", "local:en-", "kok", "eleven:"] }]`
+    const engines = ['kokoro', 'local']
+    const problems = problemsOf(() => parseKeysFile(text, { engines, voicesNameEngines: true }))
+    expect(problems).toEqual([
+      'TTS_KEYS_FILE: keys.0.voices.0: "en-gb" matches no voice: with an engines file voice ids are engine:voice (e.g. "kokoro:en-gb")',
+      'TTS_KEYS_FILE: keys.0.voices.3: "eleven:" names no engine (have: kokoro, local)',
+    ])
+    // Without an engines file the one engine's ids are unprefixed: "en-gb" is a prefix like any.
+    expect(parseKeysFile(`keys: [{ id: a, key: "sha256:${HASH_A}", voices: ["en-gb"] }]`, { engines: ['espeak'] })[0]!.voices).toEqual(['en-gb'])
+  })
+
   test('broken syntax and a missing list are clear errors', () => {
     expect(problemsOf(() => parseKeysFile('keys: [unclosed', { source: 'TTS_KEYS_FILE (k.yaml)' }))[0]).toStartWith('TTS_KEYS_FILE (k.yaml): not valid YAML or JSON')
     expect(problemsOf(() => parseKeysFile(''))[0]).toContain('keys')
@@ -94,6 +106,6 @@ keys:
 test('examples/keys.yaml is a valid keys file for the engines of examples/engines.yaml', async () => {
   const root = `${import.meta.dir}/../..`
   const engines = parseEnginesFile(await Bun.file(`${root}/examples/engines.yaml`).text(), { ELEVENLABS_API_KEY: 'e-1' })
-  const keys = parseKeysFile(await Bun.file(`${root}/examples/keys.yaml`).text(), { engines: engines.engines.map((e) => e.name) })
+  const keys = parseKeysFile(await Bun.file(`${root}/examples/keys.yaml`).text(), { engines: engines.engines.map((e) => e.name), voicesNameEngines: true })
   expect(keys.map((k) => k.id)).toEqual(['team-a', 'support-bot'])
 })

@@ -7,6 +7,7 @@
  * tested like loadConfig; main.ts reads the file at start and on reload.
  */
 import { z } from 'zod'
+import { parseConfigDocument, schemaProblems } from '../config-document.ts'
 import { ConfigError } from '../config.ts'
 
 /** `[a-z0-9-]{1,40}`: the label of the key in metrics, usage and logs. */
@@ -68,16 +69,11 @@ export interface KeysFileEntry extends ApiKey {
  * const keys = parseKeysFile(await Bun.file(path).text(), { engines: ['kokoro', 'local'] })
  * keys[0].id // 'team-a'
  */
-export function parseKeysFile(text: string, options: { source?: string; engines?: readonly string[] } = {}): KeysFileEntry[] {
+export function parseKeysFile(text: string, options: { source?: string; engines?: readonly string[]; voicesNameEngines?: boolean } = {}): KeysFileEntry[] {
   const source = options.source ?? 'TTS_KEYS_FILE'
-  let raw: unknown
-  try {
-    raw = text.trimStart().startsWith('{') ? JSON.parse(text) : Bun.YAML.parse(text)
-  } catch (err) {
-    throw new ConfigError([`${source}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`])
-  }
+  const raw = parseConfigDocument(text, source)
   const parsed = fileSchema.safeParse(raw ?? {})
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top level)'}: ${i.message}`)
+  const problems = schemaProblems(parsed, source)
   // Cross-checks on what was written, even when the schema failed: every problem at once.
   const written = Array.isArray((raw as { keys?: unknown } | null)?.keys) ? ((raw as { keys: unknown[] }).keys as Record<string, unknown>[]) : []
   const firstIndex = new Map<string, number>()
@@ -89,6 +85,18 @@ export function parseKeysFile(text: string, options: { source?: string; engines?
       const seen = firstIndex.get(`${field}:${value}`)
       if (seen === undefined) firstIndex.set(`${field}:${value}`, i)
       else problems.push(`${source}: keys.${i}.${field}: the same ${field === 'id' ? `id "${value}"` : 'key'} as keys.${seen}`)
+    }
+    if (options.voicesNameEngines && options.engines && Array.isArray(entry.voices)) {
+      entry.voices.forEach((prefix, j) => {
+        if (typeof prefix === 'string' && prefix && !prefixMatchesAnEngine(prefix, options.engines!)) {
+          const shown = prefix.slice(0, 100)
+          problems.push(
+            prefix.includes(':')
+              ? `${source}: keys.${i}.voices.${j}: "${shown}" names no engine (have: ${options.engines!.join(', ')})`
+              : `${source}: keys.${i}.voices.${j}: "${shown}" matches no voice: with an engines file voice ids are engine:voice (e.g. "${options.engines![0]}:${shown}")`,
+          )
+        }
+      })
     }
     if (options.engines && Array.isArray(entry.engines)) {
       entry.engines.forEach((name, j) => {
@@ -116,4 +124,9 @@ export function parseKeysFile(text: string, options: { source?: string; engines?
     ...(k.engines && { engines: k.engines }),
     ...(k.voices && { voices: k.voices }),
   }))
+}
+
+/** Whether a voice id prefix can match some `engine:voice` id: it names an engine, or is the start of one's name. */
+function prefixMatchesAnEngine(prefix: string, engines: readonly string[]): boolean {
+  return engines.some((name) => prefix.startsWith(`${name}:`) || `${name}:`.startsWith(prefix))
 }

@@ -18,6 +18,8 @@ export interface KeysFileOptions {
   path: string
   /** Configured engine names, which each key's `engines` must name. */
   engines: readonly string[]
+  /** An engines file is in force: voice ids (and so `voices` prefixes) are `engine:voice`. */
+  voicesNameEngines?: boolean
   /** TTS_API_KEYS, kept in force beside the file's keys. */
   plain: readonly string[]
 }
@@ -36,7 +38,7 @@ export async function loadKeyRing(options: KeysFileOptions): Promise<KeyRing> {
   } catch (err) {
     throw new ConfigError([`${source}: cannot read: ${(err as Error).message}`])
   }
-  const file: KeysFileEntry[] = parseKeysFile(text, { source, engines: options.engines })
+  const file: KeysFileEntry[] = parseKeysFile(text, { source, engines: options.engines, ...(options.voicesNameEngines && { voicesNameEngines: true }) })
   // One key, one label: a TTS_API_KEYS key may not also be in the file, nor its derived id be a file id.
   const ids = new Set(file.map((k) => k.id))
   const hashes = new Set(file.map((k) => k.sha256))

@@ -16,10 +16,17 @@ export interface OpenedKeys {
  * const { keys, reloader } = await openKeys({ file: config.TTS_KEYS_FILE, plain: config.TTS_API_KEYS, engines: ['espeak'], logger })
  * process.on('SIGHUP', () => void reloader?.reload('SIGHUP'))
  */
-export async function openKeys(o: { file?: string; plain?: readonly string[]; engines: readonly string[]; logger: Logger }): Promise<OpenedKeys> {
+export async function openKeys(o: {
+  file?: string
+  plain?: readonly string[]
+  engines: readonly string[]
+  /** An engines file is in force: voice ids are `engine:voice`. */
+  voicesNameEngines?: boolean
+  logger: Logger
+}): Promise<OpenedKeys> {
   const plain = o.plain ?? []
   if (!o.file) return { keys: plain.length ? new KeySource(KeyRing.from({ plain })) : undefined, reloader: undefined }
-  const options = { path: o.file, engines: o.engines, plain }
+  const options = { path: o.file, engines: o.engines, plain, ...(o.voicesNameEngines && { voicesNameEngines: true }) }
   const keys = new KeySource(await loadKeyRing(options))
   return { keys, reloader: new KeysReloader({ ...options, source: keys, logger: o.logger }) }
 }

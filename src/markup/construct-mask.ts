@@ -41,6 +41,11 @@ export function maskConstructs(text: string, options: { tags: boolean }): string
   return out
 }
 
+// The destination the markdown cleaner takes (no spaces, balanced parentheses, an optional
+// "title"), whole, or cut short by the end of what has arrived.
+const DESTINATION = /\((?:[^()\s]|\([^()\s]*\))*(?:\s+"[^"\n]*")?\)/y
+const DESTINATION_ARRIVING = /\((?:[^()\s]|\([^()\s]*\))*(?:\([^()\s]*|\s+(?:"[^"\n]*)?)?$/y
+
 /** End of a markdown link starting at `[` (or the text's end when it is still arriving), -1 when it is no link. */
 function linkEnd(text: string, at: number): number {
   const close = text.indexOf(']', at)
@@ -48,6 +53,10 @@ function linkEnd(text: string, at: number): number {
   if (close - at > LINK_TEXT_MAX) return -1
   if (close === text.length - 1) return text.length // "](" may still come
   if (text[close + 1] !== '(') return -1
-  const paren = text.indexOf(')', close)
-  return paren === -1 ? text.length : paren + 1
+  // A "(" whose destination a space has already ended, with no title or ")" after it, is
+  // text: it must not hold back every sentence after it.
+  DESTINATION.lastIndex = close + 1
+  if (DESTINATION.test(text)) return DESTINATION.lastIndex
+  DESTINATION_ARRIVING.lastIndex = close + 1
+  return DESTINATION_ARRIVING.test(text) ? text.length : -1
 }

@@ -7,6 +7,13 @@ import { EMPHASIS_LEVELS, SAY_AS, type EmphasisLevel, type PhonemeAlphabet, type
 /** Longest single pause; longer ones are refused rather than silently cut. */
 export const MAX_BREAK_MS = 10_000
 
+/**
+ * All the pauses of one text together: about the speaking time of the longest text a route
+ * takes, so a few hundred bytes of `<break>` tags cannot ask for an hour of audio (and a
+ * cache entry to match) while a script with long pauses (a guided breathing exercise) fits.
+ */
+export const MAX_TOTAL_BREAK_MS = 300_000
+
 // SSML 1.1 leaves strengths to the processor; these are the pauses a listener hears as
 // "a comma", "a sentence", "a paragraph" at a normal rate.
 const STRENGTH_MS: Record<string, number> = { none: 0, 'x-weak': 100, weak: 250, medium: 400, strong: 750, 'x-strong': 1200 }

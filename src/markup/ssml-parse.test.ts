@@ -90,6 +90,17 @@ describe('parseSsml', () => {
     expect(source.slice(phoneme.text.toSource(0).start, phoneme.text.toSource(5).end)).toBe('tomato')
   })
 
+  test('in a fragment a < that starts no tag is text; one that starts a tag is still checked', () => {
+    const source = 'If x < 5 and I <3 it <break time="1s"/> stop.'
+    const doc = parseSsml(source, { fragment: true })
+    expect(summary(doc)).toEqual(['text:If x < 5 and I <3 it ', 'break:1000', 'text: stop.'])
+    const first = doc.parts[0]!
+    if (first.type !== 'text') throw new Error('expected text')
+    expect(first.text.toSource(first.text.text.indexOf('<'))).toEqual({ start: 5, end: 6 })
+    expect(errorOf(() => parseSsml('x <b and <break time="1s"/>', { fragment: true })).line).toBe(1)
+    expect(errorOf(() => parseSsml('<speak>x < 5</speak>')).reason).toBeTruthy()
+  })
+
   test('elements outside the subset are dropped, their text spoken, and reported', () => {
     const doc = parseSsml('<speak><voice name="x">Hello <mark name="m1"/>there</voice> <amazon:effect name="whispered">psst</amazon:effect></speak>')
     expect(plainText(doc)).toBe('Hello there psst')
@@ -137,6 +148,14 @@ describe('parseSsml refuses malformed and hostile markup, naming where', () => {
     expect(errorOf(() => parseSsml(`<speak><sub alias="${'a'.repeat(5000)}">x</sub></speak>`)).reason).toMatch(/longer than/)
     const many = Array.from({ length: 40 }, (_, i) => `a${i}="1"`).join(' ')
     expect(errorOf(() => parseSsml(`<speak><prosody ${many}>x</prosody></speak>`)).reason).toMatch(/more than/)
+  })
+
+  test('pauses adding up to more than five minutes are refused at the break that goes over', () => {
+    const breaks = (n: number) => '<break time="10s"/>'.repeat(n)
+    expect(parseSsml(`<speak>Breathe in. ${breaks(30)}</speak>`).parts.filter((p) => p.type === 'break')).toHaveLength(30)
+    const error = errorOf(() => parseSsml(`<speak>Breathe in. ${breaks(31)}</speak>`))
+    expect(error.reason).toBe('pauses add up to more than 300s in one text')
+    expect(error.offset).toBe('<speak>Breathe in. '.length + 30 * '<break time="10s"/>'.length)
   })
 
   test('bad attribute values name the element', () => {

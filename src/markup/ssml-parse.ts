@@ -9,7 +9,8 @@
  *
  * Hostile input: the text is already bounded by the route's character limit; on top of it a
  * DOCTYPE is refused outright, nesting is limited to {@link MAX_DEPTH}, attributes to
- * {@link MAX_ATTRIBUTE_CHARS} each and {@link MAX_ATTRIBUTES} per element.
+ * {@link MAX_ATTRIBUTE_CHARS} each and {@link MAX_ATTRIBUTES} per element, and the pauses of
+ * one text to {@link MAX_TOTAL_BREAK_MS} in all.
  *
  * Elements outside the subset (`<voice>`, `<mark>`, `<audio>`, vendor extensions) are not
  * an error: their tags are dropped, their text is spoken, and the element is reported in
@@ -19,7 +20,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes'
 import { markupErrorAt } from './markup-error.ts'
 import { MappedTextBuilder, type MappedText } from './source-map.ts'
 import type { SpeechDoc, SpeechPart, Style } from './speech-doc.ts'
-import { readBreak, readEmphasis, readLang, readPhoneme, readProsody, readSayAs, readSub } from './ssml-attributes.ts'
+import { MAX_TOTAL_BREAK_MS, readBreak, readEmphasis, readLang, readPhoneme, readProsody, readSayAs, readSub } from './ssml-attributes.ts'
 
 export const MAX_DEPTH = 32
 export const MAX_ATTRIBUTES = 16
@@ -31,7 +32,8 @@ const TEXT_ONLY = new Set(['phoneme', 'sub', 'say-as'])
 export interface SsmlParseOptions {
   /**
    * The text is a fragment with inline tags (ElevenLabs' `Hello <break time="1s"/> there`):
-   * it is parsed as if wrapped in `<speak>`, and a bare `&` counts as text, not markup.
+   * it is parsed as if wrapped in `<speak>`, and a bare `&` or a `<` that starts no tag
+   * (`x < 5`) counts as text, not markup.
    */
   fragment?: boolean
 }
@@ -46,13 +48,7 @@ export function parseSsml(source: string, options: SsmlParseOptions = {}): Speec
   const prepared = new MappedTextBuilder()
   if (options.fragment) {
     prepared.insert('<speak>')
-    let last = 0
-    for (const m of source.matchAll(BARE_AMPERSAND)) {
-      prepared.copy(source.slice(last, m.index), last)
-      prepared.replace('&amp;', { start: m.index, end: m.index + 1 })
-      last = m.index + 1
-    }
-    prepared.copy(source.slice(last), last)
+    copyFragment(prepared, source)
     prepared.insert('</speak>')
   } else {
     prepared.copy(source, 0)
@@ -60,7 +56,19 @@ export function parseSsml(source: string, options: SsmlParseOptions = {}): Speec
   return parsePrepared(source, prepared.build())
 }
 
-const BARE_AMPERSAND = /&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)/g
+// An `&` that starts no entity reference, and a `<` that starts no tag ("x < 5", "I <3 it").
+const BARE = /&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)|<(?![A-Za-z_/!?])/g
+
+/** Copies text with inline tags (a fragment) into `prepared`, its bare `&` and `<` escaped as the text they are. */
+export function copyFragment(prepared: MappedTextBuilder, source: string): void {
+  let last = 0
+  for (const m of source.matchAll(BARE)) {
+    prepared.copy(source.slice(last, m.index), last)
+    prepared.replace(m[0] === '&' ? '&amp;' : '&lt;', { start: m.index, end: m.index + 1 })
+    last = m.index + 1
+  }
+  prepared.copy(source.slice(last), last)
+}
 
 interface Frame {
   name: string
@@ -87,6 +95,7 @@ export function parsePrepared(source: string, prepared: MappedText): SpeechDoc {
   const parser = new SaxesParser({ position: true, xmlns: false })
   let cursor = 0 // prepared offset just past the last markup seen
   let tagStart = 0
+  let pausedMs = 0
 
   const addText = (raw: string) => {
     const text = decode(prepared, cursor, raw, fail)
@@ -129,7 +138,11 @@ export function parsePrepared(source: string, prepared: MappedText): SpeechDoc {
     if (tag.name === 'break') {
       const ms = readBreak(attrs)
       if (!ms.ok) fail(tagStart, ms.reason)
-      else parts.push({ type: 'break', ms: ms.value, source: prepared.spanToSource(tagStart, parser.position) })
+      else {
+        pausedMs += ms.value
+        if (pausedMs > MAX_TOTAL_BREAK_MS) fail(tagStart, `pauses add up to more than ${MAX_TOTAL_BREAK_MS / 1000}s in one text`)
+        parts.push({ type: 'break', ms: ms.value, source: prepared.spanToSource(tagStart, parser.position) })
+      }
     } else if (tag.name === 'p' || tag.name === 's') {
       boundary(parts, tag.name, prepared.spanToSource(tagStart, tagStart))
     } else if (!STRUCTURE.has(tag.name) && !TEXT_ONLY.has(tag.name)) {

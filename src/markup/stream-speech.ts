@@ -18,7 +18,7 @@ import { MarkupError, markupErrorAt } from './markup-error.ts'
 import { MappedTextBuilder } from './source-map.ts'
 import { touchesText } from './speech-plan.ts'
 import { plainDoc, type SpeechDoc } from './speech-doc.ts'
-import { parsePrepared } from './ssml-parse.ts'
+import { copyFragment, parsePrepared } from './ssml-parse.ts'
 
 export interface StreamSpeechOptions extends Omit<CleanUpOptions, 'markdown'> {
   /** stream-input's `enable_ssml_parsing`: the text holds SSML tags. */
@@ -113,7 +113,8 @@ export class StreamSpeech {
     const prepared = new MappedTextBuilder()
     if (wrapped) prepared.insert('<speak>')
     for (const tag of this.#open) prepared.insert(tag.raw)
-    prepared.copy(unit, 0)
+    // Inline tags in text, as on ElevenLabs' HTTP routes: a bare & or < is text.
+    copyFragment(prepared, unit)
     const open = this.#track(unit)
     for (const tag of open.toReversed()) prepared.insert(`</${tag.name}>`)
     if (wrapped) prepared.insert('</speak>')

@@ -49,3 +49,24 @@ export function apiKeyAuth(source: KeySource): MiddlewareHandler<AppEnv> {
     return next()
   }
 }
+
+/**
+ * On public routes (the voice list): a key in force, when one is presented, is put on the
+ * context so the route can answer for that key; no key, or one not in force, is no error
+ * (the catalogue is public), and the route answers as it does without keys.
+ *
+ * @example
+ * app.use('/v1/voices', identifyKey(source))
+ */
+export function identifyKey(source: KeySource): MiddlewareHandler<AppEnv> {
+  return function identifyKeyMiddleware(c, next) {
+    const key = source.ring.find(presentedKey(c.req.header('authorization'), c.req.header('xi-api-key')))
+    if (key) {
+      c.set('apiKey', key)
+      c.set('keyId', key.id)
+      const fields = c.get('logFields')
+      if (fields) fields.key_id = key.id
+    }
+    return next()
+  }
+}

@@ -2,6 +2,7 @@
  * Usage in ElevenLabs' shapes, so its SDK reads it unmodified:
  *   GET /v1/user/subscription      → the calling key's month: character_count, character_limit
  *                                    (its character budget), next_character_count_reset_unix
+ *   GET /v1/user                   → the key (user_id: its id) with that subscription inside
  *   GET /v1/usage/character-stats  → {time: [bucket start ms], usage: {<series>: [values]}}
  *
  * The ledger keeps UTC days, so buckets are days, weeks (from the start day), calendar months
@@ -16,7 +17,7 @@ import type { Metering } from '../usage/metering.ts'
 import { monthStart, nextMonthStart, utcDay, type UsageRow } from '../usage/usage-event.ts'
 import { parseWith } from './request-body.ts'
 import { readUsage } from './read-usage.ts'
-import { usageCaller, type UsageAccess } from './usage-caller.ts'
+import { usageCaller, type UsageAccess, type UsageCaller } from './usage-caller.ts'
 
 const DAY_MS = 86_400_000
 /** What ElevenLabs reports when there is no limit: our keys without a character budget. */
@@ -54,6 +55,43 @@ function buckets(query: z.infer<typeof statsQuery>): number[] {
   return starts
 }
 
+/** The caller's month in ElevenLabs' subscription shape. */
+async function subscriptionOf(metering: Metering, caller: UsageCaller) {
+  const now = Date.now()
+  const rows = await readUsage(metering, { from: utcDay(monthStart(now)), to: utcDay(now), ...(caller.keyId && { keys: [caller.keyId] }) })
+  const characters = rows.reduce((n, r) => n + r.requested, 0)
+  const usd = rows.reduce((n, r) => n + r.cost, 0)
+  const budget = caller.key?.budget
+  return {
+    tier: 'tts-edge',
+    character_count: characters,
+    character_limit: budget?.characters ?? UNLIMITED,
+    max_character_limit_extension: 0,
+    max_credit_limit_extension: 0,
+    can_extend_character_limit: false,
+    allowed_to_extend_character_limit: false,
+    next_character_count_reset_unix: Math.floor(nextMonthStart(now) / 1000),
+    voice_slots_used: 0,
+    professional_voice_slots_used: 0,
+    professional_voice_slots_used_in_workspace: 0,
+    voice_limit: 0,
+    voice_add_edit_counter: 0,
+    professional_voice_limit: 0,
+    can_extend_voice_limit: false,
+    can_use_instant_voice_cloning: false,
+    can_use_professional_voice_cloning: false,
+    currency: 'usd',
+    current_overage: { amount: '0', currency: 'usd' },
+    status: 'active',
+    billing_period: 'monthly_period',
+    character_refresh_period: 'monthly_period',
+    open_invoices: [],
+    has_open_invoices: false,
+    // Ours: the currency budget and who this is, beside ElevenLabs' fields.
+    tts_edge: { key_id: caller.keyId ?? null, usd_this_month: usd, usd_limit: budget?.usd ?? null },
+  }
+}
+
 /**
  * @example
  * app.route('/', elevenlabsUsageRoutes(metering, { keys, adminKey }))
@@ -61,40 +99,23 @@ function buckets(query: z.infer<typeof statsQuery>): number[] {
 export function elevenlabsUsageRoutes(metering: Metering, access: UsageAccess): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
-  app.get('/v1/user/subscription', async (c) => {
+  app.get('/v1/user/subscription', async (c) => c.json(await subscriptionOf(metering, usageCaller(c, access))))
+  // The SDK's user.get(): who the key is, with the same subscription inside.
+  app.get('/v1/user', async (c) => {
     const caller = usageCaller(c, access)
-    const now = Date.now()
-    const rows = await readUsage(metering, { from: utcDay(monthStart(now)), to: utcDay(now), ...(caller.keyId && { keys: [caller.keyId] }) })
-    const characters = rows.reduce((n, r) => n + r.requested, 0)
-    const usd = rows.reduce((n, r) => n + r.cost, 0)
-    const budget = caller.key?.budget
     return c.json({
-      tier: 'tts-edge',
-      character_count: characters,
-      character_limit: budget?.characters ?? UNLIMITED,
-      max_character_limit_extension: 0,
-      max_credit_limit_extension: 0,
-      can_extend_character_limit: false,
-      allowed_to_extend_character_limit: false,
-      next_character_count_reset_unix: Math.floor(nextMonthStart(now) / 1000),
-      voice_slots_used: 0,
-      professional_voice_slots_used: 0,
-      professional_voice_slots_used_in_workspace: 0,
-      voice_limit: 0,
-      voice_add_edit_counter: 0,
-      professional_voice_limit: 0,
-      can_extend_voice_limit: false,
-      can_use_instant_voice_cloning: false,
-      can_use_professional_voice_cloning: false,
-      currency: 'usd',
-      current_overage: { amount: '0', currency: 'usd' },
-      status: 'active',
-      billing_period: 'monthly_period',
-      character_refresh_period: 'monthly_period',
-      open_invoices: [],
-      has_open_invoices: false,
-      // Ours: the currency budget and who this is, beside ElevenLabs' fields.
-      tts_edge: { key_id: caller.keyId ?? null, usd_this_month: usd, usd_limit: budget?.usd ?? null },
+      user_id: caller.keyId ?? 'admin',
+      workspace_id: 'tts-edge',
+      subscription: await subscriptionOf(metering, caller),
+      is_new_user: false,
+      can_use_delayed_payment_methods: false,
+      is_onboarding_completed: true,
+      is_onboarding_checklist_completed: true,
+      ...(caller.key && { first_name: caller.key.name }),
+      // Keys are kept only as their sha256: there is no preview of one to show.
+      is_api_key_hashed: true,
+      created_at: 0,
+      seat_type: caller.admin ? 'workspace_admin' : 'workspace_member',
     })
   })
 

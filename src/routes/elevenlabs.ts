@@ -12,6 +12,7 @@ import { elevenlabsMarkup, type MarkupKind } from '../markup/markup-detect.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { Voice } from '../tts/engine.ts'
 import { findModel } from '../tts/models.ts'
+import { voiceAllowed } from '../keys/key-access.ts'
 import { unknownVoicePart } from '../tts/voice-mix.ts'
 import type { SpeechService } from '../tts/speech-service.ts'
 import { normaliseText } from '../tts/text.ts'
@@ -50,6 +51,8 @@ export interface ElevenLabsRoutesDeps {
   /** Learns which engine made each generation whose `request-id` we hand out. */
   stitching?: Pick<StitchingIds, 'record'>
   metrics?: Metrics
+  /** The configured engine that serves a voice: a key's `engines` hide the others' voices from it. */
+  engineOf?: (voice: Voice) => string
 }
 
 /**
@@ -76,8 +79,16 @@ export function elevenlabsRoutes(deps: ElevenLabsRoutesDeps): Hono<AppEnv> {
   app.post('/v1/text-to-speech/:voice_id', speak('/v1/text-to-speech/:voice_id'))
   app.post('/v1/text-to-speech/:voice_id/stream', speak('/v1/text-to-speech/:voice_id/stream'))
 
-  app.get('/v1/voices', (c) => c.json({ voices: deps.voices().map(voiceJson) }))
-  app.get('/v1/voices/:voice_id', (c) => c.json(voiceJson(findVoice(deps, c.req.param('voice_id')))))
+  // A key restricted to some engines or voices sees only those: another's is a 404 to it, as
+  // it would be on a vendor's account (speaking with one is a 403 that names the key).
+  const mayUse = (c: Context<AppEnv>, voice: Voice) => voiceAllowed(c.get('apiKey'), voice.id, deps.engineOf?.(voice) ?? '')
+  app.get('/v1/voices', (c) => c.json({ voices: deps.voices().filter((v) => mayUse(c, v)).map(voiceJson) }))
+  app.get('/v1/voices/:voice_id', (c) => {
+    const id = c.req.param('voice_id')
+    const voice = findVoice(deps, id)
+    if (!mayUse(c, voice)) throw detail(404, 'voice_not_found', `A voice with the voice_id '${id.slice(0, 100)}' was not found.`)
+    return c.json(voiceJson(voice))
+  })
 
   return app
 }

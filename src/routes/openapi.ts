@@ -127,9 +127,9 @@ export function openApiDocument(version: string): Json {
         description: 'Newline-delimited JSON chunks',
         content: { 'application/x-ndjson': { schema: timedAudio } },
       }),
-      '/v1/voices': { get: { summary: 'List voices (ElevenLabs shape)', tags: ['ElevenLabs-compatible'], responses: { '200': { description: '`{"voices":[{voice_id,name,labels,...}]}`' } } } },
+      '/v1/voices': { get: { summary: 'List voices (ElevenLabs shape); with a key, the voices it may use', tags: ['ElevenLabs-compatible'], responses: { '200': { description: '`{"voices":[{voice_id,name,labels,...}]}`' } } } },
       '/v1/voices/{voice_id}': {
-        get: { summary: 'One voice (ElevenLabs shape)', tags: ['ElevenLabs-compatible'], parameters: [voiceId], responses: { '200': { description: 'The voice' }, ...errors(elevenError, [404]) } },
+        get: { summary: 'One voice (ElevenLabs shape); a voice the calling key may not use is a 404', tags: ['ElevenLabs-compatible'], parameters: [voiceId], responses: { '200': { description: 'The voice' }, ...errors(elevenError, [404]) } },
       },
       '/v1/stream': websocket(
         'tts-edge streaming protocol',
@@ -152,6 +152,15 @@ export function openApiDocument(version: string): Json {
           tags: ['Usage'],
           security: [{ xiApiKey: [] }, {}],
           responses: { '200': { description: 'Subscription' }, ...errors(elevenError, [401, 503]) },
+        },
+      },
+      '/v1/user': {
+        get: {
+          summary: 'The calling key (ElevenLabs user shape)',
+          description: 'user_id (the key id), first_name (its name), and the same subscription as /v1/user/subscription inside.',
+          tags: ['Usage'],
+          security: [{ xiApiKey: [] }, {}],
+          responses: { '200': { description: 'User' }, ...errors(elevenError, [401, 503]) },
         },
       },
       '/v1/usage/character-stats': {

@@ -195,6 +195,7 @@ export abstract class StreamConnection implements WsConnection, Departing {
   }
 
   drain(): void {
+    this.#timers.touch()
     this.#outbox.drain()
   }
 
@@ -226,7 +227,11 @@ export abstract class StreamConnection implements WsConnection, Departing {
       ...(this.deps.metrics && { metrics: this.deps.metrics }),
       vendor: this.vendor,
       route: this.route,
-      transport: this.#outbox.transport(send),
+      // Audio handed to the socket is activity: a client playing out a long queue is not idle.
+      transport: this.#outbox.transport((frame) => {
+        this.#timers.touch()
+        return send(frame)
+      }),
       onError: (err) => this.fail(err),
       ...(usage && { onUtterance: (u: UtteranceUsage) => usage.utterance(u) }),
     })

@@ -37,7 +37,9 @@ async function withFile<T>(bytes: Uint8Array, ext: string, fn: (path: string) =>
 }
 
 async function run(cmd: string[]): Promise<{ stdout: Uint8Array; stderr: string }> {
-  const proc = Bun.spawn(cmd, { stdout: 'pipe', stderr: 'pipe' })
+  // No stdin: ffmpeg otherwise reads it for interactive keys, and a child that exits with unread input
+  // on its end resets the pipe under load (ECONNRESET).
+  const proc = Bun.spawn(cmd, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).bytes(),
     new Response(proc.stderr).text(),
@@ -89,7 +91,7 @@ export async function decode(bytes: Uint8Array, ext: string, raw: RawInput = [])
   const ffmpeg = requireTool('ffmpeg')
   return withFile(bytes, ext, async (path) => {
     const { stdout } = await run([
-      ffmpeg, '-v', 'error', '-err_detect', 'crccheck+bitstream+explode',
+      ffmpeg, '-nostdin', '-v', 'error', '-err_detect', 'crccheck+bitstream+explode',
       ...raw, '-i', path, '-f', 's16le', '-ac', '1', '-',
     ])
     return new Int16Array(stdout.buffer, stdout.byteOffset, stdout.byteLength >> 1)
