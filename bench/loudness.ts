@@ -6,8 +6,13 @@
  * The measurement side runs the meter over the 20-word text's real PCM (espeak-native, 22.05
  * kHz) on this thread; the miss side is a service with the cache off answering that text as
  * pcm_22050, its CPU read from /proc (every thread: event loop, engine workers, GC), so the
- * miss includes the meter once. Goal: under 1%.
+ * miss includes the meter once. Both sides are CPU time of whole processes (this one's meter
+ * loop, the service's every thread), read in the same rounds. Goal: under 1%.
+ *
+ * BENCH_BASELINE_ROOT=/path/to/checkout[,...] adds each build's meter to the same rounds (an A/B).
  */
+import { readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { LoudnessMeter } from '../src/audio/loudness.ts'
 import { createEspeak, isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
 import { resolveVoice } from '../src/tts/engines/espeak/espeak-voices.ts'
@@ -33,14 +38,27 @@ async function twentyWordPcm(): Promise<Int16Array> {
   return pcm
 }
 
-/** CPU µs this thread spends measuring one utterance, over `runs` utterances. */
-function meterCpuMicros(pcm: Int16Array, runs: number): number {
+type Meter = typeof LoudnessMeter
+
+/** This build's meter, then each baseline build's. */
+async function meters(): Promise<{ label: string; Meter: Meter }[]> {
+  const roots = (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)
+  const baselines = await Promise.all(
+    roots.map(async (root) => ({ label: basename(root), Meter: ((await import(join(root, 'src/audio/loudness.ts'))) as typeof import('../src/audio/loudness.ts')).LoudnessMeter })),
+  )
+  return [{ label: 'this build', Meter: LoudnessMeter }, ...baselines]
+}
+
+/** CPU µs this process spends measuring one utterance, over `runs` utterances. */
+function meterCpuMicros(Meter: Meter, pcm: Int16Array, runs: number): number {
   const before = process.cpuUsage()
   let sink = 0
   for (let i = 0; i < runs; i++) {
-    const meter = new LoudnessMeter(22050)
+    const meter = new Meter(22050)
     // Chunked as the engine workers see it (blocks of 16384 samples).
     for (let at = 0; at < pcm.length; at += 16384) meter.push(pcm.subarray(at, at + 16384))
+    // As the loudness stage ends an utterance (a baseline build's meter may have no finish()).
+    ;(meter as { finish?: () => void }).finish?.()
     sink += meter.integrated() ?? 0
   }
   const used = process.cpuUsage(before)
@@ -54,23 +72,29 @@ export async function benchLoudness(): Promise<string[]> {
   const svc = await spawnService({ TTS_ENGINE: 'espeak-native', TTS_CACHE_MAX_BYTES: '0', TTS_MAX_CONCURRENCY: '2', LOG_LEVEL: 'warn' })
   const miss = () =>
     fetch(`${svc.url}/v1/text-to-speech/en-us-f1?output_format=pcm_22050`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: TWENTY_WORDS }) }).then((r) => r.arrayBuffer())
+  const builds = await meters()
   for (let i = 0; i < WARMUP; i++) await miss()
-  meterCpuMicros(pcm, WARMUP)
-  const meterRounds: number[] = []
+  for (const { Meter } of builds) meterCpuMicros(Meter, pcm, WARMUP)
+  const meterRounds = builds.map(() => [] as number[])
   const missRounds: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
-    meterRounds.push(meterCpuMicros(pcm, METER_RUNS))
+    for (const [i, { Meter }] of builds.entries()) meterRounds[i]!.push(meterCpuMicros(Meter, pcm, METER_RUNS))
     const cpu0 = processCpuSeconds(svc.pid)
     for (let i = 0; i < MISSES; i++) await miss()
     missRounds.push(((processCpuSeconds(svc.pid) - cpu0) / MISSES) * 1e6)
   }
   await svc.stop()
-  const meter = quantile(meterRounds, 0.5)
   const missCpu = quantile(missRounds, 0.5)
-  const share = meter / missCpu
-  return [
-    `Loudness measurement (BS.1770, ${fmt(pcm.length / 22050, 1)} s of 20-word espeak-native speech; median of ${ROUNDS} alternating rounds):`,
-    `  meter ${fmt(meter, 1)} µs CPU per utterance (${fmt((meter * 1000) / pcm.length, 2)} ns per sample); 20-word native miss ${fmt(missCpu, 0)} µs CPU (pcm_22050, cache off, whole process)`,
-    `  ${verdict("loudness measurement's share of a 20-word native miss < 1%", share < 0.01, `${fmt(share * 100, 2)}%`)}`,
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  const lines = [
+    `Loudness measurement (BS.1770, ${fmt(pcm.length / 22050, 1)} s of 20-word espeak-native speech; median of ${ROUNDS} alternating rounds; load average ${load}):`,
+    `  20-word native miss ${fmt(missCpu, 0)} µs CPU (pcm_22050, cache off, whole process)`,
   ]
+  for (const [i, { label }] of builds.entries()) {
+    const meter = quantile(meterRounds[i]!, 0.5)
+    const share = meter / missCpu
+    lines.push(`  meter (${label}) ${fmt(meter, 1)} µs CPU per utterance (${fmt((meter * 1000) / pcm.length, 2)} ns per sample): ${fmt(share * 100, 2)}% of the miss`)
+    if (i === 0) lines.push(`  ${verdict("loudness measurement's share of a 20-word native miss < 1%", share < 0.01, `${fmt(share * 100, 2)}%`)}`)
+  }
+  return lines
 }

@@ -76,6 +76,7 @@ export class LoudnessStage<C extends StageChunk> {
 
   /** The utterance ended: whatever is still held leaves (gain decided on all of it). */
   end(): C[] {
+    this.meter.finish()
     if (this.#gain === undefined) this.#decide(this.meter.integrated())
     return this.#release()
   }

@@ -62,6 +62,28 @@ describe('LoudnessMeter (ITU-R BS.1770-4)', () => {
     expect(measure(samples, 22050, 4097).integrated()).toBeCloseTo(whole!, 9)
   })
 
+  test('a long signal, measured batch by batch as it arrives, reads as ffmpeg does and whatever its chunking', () => {
+    // 14 s at 24 kHz: four full batches of 3.2 s and a rest, with a 25 Hz rumble under the speech.
+    const words = speech('A long reading, cut into batches as it arrives, and measured all the same.', 'en-us+f3', 24000, { amplitude: 60 })
+    const samples = Int16Array.from({ length: 24000 * 14 }, (_, i) => Math.round(words[i % words.length]! * (1 + 0.5 * Math.sin(i / 40000)) + 800 * Math.sin(i / 153)))
+    const whole = measure(samples, 24000, samples.length).integrated()!
+    expect(Math.abs(whole - ffmpegLoudness(samples, 24000)!)).toBeLessThan(0.5)
+    expect(measure(samples, 24000, 1).integrated()).toBeCloseTo(whole, 9)
+    expect(measure(samples, 24000, 76801).integrated()).toBeCloseTo(whole, 9)
+  })
+
+  test('a finished meter still reads its loudness and refuses more samples', () => {
+    const samples = sine(22050, 8, 0.5)
+    const meter = measure(samples, 22050)
+    const before = meter.integrated()
+    meter.finish()
+    expect(meter.integrated()).toBe(before!)
+    expect(meter.seconds).toBeCloseTo(8, 6)
+    expect(() => meter.push(samples)).toThrow('finished')
+    // The next meter of this thread takes the finished one's buffer and starts from silence.
+    expect(measure(sine(22050, 2, 0.05), 22050).integrated()).toBeCloseTo(20 * Math.log10(0.05 / Math.SQRT2), 1)
+  })
+
   test('no loudness for less than one 400 ms block, or for silence; the peak is tracked', () => {
     expect(measure(sine(22050, 0.3, 0.5), 22050).integrated()).toBeUndefined()
     expect(measure(new Int16Array(22050 * 2), 22050).integrated()).toBeUndefined()

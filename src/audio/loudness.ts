@@ -1,17 +1,21 @@
 /**
  * Integrated loudness of mono 16-bit PCM, as ITU-R BS.1770-4 and EBU R128 define it:
- * K-weighting (a high shelf near 1.7 kHz, then a high-pass near 38 Hz), mean square over
- * 400 ms blocks overlapping by 75%, an absolute gate at -70 LUFS and a relative gate 10 LU
- * under the loudness of the blocks that passed the first.
+ * K-weighting (k-weighting.ts), mean square over 400 ms blocks overlapping by 75%, an
+ * absolute gate at -70 LUFS and a relative gate 10 LU under the loudness of the blocks that
+ * passed the first.
  *
  * The meter is incremental: PCM arrives in chunks as an engine makes it, and the meter keeps
- * only its filter state and one energy per 100 ms step, so it runs beside synthesis (in the
- * engine or encode worker that holds the PCM) and costs a few multiplies per sample.
- *
- * The filters are designed for the signal's own sample rate from the analog prototypes of
- * the standard (bilinear transform), rather than resampling to 48 kHz first: at 48 kHz they
- * equal the standard's published coefficients.
+ * one energy per 100 ms step, so it runs beside synthesis (in the engine or encode worker
+ * that holds the PCM). Samples wait in a buffer until a batch of LANES x 8 steps (3.2 s) can
+ * be weighted at once by the SIMD kernel; what is left when the loudness is asked is weighted
+ * then, in as few steps a lane as it needs. Batches start at fixed places in the signal, so
+ * the result does not depend on how the signal was cut into chunks. The buffer is borrowed
+ * from the thread's pool and handed back by `finish()` (a meter never finished just leaves
+ * its buffer to the garbage collector): a fresh buffer per utterance costs more than the
+ * whole measurement.
  */
+import { kWeighting, LANES, scalarStepEnergies, type KWeighting } from './k-weighting.ts'
+import { simdStepEnergies } from './k-weighting-simd.ts'
 
 /** Loudness of a block whose mean square is `z` (mono: channel weight 1). */
 const lufs = (z: number) => -0.691 + 10 * Math.log10(z)
@@ -19,40 +23,17 @@ const ABSOLUTE_GATE_LUFS = -70
 const RELATIVE_GATE_LU = 10
 const ABSOLUTE_GATE_Z = 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10)
 const FULL_SCALE_SQUARED = 1 / (32768 * 32768)
+/** Steps a lane weights in a full batch. */
+const STEPS_PER_LANE = 8
+const stepEnergies = simdStepEnergies ?? scalarStepEnergies
 
-interface Biquad {
-  b0: number
-  b1: number
-  b2: number
-  a1: number
-  a2: number
-}
+/** Buffers of finished meters, for the next meters of this thread. */
+const POOL: Int16Array[] = []
+const POOL_SIZE = 8
 
-/** Stage 1, the head's acoustic effect: a high shelf of about +4 dB above 1.5 kHz. */
-function highShelf(rate: number): Biquad {
-  const f0 = 1681.974450955533
-  const gainDb = 3.999843853973347
-  const q = 0.7071752369554196
-  const k = Math.tan((Math.PI * f0) / rate)
-  const vh = 10 ** (gainDb / 20)
-  const vb = vh ** 0.4996667741545416
-  const a0 = 1 + k / q + k * k
-  return {
-    b0: (vh + (vb * k) / q + k * k) / a0,
-    b1: (2 * (k * k - vh)) / a0,
-    b2: (vh - (vb * k) / q + k * k) / a0,
-    a1: (2 * (k * k - 1)) / a0,
-    a2: (1 - k / q + k * k) / a0,
-  }
-}
-
-/** Stage 2, the revised low-frequency B-curve: a second-order high-pass near 38 Hz. */
-function highPass(rate: number): Biquad {
-  const f0 = 38.13547087602444
-  const q = 0.5003270373238773
-  const k = Math.tan((Math.PI * f0) / rate)
-  const a0 = 1 + k / q + k * k
-  return { b0: 1, b1: -2, b2: 1, a1: (2 * (k * k - 1)) / a0, a2: (1 - k / q + k * k) / a0 }
+function borrow(length: number): Int16Array {
+  const i = POOL.findIndex((b) => b.length === length)
+  return i < 0 ? new Int16Array(length) : POOL.splice(i, 1)[0]!
 }
 
 /**
@@ -62,20 +43,18 @@ function highPass(rate: number): Biquad {
  * meter.integrated() // e.g. -21.3 (LUFS), undefined for less than 400 ms of sound
  */
 export class LoudnessMeter {
-  readonly #shelf: Biquad
-  readonly #pass: Biquad
+  readonly #weighting: KWeighting
   /** Samples in one 100 ms step; a gating block is four steps. */
   readonly #step: number
-  // Filter state (transposed direct form II, one pair per stage).
-  #s1 = 0
-  #s2 = 0
-  #p1 = 0
-  #p2 = 0
-  /** Sum of squares of the step being filled, and how many samples it has. */
-  #energy = 0
-  #filled = 0
-  /** Sum of squares of each completed step. */
+  /** `warmUp` samples of what came before (zeros at first), then up to one batch not yet weighted. */
+  #pending: Int16Array | undefined
+  #length: number
+  #total = 0
+  #finished = false
+  /** Energy of each weighted step (full scale 1). */
   readonly #steps: number[] = []
+  /** The complete steps still pending, weighted when the loudness was asked (until more samples arrive). */
+  #ahead: number[] | undefined
   /** Largest absolute sample seen, 0 to 1 (tracked only with `trackPeak`). */
   peak = 0
 
@@ -84,54 +63,60 @@ export class LoudnessMeter {
     /** Also track the peak (a normaliser needs it before boosting; a plain measure does not). */
     readonly trackPeak = false,
   ) {
-    this.#shelf = highShelf(sampleRate)
-    this.#pass = highPass(sampleRate)
+    this.#weighting = kWeighting(sampleRate)
     this.#step = Math.round(sampleRate / 10)
+    this.#length = this.#weighting.warmUp
   }
 
   /** Seconds of audio measured. */
   get seconds(): number {
-    return (this.#steps.length * this.#step + this.#filled) / this.sampleRate
+    return this.#total / this.sampleRate
   }
 
   /** Measures the next samples of the signal. */
   push(samples: Int16Array): void {
+    if (this.#finished) throw new Error('the meter was finished')
     if (this.trackPeak) this.#trackPeak(samples)
-    // The filters run on the raw integers (they are linear): energies are scaled once per step.
-    const { b0, b1, b2, a1, a2 } = this.#shelf
-    const { a1: d1, a2: d2 } = this.#pass // the high-pass's numerator is 1, -2, 1
-    let s1 = this.#s1
-    let s2 = this.#s2
-    let p1 = this.#p1
-    let p2 = this.#p2
-    let energy = this.#energy
-    const n = samples.length
-    let i = 0
-    while (i < n) {
-      // One 100 ms step at a time, so the inner loop is nothing but the two filters.
-      const end = Math.min(n, i + this.#step - this.#filled)
-      this.#filled += end - i
-      for (; i < end; i++) {
-        const x = samples[i]!
-        const y = b0 * x + s1
-        s1 = b1 * x - a1 * y + s2
-        s2 = b2 * x - a2 * y
-        const z = y + p1
-        p1 = -2 * y - d1 * z + p2
-        p2 = y - d2 * z
-        energy += z * z
-      }
-      if (this.#filled === this.#step) {
-        this.#steps.push(energy * FULL_SCALE_SQUARED)
-        energy = 0
-        this.#filled = 0
-      }
+    this.#total += samples.length
+    this.#ahead = undefined
+    const batch = LANES * STEPS_PER_LANE * this.#step
+    for (let at = 0; at < samples.length; ) {
+      const pending = this.#buffer()
+      const take = Math.min(samples.length - at, pending.length - this.#length)
+      pending.set(samples.subarray(at, (at += take)), this.#length)
+      this.#length += take
+      if (this.#length < pending.length) continue
+      this.#weigh(STEPS_PER_LANE, LANES * STEPS_PER_LANE, this.#steps)
+      pending.copyWithin(0, batch, this.#length)
+      this.#length -= batch
     }
-    this.#s1 = s1
-    this.#s2 = s2
-    this.#p1 = p1
-    this.#p2 = p2
-    this.#energy = energy
+  }
+
+  /**
+   * The signal ended: weighs what is pending and hands the buffer back to the pool. The
+   * loudness stays readable; nothing more may be pushed.
+   */
+  finish(): void {
+    this.#allSteps()
+    this.#finished = true
+    if (this.#pending && POOL.length < POOL_SIZE) POOL.push(this.#pending)
+    this.#pending = undefined
+  }
+
+  /** Warm-up plus one batch: every batch, and every partial one, fits. */
+  #buffer(): Int16Array {
+    if (this.#pending) return this.#pending
+    const pending = borrow(this.#weighting.warmUp + LANES * STEPS_PER_LANE * this.#step)
+    pending.fill(0, 0, this.#weighting.warmUp)
+    return (this.#pending = pending)
+  }
+
+  /** Weighs `count` steps of the pending samples, `k` steps a lane, into `out`. */
+  #weigh(k: number, count: number, out: number[]): void {
+    const energies: number[] = []
+    const length = this.#weighting.warmUp + LANES * k * this.#step
+    stepEnergies(this.#weighting, this.#buffer().subarray(0, length), k, this.#step, count, energies)
+    for (const energy of energies) out.push(energy * FULL_SCALE_SQUARED)
   }
 
   #trackPeak(samples: Int16Array): void {
@@ -144,9 +129,24 @@ export class LoudnessMeter {
     this.peak = max / 32768
   }
 
+  /** Energies of every complete step so far. */
+  #allSteps(): number[] {
+    if (this.#ahead === undefined) {
+      this.#ahead = []
+      const complete = Math.floor((this.#length - this.#weighting.warmUp) / this.#step)
+      if (complete > 0) {
+        // Lanes past the last complete step read zeros; their energies are not kept.
+        const k = Math.ceil(complete / LANES)
+        this.#buffer().fill(0, this.#length, this.#weighting.warmUp + LANES * k * this.#step)
+        this.#weigh(k, complete, this.#ahead)
+      }
+    }
+    return this.#steps.length === 0 ? this.#ahead : this.#steps.concat(this.#ahead)
+  }
+
   /** Mean squares of every complete 400 ms block so far, one per 100 ms step. */
   #blocks(): number[] {
-    const steps = this.#steps
+    const steps = this.#allSteps()
     const blocks: number[] = []
     const samples = 4 * this.#step
     for (let i = 3; i < steps.length; i++) blocks.push((steps[i - 3]! + steps[i - 2]! + steps[i - 1]! + steps[i]!) / samples)

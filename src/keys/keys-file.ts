@@ -7,6 +7,7 @@
  * tested like loadConfig; main.ts reads the file at start and on reload.
  */
 import { z } from 'zod'
+import { parseConfigDocument, schemaProblems } from '../config-document.ts'
 import { ConfigError } from '../config.ts'
 
 /** `[a-z0-9-]{1,40}`: the label of the key in metrics, usage and logs. */
@@ -70,14 +71,9 @@ export interface KeysFileEntry extends ApiKey {
  */
 export function parseKeysFile(text: string, options: { source?: string; engines?: readonly string[]; voicesNameEngines?: boolean } = {}): KeysFileEntry[] {
   const source = options.source ?? 'TTS_KEYS_FILE'
-  let raw: unknown
-  try {
-    raw = text.trimStart().startsWith('{') ? JSON.parse(text) : Bun.YAML.parse(text)
-  } catch (err) {
-    throw new ConfigError([`${source}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`])
-  }
+  const raw = parseConfigDocument(text, source)
   const parsed = fileSchema.safeParse(raw ?? {})
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top level)'}: ${i.message}`)
+  const problems = schemaProblems(parsed, source)
   // Cross-checks on what was written, even when the schema failed: every problem at once.
   const written = Array.isArray((raw as { keys?: unknown } | null)?.keys) ? ((raw as { keys: unknown[] }).keys as Record<string, unknown>[]) : []
   const firstIndex = new Map<string, number>()

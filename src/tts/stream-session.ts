@@ -6,57 +6,18 @@
  *
  * The parts: each unit is an utterance (utterance.ts) with its own short trace
  * (utterance-trace.ts); its chunks are read as aligned frames (utterance-frames.ts) and
- * leave through the frame sender (frame-sender.ts), which waits out backpressure. This
- * file is the queue and its ordering.
+ * leave through the frame sender (frame-sender.ts), which waits out backpressure. What a
+ * session is built from is stream-session-options.ts. This file is the queue and its ordering.
  */
-import type { Context, Tracer } from '@opentelemetry/api'
-import type { AudioFormatSpec } from '../audio/formats.ts'
-import type { Metrics } from '../telemetry/metrics.ts'
 import type { SessionProbe } from '../telemetry/session-metrics.ts'
-import type { Voice } from './engine.ts'
-import type { VoiceParams } from './params/voice-params.ts'
-import type { Retention, SpeechService } from './speech-service.ts'
-import { FrameSender, type FrameAudio, type SessionTransport } from './frame-sender.ts'
-import type { StreamSpeech } from '../markup/stream-speech.ts'
+import { FrameSender, type FrameAudio } from './frame-sender.ts'
 import { SessionMeter } from './session-meter.ts'
+import type { StreamSessionOptions } from './stream-session-options.ts'
 import { TextBuffer } from './text-buffer.ts'
 import { UtteranceFrames } from './utterance-frames.ts'
 import { Utterance, type UtteranceSetup } from './utterance.ts'
 
-export interface StreamSessionOptions {
-  /** Each utterance is looked up, synthesised and stored through it, like a batch request. */
-  speech: Pick<SpeechService, 'utter' | 'modelOf'>
-  voice: Voice
-  speed: number
-  format: AudioFormatSpec
-  /** The client's model; default `tts-edge`. */
-  model?: string
-  /** The session's voice parameters the engine honours (resolveParams' `honoured`). */
-  params?: VoiceParams
-  retention?: Retention
-  transport: SessionTransport
-  tracer: Tracer
-  /** The session span's context: each utterance's trace links to it. */
-  parent: Context
-  metrics?: Metrics
-  vendor: 'elevenlabs' | 'tts-edge'
-  route: string
-  alignment: boolean
-  chunkLengthSchedule?: readonly number[]
-  /** Units synthesised ahead of the one being sent. */
-  maxAhead?: number
-  /** Units allowed to wait; more text than this without the audio going out is refused. */
-  maxQueuedUnits?: number
-  /** Called once when synthesis fails (engine busy, crashed): the protocol reports and closes. */
-  onError: (err: unknown) => void
-  /**
-   * The session's markup, dictionaries and clean-up (markup/stream-speech.ts): it says where
-   * the buffer may cut, and prepares each unit in the context of the ones before it.
-   */
-  markup?: StreamSpeech
-  /** Each utterance that delivered audio, once it ends (usage accounting). */
-  onUtterance?: UtteranceSetup['onSettled']
-}
+export type { StreamSessionOptions } from './stream-session-options.ts'
 
 /** How much of the text before an utterance keys it, for engines that condition on it. */
 const MAX_CONTEXT_CHARS = 2000

@@ -7,6 +7,7 @@
  * file names, never from the file, and an error names the variable, never its value.
  */
 import { z } from 'zod'
+import { parseConfigDocument, schemaProblems } from '../../config-document.ts'
 import { ConfigError } from '../../config.ts'
 import { KINDS, type EngineSettings } from './kinds.ts'
 import { ENV_NAME } from './upstream/upstream-settings.ts'
@@ -64,14 +65,9 @@ export const IMPLICIT_ENGINES: EnginesFile = {
  * file.default // 'kokoro'
  */
 export function parseEnginesFile(text: string, env: Record<string, string | undefined>, source = 'TTS_ENGINES_FILE'): EnginesFile {
-  let raw: unknown
-  try {
-    raw = text.trimStart().startsWith('{') ? JSON.parse(text) : Bun.YAML.parse(text)
-  } catch (err) {
-    throw new ConfigError([`${source}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`])
-  }
+  const raw = parseConfigDocument(text, source)
   const parsed = fileSchema.safeParse(raw ?? {})
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(top level)'}: ${i.message}`)
+  const problems = schemaProblems(parsed, source)
   // The cross-checks run on what was written even when the schema failed: every problem at once.
   const loose = (typeof raw === 'object' && raw !== null ? raw : {}) as { engines?: unknown; default?: unknown; fallback?: unknown }
   const written = typeof loose.engines === 'object' && loose.engines !== null ? (loose.engines as Record<string, unknown>) : {}

@@ -4,27 +4,10 @@
  * link's URL query and opening message.
  */
 import type { SynthesisOptions } from '../../engine.ts'
-import { supports, type ParamName, type VoiceParams } from '../../params/voice-params.ts'
+import { PARAM_NAMES, supports, type ParamName, type VoiceParams } from '../../params/voice-params.ts'
 
 /** Everything ElevenLabs takes (all but OpenAI's `instructions`). */
-const HONOURED: ParamName[] = [
-  'language_code',
-  'stability',
-  'similarity_boost',
-  'style',
-  'use_speaker_boost',
-  'seed',
-  'previous_text',
-  'next_text',
-  'previous_request_ids',
-  'next_request_ids',
-  'pronunciation_dictionary_locators',
-  'apply_text_normalization',
-  'apply_language_text_normalization',
-  'enable_ssml_parsing',
-  'optimize_streaming_latency',
-  'chunk_length_schedule',
-]
+const HONOURED: ParamName[] = PARAM_NAMES.filter((name) => name !== 'instructions')
 
 /**
  * What an ElevenLabs upstream honours; over stream-input links each utterance is spoken in
