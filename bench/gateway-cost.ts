@@ -29,7 +29,10 @@ import { TWENTY_WORDS } from './texts.ts'
 const CONNECTIONS = 8
 const ROUNDS = 5
 const ROUND_SECONDS = 2
-const WARMUP_SECONDS = 4
+// Long enough for the JIT to settle: 10 s into a gateway's load its compiler threads still
+// took a fifth of its CPU (the rounds measured compilation, not the steady state), 3% at 30 s;
+// a bare passthrough has little code to compile and settled within the old 4 s.
+const WARMUP_SECONDS = 20
 const PROFILE_SECONDS = 6
 
 interface Proxy {

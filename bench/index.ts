@@ -2,6 +2,7 @@
  * `bun run bench`: every benchmark, side by side in one run, printed as ratios with a
  * PASS/MISS verdict against the targets of the issues. Bounded in count and time.
  */
+import { existsSync, readFileSync } from 'node:fs'
 import { benchCacheMiss } from './cache-miss.ts'
 import { benchCacheStore } from './cache-store.ts'
 import { benchEngineSpeed } from './engine-speed.ts'
@@ -45,11 +46,14 @@ const sections: Record<string, () => Promise<string[]>> = {
 const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-usage'])
 
 const only = process.argv.slice(2)
-console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores\n`)
+// Other work on the machine moves every figure: each section says what the load was around it.
+const load = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown')
+console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average ${load()}\n`)
 for (const [name, run] of Object.entries(sections)) {
   if (only.length ? !only.includes(name) : ON_REQUEST.has(name)) continue
   const started = performance.now()
+  const before = load()
   const lines = await run()
-  console.log(`${lines.join('\n')}\n  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`)
+  console.log(`${lines.join('\n')}\n  (${((performance.now() - started) / 1000).toFixed(1)} s; load average ${before} before, ${load()} after)\n`)
 }
 process.exit(0)

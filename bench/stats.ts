@@ -20,17 +20,19 @@ export function processCpuSeconds(pid: number): number {
 /**
  * CPU seconds of a process without its Worker threads (named `Worker` by Bun): the event
  * loop, Bun's HTTP client thread (exports), JIT and GC. Telemetry runs there, synthesis does not.
+ * The process's total less its workers': JIT and GC helper threads come and go, and a thread
+ * that ended takes its time out of a sum over the live ones (the process's total keeps it).
  */
 export function cpuSecondsOutsideWorkers(pid: number): number {
-  let seconds = 0
+  let workers = 0
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'Worker') seconds += cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`)
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'Worker') workers += cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`)
     } catch {
       // the thread ended between the listing and the read
     }
   }
-  return seconds
+  return processCpuSeconds(pid) - workers
 }
 
 function cpuSecondsOf(path: string): number {

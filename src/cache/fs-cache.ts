@@ -26,7 +26,7 @@ import { join } from 'node:path'
 import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, PendingWrites, reportError } from './cache.ts'
 import { importLegacyEntries } from './legacy-entries.ts'
 import { entryName } from './entry-name.ts'
-import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { decodeRecord, encodeRecordParts } from './record-codec.ts'
 import { appendRecord, openSegment, readRecord, retireSegment, syncSegment, type Segment } from './segment-file.ts'
 import { hintPathOf, writeHint } from './segment-hint.ts'
 import { loadSegments, PROBE_PREFIX } from './segment-load.ts'
@@ -113,9 +113,9 @@ export class FsCache implements AudioCache {
     // An entry larger than the whole cache would only evict everything else (the record is
     // larger still than its body: no need to build it to know).
     if (this.#closed || value.body.byteLength > this.#maxBytes) return
-    const record = encodeRecord(key, value)
-    if (record.length > this.#maxBytes) return
-    const segment = this.#store(entryName(key), record)
+    const { head, body } = encodeRecordParts(key, value)
+    if (head.length + body.length > this.#maxBytes) return
+    const segment = this.#store(entryName(key), [head, body])
     if (segment && this.#fsync) await this.#pending.track(syncSegment(segment).catch((err: unknown) => this.#failed(err)))
   }
 
@@ -138,20 +138,21 @@ export class FsCache implements AudioCache {
   }
 
   /** Appends a record and indexes it; returns its segment, or undefined when the write failed (reported). */
-  #store(name: string, record: Uint8Array): Segment | undefined {
+  #store(name: string, record: Uint8Array | readonly Uint8Array[]): Segment | undefined {
+    const length = record instanceof Uint8Array ? record.length : record.reduce((sum, part) => sum + part.length, 0)
     let segment: Segment
     let offset: number
     try {
-      segment = this.#segmentFor(record.length)
+      segment = this.#segmentFor(length)
       offset = appendRecord(segment, record)
     } catch (err) {
       this.#failed(err)
       return undefined
     }
     this.#writable = true
-    segment.entries.push({ name, offset, length: record.length })
-    this.#index.set(name, { segment, offset, length: record.length })
-    this.#bytes += record.length
+    segment.entries.push({ name, offset, length })
+    this.#index.set(name, { segment, offset, length })
+    this.#bytes += length
     this.#evict()
     return segment
   }

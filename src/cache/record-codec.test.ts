@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { CorruptRecordError, decodeRecord, encodeRecord } from './record-codec.ts'
+import { CorruptRecordError, decodeRecord, encodeRecord, encodeRecordParts } from './record-codec.ts'
 
 const value = { body: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff), contentType: 'audio/wav', meta: { durationS: 0.5, alignment: '{"chars":[]}' } }
 
@@ -19,6 +19,16 @@ describe('record codec', () => {
     expect(decoded.contentType).toBe('audio/wav')
     expect(decoded.meta).toEqual(value.meta)
     expect(Array.from(decoded.body)).toEqual(Array.from(value.body))
+  })
+
+  test('a record in parts is the same bytes, its body the caller\'s own buffer', () => {
+    const { head, body } = encodeRecordParts('k', value)
+    expect(body).toBe(value.body)
+    const joined = new Uint8Array(head.length + body.length)
+    joined.set(head)
+    joined.set(body, head.length)
+    expect(Array.from(joined)).toEqual(Array.from(encodeRecord('k', value)))
+    expect(decodeRecord('k', joined).meta).toEqual(value.meta)
   })
 
   test('every single-byte flip is detected', () => {

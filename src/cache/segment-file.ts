@@ -8,7 +8,7 @@
  * not in the page cache would wait for the disk. A failed append (disk full) is cut off
  * again, so the file never holds half a record followed by whole ones.
  */
-import { closeSync, fdatasync, ftruncateSync, openSync, read, writeSync } from 'node:fs'
+import { closeSync, fdatasync, ftruncateSync, openSync, read, writeSync, writevSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Where a record lives. */
@@ -63,17 +63,26 @@ export function openSegment(dir: string, seq: number, create: boolean): Segment 
 }
 
 /**
- * Appends `record` and returns its offset. On failure the file is cut back to its previous
- * end and the error is thrown.
+ * Appends `record` (whole, or as parts written in one `writev`) and returns its offset. On
+ * failure the file is cut back to its previous end and the error is thrown.
  *
  * @example
- * const offset = appendRecord(segment, encodeRecord(key, value))
+ * const { head, body } = encodeRecordParts(key, value)
+ * const offset = appendRecord(segment, [head, body])
  */
-export function appendRecord(segment: Segment, record: Uint8Array): number {
+export function appendRecord(segment: Segment, record: Uint8Array | readonly Uint8Array[]): number {
+  const parts = record instanceof Uint8Array ? [record] : record
+  const length = parts.reduce((sum, part) => sum + part.length, 0)
   const offset = segment.size
-  let written = 0
   try {
-    while (written < record.length) written += writeSync(segment.fd, record, written, record.length - written, offset + written)
+    let written = parts.length === 1 ? 0 : writevSync(segment.fd, parts as Uint8Array[], offset)
+    // A short write (rare: a signal, a full disk) goes on part by part from where it stopped.
+    let start = 0
+    for (const part of parts) {
+      const end = start + part.length
+      while (written < end) written += writeSync(segment.fd, part, written - start, end - written, offset + written)
+      start = end
+    }
   } catch (err) {
     try {
       ftruncateSync(segment.fd, offset)
@@ -82,7 +91,7 @@ export function appendRecord(segment: Segment, record: Uint8Array): number {
     }
     throw err
   }
-  segment.size = offset + record.length
+  segment.size = offset + length
   return offset
 }
 

@@ -34,6 +34,14 @@ describe('cleanUp', () => {
     )
   })
 
+  test('say-as dates take formats with widths, as Amazon Polly and Google write them', () => {
+    const said = (date: string, format: string) => plainText(cleanUp(parseSsml(`<speak><say-as interpret-as="date" format="${format}">${date}</say-as></speak>`), { mode: 'off', language: 'en-US' }))
+    expect(said('20240315', 'yyyymmdd')).toBe(said('2024-03-15', 'ymd'))
+    expect(said('15-03-2024', 'dd-mm-yyyy')).toBe(said('2024-03-15', 'ymd'))
+    expect(said('0315', 'mmdd')).toBe(said('3/15', 'md'))
+    expect(said('2024-03-15', 'ymd')).toBe('March fifteenth, twenty twenty-four')
+  })
+
   test('a part in another language is cleaned in that language', () => {
     const doc = parseSsml('<speak>It is 50%. <lang xml:lang="fr-FR">C’est 50 %.</lang></speak>')
     expect(plainText(cleanUp(doc, { mode: 'on', language: 'en-US' }))).toBe('It is fifty percent. C’est cinquante pour cent.')

@@ -54,11 +54,18 @@ function say(content: string, interpretAs: SayAs, format: string | undefined, la
   }
 }
 
-/** SSML's date formats: which of day, month and year the numbers are, in order (`mdy`, `dmy`, `ymd`, `md`, ...). */
+/**
+ * SSML's date formats: which of day, month and year the numbers are, in order (`mdy`, `dmy`,
+ * `ymd`, `md`, ...), also written with widths as Amazon Polly and Google take them
+ * (`yyyymmdd`, `dd-mm-yyyy`), which cut a date written without separators (`20240315`).
+ */
 function sayDateAs(content: string, format: string | undefined, language: string): string | undefined {
   const ctx = verbalizeContext(language)!
-  const numbers = content.split(/\D+/).filter(Boolean)
-  const order = format && /^[dmy]{1,3}$/.test(format) ? format : numbers[0]?.length === 4 ? 'ymd' : /^en(-us)?$/i.test(language) ? 'mdy' : 'dmy'
+  const letters = format?.toLowerCase().replace(/[^dmy]/g, '') ?? ''
+  const runs = letters.match(/d+|m+|y+/g) ?? []
+  const given = runs.map((run) => run[0]).join('')
+  const numbers = /^\d+$/.test(content) && runs.length > 1 && letters.length === content.length ? slices(content, runs.map((run) => run.length)) : content.split(/\D+/).filter(Boolean)
+  const order = /^(?!.*(.).*\1)[dmy]{1,3}$/.test(given) ? given : numbers[0]?.length === 4 ? 'ymd' : /^en(-us)?$/i.test(language) ? 'mdy' : 'dmy'
   if (order.length !== numbers.length) return undefined
   const field = (letter: string) => {
     const at = order.indexOf(letter)
@@ -67,4 +74,9 @@ function sayDateAs(content: string, format: string | undefined, language: string
   const [day, month, year] = [field('d'), field('m'), field('y')]
   if (month === undefined) return year !== undefined ? ctx.words.cardinal(String(year)) : undefined
   return sayDate(year === undefined ? undefined : year < 100 ? 2000 + year : year, month, day, ctx)
+}
+
+function slices(text: string, widths: number[]): string[] {
+  let at = 0
+  return widths.map((width) => text.slice(at, (at += width)))
 }
