@@ -68,6 +68,7 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
       sent.push(piece.bytes)
       yield { samples: NO_SAMPLES, sampleRate, encoded: piece.bytes, sampleCount: raw ? piece.bytes.byteLength >> 1 : 0, ...extras(piece) }
     }
+    options.signal?.throwIfAborted()
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
     return
   }
@@ -86,6 +87,8 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
       const encoded = await encoder.write(samples.samples)
       yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: count, ...extras(piece) }
     }
+    // A reader that aborted after the body's last piece ends with its reason, never as if all was well.
+    options.signal?.throwIfAborted()
     if (!encoder) return
     const { tail, whole, encodeMs } = await encoder.end()
     ended = true
