@@ -63,7 +63,7 @@ describe('LoudnessMeter (ITU-R BS.1770-4)', () => {
   })
 
   test('a long signal, measured batch by batch as it arrives, reads as ffmpeg does and whatever its chunking', () => {
-    // 14 s at 24 kHz: four full batches of 3.2 s and a rest, with a 25 Hz rumble under the speech.
+    // 14 s at 24 kHz: two full batches of 6.4 s and a rest, with a 25 Hz rumble under the speech.
     const words = speech('A long reading, cut into batches as it arrives, and measured all the same.', 'en-us+f3', 24000, { amplitude: 60 })
     const samples = Int16Array.from({ length: 24000 * 14 }, (_, i) => Math.round(words[i % words.length]! * (1 + 0.5 * Math.sin(i / 40000)) + 800 * Math.sin(i / 153)))
     const whole = measure(samples, 24000, samples.length).integrated()!

@@ -6,7 +6,7 @@
  *
  * The meter is incremental: PCM arrives in chunks as an engine makes it, and the meter keeps
  * one energy per 100 ms step, so it runs beside synthesis (in the engine or encode worker
- * that holds the PCM). Samples wait in a buffer until a batch of LANES x 8 steps (3.2 s) can
+ * that holds the PCM). Samples wait in a buffer until a batch of LANES x 16 steps (6.4 s) can
  * be weighted at once by the SIMD kernel; what is left when the loudness is asked is weighted
  * then, in as few steps a lane as it needs. Batches start at fixed places in the signal, so
  * the result does not depend on how the signal was cut into chunks. The buffer is borrowed
@@ -24,12 +24,12 @@ const RELATIVE_GATE_LU = 10
 const ABSOLUTE_GATE_Z = 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10)
 const FULL_SCALE_SQUARED = 1 / (32768 * 32768)
 /** Steps a lane weights in a full batch. */
-const STEPS_PER_LANE = 8
+const STEPS_PER_LANE = 16
 const stepEnergies = simdStepEnergies ?? scalarStepEnergies
 
 /** Buffers of finished meters, for the next meters of this thread. */
 const POOL: Int16Array[] = []
-const POOL_SIZE = 8
+const POOL_SIZE = 4
 
 function borrow(length: number): Int16Array {
   const i = POOL.findIndex((b) => b.length === length)

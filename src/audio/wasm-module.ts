@@ -60,6 +60,8 @@ export const op = {
   i32x4ExtendLowI16x8S: simd(0xa7),
   i32x4ExtendHighI16x8S: simd(0xa8),
   v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
+  /** A constant of four f32 lanes. */
+  f32x4Const: (lanes: [number, number, number, number]) => simd(0x0c, ...new Uint8Array(new Float32Array(lanes).buffer)),
   i32x4Splat: simd(0x11),
   i32x4ReplaceLane: (lane: number) => simd(0x1c, lane),
   f32x4Splat: simd(0x13),
