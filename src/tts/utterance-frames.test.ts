@@ -63,4 +63,19 @@ describe('UtteranceFrames', () => {
     const frame = new UtteranceFrames(u, false).next()
     expect(frame).not.toHaveProperty('alignment')
   })
+
+  test('an utterance after another starts its alignment with the whitespace that parted them, taking no time', () => {
+    const u = utterance('Lights.')
+    u.pieces.push(chunk(100, [{ textOffset: 0, textLength: 6, sampleOffset: 10, kind: 'word' }]), chunk(50))
+    u.done = true
+    const frames = new UtteranceFrames(u, true, ' ')
+    const first = frames.next()
+    const second = frames.next()
+    if (typeof first === 'string' || typeof second === 'string') throw new Error('expected two frames')
+    expect(first.alignment!.chars.join('')).toBe(' Lights')
+    expect(first.alignment!.charStartTimesMs[0]).toBe(10)
+    expect(first.alignment!.charDurationsMs[0]).toBe(0)
+    // Only the first frame carries it.
+    expect(second.alignment!.chars.join('')).toBe('.')
+  })
 })
