@@ -1,0 +1,79 @@
+import { describe, expect, test } from 'bun:test'
+import { Histogram } from 'prom-client'
+import { TraceFlags } from '@opentelemetry/api'
+import { ExemplarSlots } from './exemplar-slots.ts'
+import { openMetricsRegistry } from './metrics.ts'
+
+function twins() {
+  const ours = openMetricsRegistry()
+  const plain = openMetricsRegistry()
+  const options = { name: 'tts_test_seconds', help: 'test', labelNames: ['route', 'status_code'], buckets: [0.1, 0.5, 1], enableExemplars: true }
+  return {
+    ours: new Histogram({ ...options, registers: [ours] }),
+    registry: ours,
+    plain: new Histogram({ ...options, registers: [plain] }),
+    text: async () => [await ours.metrics(), await plain.metrics()],
+  }
+}
+
+const VALUES = [0.05, 0.1, 0.3, 0.5, 0.7, 1, 2.5, 0, 0.1, 9]
+
+describe('exemplar slots', () => {
+  test('observations without an exemplar are counted exactly as prom-client counts them', async () => {
+    const { ours, plain, text } = twins()
+    const slots = new ExemplarSlots()
+    // prom-client's own observe runs once per label set; the rest are counted into its entry.
+    let observed = 0
+    const observe = ours.observe.bind(ours) as (data: { labels: Record<string, string | number>; value: number }) => void
+    Object.assign(ours, { observe: (data: { labels: Record<string, string | number>; value: number }) => (observed++, observe(data)) })
+    for (const [i, value] of VALUES.entries()) {
+      const labels = { route: i % 3 ? '/v1/audio/speech' : '/healthz', status_code: i % 2 ? '200' : 200 }
+      slots.record({ histogram: ours, labels, value, span: undefined }, undefined, 0)
+      plain.observe({ labels, value })
+    }
+    const [mine, theirs] = await text()
+    expect(mine).toBe(theirs!)
+    expect(mine).toContain('tts_test_seconds_count{route="/v1/audio/speech",status_code="200"} 6')
+    expect(observed).toBe(4)
+  })
+
+  test('a histogram reset or a label set zeroed is counted into its new entry, not the old one', async () => {
+    const { ours, plain, text } = twins()
+    const slots = new ExemplarSlots()
+    const labels = { route: '/v1/audio/speech', status_code: '200' }
+    const both = (value: number) => {
+      slots.record({ histogram: ours, labels, value, span: undefined }, undefined, 0)
+      plain.observe({ labels, value })
+    }
+    both(0.2)
+    both(0.3)
+    ours.reset()
+    plain.reset()
+    both(0.4)
+    ours.zero(labels)
+    plain.zero(labels)
+    both(2)
+    const [mine, theirs] = await text()
+    expect(mine).toBe(theirs!)
+    expect(mine).toContain('tts_test_seconds_count{route="/v1/audio/speech",status_code="200"} 1')
+  })
+
+  test('a value that is not a number is refused as prom-client refuses it', () => {
+    const { ours } = twins()
+    const slots = new ExemplarSlots()
+    const labels = { route: '/', status_code: '200' }
+    slots.record({ histogram: ours, labels, value: 0.2, span: undefined }, undefined, 0)
+    expect(() => slots.record({ histogram: ours, labels, value: Number.NaN, span: undefined }, undefined, 0)).toThrow(TypeError)
+  })
+
+  test('a kept trace\'s observation carries its exemplar and renews its bucket', async () => {
+    const { ours, registry } = twins()
+    const slots = new ExemplarSlots()
+    const span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED }
+    const o = { histogram: ours, labels: { route: '/', status_code: '200' }, value: 0.3, span }
+    expect(slots.stale(o, 1000, 15)).toBe(true)
+    slots.record(o, span.traceId, 1000)
+    expect(slots.stale({ ...o, slot: undefined }, 2000, 15)).toBe(false)
+    expect(await registry.metrics()).toContain(`trace_id="${span.traceId}"`)
+  })
+})
