@@ -111,12 +111,13 @@ export class SpeechService {
     const { pronunciation_dictionary_locators: _locators, ...keyed } = honoured
     const key = speechKey(engine, { ...request, honoured: keyed, ...(context && { context }), ...(plan.key && { speech: plan.key }) })
     const retention = request.retention ?? (skipPattern?.test(request.text) ? 'uncached' : undefined)
-    const produce: ProducedRequest = { ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) }
+    // Only a request that synthesises needs it: a hit does not pay for the copy.
+    const produce = (): ProducedRequest => ({ ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) })
     // Boundaries index the client's own text when markup or clean-up made what the engine read.
     const indexes = plan.speech ? (request.source ?? request.text) : request.text
     const aligned = request.alignment === true
     // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
-    if (retention) return { flight: this.#fly(produce, key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
+    if (retention) return { flight: this.#fly(produce(), key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
@@ -131,7 +132,7 @@ export class SpeechService {
     // A flight without the timings this request needs is left to its readers; this one makes its own.
     // The request that starts a flight is the one billed for it; the ones that join it are not.
     const leader = !flight || flight.broadcast.signal.aborted || flight.stored !== undefined || (aligned && !flight.aligned)
-    if (leader) flight = this.#fly(produce, key, true)
+    if (leader) flight = this.#fly(produce(), key, true)
     return { flight: flight!, timings, ignored, leader, indexes }
   }
 

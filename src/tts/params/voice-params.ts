@@ -88,7 +88,17 @@ export const SPEECH_PARAMS: readonly ParamName[] = ['pronunciation_dictionary_lo
  * withSpeechParams(HONOURS_NOTHING).honours.has('apply_text_normalization') // true
  */
 export function withSpeechParams(support: ParamSupport): ParamSupport {
-  return { ...support, honours: new Set([...support.honours, ...SPEECH_PARAMS]) }
+  return { ...support, honours: withSpeech(support.honours) }
+}
+
+// An engine hands out the same `honours` set for every request to a voice (the router wraps it in
+// a fresh support object per request): the widened set is built once per engine set, not per hit.
+const WIDENED = new WeakMap<ReadonlySet<ParamName>, ReadonlySet<ParamName>>()
+
+function withSpeech(honours: ReadonlySet<ParamName>): ReadonlySet<ParamName> {
+  let widened = WIDENED.get(honours)
+  if (!widened) WIDENED.set(honours, (widened = new Set([...honours, ...SPEECH_PARAMS])))
+  return widened
 }
 
 /** What an engine does with request parameters, for one voice. */
