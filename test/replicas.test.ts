@@ -3,6 +3,7 @@
  * the cache; and when Redis goes away, both keep answering.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { RedisClient } from 'bun'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 import { startService, type RunningService } from './support/service.ts'
 import { waitUntil } from './support/wait.ts'
@@ -21,6 +22,16 @@ afterAll(async () => {
   await redis?.stop()
 }, 30_000)
 
+/** Fleet leases held right now (`tts:lease:<key>`). */
+async function leases(): Promise<unknown[]> {
+  const client = new RedisClient(redis.url)
+  try {
+    return (await client.send('KEYS', ['tts:lease:*'])) as unknown[]
+  } finally {
+    client.close()
+  }
+}
+
 const speak = (svc: RunningService, input: string) =>
   fetch(`${svc.url}/v1/audio/speech`, {
     method: 'POST',
@@ -33,6 +44,10 @@ test('audio synthesised by one replica is a cache hit on the other', async () =>
   const first = await speak(a, input)
   const firstBytes = new Uint8Array(await first.arrayBuffer())
   expect(first.headers.get('x-cache')).toBe('MISS')
+  // The leader stores the audio after its response ends and only then gives up its lease (docs/operations.md,
+  // "Fleet"): a request arriving in between waits on the lease and is answered as a miss. Once the lease is gone
+  // the audio is in the shared cache.
+  await waitUntil(async () => (await leases()).length === 0, 10_000, "the leader's lease to be released")
   const second = await speak(b, input)
   expect(second.headers.get('x-cache')).toBe('HIT')
   expect(new Uint8Array(await second.arrayBuffer()).subarray(44)).toEqual(firstBytes.subarray(44))
