@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError } from '../config.ts'
+import { configProblems } from '../../test/support/config-problems.ts'
 import { parseEnginesFile } from '../tts/engines/engines-file.ts'
 import { sha256Hex } from './key-ring.ts'
 import { parseKeysFile } from './keys-file.ts'
@@ -20,15 +20,6 @@ keys:
     voices: ["local:en-"]
 `
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('parseKeysFile', () => {
   test("reads the documented example in YAML: ids, names, limits, budget, engines and voice prefixes", () => {
@@ -52,7 +43,7 @@ describe('parseKeysFile', () => {
   })
 
   test('refuses plain keys without echoing them, and reports every problem at once', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       parseKeysFile(
         `
 keys:
@@ -81,14 +72,14 @@ keys:
   })
 
   test('an upper-case or short hash is not a hash', () => {
-    expect(problemsOf(() => parseKeysFile(`keys: [{ id: a, key: "sha256:${HASH_A.toUpperCase()}" }]`))).toHaveLength(1)
-    expect(problemsOf(() => parseKeysFile(`keys: [{ id: a, key: "sha256:${HASH_A.slice(1)}" }]`))).toHaveLength(1)
+    expect(configProblems(() => parseKeysFile(`keys: [{ id: a, key: "sha256:${HASH_A.toUpperCase()}" }]`))).toHaveLength(1)
+    expect(configProblems(() => parseKeysFile(`keys: [{ id: a, key: "sha256:${HASH_A.slice(1)}" }]`))).toHaveLength(1)
   })
 
   test('with an engines file, a voices prefix that names no engine is refused, since it could match no voice', () => {
     const text = `keys: [{ id: a, key: "sha256:${HASH_A}", voices: ["en-gb", "local:en-", "kok", "eleven:"] }]`
     const engines = ['kokoro', 'local']
-    const problems = problemsOf(() => parseKeysFile(text, { engines, voicesNameEngines: true }))
+    const problems = configProblems(() => parseKeysFile(text, { engines, voicesNameEngines: true }))
     expect(problems).toEqual([
       'TTS_KEYS_FILE: keys.0.voices.0: "en-gb" matches no voice: with an engines file voice ids are engine:voice (e.g. "kokoro:en-gb")',
       'TTS_KEYS_FILE: keys.0.voices.3: "eleven:" names no engine (have: kokoro, local)',
@@ -98,8 +89,8 @@ keys:
   })
 
   test('broken syntax and a missing list are clear errors', () => {
-    expect(problemsOf(() => parseKeysFile('keys: [unclosed', { source: 'TTS_KEYS_FILE (k.yaml)' }))[0]).toStartWith('TTS_KEYS_FILE (k.yaml): not valid YAML or JSON')
-    expect(problemsOf(() => parseKeysFile(''))[0]).toContain('keys')
+    expect(configProblems(() => parseKeysFile('keys: [unclosed', { source: 'TTS_KEYS_FILE (k.yaml)' }))[0]).toStartWith('TTS_KEYS_FILE (k.yaml): not valid YAML or JSON')
+    expect(configProblems(() => parseKeysFile(''))[0]).toContain('keys')
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError } from '../../config.ts'
+import { configProblems } from '../../../test/support/config-problems.ts'
 import { parseEnginesFile } from './engines-file.ts'
 
 const YAML = `
@@ -11,15 +11,6 @@ default: kokoro          # serves unprefixed voices
 fallback: [kokoro, local]
 `
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('parseEnginesFile', () => {
   test('reads a Kokoro + ElevenLabs + espeak file in YAML, keys from the named variables, defaults applied', () => {
@@ -43,7 +34,7 @@ describe('parseEnginesFile', () => {
   })
 
   test('reports every bad key at once', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       parseEnginesFile(
         `engines:
   kokoro: { kind: openai, url: ftp://x, timout_ms: 5 }
@@ -59,11 +50,11 @@ describe('parseEnginesFile', () => {
     expect(text).toContain('timout_ms')
     expect(text).toContain('Bad Name')
     expect(text).toContain('engines.other.kind')
-    expect(problemsOf(() => parseEnginesFile('engines: { up: { kind: openai, url: "http://user:pw@h/v1" } }', {})).join()).toContain('no credentials in the URL')
+    expect(configProblems(() => parseEnginesFile('engines: { up: { kind: openai, url: "http://user:pw@h/v1" } }', {})).join()).toContain('no credentials in the URL')
   })
 
   test('an unknown default or fallback engine is named, with every missing key variable, never a value', () => {
-    const problems = problemsOf(() => parseEnginesFile(YAML.replace('default: kokoro', 'default: kokor').replace('[kokoro, local]', '[kokoro, locl]'), { ELEVENLABS_API_KEY: 'secret-value' }))
+    const problems = configProblems(() => parseEnginesFile(YAML.replace('default: kokoro', 'default: kokor').replace('[kokoro, local]', '[kokoro, locl]'), { ELEVENLABS_API_KEY: 'secret-value' }))
     expect(problems).toEqual([
       expect.stringContaining('engines.kokoro.api_key_env: environment variable KOKORO_API_KEY is not set'),
       expect.stringContaining('default: no engine named "kokor"'),
@@ -73,8 +64,8 @@ describe('parseEnginesFile', () => {
   })
 
   test('text that is neither YAML nor JSON is one clear problem', () => {
-    expect(problemsOf(() => parseEnginesFile('engines: [unclosed', {}))[0]).toContain('not valid YAML or JSON')
-    expect(problemsOf(() => parseEnginesFile('', {}))[0]).toContain('engines')
+    expect(configProblems(() => parseEnginesFile('engines: [unclosed', {}))[0]).toContain('not valid YAML or JSON')
+    expect(configProblems(() => parseEnginesFile('', {}))[0]).toContain('engines')
   })
 })
 

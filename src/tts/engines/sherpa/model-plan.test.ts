@@ -2,7 +2,7 @@ import { beforeAll, expect, test } from 'bun:test'
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeTestModels } from '../../../../test/support/sherpa-models/index.ts'
-import { ConfigError } from '../../../config.ts'
+import { configProblems } from '../../../../test/support/config-problems.ts'
 import { findSystemEspeakData, hasEspeakVoice } from './espeak-data.ts'
 import { planSherpaModel } from './model-plan.ts'
 import { readOnnxHeader } from './onnx/onnx-header.ts'
@@ -18,15 +18,7 @@ beforeAll(async () => {
 const settings = (entry: object) => ({ ...sherpaEngineSchema.parse({ kind: 'sherpa', ...entry }), name: 'neural' })
 
 /** The problems planSherpaModel reports for `entry` (fails the test when it accepts it). */
-function problemsOf(entry: object): string[] {
-  try {
-    planSherpaModel(settings(entry))
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error('the entry was accepted')
-}
+const problemsOf = (entry: object) => configProblems(() => planSherpaModel(settings(entry)))
 
 test('a Piper pair becomes a VITS config with tokens from its json and the metadata sherpa-onnx reads', () => {
   const plan = planSherpaModel(settings({ model: models.piper.model }))
