@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI from 'openai'
+import { bargeIn } from './support/barge-in.ts'
 import { probeAudio } from './support/ffprobe.ts'
 import { longestSilence } from './support/silence.ts'
 import { metricValue } from './support/metrics.ts'
@@ -129,19 +130,9 @@ describe('streaming', () => {
     const client = new WsClient(`${svc.url.replace(/^http/, 'ws')}/v1/stream`)
     await client.opened
     client.send({ type: 'start', voice: 'piper:test', format: 'pcm' })
-    await client.next(isJson((j) => j.type === 'started'))
-    client.send({ type: 'text', text: `${Array.from({ length: 30 }, (_, i) => `This is sentence number ${i + 1}.`).join(' ')} ` })
-    await client.next((m) => m.kind === 'binary')
-    client.send({ type: 'cancel' })
-    const cancelled = (await client.next(isJson((j) => j.type === 'cancelled'))) as { json: { last_seq: number } }
-    const index = client.messages.findIndex((m) => m.kind === 'text' && m.json?.type === 'cancelled')
-    client.send({ type: 'text', text: 'After the interruption. ' })
-    client.send({ type: 'close' })
-    await client.next(isJson((j) => j.type === 'end'), index)
-    const before = client.messages.slice(0, index).filter((m) => m.kind === 'binary').length
-    expect(before).toBe(cancelled.json.last_seq + 1)
-    expect(before).toBeLessThan(30)
-    const after = client.messages.slice(index + 1).filter((m) => m.kind === 'binary')
+    const { lastSeq, before, after } = await bargeIn(client)
+    expect(before.length).toBe(lastSeq + 1)
+    expect(before.length).toBeLessThan(30)
     expect(after.length).toBeGreaterThan(0)
   })
 
