@@ -49,7 +49,6 @@ export class StreamSession implements SessionProbe {
   #ended: (() => void)[] = []
   /** The text of this session's units so far (since the last cancel): what an upstream link has heard. */
   #spoken = ''
-  #unitsStarted = 0
 
   constructor(options: StreamSessionOptions) {
     this.#o = options
@@ -191,8 +190,8 @@ export class StreamSession implements SessionProbe {
 
   /** Sends one unit's audio in order as it arrives; false when synthesis failed. */
   async #sendUnit(unit: Utterance, generation: number): Promise<boolean> {
-    // Every utterance after the first followed some whitespace in the client's text.
-    const frames = new UtteranceFrames(unit, this.#o.alignment, this.#unitsStarted++ > 0 ? ' ' : '')
+    // An utterance after audio already sent followed some whitespace in the client's text.
+    const frames = new UtteranceFrames(unit, this.#o.alignment, this.#sender.lastSeq >= 0 ? ' ' : '')
     this.#frames = frames
     while (true) {
       if (generation !== this.#generation) return true
