@@ -102,8 +102,13 @@ export class EngineRouter implements Engine {
     return this.#transparent ? this.#default.speech(voice) : this.#engineOf(voice).speech(voice)
   }
 
-  async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-    if (this.#transparent) return yield* this.#default.synthesize(text, voice, this.#optionsFor(this.#default, voice, options), signal)
+  synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncIterable<PcmChunk> {
+    // Standing for one engine, the router hands on its audio as it is: no layer of its own per chunk.
+    if (this.#transparent) return this.#default.synthesize(text, voice, this.#optionsFor(this.#default, voice, options), signal)
+    return this.#routed(text, voice, options, signal)
+  }
+
+  async *#routed(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
     const asked = this.#engineOf(voice)
     const failures: Error[] = []
     for (const engine of this.#candidates(asked)) {
