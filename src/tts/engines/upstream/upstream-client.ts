@@ -15,6 +15,7 @@ import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from './upstream-settings.ts'
 import { hold, type Held } from './admission.ts'
 import { CallDeadlines, sleep } from './call-deadlines.ts'
+import { UpstreamBody, type CallOutcome } from './upstream-body.ts'
 import { retryAfterMs, UpstreamError, type UpstreamReason } from './upstream-error.ts'
 
 export interface UpstreamCall {
@@ -33,7 +34,7 @@ export interface UpstreamStream {
   status: number
   headers: Headers
   /** The body, first chunk already received; throws UpstreamError when cut or idle. */
-  chunks: AsyncGenerator<Uint8Array>
+  chunks: AsyncIterableIterator<Uint8Array>
 }
 
 export interface UpstreamClientDeps {
@@ -125,7 +126,7 @@ export class UpstreamClient {
     const started = performance.now()
     const deadlines = new CallDeadlines(this.settings, call.signal)
     let finished = false
-    const finish = (outcome: 'ok' | 'error' | 'cancelled', err?: unknown) => {
+    const finish = (outcome: CallOutcome, err?: unknown) => {
       if (finished) return
       finished = true
       deadlines.end(outcome !== 'ok')
@@ -184,36 +185,8 @@ export class UpstreamClient {
 
     // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
     const declared = Number(response.headers.get('content-length') ?? NaN)
-    async function* body(): AsyncGenerator<Uint8Array> {
-      let ended = false
-      let received = first.value!.byteLength
-      try {
-        yield first.value!
-        while (true) {
-          let next: Awaited<ReturnType<typeof reader.read>>
-          try {
-            next = await reader.read()
-          } catch (err) {
-            throw deadlines.classify(err, 'cut')
-          }
-          if (next.done) break
-          deadlines.bytesArrived()
-          received += next.value.byteLength
-          if (next.value.byteLength) yield next.value
-        }
-        if (received < declared) throw new UpstreamError(name, 'cut', `body ended after ${received} of ${declared} bytes`)
-        ended = true
-        finish('ok')
-      } catch (err) {
-        ended = true
-        finish(call.signal?.aborted ? 'cancelled' : 'error', err)
-        throw err
-      } finally {
-        // The reader stopped early (client gone, fallback decided elsewhere): free the connection.
-        if (!ended) finish('cancelled')
-      }
-    }
-    return { status: response.status, headers: response.headers, chunks: body() }
+    const chunks = new UpstreamBody({ engine: name, reader, first: first.value, declared, deadlines, finish, ...(call.signal && { signal: call.signal }) })
+    return { status: response.status, headers: response.headers, chunks }
   }
 
   /** The span attributes naming a URL's server, parsed once per URL (an engine calls the same one). */
