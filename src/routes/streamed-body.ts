@@ -32,7 +32,16 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
   const iterator = items[Symbol.asyncIterator]()
   // A flight's bytes (tts/ready-source.ts): what is already there goes out without a promise per chunk.
   const ready = iterator instanceof ReadySource ? (iterator as ReadySource<T>) : undefined
-  const first = await iterator.next()
+  // Its first item without an async frame of its own: a request waiting on an upstream holds less.
+  let first: IteratorResult<T, unknown>
+  if (ready) {
+    let item = ready.take()
+    while (item === PENDING) {
+      await ready.ready()
+      item = ready.take()
+    }
+    first = item === DONE ? { done: true, value: undefined } : { done: false, value: item }
+  } else first = await iterator.next()
   const span = c.get('span')
   let settle!: () => void
   c.set('bodyDone', new Promise<void>((resolve) => (settle = resolve)))

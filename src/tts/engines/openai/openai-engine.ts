@@ -79,7 +79,7 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
       }
       // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
       const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
-      const body = async () => (await open(text, passName ?? 'pcm')).chunks
+      const body = () => open(text, passName ?? 'pcm').then((stream) => stream.chunks)
       return upstreamAudio(body, { ...audio, passthrough: passName !== undefined, textLength: text.length })
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),

@@ -84,12 +84,12 @@ export class FailoverAudio implements AsyncIterableIterator<PcmChunk, undefined>
     return result
   }
 
-  readonly #failed = async (err: unknown): Promise<IteratorResult<PcmChunk, undefined>> => {
+  readonly #failed = (err: unknown): Promise<IteratorResult<PcmChunk, undefined>> => {
     this.#current = undefined
     // After audio went out, or when the client left, another engine must not start over.
     if (this.#started || this.options.signal?.aborted || !(err instanceof EngineUnavailableError || err instanceof EngineBusyError)) {
       this.#done = true
-      throw err
+      return Promise.reject(err)
     }
     this.#failures.push(err)
     return this.next()
