@@ -89,17 +89,24 @@ export class UpstreamClient {
   }
 
   /** Opens the call, retrying before the first byte; resolves once the first audio byte arrived. */
-  async open(call: UpstreamCall): Promise<UpstreamStream> {
+  open(call: UpstreamCall): Promise<UpstreamStream> {
+    // The first attempt without a frame of its own: a call waiting on its upstream holds less.
+    return this.#attempt(call, 0).catch((err: unknown) => this.#retry(call, err))
+  }
+
+  async #retry(call: UpstreamCall, failure: unknown): Promise<UpstreamStream> {
     const { retries, retry_base_ms, max_retry_after_ms } = this.settings
-    for (let attempt = 0; ; attempt++) {
+    let err = failure
+    for (let attempt = 1; ; attempt++) {
+      if (!(err instanceof UpstreamError) || !err.retryable || attempt > retries || call.signal?.aborted) throw err
+      // Full jitter: retries from many clients spread out instead of arriving together.
+      const wait = err.retryAfterMs ?? Math.random() * retry_base_ms * 2 ** (attempt - 1)
+      if (wait > max_retry_after_ms) throw err
+      await sleep(wait, call.signal)
       try {
         return await this.#attempt(call, attempt)
-      } catch (err) {
-        if (!(err instanceof UpstreamError) || !err.retryable || attempt >= retries || call.signal?.aborted) throw err
-        // Full jitter: retries from many clients spread out instead of arriving together.
-        const wait = err.retryAfterMs ?? Math.random() * retry_base_ms * 2 ** attempt
-        if (wait > max_retry_after_ms) throw err
-        await sleep(wait, call.signal)
+      } catch (next) {
+        err = next
       }
     }
   }
