@@ -64,11 +64,18 @@ function canonical(value: CacheKeyValue): unknown {
     // object never encodes like an array of pairs.
     const record = value as { readonly [name: string]: CacheKeyValue }
     const pairs: [string, unknown][] = []
-    for (const name of Object.keys(record).sort()) {
+    for (const name of sortedKeys(record)) {
       const field = record[name]
       if (field !== undefined) pairs.push([name, canonical(field)])
     }
     return { o: pairs }
   }
   throw new TypeError(`cacheKey: unsupported value of type ${typeof value}`)
+}
+
+/** The record's keys in sorted order; callers that write their fields sorted skip the sort. */
+function sortedKeys(record: object): string[] {
+  const names = Object.keys(record)
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return names.sort()
+  return names
 }
