@@ -34,19 +34,17 @@ export interface KeyedSpeech {
  */
 export function speechKey(engine: Pick<Engine, 'name' | 'cacheScope'>, speech: KeyedSpeech): string {
   const params = canonicalParams(speech.honoured)
-  // Written in sorted order: the encoding sorts the fields anyway (the key does not depend on
-  // this order), and fields already in order spare the hit path the sort.
   return cacheKey({
-    ...(speech.context && { context: speech.context }),
     engine: engine.cacheScope?.(speech.voice) ?? engine.name,
-    format: formatId(speech.format),
+    model: speech.model,
     // Where it always was (upstream engines keyed it before parameters existed): those keys stay valid.
     ...(speech.honoured.instructions !== undefined && { instructions: speech.honoured.instructions }),
-    model: speech.model,
-    ...(params && { params }),
-    ...(speech.speech && { speech: speech.speech }),
+    voice: speech.voice.id,
+    format: formatId(speech.format),
     speed: speech.speed,
     text: speech.text,
-    voice: speech.voice.id,
+    ...(params && { params }),
+    ...(speech.context && { context: speech.context }),
+    ...(speech.speech && { speech: speech.speech }),
   })
 }
