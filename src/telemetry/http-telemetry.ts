@@ -128,7 +128,13 @@ function complete(
   if (metrics) observeFor(unit, ids, metrics.requestDuration, { route, method: c.req.method, status_code: String(status) }, seconds)
   // After the observations above (an exemplar slot due for renewal keeps the trace).
   const kept = unit.keeper.decide(unit, { error: status >= 500, seconds }) !== undefined
-  const fields = { ...c.get('logFields'), route, method: c.req.method, status, duration_ms: Math.round(seconds * 1e4) / 10, trace_kept: kept }
+  // The request's own fields object, completed in place: nothing writes to it once the request is settled.
+  const fields = c.get('logFields')
+  fields.route = route
+  fields.method = c.req.method
+  fields.status = status
+  fields.duration_ms = Math.round(seconds * 1e4) / 10
+  fields.trace_kept = kept
   if (status >= 500) writeSummaryLine(logger, 'error', c.get('requestId'), ids, fields, 'request failed')
   else writeSummaryLine(logger, 'info', c.get('requestId'), ids, fields, 'request completed')
   span.end()
