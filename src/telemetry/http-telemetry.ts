@@ -18,6 +18,7 @@ import { observeFor, type Metrics } from './metrics.ts'
 import { writeSummaryLine } from './summary-line.ts'
 import { keeperOf } from './sampling.ts'
 import { unitOf, type WorkUnit } from './work-unit.ts'
+import { RequestLog } from './request-log.ts'
 import { recordError } from './tracing.ts'
 
 export interface HttpTelemetryOptions {
@@ -50,7 +51,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
   return async function httpTelemetryMiddleware(c, next) {
     const requestId = c.get('requestId')
     if (quiet.has(c.req.path)) {
-      c.set('log', logger)
+      c.set('log', new RequestLog(logger))
       c.set('span', trace.wrapSpanContext(INVALID_SPAN_CONTEXT))
       return next()
     }
@@ -74,7 +75,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const unit = unitOf(spanContext)!
     c.set('span', span)
     c.set('logFields', {})
-    c.set('log', logger.child({ request_id: requestId }))
+    c.set('log', new RequestLog(logger, requestId))
 
     let settled = false
     const finish = () => {
