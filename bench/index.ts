@@ -9,6 +9,7 @@ import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
+import { benchHitPathOff } from './hit-path-off.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
@@ -41,12 +42,14 @@ const sections: Record<string, () => Promise<string[]>> = {
   'instrumentation-breakdown': benchInstrumentationBreakdown,
   // Only when named: the cache-hit half of hit-path, for A/B runs (BENCH_BASELINE_ROOT).
   'hit-path-hits': benchHitPathHits,
+  // Only when named: the telemetry-off hit path against other builds (BENCH_BASELINE_ROOT) and bare Hono.
+  'hit-path-off': benchHitPathOff,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
   // Only when named: gateway builds side by side (BENCH_BASELINE_ROOT), more rounds than gateway-cost.
   'gateway-ab': benchGatewayAB,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-usage', 'gateway-ab'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'hit-path-usage', 'gateway-ab'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.

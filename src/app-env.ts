@@ -3,9 +3,9 @@
  */
 import type { Span } from '@opentelemetry/api'
 import type { Context } from 'hono'
-import type { Logger } from 'pino'
 import type { ApiStyle } from './errors.ts'
 import type { ApiKey } from './keys/keys-file.ts'
+import type { RequestLog } from './telemetry/request-log.ts'
 import type { RequestUsage } from './usage/request-usage.ts'
 
 export interface AppEnv {
@@ -14,8 +14,8 @@ export interface AppEnv {
     requestId: string
     /** The request's SERVER span (non-recording when tracing is off). */
     span: Span
-    /** Child of the root logger carrying request_id. */
-    log: Logger
+    /** The request's logger: lines carry request_id (a child of the root logger, made on first use). */
+    log: RequestLog
     /** Fields the handler adds to the request's summary log line (never raw text). */
     logFields: Record<string, unknown>
     /** Which vendor's error shape this route answers with. */

@@ -34,6 +34,19 @@ describe('batchedLines', () => {
     expect(file.read()).toBe(lines.join(''))
   })
 
+  test('a line longer than a whole batch, among short ones and across many batches, arrives whole and in order', async () => {
+    const file = tempFile()
+    const out = batchedLines({ fd: file.fd, batchChars: 100, flushMs: 60_000 })
+    const lines: string[] = []
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 300; i++) lines.push(`{"round":${round},"n":${i},"msg":"\u00e9\u6f22 ${'y'.repeat(i % 53)}"}\n`)
+      lines.push(`{"long":"${'\u00fc'.repeat(20_000)}"}\n`)
+      for (const line of lines.slice(-301)) out.write(line)
+      await flushed(out)
+    }
+    expect(file.read()).toBe(lines.join(''))
+  })
+
   test('holds lines until a batch is full, then writes without being asked', async () => {
     const file = tempFile()
     const out = batchedLines({ fd: file.fd, batchChars: 1000, flushMs: 60_000 })

@@ -5,7 +5,8 @@
  * It replaces sonic-boom on the request path. sonic-boom measures the UTF-8 length of every
  * line and then of its whole pending string again (a rope the runtime flattens each time),
  * and at 4-8 KiB per write(2) it made one system call per ten request lines: together a
- * seventh of a cache hit's CPU. Here a line costs an array push; lengths are counted in
+ * seventh of a cache hit's CPU. Here a line is encoded straight into the batch's buffer (no
+ * joined string, no second copy; the buffer is reused once written); lengths are counted in
  * UTF-16 units, which bound memory just as well.
  */
 import { write as fsWrite } from 'node:fs'
@@ -37,7 +38,14 @@ export interface BatchedLines extends DestinationStream {
  */
 export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
   const { fd = 1, batchChars = 64 * 1024, flushMs = 100, maxPendingChars = 16 * 1024 * 1024 } = options
-  let pending: string[] = []
+  // Lines are encoded into the batch as they come: no joined string and no copy of it.
+  const capacity = Math.max(4096, batchChars * 2)
+  let filling: Buffer = Buffer.allocUnsafe(capacity)
+  let used = 0
+  // Filled batches waiting behind the one being written (a line larger than the room left seals one).
+  let sealed: Buffer[] = []
+  // The buffer of the last write, reused once it is done.
+  let spare: Buffer | undefined
   let pendingChars = 0
   let writingChars = 0
   let writing = false
@@ -52,26 +60,38 @@ export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
     waiters = []
     for (const fn of done) fn(err)
   }
-  const writeFrom = (bytes: Buffer, offset: number) => {
+  const writeFrom = (bytes: Buffer, offset: number, then: (err?: Error) => void) => {
     fsWrite(fd, bytes, offset, bytes.length - offset, null, (err, written) => {
       if (err) {
         // EAGAIN on a non-blocking pipe: try again shortly. Anything else (EPIPE: nobody
         // reads stdout any more) loses this batch, never the process.
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') setTimeout(() => writeFrom(bytes, offset), 1)
-        else settle(err)
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') setTimeout(() => writeFrom(bytes, offset, then), 1)
+        else then(err)
         return
       }
-      if (offset + written < bytes.length) writeFrom(bytes, offset + written)
-      else settle()
+      if (offset + written < bytes.length) writeFrom(bytes, offset + written, then)
+      else then()
     })
+  }
+  const seal = () => {
+    sealed.push(filling.subarray(0, used))
+    filling = spare && spare.length >= capacity ? spare : Buffer.allocUnsafe(capacity)
+    spare = undefined
+    used = 0
   }
   const start = () => {
     writing = true
     writingChars = pendingChars
-    const text = pending.join('')
-    pending = []
     pendingChars = 0
-    writeFrom(Buffer.from(text), 0)
+    if (used > 0) seal()
+    const batches = sealed
+    sealed = []
+    const bytes = batches.length === 1 ? batches[0]! : Buffer.concat(batches)
+    writeFrom(bytes, 0, (err) => {
+      // Only a whole buffer of ours comes back for reuse (a larger one for a long line does not).
+      if (batches.length === 1 && bytes.buffer.byteLength === capacity) spare = Buffer.from(bytes.buffer, bytes.byteOffset, capacity)
+      settle(err)
+    })
   }
 
   const timer = setInterval(() => {
@@ -85,7 +105,12 @@ export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
         dropped++
         return
       }
-      pending.push(line)
+      // A UTF-16 unit is at most 3 bytes of UTF-8: room for that always holds the line.
+      if (used + line.length * 3 > filling.length) {
+        if (used > 0) seal()
+        if (line.length * 3 > filling.length) filling = Buffer.allocUnsafe(line.length * 3)
+      }
+      used += filling.write(line, used)
       pendingChars += line.length
       if (!writing && pendingChars >= batchChars) start()
     },

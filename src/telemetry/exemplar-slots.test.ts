@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { Histogram } from 'prom-client'
 import { TraceFlags } from '@opentelemetry/api'
-import { ExemplarSlots } from './exemplar-slots.ts'
+import { ExemplarSlots, pendingObservation } from './exemplar-slots.ts'
 import { openMetricsRegistry } from './metrics.ts'
 
 function twins() {
@@ -28,7 +28,7 @@ describe('exemplar slots', () => {
     Object.assign(ours, { observe: (data: { labels: Record<string, string | number>; value: number }) => (observed++, observe(data)) })
     for (const [i, value] of VALUES.entries()) {
       const labels = { route: i % 3 ? '/v1/audio/speech' : '/healthz', status_code: i % 2 ? '200' : 200 }
-      slots.record({ histogram: ours, labels, value, span: undefined }, undefined, 0)
+      slots.record(pendingObservation(ours, labels, value, undefined), undefined, 0)
       plain.observe({ labels, value })
     }
     const [mine, theirs] = await text()
@@ -42,7 +42,7 @@ describe('exemplar slots', () => {
     const slots = new ExemplarSlots()
     const labels = { route: '/v1/audio/speech', status_code: '200' }
     const both = (value: number) => {
-      slots.record({ histogram: ours, labels, value, span: undefined }, undefined, 0)
+      slots.record(pendingObservation(ours, labels, value, undefined), undefined, 0)
       plain.observe({ labels, value })
     }
     both(0.2)
@@ -62,18 +62,18 @@ describe('exemplar slots', () => {
     const { ours } = twins()
     const slots = new ExemplarSlots()
     const labels = { route: '/', status_code: '200' }
-    slots.record({ histogram: ours, labels, value: 0.2, span: undefined }, undefined, 0)
-    expect(() => slots.record({ histogram: ours, labels, value: Number.NaN, span: undefined }, undefined, 0)).toThrow(TypeError)
+    slots.record(pendingObservation(ours, labels, 0.2, undefined), undefined, 0)
+    expect(() => slots.record(pendingObservation(ours, labels, Number.NaN, undefined), undefined, 0)).toThrow(TypeError)
   })
 
   test('a kept trace\'s observation carries its exemplar and renews its bucket', async () => {
     const { ours, registry } = twins()
     const slots = new ExemplarSlots()
     const span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED }
-    const o = { histogram: ours, labels: { route: '/', status_code: '200' }, value: 0.3, span }
+    const o = pendingObservation(ours, { route: '/', status_code: '200' }, 0.3, span)
     expect(slots.stale(o, 1000, 15)).toBe(true)
     slots.record(o, span.traceId, 1000)
-    expect(slots.stale({ ...o, slot: undefined }, 2000, 15)).toBe(false)
+    expect(slots.stale(pendingObservation(ours, { route: '/', status_code: '200' }, 0.3, span), 2000, 15)).toBe(false)
     expect(await registry.metrics()).toContain(`trace_id="${span.traceId}"`)
   })
 })

@@ -12,8 +12,19 @@ export interface PendingObservation {
   labels: Record<string, string | number>
   value: number
   span: SpanContext | undefined
-  /** Its exemplar slot, once found (ExemplarSlots' #slotOf). */
-  slot?: Slot
+  /** Its label set's slots and its bucket, once found (ExemplarSlots' #slotOf): held here, no object of their own. */
+  set: LabelSet | undefined
+  bucket: number
+}
+
+/**
+ * A held observation, its slot fields set up front so every one has the same shape.
+ *
+ * @example
+ * unit.pending.push(pendingObservation(histogram, { route }, 0.2, span))
+ */
+export function pendingObservation(histogram: Histogram<string>, labels: Record<string, string | number>, value: number, span: SpanContext | undefined): PendingObservation {
+  return { histogram, labels, value, span, set: undefined, bucket: -1 }
 }
 
 /**
@@ -31,15 +42,14 @@ export class ExemplarSlots {
 
   /** True when `o`'s bucket got no exemplar in the last `intervalSeconds`. */
   stale(o: PendingObservation, now: number, intervalSeconds: number): boolean {
-    const { set, bucket } = this.#slotOf(o)
-    return now - set.times[bucket]! >= intervalSeconds * 1000
+    const set = this.#slotOf(o)
+    return now - set.times[o.bucket]! >= intervalSeconds * 1000
   }
 
   /** An exemplar only for a span of the kept trace itself (never one of another trace active meanwhile). */
   record(o: PendingObservation, keptTrace: string | undefined, now: number): void {
     if (keptTrace && o.span?.traceId === keptTrace && o.span.traceFlags & TraceFlags.SAMPLED) {
-      const { set, bucket } = this.#slotOf(o)
-      set.times[bucket] = now
+      this.#slotOf(o).times[o.bucket] = now
       // Exemplar-enabled histograms only take the object form.
       o.histogram.observe({ labels: o.labels, value: o.value, exemplarLabels: { trace_id: o.span.traceId, span_id: o.span.spanId } })
     } else if (!this.#count(o)) {
@@ -57,7 +67,8 @@ export class ExemplarSlots {
    */
   #count(o: PendingObservation): boolean {
     if (!Number.isFinite(o.value)) return false
-    const { set, bucket } = this.#slotOf(o)
+    const set = this.#slotOf(o)
+    const bucket = o.bucket
     const entry = set.entry
     const histogram = o.histogram as unknown as HistogramInternals
     if (!entry || histogram.hashMap[set.hash!] !== entry) return false
@@ -70,7 +81,7 @@ export class ExemplarSlots {
 
   /** After prom-client observed a label set itself (validating it): remember its entry for #count. */
   #bind(o: PendingObservation): void {
-    const { set } = this.#slotOf(o)
+    const set = this.#slotOf(o)
     const histogram = o.histogram as unknown as HistogramInternals
     // prom-client's key for a label set: `name:value,` for each label present, in sorted order.
     let hash = ''
@@ -84,8 +95,8 @@ export class ExemplarSlots {
    * Found by walking a tree keyed by the histogram and then its label values in the
    * histogram's own sorted label order: no key string built, no sort, once per observation.
    */
-  #slotOf(o: PendingObservation): Slot {
-    if (o.slot) return o.slot
+  #slotOf(o: PendingObservation): LabelSet {
+    if (o.set) return o.set
     const { upperBounds, sortedLabelNames } = o.histogram as unknown as HistogramInternals
     let bucket = 0
     while (bucket < upperBounds.length && o.value > upperBounds[bucket]!) bucket++
@@ -100,8 +111,9 @@ export class ExemplarSlots {
     let set = node.get(key) as LabelSet | undefined
     // One time per bucket and the +Inf bucket; never renewed reads as stale.
     if (!set) node.set(key, (set = { times: new Array<number>(upperBounds.length + 1).fill(Number.NEGATIVE_INFINITY) }))
-    o.slot = { set, bucket }
-    return o.slot
+    o.set = set
+    o.bucket = bucket
+    return set
   }
 }
 
@@ -125,14 +137,8 @@ interface BucketEntry {
 type SlotTree = Map<unknown, SlotTree | LabelSet>
 
 /** One label set of one histogram: each bucket's last exemplar time, and prom-client's entry once known. */
-interface LabelSet {
+export interface LabelSet {
   times: number[]
   entry?: BucketEntry
   hash?: string
-}
-
-/** One bucket of one label set. */
-interface Slot {
-  set: LabelSet
-  bucket: number
 }

@@ -18,6 +18,7 @@ import { observeFor, type Metrics } from './metrics.ts'
 import { writeSummaryLine } from './summary-line.ts'
 import { keeperOf } from './sampling.ts'
 import { unitOf, type WorkUnit } from './work-unit.ts'
+import { RequestLog } from './request-log.ts'
 import { recordError } from './tracing.ts'
 
 export interface HttpTelemetryOptions {
@@ -50,7 +51,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
   return async function httpTelemetryMiddleware(c, next) {
     const requestId = c.get('requestId')
     if (quiet.has(c.req.path)) {
-      c.set('log', logger)
+      c.set('log', new RequestLog(logger))
       c.set('span', trace.wrapSpanContext(INVALID_SPAN_CONTEXT))
       return next()
     }
@@ -74,7 +75,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     const unit = unitOf(spanContext)!
     c.set('span', span)
     c.set('logFields', {})
-    c.set('log', logger.child({ request_id: requestId }))
+    c.set('log', new RequestLog(logger, requestId))
 
     let settled = false
     const finish = () => {
@@ -128,7 +129,13 @@ function complete(
   if (metrics) observeFor(unit, ids, metrics.requestDuration, { route, method: c.req.method, status_code: String(status) }, seconds)
   // After the observations above (an exemplar slot due for renewal keeps the trace).
   const kept = unit.keeper.decide(unit, { error: status >= 500, seconds }) !== undefined
-  const fields = { ...c.get('logFields'), route, method: c.req.method, status, duration_ms: Math.round(seconds * 1e4) / 10, trace_kept: kept }
+  // The request's own fields object, completed in place: nothing writes to it once the request is settled.
+  const fields = c.get('logFields')
+  fields.route = route
+  fields.method = c.req.method
+  fields.status = status
+  fields.duration_ms = Math.round(seconds * 1e4) / 10
+  fields.trace_kept = kept
   if (status >= 500) writeSummaryLine(logger, 'error', c.get('requestId'), ids, fields, 'request failed')
   else writeSummaryLine(logger, 'info', c.get('requestId'), ids, fields, 'request completed')
   span.end()

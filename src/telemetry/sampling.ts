@@ -13,7 +13,7 @@
  */
 import { trace, TraceFlags, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api'
 import type { Histogram } from 'prom-client'
-import { ExemplarSlots, type PendingObservation } from './exemplar-slots.ts'
+import { ExemplarSlots, pendingObservation, type PendingObservation } from './exemplar-slots.ts'
 import { unitOf, WORK_UNIT, WorkUnit } from './work-unit.ts'
 
 // The unit a decision is about, looked up by everyone who asks the keeper.
@@ -108,7 +108,7 @@ export class TraceKeeper {
 
   /** Records an observation made after its unit's decision (or outside any unit). */
   observeNow(histogram: Histogram<string>, labels: Record<string, string | number>, value: number, unit: WorkUnit | undefined, span: SpanContext | undefined): void {
-    this.#exemplars.record({ histogram, labels, value, span }, unit?.kept ? unit.span.spanContext().traceId : undefined, this.now())
+    this.#exemplars.record(pendingObservation(histogram, labels, value, span), unit?.kept ? unit.span.spanContext().traceId : undefined, this.now())
   }
 
   #reason(unit: WorkUnit, outcome: { error: boolean; seconds: number }, pending: PendingObservation[]): KeepReason | undefined {

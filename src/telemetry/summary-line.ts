@@ -70,7 +70,7 @@ export function writeSummaryLine(
     request_id: requestId,
     trace_id: span.traceId,
     span_id: span.spanId,
-    trace_flags: span.traceFlags.toString(16).padStart(2, '0'),
+    trace_flags: span.traceFlags === 1 ? '01' : span.traceFlags === 0 ? '00' : span.traceFlags.toString(16).padStart(2, '0'),
     ...target.redact(fields),
     msg,
   }

@@ -6,7 +6,7 @@
  */
 import { context, createContextKey, trace, type Context, type Span, type SpanContext } from '@opentelemetry/api'
 import type { Histogram } from 'prom-client'
-import type { PendingObservation } from './exemplar-slots.ts'
+import { pendingObservation, type PendingObservation } from './exemplar-slots.ts'
 import type { KeepReason, TraceKeeper } from './sampling.ts'
 
 /** A child span recorded cheaply, built only if its unit's trace is kept (deferred-span.ts). */
@@ -105,6 +105,6 @@ export function holdObservation(
   labels: Record<string, string | number>,
   value: number,
 ): void {
-  if (unit.pending) unit.pending.push({ histogram, labels, value, span })
+  if (unit.pending) unit.pending.push(pendingObservation(histogram, labels, value, span))
   else unit.keeper.observeNow(histogram, labels, value, unit, span)
 }
