@@ -1,7 +1,7 @@
 /**
  * An upstream call's response body, handed on chunk by chunk as it arrives (upstream-client.ts):
- * the first chunk (already received when the call opened), then each read, each restarting
- * the silence clock. A body cut short, or shorter than its declared length, fails as `cut`
+ * the first chunk (already received when the call opened; a short answer of declared length is
+ * read whole, and is that one chunk), then each read, each restarting the silence clock. A body cut short, or shorter than its declared length, fails as `cut`
  * (or as the deadline or the client's leaving that cut it); the call is finished once, when
  * the body ends, fails, or its reader stops early (which frees the connection).
  *
@@ -15,7 +15,8 @@ export type CallOutcome = 'ok' | 'error' | 'cancelled'
 
 export interface UpstreamBodyOptions {
   engine: string
-  reader: ReadableStreamDefaultReader<Uint8Array>
+  /** Absent: `first` is the whole body, read at once. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   first: Uint8Array
   /** Content-Length, NaN when absent. */
   declared: number
@@ -28,6 +29,8 @@ export interface UpstreamBodyOptions {
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>
+
+const END: ReadResult = { done: true, value: undefined }
 
 /**
  * @example
@@ -51,7 +54,13 @@ export class UpstreamBody implements AsyncIterableIterator<Uint8Array, undefined
       this.#first = undefined
       return Promise.resolve({ done: false, value: first })
     }
-    return this.options.reader.read().then(this.#read, this.#cut)
+    const reader = this.options.reader
+    if (reader) return reader.read().then(this.#read, this.#cut)
+    try {
+      return Promise.resolve(this.#read(END))
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   async return(): Promise<IteratorResult<Uint8Array, undefined>> {

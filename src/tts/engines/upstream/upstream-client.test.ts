@@ -115,3 +115,45 @@ test('calls beyond max_concurrency wait in the queue, counted, until a slot free
   expect(await drain(await second)).toBe(4096)
   expect([c.inflight, c.queued]).toEqual([0, 0])
 })
+
+test('a short answer of declared length arrives whole, as one chunk, and the call ends ok', async () => {
+  // 60 KiB: read through a stream, this arrives as 16 KiB and the rest.
+  script = [() => new Response(new Uint8Array(60 * 1024), { headers: { 'content-type': 'audio/pcm' } })]
+  const { client: c, metrics } = client()
+  const stream = await call(c)
+  const chunks: number[] = []
+  for await (const chunk of stream.chunks) chunks.push(chunk.byteLength)
+  expect(chunks).toEqual([60 * 1024])
+  expect(c.inflight).toBe(0)
+  expect((await metrics.upstreamDuration.get()).values.find((v) => v.labels.outcome === 'ok' && v.metricName?.endsWith('_count'))?.value).toBe(1)
+})
+
+// Declares more than it sends, then closes: truncated audio, read whole (short) or streamed (long).
+const truncating = (declared: number) =>
+  Bun.listen({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      data(socket) {
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: audio/mpeg\r\ncontent-length: ${declared}\r\n\r\n`)
+        socket.write(new Uint8Array(100))
+        socket.end()
+      },
+    },
+  })
+
+test.each([1000, 200_000])('a body short of its declared %d bytes is a cut, never whole audio', async (declared) => {
+  const truncator = truncating(declared)
+  try {
+    const { client: c, metrics } = client({ retries: 0 })
+    const err = await c
+      .open({ url: `http://127.0.0.1:${truncator.port}/audio/speech`, body: {}, characters: 5, acceptsType: (t) => t.startsWith('audio/') })
+      .then(drain)
+      .catch((e: unknown) => e)
+    expect((err as UpstreamError).reason).toBe('cut')
+    expect(c.inflight).toBe(0)
+    expect((await metrics.upstreamErrors.get()).values.find((v) => v.labels.reason === 'cut')?.value).toBe(1)
+  } finally {
+    truncator.stop(true)
+  }
+})

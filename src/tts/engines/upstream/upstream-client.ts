@@ -46,6 +46,9 @@ export interface UpstreamClientDeps {
   encoders?: EncoderSource
 }
 
+/** Answers of declared length up to this are read whole (about 4 s of 128 kbps mp3). */
+const WHOLE_BODY_BYTES = 64 * 1024
+
 const CIRCUIT_VALUE: Record<CircuitState, number> = {
   [CircuitState.Closed]: 0,
   [CircuitState.HalfOpen]: 1,
@@ -177,22 +180,27 @@ export class UpstreamClient {
       await response.body?.cancel().catch(() => {})
       return failWith(new UpstreamError(name, 'bad_response', `unexpected content type "${contentType.slice(0, 60)}"`))
     }
-    const reader = response.body.getReader()
-    let first: Awaited<ReturnType<typeof reader.read>>
+    // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
+    const declared = Number(response.headers.get('content-length') ?? NaN)
+    // A short answer of declared length is a file the upstream made before sending: read whole in one
+    // native call, not drained through a JavaScript stream chunk by chunk (bench/RESULTS.md).
+    const whole = declared > 0 && declared <= WHOLE_BODY_BYTES
+    const reader = whole ? undefined : response.body.getReader()
+    let first: Uint8Array | undefined
     try {
-      first = await reader.read()
+      if (reader) {
+        const read = await reader.read()
+        first = read.done ? undefined : read.value
+      } else first = await response.bytes()
     } catch (err) {
       return failWith(deadlines.classify(err, 'cut'))
     }
-    if (first.done || first.value.byteLength === 0) return failWith(new UpstreamError(name, 'bad_response', 'empty body'))
+    if (!first || first.byteLength === 0) return failWith(new UpstreamError(name, 'bad_response', 'empty body'))
     deadlines.firstByteArrived()
     this.deps.metrics?.upstreamCharacters.inc({ engine: name }, call.characters)
     const metrics = this.deps.metrics
     if (metrics) observeAt(unit, span, metrics.upstreamFirstByte, { engine: name }, (performance.now() - started) / 1000)
-
-    // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
-    const declared = Number(response.headers.get('content-length') ?? NaN)
-    const chunks = new UpstreamBody({ engine: name, reader, first: first.value, declared, deadlines, finish, ...(call.signal && { signal: call.signal }) })
+    const chunks = new UpstreamBody({ engine: name, reader, first, declared, deadlines, finish, ...(call.signal && { signal: call.signal }) })
     return { status: response.status, headers: response.headers, chunks }
   }
 
