@@ -16,6 +16,7 @@ import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumen
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
+import { benchStoreTelemetry } from './store-telemetry.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
@@ -42,8 +43,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'hit-path-hits': benchHitPathHits,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
+  // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
+  'store-telemetry': benchStoreTelemetry,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-usage'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-usage', 'store-telemetry'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
