@@ -13,6 +13,7 @@ import { benchHitPathOff } from './hit-path-off.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
+import { benchGatewayStore } from './gateway-store.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
@@ -43,10 +44,12 @@ const sections: Record<string, () => Promise<string[]>> = {
   'hit-path-hits': benchHitPathHits,
   // Only when named: the telemetry-off hit path against other builds (BENCH_BASELINE_ROOT) and bare Hono.
   'hit-path-off': benchHitPathOff,
+  // Only when named: the cache store's cost in a gateway's miss, this build against BENCH_BASELINE_ROOT.
+  'gateway-store': benchGatewayStore,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'hit-path-usage'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
