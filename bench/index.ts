@@ -14,6 +14,7 @@ import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
 import { benchGatewayStore } from './gateway-store.ts'
+import { benchGatewayAB } from './gateway-ab.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
@@ -48,8 +49,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'gateway-store': benchGatewayStore,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
+  // Only when named: gateway builds side by side (BENCH_BASELINE_ROOT), more rounds than gateway-cost.
+  'gateway-ab': benchGatewayAB,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'gateway-ab'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
