@@ -35,7 +35,7 @@ const ROUND_SECONDS = 2
 const WARMUP_SECONDS = 20
 const PROFILE_SECONDS = 6
 
-interface Proxy {
+export interface Proxy {
   label: string
   url: string
   pid: number
@@ -43,7 +43,7 @@ interface Proxy {
 }
 
 /** A wrk script whose every request carries a new 20-word text (a miss for any cache). */
-function wrkScript(dir: string, round: string): string {
+export function wrkScript(dir: string, round: string): string {
   const path = join(dir, `unique-${round}.lua`)
   const prefix = TWENTY_WORDS.replace(/today\.$/, '')
   writeFileSync(
@@ -144,9 +144,9 @@ async function profileBreakdownOf(dir: string, like: Proxy, upstreamUrl: string,
 /** BENCH_BASELINE_ROOT=/path/to/checkout[,...]: each build's gateway, every signal on, in the same rounds (an A/B). */
 const baselineRoots = () => (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)
 
-const asProxy = (label: string, svc: BenchService): Proxy => ({ label, ...svc })
+export const asProxy = (label: string, svc: BenchService): Proxy => ({ label, ...svc })
 
-async function cpuPerRequest(proxy: Proxy, script: string, seconds: number) {
+export async function cpuPerRequest(proxy: Proxy, script: string, seconds: number) {
   const cpu0 = processCpuSeconds(proxy.pid)
   const { requests, failures } = await wrk(proxy.url, script, seconds)
   const cpu = processCpuSeconds(proxy.pid) - cpu0

@@ -19,14 +19,14 @@ import { TWENTY_WORDS } from './texts.ts'
 const BURST = 200
 const MEMORY_ROUNDS = 3
 
-interface Burst {
+export interface Burst {
   before: number
   peak: number
   inflight: number
   failed: number
 }
 
-async function burstOn(svc: BenchService, speak: (svc: BenchService) => Promise<boolean>): Promise<Burst> {
+export async function burstOn(svc: BenchService, speak: (svc: BenchService) => Promise<boolean>): Promise<Burst> {
   await runConcurrently(20, 1, () => speak(svc))
   const before = processRssBytes(svc.pid)
   let inflight = 0

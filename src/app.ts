@@ -106,7 +106,8 @@ const ELEVENLABS_PATH = /^\/v1\/(text-to-speech|voices|user|shared-voices|usage|
 /** Which error shape a request expects: by path, or by the ElevenLabs SDK's headers on shared paths. */
 export function apiStyleOf(c: Context): ApiStyle {
   if (ELEVENLABS_PATH.test(c.req.path)) return 'elevenlabs'
-  if (c.req.header('xi-api-key') || c.req.header('x-fern-sdk-name')) return 'elevenlabs'
+  const headers = c.req.raw.headers
+  if (headers.get('xi-api-key') || headers.get('x-fern-sdk-name')) return 'elevenlabs'
   return 'openai'
 }
 
@@ -135,16 +136,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       }),
     )
   }
-  // Not async: hands back next()'s promise rather than wrapping it in another one.
-  app.use(function apiStyle(c, next) {
-    c.set('apiStyle', apiStyleOf(c))
-    return next()
-  })
   const body = boundedBody({ maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs })
   // A PLS upload may be larger than any speech request: the dictionary routes have their own limit.
   const dictionaryBody = boundedBody({ maxBytes: deps.maxDictionaryFileBytes ?? 1024 * 1024, timeoutMs: deps.bodyTimeoutMs })
-  app.use('/v1/*', function requestBody(c, next) {
-    return c.req.path.startsWith('/v1/pronunciation-dictionaries') ? dictionaryBody(c, next) : body(c, next)
+  // The error style of every request, and the bounded body of the API's (`/v1/*`): one layer,
+  // not two, since the hit path pays a dispatch for each. Not async: hands back next()'s promise.
+  app.use(function apiStyleAndBody(c, next) {
+    c.set('apiStyle', apiStyleOf(c))
+    const path = c.req.path
+    if (!path.startsWith('/v1/') && path !== '/v1') return next()
+    return path.startsWith('/v1/pronunciation-dictionaries') ? dictionaryBody(c, next) : body(c, next)
   })
   const keys = deps.keys ?? (deps.apiKeys?.length ? new KeySource(KeyRing.from({ plain: deps.apiKeys })) : undefined)
   // Auth and per-key limits only with keys, usage whenever it is metered (under `anonymous`

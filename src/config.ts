@@ -73,7 +73,7 @@ const schema = z.object({
   // Usage is flushed (SQLite in TTS_DATA_DIR, then Redis when set) this often and as soon as
   // this many events wait: a killed process loses at most that unflushed batch.
   TTS_USAGE_FLUSH_MS: int(10, 600_000).default(1000),
-  TTS_USAGE_FLUSH_EVENTS: int(1, 1_000_000).default(100),
+  TTS_USAGE_FLUSH_EVENTS: int(1, 1_000_000).default(1000),
   // With Redis: days the shared ledger keeps each day's usage.
   TTS_USAGE_RETENTION_DAYS: int(1, 3650).default(400),
   // One core is left to the event loop: with every core synthesising, the OS would starve

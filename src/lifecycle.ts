@@ -4,7 +4,7 @@
  * (each is asked to finish its current audio and leave with 1012, "service restart":
  * reconnect, to another replica).
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { afterBody, type AppEnv } from './app-env.ts'
 
 /** A WebSocket session that can be asked to leave. */
@@ -35,24 +35,28 @@ export class Lifecycle {
    */
   track(): MiddlewareHandler<AppEnv> {
     const lifecycle = this
-    return async function trackInflight(c, next) {
-      lifecycle.#inflight++
-      let counted = true
-      const done = () => {
-        if (!counted) return
-        counted = false
-        lifecycle.#inflight--
-        if (lifecycle.#inflight === 0) lifecycle.#wake()
-      }
-      try {
-        await next()
-      } finally {
-        afterBody(c, done)
-      }
+    // Shared, not made per request: a body's promise calls exactly one of its two callbacks once.
+    const release = () => {
+      lifecycle.#inflight--
+      if (lifecycle.#inflight === 0) lifecycle.#wake()
+    }
+    const answered = (c: Context<AppEnv>) => {
+      afterBody(c, release)
       // A keep-alive client would otherwise keep sending to this replica over the same
       // connection (no balancer in between sees it, e.g. behind a Kubernetes Service):
       // tell it to reconnect, and the next connection lands on a replica that stays.
       if (lifecycle.#draining) closeAfterResponse(c.res)
+    }
+    // Not async: one promise per request instead of an async frame awaiting another.
+    return function trackInflight(c, next) {
+      lifecycle.#inflight++
+      return next().then(
+        () => answered(c),
+        (err: unknown) => {
+          afterBody(c, release)
+          throw err
+        },
+      )
     }
   }
 

@@ -24,6 +24,12 @@ describe('cacheKey', () => {
     expect(keys.size).toBe(changes.length + 1)
   })
 
+  test('keys what it keyed before: a deploy keeps its cache (pinned value, computed by 89209da)', () => {
+    const fields = { voice: 'en-us-f1', text: 'Hello there.', speed: 1.25, model: 'tts-1', format: 'mp3_24000_64', engine: 'espeak', context: 'before', instructions: 'calm' }
+    const params = { stability: 0.5, Zeta: 1, alpha: [1, 'b'], éclair: true, extra: { lang_code: 'a', b: null } }
+    expect(cacheKey({ ...fields, params })).toBe('4653e9611f18664dff460c39874b4932675ec90da5e01d4ff4d87b1110f07ed3')
+  })
+
   test('is stable across key order', () => {
     const reversed = Object.fromEntries(Object.entries(base).reverse()) as CacheKeyFields
     expect(cacheKey(reversed)).toBe(cacheKey(base))

@@ -29,6 +29,7 @@ const PREFIX_BYTES = 48
 /** Bytes of a record's fixed prefix, which holds its lengths (see recordLength). */
 export const RECORD_PREFIX_BYTES = PREFIX_BYTES
 const MAX_HEADER_BYTES = 1 << 20
+const encoder = new TextEncoder()
 
 /** Why a stored record was rejected; reported via `onError('get', ...)`. */
 export class CorruptRecordError extends Error {
@@ -77,7 +78,7 @@ export interface RecordParts {
  */
 export function encodeRecordParts(key: string, value: CachedAudio): RecordParts {
   const header: RecordHeader = { key, contentType: value.contentType, meta: value.meta }
-  const json = new TextEncoder().encode(JSON.stringify(header))
+  const json = encoder.encode(JSON.stringify(header))
   const { body } = value
   const head = new Uint8Array(PREFIX_BYTES + json.length)
   const view = new DataView(head.buffer)

@@ -45,7 +45,7 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
     ...options.headers,
   }
   // What this request is billed, ElevenLabs' header; known now the first audio is ready.
-  const characterCost = c.get('usage')?.served(result)
+  const characterCost = c.get('usage')?.served(result, c.get('bodyDone'))
   if (characterCost !== undefined) headers['character-cost'] = String(characterCost)
   // Known once the first chunk arrived (streamedBody waits for it): the engine that spoke.
   const engine = result.engine?.()

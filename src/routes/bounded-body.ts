@@ -56,9 +56,23 @@ export function boundedBody(options: BoundedBodyOptions): MiddlewareHandler<AppE
     } else {
       return next()
     }
-    await within(deadlines, read, timeoutMs)
+    if ((await deadlines.race(read)) === 'expired') {
+      read.catch(() => {}) // the connection is closed by the 408; its read will fail
+      throw new ApiError({
+        status: 408,
+        kind: 'timeout',
+        code: 'request_timeout',
+        message: `The request body did not arrive within ${timeoutMs} ms.`,
+        headers: { connection: 'close' },
+      })
+    }
     return next()
   }
+}
+
+interface Deadline {
+  at: number
+  expire: (value: 'expired') => void
 }
 
 /**
@@ -67,7 +81,7 @@ export function boundedBody(options: BoundedBodyOptions): MiddlewareHandler<AppE
  * 2 µs of its 40. A deadline fires up to a tenth of its length late.
  */
 class Deadlines {
-  readonly #pending = new Set<{ at: number; expire: () => void }>()
+  readonly #pending = new Set<Deadline>()
   #sweeper: ReturnType<typeof setInterval> | undefined
 
   constructor(private readonly timeoutMs: number) {}
@@ -75,19 +89,21 @@ class Deadlines {
   /** Resolves 'read' when `read` settles first (rejecting with its error), 'expired' at the deadline. */
   race(read: Promise<unknown>): Promise<'read' | 'expired'> {
     return new Promise((resolve, reject) => {
-      const entry = { at: performance.now() + this.timeoutMs, expire: () => resolve('expired') }
-      this.#pending.add(entry)
+      const entry: Deadline = { at: performance.now() + this.timeoutMs, expire: resolve }
+      const pending = this.#pending
+      pending.add(entry)
       this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.timeoutMs / 10))
       read.then(
-        () => this.#settle(entry, () => resolve('read')),
-        (err: unknown) => this.#settle(entry, () => reject(err)),
+        () => {
+          pending.delete(entry)
+          resolve('read')
+        },
+        (err: unknown) => {
+          pending.delete(entry)
+          reject(err)
+        },
       )
     })
-  }
-
-  #settle(entry: { at: number; expire: () => void }, then: () => void): void {
-    this.#pending.delete(entry)
-    then()
   }
 
   #sweep(): void {
@@ -95,23 +111,11 @@ class Deadlines {
     for (const entry of this.#pending) {
       if (entry.at > now) continue
       this.#pending.delete(entry)
-      entry.expire()
+      entry.expire('expired')
     }
     if (this.#pending.size === 0) {
       clearInterval(this.#sweeper)
       this.#sweeper = undefined
     }
   }
-}
-
-async function within(deadlines: Deadlines, read: Promise<unknown>, timeoutMs: number): Promise<void> {
-  if ((await deadlines.race(read)) === 'read') return
-  read.catch(() => {}) // the connection is closed below; its read will fail
-  throw new ApiError({
-    status: 408,
-    kind: 'timeout',
-    code: 'request_timeout',
-    message: `The request body did not arrive within ${timeoutMs} ms.`,
-    headers: { connection: 'close' },
-  })
 }

@@ -67,7 +67,7 @@ function answerHeaders(c: Context<AppEnv>, result: UtteranceResult, deps: Timest
   c.get('logFields').cache = result.cacheResult
   c.get('span').setAttribute('tts.cache.result', result.cacheResult)
   // Called once the first audio is in: usage knows whether this request made an engine speak.
-  const characterCost = c.get('usage')?.served(result)
+  const characterCost = c.get('usage')?.served(result, c.get('bodyDone'))
   const headers = {
     'request-id': result.upstreamRequestId?.() ?? c.get('requestId'),
     'x-cache': result.cacheResult === 'cache_hit' ? 'HIT' : 'MISS',

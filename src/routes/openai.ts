@@ -3,9 +3,8 @@
  * Wire contract in docs/api.md; the official `openai` SDK must work unmodified.
  */
 import { Hono } from 'hono'
-import { z } from 'zod'
 import type { AppEnv } from '../app-env.ts'
-import { OPENAI_FORMATS, parseOpenAIFormat } from '../audio/formats.ts'
+import { parseOpenAIFormat } from '../audio/formats.ts'
 import { ApiError } from '../errors.ts'
 import { openaiMarkup } from '../markup/markup-detect.ts'
 import { MarkupError } from '../markup/markup-error.ts'
@@ -16,21 +15,12 @@ import type { SpeechService } from '../tts/speech-service.ts'
 import { normaliseText } from '../tts/text.ts'
 import { audioResponse } from './audio-response.ts'
 import { ignoredHeader } from './ignored-header.ts'
-import { parseWith, readJsonBody } from './request-body.ts'
+import { readJsonBody } from './request-body.ts'
+import { OPENAI_SPEECH_FIELDS, parseOpenAISpeech } from './openai-speech-body.ts'
 import { requestedRetention, retentionOf, textLogFields } from './retention.ts'
 import { unknownVoicePart } from '../tts/voice-mix.ts'
 
-/** The request body, as OpenAI documents it (other fields are kept for engines that pass them through). */
-export const openaiSpeechSchema = z.looseObject({
-  model: z.string().min(1).max(200),
-  input: z.string(),
-  voice: z.union([z.string().min(1).max(200), z.object({ id: z.string().min(1).max(200) })]),
-  // A string, not an enum: a name we do not serve gets OpenAI's 400 naming the ones we do.
-  response_format: z.string().max(50).default('mp3').describe(`One of: ${OPENAI_FORMATS.join(', ')}`),
-  speed: z.number().min(0.25).max(4).default(1),
-  instructions: z.string().max(4096).optional(),
-  stream_format: z.enum(['audio', 'sse']).default('audio'),
-})
+export { openaiSpeechSchema } from './openai-speech-body.ts'
 
 export interface OpenAIRoutesDeps {
   speech: SpeechService
@@ -55,7 +45,7 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
 
   app.post(ROUTE, async (c) => {
     const started = performance.now()
-    const body = parseWith(c, openaiSpeechSchema, await readJsonBody(c))
+    const body = parseOpenAISpeech(c, await readJsonBody(c))
     const extra = extraFields(body)
     const text = normaliseText(body.input)
     if (!text) throw invalid('input', 'input must contain text to speak.')
@@ -138,7 +128,6 @@ export function openaiRoutes(deps: OpenAIRoutesDeps): Hono<AppEnv> {
   return app
 }
 
-const KNOWN_FIELDS = new Set(Object.keys(openaiSpeechSchema.shape))
 const MAX_EXTRA_FIELDS = 32
 
 /**
@@ -146,7 +135,7 @@ const MAX_EXTRA_FIELDS = 32
  * lists (Kokoro-FastAPI's `lang_code`, ...); the others are ignored and named, never an error.
  */
 function extraFields(body: Record<string, unknown>): Record<string, unknown> | undefined {
-  const names = Object.keys(body).filter((name) => !KNOWN_FIELDS.has(name))
+  const names = Object.keys(body).filter((name) => !OPENAI_SPEECH_FIELDS.has(name))
   if (names.length === 0) return undefined
   if (names.length > MAX_EXTRA_FIELDS) throw invalid(names[MAX_EXTRA_FIELDS]!.slice(0, 64), `At most ${MAX_EXTRA_FIELDS} fields beyond OpenAI's own may be sent.`)
   const bad = names.find((name) => !/^[A-Za-z_][\w.-]{0,63}$/.test(name))

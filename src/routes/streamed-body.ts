@@ -10,6 +10,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
+import { DONE, PENDING, ReadySource } from '../tts/ready-source.ts'
 
 export interface StreamedBodyOptions<T> {
   /** The bytes an item becomes on the wire. */
@@ -29,7 +30,18 @@ export interface StreamedBodyOptions<T> {
 export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T>, options: StreamedBodyOptions<T>): Promise<ReadableStream<Uint8Array>> {
   const { frame, trailer, onComplete, metrics } = options
   const iterator = items[Symbol.asyncIterator]()
-  const first = await iterator.next()
+  // A flight's bytes (tts/ready-source.ts): what is already there goes out without a promise per chunk.
+  const ready = iterator instanceof ReadySource ? (iterator as ReadySource<T>) : undefined
+  // Its first item without an async frame of its own: a request waiting on an upstream holds less.
+  let first: IteratorResult<T, unknown>
+  if (ready) {
+    let item = ready.take()
+    while (item === PENDING) {
+      await ready.ready()
+      item = ready.take()
+    }
+    first = item === DONE ? { done: true, value: undefined } : { done: false, value: item }
+  } else first = await iterator.next()
   const span = c.get('span')
   let settle!: () => void
   c.set('bodyDone', new Promise<void>((resolve) => (settle = resolve)))
@@ -39,6 +51,42 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
     Object.assign(c.get('logFields'), { client_disconnected: true, chunks_sent: sent })
     settle()
   }
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (trailer) controller.enqueue(trailer())
+    controller.close()
+    onComplete?.()
+    settle()
+  }
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown) => {
+    // Bun aborts the request's signal when the client hangs up, and our readers listen to
+    // it: the abort surfaces here, mid-pull, before Bun would call cancel(). Not our error.
+    if (c.req.raw.signal.aborted) {
+      controller.error(err)
+      clientGone()
+      return
+    }
+    c.get('log').error({ err, chunks_sent: sent }, 'response stream failed after it started')
+    metrics?.errors.inc({ type: 'stream_aborted' })
+    span.setAttribute('tts.stream.truncated', true)
+    controller.error(err)
+    settle()
+  }
+  // Enqueues what is ready while the stream wants more; waits only when the reader caught up.
+  const pullReady = (source: ReadySource<T>, controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> | undefined => {
+    try {
+      for (;;) {
+        const item = source.take()
+        if (item === PENDING) return source.ready().then(() => pullReady(source, controller))
+        if (item === DONE) return void finish(controller)
+        sent++
+        controller.enqueue(frame(item))
+        if ((controller.desiredSize ?? 0) <= 0) return undefined
+      }
+    } catch (err) {
+      fail(controller, err)
+      return undefined
+    }
+  }
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (!first.done) {
@@ -46,32 +94,9 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
         controller.enqueue(frame(first.value))
       }
     },
-    async pull(controller) {
-      try {
-        const next = sent === 0 && first.done ? first : await iterator.next()
-        if (next.done) {
-          if (trailer) controller.enqueue(trailer())
-          controller.close()
-          onComplete?.()
-          settle()
-          return
-        }
-        sent++
-        controller.enqueue(frame(next.value))
-      } catch (err) {
-        // Bun aborts the request's signal when the client hangs up, and our readers listen to
-        // it: the abort surfaces here, mid-pull, before Bun would call cancel(). Not our error.
-        if (c.req.raw.signal.aborted) {
-          controller.error(err)
-          clientGone()
-          return
-        }
-        c.get('log').error({ err, chunks_sent: sent }, 'response stream failed after it started')
-        metrics?.errors.inc({ type: 'stream_aborted' })
-        span.setAttribute('tts.stream.truncated', true)
-        controller.error(err)
-        settle()
-      }
+    pull(controller) {
+      if (ready) return pullReady(ready, controller)
+      return pullNext(controller)
     },
     async cancel() {
       // The client went away: stop reading, which lets the shared synthesis stop if nobody else listens.
@@ -79,4 +104,15 @@ export async function streamedBody<T>(c: Context<AppEnv>, items: AsyncIterable<T
       clientGone()
     },
   })
+
+  async function pullNext(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    try {
+      const next = sent === 0 && first.done ? first : await iterator.next()
+      if (next.done) return finish(controller)
+      sent++
+      controller.enqueue(frame(next.value))
+    } catch (err) {
+      fail(controller, err)
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { Broadcast } from './broadcast.ts'
+import { DONE, PENDING } from './ready-source.ts'
 
 const bytes = (n: number) => new Uint8Array([n])
 
@@ -44,5 +45,32 @@ describe('Broadcast', () => {
     b.end(new Error('engine crashed'))
     expect(await reader).toHaveProperty('message', 'engine crashed')
     expect(await drain(b.read()).catch((e: unknown) => e)).toHaveProperty('message', 'engine crashed')
+  })
+
+  test('a reader takes what is already there at once, and waits only when it has caught up', async () => {
+    const b = new Broadcast()
+    b.push(bytes(1))
+    b.push(bytes(2))
+    const reader = b.read()
+    expect([reader.take(), reader.take()]).toEqual([bytes(1), bytes(2)])
+    expect(reader.take()).toBe(PENDING)
+    const ready = reader.ready()
+    b.push(bytes(3))
+    await ready
+    expect(reader.take()).toEqual(bytes(3))
+    b.end()
+    expect(reader.take()).toBe(DONE)
+    expect(reader.take()).toBe(DONE)
+  })
+
+  test('a reader never read holds nothing: the producer stops when the last one reading leaves', async () => {
+    const b = new Broadcast()
+    b.read()
+    const client = new AbortController()
+    const reading = drain(b.read(client.signal)).catch((e: unknown) => e)
+    b.push(bytes(1))
+    client.abort(new Error('client left'))
+    expect(await reading).toHaveProperty('message', 'client left')
+    expect(b.signal.aborted).toBe(true)
   })
 })

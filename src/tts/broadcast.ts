@@ -5,12 +5,13 @@
  * feeds it, every reader (including late joiners) gets all chunks from the start, and
  * the producer's work is aborted only when the last reader has gone.
  */
+import { BroadcastReader, type BroadcastFeed } from './broadcast-reader.ts'
 
 type Waiter = () => void
 
 const noBytes = (chunk: unknown) => (chunk as Uint8Array).byteLength === 0
 
-export class Broadcast<T = Uint8Array> {
+export class Broadcast<T = Uint8Array> implements BroadcastFeed<T> {
   readonly chunks: T[] = []
   #ended = false
   #error: unknown = undefined
@@ -30,52 +31,56 @@ export class Broadcast<T = Uint8Array> {
     return this.#ended
   }
 
+  /** The failure it ended with, if any. */
+  get error(): unknown {
+    return this.#error
+  }
+
   push(chunk: T): void {
     if (this.#ended || this.empty(chunk)) return
     this.chunks.push(chunk)
-    this.#wake()
+    this.wake()
   }
 
   end(error?: unknown): void {
     if (this.#ended) return
     this.#ended = true
     this.#error = error
-    this.#wake()
+    this.wake()
   }
 
   /**
    * A reader from the first chunk on. `signal` is the reader's own client: when it aborts,
-   * the reader leaves, and the producer is aborted if nobody else is reading.
+   * the reader leaves, and the producer is aborted if nobody else is reading. The reader
+   * hands on chunks already here synchronously (`take()`, ready-source.ts) and is an async
+   * iterator besides.
    *
    * @example
    * for await (const bytes of broadcast.read(c.req.raw.signal)) controller.enqueue(bytes)
    */
-  async *read(signal?: AbortSignal): AsyncGenerator<T> {
-    this.#readers++
-    const onAbort = () => this.#wake()
-    signal?.addEventListener('abort', onAbort, { once: true })
-    let index = 0
-    try {
-      while (true) {
-        if (signal?.aborted) throw signal.reason
-        if (index < this.chunks.length) {
-          yield this.chunks[index++]!
-          continue
-        }
-        if (this.#ended) {
-          if (this.#error !== undefined) throw this.#error
-          return
-        }
-        await new Promise<void>((resolve) => this.#waiters.push(resolve))
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-      this.#readers--
-      if (this.#readers === 0 && !this.#ended) this.#controller.abort(new DOMException('all readers left', 'AbortError'))
-    }
+  read(signal?: AbortSignal): BroadcastReader<T> {
+    return new BroadcastReader(this, signal)
   }
 
-  #wake(): void {
+  /** Settles on the next push or end: what a reader that caught up waits for. */
+  changed(): Promise<void> {
+    return new Promise<void>((resolve) => this.#waiters.push(resolve))
+  }
+
+  /** A reader's bookkeeping (broadcast-reader.ts). */
+  join(): void {
+    this.#readers++
+  }
+
+  /** A reader left; the last one to leave before the end stops the producer. */
+  leave(): void {
+    this.#readers--
+    if (this.#readers === 0 && !this.#ended) this.#controller.abort(new DOMException('all readers left', 'AbortError'))
+  }
+
+  /** Wakes every waiting reader (each looks again at the chunks, the end, and its client). */
+  wake(): void {
+    if (this.#waiters.length === 0) return
     const waiters = this.#waiters
     this.#waiters = []
     for (const wake of waiters) wake()

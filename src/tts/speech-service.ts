@@ -17,6 +17,7 @@ import type { Logger } from 'pino'
 import type { AudioCache, CachedAudio } from '../cache/cache.ts'
 import type { FleetLease } from '../cache/fleet-lease.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
+import { FlightBytes } from './flight-bytes.ts'
 import { Broadcast } from './broadcast.ts'
 import type { Engine, Voice } from './engine.ts'
 import { produceFlight } from './fleet-single-flight.ts'
@@ -83,7 +84,7 @@ export class SpeechService {
     return {
       ...this.#answer(found),
       contentType: request.format.contentType,
-      chunks: countOutcome(bytesOf(flight.broadcast.read(request.signal)), metrics, request.signal),
+      chunks: new FlightBytes(flight.broadcast.read(request.signal), metrics, request.signal),
     }
   }
 
@@ -192,22 +193,5 @@ export class SpeechService {
       audioSeconds: () => flight.audioSeconds ?? 0,
       synthesised: () => found.leader && flight.synthesised === true,
     }
-  }
-}
-
-/** The pieces' bytes, without the empty ones (an encoder holding samples back). */
-async function* bytesOf(pieces: AsyncGenerator<SpeechPiece>): AsyncGenerator<Uint8Array> {
-  for await (const piece of pieces) if (piece.bytes.byteLength > 0) yield piece.bytes
-}
-
-/** Counts each reader's outcome once: `created` when it got every byte, `error` when synthesis failed. */
-async function* countOutcome(chunks: AsyncGenerator<Uint8Array>, metrics: Metrics | undefined, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  try {
-    yield* chunks
-    metrics?.speechRequests.inc({ result: 'created' })
-  } catch (err) {
-    // A client that hung up is not a failure of ours.
-    if (!signal?.aborted) metrics?.speechRequests.inc({ result: 'error' })
-    throw err
   }
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { MAX_SENTENCE_CHARS, normaliseText, splitSentences, type Sentence } from './text.ts'
+import { countWords, MAX_SENTENCE_CHARS, normaliseText, splitSentences, stripEmotionTags, type Sentence } from './text.ts'
 
 // Units chosen to hit the splitter's rules far more often than uniform Unicode would:
 // terminal punctuation of several scripts, closers, abbreviations, every kind of
@@ -63,6 +63,46 @@ function splitsPair(text: string, at: number): boolean {
   const after = text.charCodeAt(at)
   return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff
 }
+
+/** Mostly ASCII (where the fast paths run), with the characters that must send a text down the general path. */
+const asciiText = fc
+  .array(
+    fc.oneof(
+      { arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 6 }), weight: 6 },
+      { arbitrary: fc.constantFrom(' ', '  ', '\t', '\n', '\r\n', '\u000b', '\u000c', '\u0000', '\u007f', '(happy)', '[laughs]', '(', ']', '-', 'é', '\u00a0', '٣'), weight: 3 },
+    ),
+    { maxLength: 40 },
+  )
+  .map((units) => units.join(''))
+
+// The general forms, as the functions were before their ASCII fast paths: the fast paths change speed, not answers.
+const generalNormalise = (text: string) =>
+  text
+    .replace(/[\u0000-\u0008\u000B\u000E-\u001F\u007F]/g, '')
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .trim()
+const generalCountWords = (text: string) => stripEmotionTags(text).split(/\s+/).filter((token) => /[\p{L}\p{N}]/u.test(token)).length
+
+describe('the ASCII fast paths', () => {
+  test('normaliseText answers as the general form does', () => {
+    fc.assert(
+      fc.property(fc.oneof(asciiText, textArb), (text) => {
+        expect(normaliseText(text)).toBe(generalNormalise(text))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  test('countWords answers as the general form does', () => {
+    fc.assert(
+      fc.property(fc.oneof(asciiText, textArb), (text) => {
+        expect(countWords(text)).toBe(generalCountWords(text))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+})
 
 describe('normaliseText, any input', () => {
   test('is idempotent: normalised text normalises to itself (one cache key per utterance)', () => {

@@ -26,6 +26,7 @@ export const MAX_SENTENCE_CHARS = 400
  * normaliseText('  Hello\r\n  world\u0000 ') // 'Hello world'
  */
 export function normaliseText(text: string): string {
+  if (isNormalAscii(text)) return text
   // Control characters go before composing: removed afterwards, they would leave a base
   // letter and its combining mark side by side uncomposed ('e\u0000\u0301' -> 'e\u0301'),
   // so the result would not be its own normal form and one utterance could get two keys.
@@ -34,6 +35,23 @@ export function normaliseText(text: string): string {
     .normalize('NFC')
     .replace(/\s+/g, ' ')
     .trim()
+}
+
+/**
+ * Printable ASCII, single spaces, nothing at either end: already its own normal form (ASCII
+ * is NFC). Most requests are this, and one scan costs less than the regular expressions.
+ */
+function isNormalAscii(text: string): boolean {
+  const last = text.length - 1
+  for (let i = 0; i <= last; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 0x20) {
+      if (i === 0 || i === last || text.charCodeAt(i + 1) === 0x20) return false
+    } else if (code < 0x21 || code > 0x7e) {
+      return false
+    }
+  }
+  return true
 }
 
 /**
@@ -53,9 +71,32 @@ export function stripEmotionTags(text: string): string {
  * countWords('(happy) Hello, world - again!') // 3
  */
 export function countWords(text: string): number {
+  const ascii = countAsciiWords(text)
+  if (ascii >= 0) return ascii
   let n = 0
   for (const token of stripEmotionTags(text).split(/\s+/)) {
     if (/[\p{L}\p{N}]/u.test(token)) n++
+  }
+  return n
+}
+
+/**
+ * countWords for ASCII text without a bracket (so without emotion tags) in one scan; -1 for
+ * any other text. ASCII's only letters and digits are [A-Za-z0-9], its only whitespace
+ * [\t\n\v\f\r ]: the same answer as the general path, which every request paid before.
+ */
+function countAsciiWords(text: string): number {
+  let n = 0
+  let counted = false
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code > 0x7e || code === 0x28 || code === 0x5b) return -1 // non-ASCII, '(' or '['
+    if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) {
+      counted = false
+    } else if (!counted && ((code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a))) {
+      counted = true
+      n++
+    }
   }
   return n
 }

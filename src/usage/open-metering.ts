@@ -41,7 +41,7 @@ export interface OpenedMetering {
 
 /**
  * @example
- * const { metering, close } = openMetering({ dataDir: '.data', flushMs: 1000, flushEvents: 100, retentionDays: 400, prices, engineOf, logger })
+ * const { metering, close } = openMetering({ dataDir: '.data', flushMs: 1000, flushEvents: 1000, retentionDays: 400, prices, engineOf, logger })
  */
 export function openMetering(o: OpenMeteringOptions): OpenedMetering {
   const clock = new DayClock()

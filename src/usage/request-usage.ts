@@ -9,7 +9,7 @@
  * - A cache hit, or a request that joined another's synthesis, bills nothing.
  */
 import type { MiddlewareHandler } from 'hono'
-import { afterBody, type AppEnv } from '../app-env.ts'
+import type { AppEnv } from '../app-env.ts'
 import type { ApiStyle } from '../errors.ts'
 import type { ApiKey } from '../keys/keys-file.ts'
 import type { Voice } from '../tts/engine.ts'
@@ -28,7 +28,7 @@ export interface ServedAudio {
 /**
  * @example
  * await c.get('usage')?.admit({ chars: text.length, voice, model: body.model })
- * const characterCost = c.get('usage')?.served(result)
+ * const characterCost = c.get('usage')?.served(result, c.get('bodyDone'))
  */
 export class RequestUsage {
   #chars = 0
@@ -72,10 +72,26 @@ export class RequestUsage {
     return err instanceof QuotaExceededError ? quotaApiError(err, this.style) : err
   }
 
-  /** The audio is going out (its first bytes are ready); returns the characters billed (`character-cost`). */
-  served(audio: ServedAudio): number {
+  /**
+   * The audio is going out: its first bytes are ready and the handler answers 200 with them.
+   * Returns the characters billed (`character-cost`). The request is recorded here for a whole
+   * body (a cache hit), or once a streamed body (`bodyDone`: `c.get('bodyDone')`, set by
+   * streamedBody before the first audio is handed over) has been sent or abandoned.
+   */
+  served(audio: ServedAudio, bodyDone?: Promise<void>): number {
     this.#served = audio
+    if (bodyDone) {
+      const delivered = () => this.end(true)
+      bodyDone.then(delivered, delivered)
+    } else {
+      this.end(true)
+    }
     return audio.synthesised() ? this.#chars : 0
+  }
+
+  /** The handler is over: a request that served no audio hands its reservation back. */
+  unserved(): void {
+    if (!this.#served) this.end(false)
   }
 
   /** The response is over: records it if audio went out, else hands the reservation back. */
@@ -102,22 +118,25 @@ export class RequestUsage {
 }
 
 /**
- * Gives each speech request its RequestUsage (`c.get('usage')`) and records it once the
- * body has been sent or abandoned. After apiKeyAuth, so the key is known.
+ * Gives each speech request its RequestUsage (`c.get('usage')`). After apiKeyAuth, so the key
+ * is known. Served audio records itself (`served`); what can be left once the handler is over
+ * is a budget's reservation for a request that served nothing (an error, a client gone before
+ * the first audio), so only a key with a budget waits for the handler here.
  *
  * @example
  * app.use('/v1/audio/speech', usageMeter(metering))
  */
 export function usageMeter(metering: Metering): MiddlewareHandler<AppEnv> {
-  // Not async, and no closure per request beyond the two callbacks: this runs on every cache hit.
+  // Not async, and on a hit (no budget) nothing after next(): this runs on every cache hit.
   return function usageMeterMiddleware(c, next) {
-    const usage = new RequestUsage(metering, c.get('apiKey'), c.get('apiStyle'))
+    const key = c.get('apiKey')
+    const usage = new RequestUsage(metering, key, c.get('apiStyle'))
     c.set('usage', usage)
+    if (!key?.budget) return next()
     return next().then(
-      // A 200 means audio left: its headers are built only once the first audio is ready.
-      () => afterBody(c, () => usage.end(c.res.status === 200)),
+      () => usage.unserved(),
       (err: unknown) => {
-        usage.end(false)
+        usage.unserved()
         throw err
       },
     )

@@ -35,6 +35,7 @@ export class UsageBuffer {
   #rows = new Map<string, UsageRow>()
   #budget = new Map<string, BudgetDelta>()
   #events = 0
+  #last: UsageRow | undefined
 
   /** Events added since the last take. */
   get size(): number {
@@ -42,11 +43,17 @@ export class UsageBuffer {
   }
 
   add(day: string, event: UsageEvent, cost: number): void {
-    const id = `${day}\t${event.key}\t${event.engine}\t${event.model}`
-    let row = this.#rows.get(id)
-    if (!row) {
-      row = { day, key: event.key, engine: event.engine, model: event.model, requested: 0, billed: 0, audioSeconds: 0, requests: 0, cost: 0 }
-      this.#rows.set(id, row)
+    // Most events add to the same row as the one before (one key, engine and model under load):
+    // comparing four short strings is cheaper than building the row's id and probing for it.
+    let row = this.#last
+    if (!row || row.day !== day || row.key !== event.key || row.engine !== event.engine || row.model !== event.model) {
+      const id = `${day}\t${event.key}\t${event.engine}\t${event.model}`
+      row = this.#rows.get(id)
+      if (!row) {
+        row = { day, key: event.key, engine: event.engine, model: event.model, requested: 0, billed: 0, audioSeconds: 0, requests: 0, cost: 0 }
+        this.#rows.set(id, row)
+      }
+      this.#last = row
     }
     row.requested += event.requested
     row.billed += event.billed
@@ -73,6 +80,7 @@ export class UsageBuffer {
     if (this.#events === 0 && this.#budget.size === 0) return undefined
     const batch = { id: crypto.randomUUID(), rows: [...this.#rows.values()], budget: [...this.#budget.values()], events: this.#events }
     this.#rows = new Map()
+    this.#last = undefined
     this.#budget = new Map()
     this.#events = 0
     return batch

@@ -11,7 +11,7 @@ import { SourceBoundaries } from '../../../markup/source-boundaries.ts'
 import { plainDoc } from '../../../markup/speech-doc.ts'
 import { findModel } from '../../models.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
-import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import { observe } from '../../../telemetry/metrics.ts'
 import { elevenlabsSupport, httpBody, httpQuery, linkOpening, linkQuery } from './elevenlabs-wire.ts'
 import { SessionLinks } from './session-links.ts'
@@ -96,7 +96,7 @@ export function createElevenLabsEngine(settings: ElevenLabsEngineSettings, deps:
       ...(signal && { signal }),
     })
     const sampleRate = passName ? options.format!.sampleRate : PCM_RATE
-    const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : asPieces(stream.chunks)
+    const pieces = timed ? timestampedPieces(stream.chunks, { engine: settings.name, text, sampleRate }) : stream.chunks
     yield* upstreamAudio(pieces, {
       ...(options.format && { format: options.format }),
       passthrough: passName !== undefined,

@@ -13,7 +13,7 @@ import { OPENAI_VOICE_NAMES } from './openai-voices.ts'
 import { supports } from '../../params/voice-params.ts'
 import { mixParts } from '../../voice-mix.ts'
 import type { RoutedEngine } from '../router/routed-engine.ts'
-import { asPieces, isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
+import { isAudioType, upstreamAudio } from '../upstream/upstream-audio.ts'
 import type { UpstreamClientDeps } from '../upstream/upstream-client.ts'
 import { upstreamParts } from '../upstream/upstream-engine.ts'
 import { guessGender, guessLanguage } from '../upstream/voice-catalogue.ts'
@@ -44,7 +44,8 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
     name: settings.name,
     params: () => support,
     speech: () => reading,
-    async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
+    // Not a generator itself: it hands on upstreamAudio's, one async layer less per chunk.
+    synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncIterable<PcmChunk> {
       const open = (input: string, responseFormat: string) =>
         client.open({
           url: `${base}/audio/speech`,
@@ -70,16 +71,16 @@ export function createOpenAIEngine(settings: OpenAIEngineSettings, deps: Upstrea
         ...(deps.encoders && { encoders: deps.encoders }),
         ...(signal && { signal }),
       }
-      if (options.speech) {
-        // Text pieces as PCM, our own silence for each pause, encoded here as one stream.
-        const body = spokenPieces(reading.render(options.speech).pieces, OPENAI_RATE, async (input) => (await open(input, 'pcm')).chunks)
-        yield* upstreamAudio(body, { ...audio, passthrough: false, textLength: 0 })
-        return
+      const speech = options.speech
+      if (speech) {
+        // Text pieces as PCM, our own silence for each pause, encoded here as one stream (rendered at the first read).
+        const body = async () => spokenPieces(reading.render(speech).pieces, OPENAI_RATE, async (input) => (await open(input, 'pcm')).chunks)
+        return upstreamAudio(body, { ...audio, passthrough: false, textLength: 0 })
       }
       // Alignment needs exact sample counts, which only PCM we encode ourselves gives.
       const passName = options.format && !options.alignment ? passthroughFormat(options.format, settings.formats) : undefined
-      const stream = await open(text, passName ?? 'pcm')
-      yield* upstreamAudio(asPieces(stream.chunks), { ...audio, passthrough: passName !== undefined, textLength: text.length })
+      const body = () => open(text, passName ?? 'pcm').then((stream) => stream.chunks)
+      return upstreamAudio(body, { ...audio, passthrough: passName !== undefined, textLength: text.length })
     },
     voices: () => (catalogue.authoritative ? catalogue.list() : OPENAI_NAMES),
     resolve(id) {

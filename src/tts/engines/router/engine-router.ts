@@ -13,12 +13,12 @@
  */
 import type { Logger } from 'pino'
 import type { Metrics } from '../../../telemetry/metrics.ts'
-import { EngineBusyError, EngineUnavailableError, type Engine, type EngineStats, type PcmChunk, type SpeechReading, type SynthesisOptions, type Voice } from '../../engine.ts'
+import { type Engine, type EngineStats, type PcmChunk, type SpeechReading, type SynthesisOptions, type Voice } from '../../engine.ts'
 import { resolveParams } from '../../params/resolve-params.ts'
 import type { StitchingIds } from '../../params/stitching-ids.ts'
 import type { ParamSupport } from '../../params/voice-params.ts'
 import { closestVoice } from './closest-voice.ts'
-import { UpstreamsDownError } from './engines-down-error.ts'
+import { FailoverAudio } from './failover-audio.ts'
 import type { RoutedEngine } from './routed-engine.ts'
 
 export interface EngineRouterOptions {
@@ -102,36 +102,27 @@ export class EngineRouter implements Engine {
     return this.#transparent ? this.#default.speech(voice) : this.#engineOf(voice).speech(voice)
   }
 
-  async *synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncGenerator<PcmChunk> {
-    if (this.#transparent) return yield* this.#default.synthesize(text, voice, this.#optionsFor(this.#default, voice, options), signal)
+  synthesize(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncIterable<PcmChunk> {
+    // Standing for one engine, the router hands on its audio as it is: no layer of its own per chunk.
+    if (this.#transparent) return this.#default.synthesize(text, voice, this.#optionsFor(this.#default, voice, options), signal)
+    return this.#routed(text, voice, options, signal)
+  }
+
+  #routed(text: string, voice: Voice, options: SynthesisOptions, signal?: AbortSignal): AsyncIterable<PcmChunk> {
     const asked = this.#engineOf(voice)
-    const failures: Error[] = []
-    for (const engine of this.#candidates(asked)) {
-      const own = engine === asked
-      const speaking = own ? { ...voice, id: voice.id.slice(voice.id.indexOf(':') + 1) } : closestVoice(engine.voices(), voice)
-      if (!speaking) continue
-      let started = false
-      try {
-        for await (const chunk of engine.synthesize(text, speaking, this.#optionsFor(engine, speaking, options), signal)) {
-          if (!started && !own) {
-            this.options.metrics?.fallbacks.inc({ from: asked.name, to: engine.name })
-            this.options.logger?.warn({ from: asked.name, to: engine.name, failures: failures.map((f) => f.message) }, 'served by a fallback engine')
-          }
-          started = true
-          chunk.engine = engine.name
-          if (!own) chunk.fallback = true
-          yield chunk
-        }
-        return
-      } catch (err) {
-        // After audio went out, or when the client left, another engine must not start over.
-        if (started || signal?.aborted) throw err
-        if (!(err instanceof EngineUnavailableError || err instanceof EngineBusyError)) throw err
-        failures.push(err)
-      }
-    }
-    if (failures.length > 0 && failures.every((f) => f instanceof EngineBusyError)) throw failures[0]
-    throw new UpstreamsDownError(failures)
+    return new FailoverAudio({
+      candidates: this.#candidates(asked),
+      asked,
+      start: (engine) => {
+        const speaking = engine === asked ? { ...voice, id: voice.id.slice(voice.id.indexOf(':') + 1) } : closestVoice(engine.voices(), voice)
+        return speaking && engine.synthesize(text, speaking, this.#optionsFor(engine, speaking, options), signal)
+      },
+      onFallback: (engine, failures) => {
+        this.options.metrics?.fallbacks.inc({ from: asked.name, to: engine.name })
+        this.options.logger?.warn({ from: asked.name, to: engine.name, failures: failures.map((f) => f.message) }, 'served by a fallback engine')
+      },
+      ...(signal && { signal }),
+    })
   }
 
   async warmup(): Promise<void> {

@@ -46,27 +46,36 @@ export interface UpstreamAudioOptions {
 const ON_THIS_THREAD = inProcessEncoders()
 
 /**
- * @example
- * for await (const chunk of upstreamAudio(pieces(stream.chunks), { format, passthrough: true, sampleRate: 24000, textLength: 12 })) send(chunk.encoded!)
+ * An upstream's body: its raw bytes as they arrive (no timings), or pieces with timings. A
+ * function opening it is called at the first read, so a caller can hand on `upstreamAudio`
+ * itself instead of wrapping it in a generator of its own (one async layer less per chunk).
  */
-export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
+export type UpstreamBody = AsyncIterable<UpstreamPiece | Uint8Array>
+
+/**
+ * @example
+ * for await (const chunk of upstreamAudio(async () => (await client.open(call)).chunks, { format, passthrough: true, sampleRate: 24000, textLength: 12 })) send(chunk.encoded!)
+ */
+export async function* upstreamAudio(opening: UpstreamBody | (() => Promise<UpstreamBody>), options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
   const { format, passthrough, sampleRate } = options
   let first = true
   // The first chunk carries the utterance's sentence boundary and the upstream's request id;
   // every chunk carries the word timings the upstream reported with it.
-  const extras = (piece: UpstreamPiece): Partial<PcmChunk> => {
-    const sentence: Boundary[] = first && options.textLength > 0 ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
-    const boundaries = [...sentence, ...(piece.boundaries ?? [])]
-    const out = { ...(boundaries.length && { boundaries }), ...(first && options.requestId && { upstreamRequestId: options.requestId }) }
+  const extras = (timings: Boundary[] | undefined): Partial<PcmChunk> => {
+    if (!first) return timings?.length ? { boundaries: timings } : {}
     first = false
-    return out
+    const sentence: Boundary[] = options.textLength > 0 ? [{ textOffset: 0, textLength: options.textLength, sampleOffset: 0, kind: 'sentence' }] : []
+    const boundaries = timings?.length ? [...sentence, ...timings] : sentence
+    return { ...(boundaries.length && { boundaries }), ...(options.requestId && { upstreamRequestId: options.requestId }) }
   }
+  const body = typeof opening === 'function' ? await opening() : opening
   const sent: Uint8Array[] = []
   if (passthrough) {
     const raw = format?.container === 'pcm'
     for await (const piece of body) {
-      sent.push(piece.bytes)
-      yield { samples: NO_SAMPLES, sampleRate, encoded: piece.bytes, sampleCount: raw ? piece.bytes.byteLength >> 1 : 0, ...extras(piece) }
+      const bytes = piece instanceof Uint8Array ? piece : piece.bytes
+      sent.push(bytes)
+      yield { samples: NO_SAMPLES, sampleRate, encoded: bytes, sampleCount: raw ? bytes.byteLength >> 1 : 0, ...extras(piece instanceof Uint8Array ? undefined : piece.boundaries) }
     }
     options.signal?.throwIfAborted()
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
@@ -77,15 +86,16 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
   try {
     let carry: number | undefined
     for await (const piece of body) {
-      const samples = toSamples(piece.bytes, carry)
+      const timings = piece instanceof Uint8Array ? undefined : piece.boundaries
+      const samples = toSamples(piece instanceof Uint8Array ? piece : piece.bytes, carry)
       carry = samples.carry
       if (!encoder) {
-        yield { samples: samples.samples, sampleRate, ...extras(piece) }
+        yield { samples: samples.samples, sampleRate, ...extras(timings) }
         continue
       }
       const count = samples.samples.length
       const encoded = await encoder.write(samples.samples)
-      yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: count, ...extras(piece) }
+      yield { samples: NO_SAMPLES, sampleRate, encoded, sampleCount: count, ...extras(timings) }
     }
     // A reader that aborted after the body's last piece ends with its reason, never as if all was well.
     options.signal?.throwIfAborted()
@@ -97,16 +107,6 @@ export async function* upstreamAudio(body: AsyncIterable<UpstreamPiece>, options
     // Aborted, failed or abandoned by the reader: free the encoder's state.
     if (!ended) encoder?.close()
   }
-}
-
-/**
- * Raw body chunks as pieces without timings.
- *
- * @example
- * upstreamAudio(asPieces(stream.chunks), options)
- */
-export async function* asPieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<UpstreamPiece> {
-  for await (const bytes of chunks) yield { bytes }
 }
 
 /**

@@ -15,6 +15,7 @@ import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from './upstream-settings.ts'
 import { hold, type Held } from './admission.ts'
 import { CallDeadlines, sleep } from './call-deadlines.ts'
+import { UpstreamBody, type CallOutcome } from './upstream-body.ts'
 import { retryAfterMs, UpstreamError, type UpstreamReason } from './upstream-error.ts'
 
 export interface UpstreamCall {
@@ -33,7 +34,7 @@ export interface UpstreamStream {
   status: number
   headers: Headers
   /** The body, first chunk already received; throws UpstreamError when cut or idle. */
-  chunks: AsyncGenerator<Uint8Array>
+  chunks: AsyncIterableIterator<Uint8Array>
 }
 
 export interface UpstreamClientDeps {
@@ -88,17 +89,24 @@ export class UpstreamClient {
   }
 
   /** Opens the call, retrying before the first byte; resolves once the first audio byte arrived. */
-  async open(call: UpstreamCall): Promise<UpstreamStream> {
+  open(call: UpstreamCall): Promise<UpstreamStream> {
+    // The first attempt without a frame of its own: a call waiting on its upstream holds less.
+    return this.#attempt(call, 0).catch((err: unknown) => this.#retry(call, err))
+  }
+
+  async #retry(call: UpstreamCall, failure: unknown): Promise<UpstreamStream> {
     const { retries, retry_base_ms, max_retry_after_ms } = this.settings
-    for (let attempt = 0; ; attempt++) {
+    let err = failure
+    for (let attempt = 1; ; attempt++) {
+      if (!(err instanceof UpstreamError) || !err.retryable || attempt > retries || call.signal?.aborted) throw err
+      // Full jitter: retries from many clients spread out instead of arriving together.
+      const wait = err.retryAfterMs ?? Math.random() * retry_base_ms * 2 ** (attempt - 1)
+      if (wait > max_retry_after_ms) throw err
+      await sleep(wait, call.signal)
       try {
         return await this.#attempt(call, attempt)
-      } catch (err) {
-        if (!(err instanceof UpstreamError) || !err.retryable || attempt >= retries || call.signal?.aborted) throw err
-        // Full jitter: retries from many clients spread out instead of arriving together.
-        const wait = err.retryAfterMs ?? Math.random() * retry_base_ms * 2 ** attempt
-        if (wait > max_retry_after_ms) throw err
-        await sleep(wait, call.signal)
+      } catch (next) {
+        err = next
       }
     }
   }
@@ -125,7 +133,7 @@ export class UpstreamClient {
     const started = performance.now()
     const deadlines = new CallDeadlines(this.settings, call.signal)
     let finished = false
-    const finish = (outcome: 'ok' | 'error' | 'cancelled', err?: unknown) => {
+    const finish = (outcome: CallOutcome, err?: unknown) => {
       if (finished) return
       finished = true
       deadlines.end(outcome !== 'ok')
@@ -184,36 +192,8 @@ export class UpstreamClient {
 
     // A body shorter than its declared length is truncated audio, even when the socket closed cleanly.
     const declared = Number(response.headers.get('content-length') ?? NaN)
-    async function* body(): AsyncGenerator<Uint8Array> {
-      let ended = false
-      let received = first.value!.byteLength
-      try {
-        yield first.value!
-        while (true) {
-          let next: Awaited<ReturnType<typeof reader.read>>
-          try {
-            next = await reader.read()
-          } catch (err) {
-            throw deadlines.classify(err, 'cut')
-          }
-          if (next.done) break
-          deadlines.bytesArrived()
-          received += next.value.byteLength
-          if (next.value.byteLength) yield next.value
-        }
-        if (received < declared) throw new UpstreamError(name, 'cut', `body ended after ${received} of ${declared} bytes`)
-        ended = true
-        finish('ok')
-      } catch (err) {
-        ended = true
-        finish(call.signal?.aborted ? 'cancelled' : 'error', err)
-        throw err
-      } finally {
-        // The reader stopped early (client gone, fallback decided elsewhere): free the connection.
-        if (!ended) finish('cancelled')
-      }
-    }
-    return { status: response.status, headers: response.headers, chunks: body() }
+    const chunks = new UpstreamBody({ engine: name, reader, first: first.value, declared, deadlines, finish, ...(call.signal && { signal: call.signal }) })
+    return { status: response.status, headers: response.headers, chunks }
   }
 
   /** The span attributes naming a URL's server, parsed once per URL (an engine calls the same one). */
