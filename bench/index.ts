@@ -13,11 +13,13 @@ import { benchHitPathOff } from './hit-path-off.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
+import { benchGatewayStore } from './gateway-store.ts'
 import { benchGatewayAB } from './gateway-ab.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
+import { benchStoreTelemetry } from './store-telemetry.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
@@ -44,12 +46,16 @@ const sections: Record<string, () => Promise<string[]>> = {
   'hit-path-hits': benchHitPathHits,
   // Only when named: the telemetry-off hit path against other builds (BENCH_BASELINE_ROOT) and bare Hono.
   'hit-path-off': benchHitPathOff,
+  // Only when named: the cache store's cost in a gateway's miss, this build against BENCH_BASELINE_ROOT.
+  'gateway-store': benchGatewayStore,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
   // Only when named: gateway builds side by side (BENCH_BASELINE_ROOT), more rounds than gateway-cost.
   'gateway-ab': benchGatewayAB,
+  // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
+  'store-telemetry': benchStoreTelemetry,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'hit-path-usage', 'gateway-ab'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'gateway-ab', 'store-telemetry'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
