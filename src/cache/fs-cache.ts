@@ -45,9 +45,8 @@ export interface FsCacheOptions extends CacheCommonOptions {
   fsync?: boolean
 }
 
-/** A record waiting to be appended (a store's, with its value), and the segment it went to once written. */
+/** A record waiting to be appended, and the segment it went to once written. */
 interface StoredRecord extends PendingRecord {
-  value?: CachedAudio
   segment?: Segment
 }
 
@@ -70,8 +69,6 @@ export class FsCache implements AudioCache {
   readonly #pending = new PendingWrites()
   /** Stores of one turn of the event loop, appended together at the next (append-batch.ts). */
   readonly #appends = new AppendBatch<StoredRecord>((records) => this.#append(records))
-  /** Stores waiting for that append, by entry name: a read of one is served what was stored. */
-  readonly #waiting = new Map<string, StoredRecord>()
   #bytes = 0
   #nextSeq = 1
   #writable = true
@@ -103,9 +100,6 @@ export class FsCache implements AudioCache {
 
   async get(key: string): Promise<CachedAudio | undefined> {
     const name = entryName(key)
-    // Stored, its append not made yet: what was stored is what a read would return.
-    const waiting = this.#waiting.get(name)
-    if (waiting?.value && !this.#closed) return waiting.value
     const at = this.#index.get(name)
     if (this.#closed || !at || at.segment.closed) return undefined
     let value: CachedAudio
@@ -128,9 +122,8 @@ export class FsCache implements AudioCache {
     // larger still than its body: no need to build it to know).
     if (this.#closed || value.body.byteLength > this.#maxBytes) return
     const { head, body } = encodeRecordParts(key, value)
-    const record: StoredRecord = { name: entryName(key), parts: [head, body], length: head.length + body.length, value }
+    const record: StoredRecord = { name: entryName(key), parts: [head, body], length: head.length + body.length }
     if (record.length > this.#maxBytes) return
-    this.#waiting.set(record.name, record)
     await this.#pending.track(this.#appends.add(record))
     const segment = record.segment
     if (segment && this.#fsync) await this.#pending.track(syncSegment(segment).catch((err: unknown) => this.#failed(err)))
@@ -177,13 +170,12 @@ export class FsCache implements AudioCache {
         offset = appendRecord(segment, records.slice(i, end).flatMap((record) => record.parts))
       } catch (err) {
         this.#failed(err)
-        for (; i < end; i++) this.#written(records[i]!)
+        i = end
         continue
       }
       this.#writable = true
       for (; i < end; i++) {
         const { name, length } = records[i]!
-        this.#written(records[i]!)
         records[i]!.segment = segment
         segment.entries.push({ name, offset, length })
         this.#index.set(name, { segment, offset, length })
@@ -192,11 +184,6 @@ export class FsCache implements AudioCache {
       }
       this.#evict()
     }
-  }
-
-  /** A record's append is done (or failed): reads go to the index again. */
-  #written(record: StoredRecord): void {
-    if (this.#waiting.get(record.name) === record) this.#waiting.delete(record.name)
   }
 
   #failed(err: unknown): void {
