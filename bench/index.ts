@@ -19,6 +19,7 @@ import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumen
 import { benchLoad } from './load.ts'
 import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
+import { benchStoreTelemetry } from './store-telemetry.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
@@ -51,8 +52,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'hit-path-usage': benchAccountingPerHit,
   // Only when named: gateway builds side by side (BENCH_BASELINE_ROOT), more rounds than gateway-cost.
   'gateway-ab': benchGatewayAB,
+  // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
+  'store-telemetry': benchStoreTelemetry,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'gateway-ab'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'gateway-ab', 'store-telemetry'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
