@@ -110,24 +110,6 @@ describe('FsCache', () => {
     expect(errors).toEqual([])
   })
 
-  test('the stores of one turn are appended together, in order: each is served once it resolves, the later copy of a key wins', async () => {
-    const cache = await openCache(ROOMY)
-    const stores = Array.from({ length: 20 }, (_, i) => cache.set(keyOf(`t${i % 10}`), audio(i)))
-    // Not written yet: the append is made at the next turn of the event loop. A read meanwhile
-    // is served what was stored (its latest copy), or a tier behind would be asked and copy it back.
-    expect(cache.bytes()).toBe(0)
-    expect((await cache.get(keyOf('t3')))?.body[0]).toBe(13)
-    expect(cache.bytes()).toBe(0)
-    await Promise.all(stores)
-    expect(cache.bytes()).toBe(20 * RECORD)
-    for (let i = 0; i < 10; i++) expect((await cache.get(keyOf(`t${i}`)))?.body[0]).toBe(10 + i)
-    await cache.close()
-    expect(segmentBytes()).toBe(20 * RECORD)
-    const reopened = await openCache(ROOMY)
-    for (let i = 0; i < 10; i++) expect((await reopened.get(keyOf(`t${i}`)))?.body[0]).toBe(10 + i)
-    expect(errors).toEqual([])
-  })
-
   test('the LRU order survives a restart', async () => {
     const first = await openCache(3 * RECORD)
     for (const name of ['a', 'b', 'c']) await first.set(keyOf(name), audio(1))

@@ -24,7 +24,6 @@ import { mkdirSync } from 'node:fs'
 import { mkdir, open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheErrorHook, PendingWrites, reportError } from './cache.ts'
-import { AppendBatch, type PendingRecord } from './append-batch.ts'
 import { importLegacyEntries } from './legacy-entries.ts'
 import { entryName } from './entry-name.ts'
 import { decodeRecord, encodeRecordParts } from './record-codec.ts'
@@ -45,12 +44,6 @@ export interface FsCacheOptions extends CacheCommonOptions {
   fsync?: boolean
 }
 
-/** A record waiting to be appended (a store's, with its value), and the segment it went to once written. */
-interface StoredRecord extends PendingRecord {
-  value?: CachedAudio
-  segment?: Segment
-}
-
 interface Location {
   segment: Segment
   offset: number
@@ -68,10 +61,6 @@ export class FsCache implements AudioCache {
   /** Oldest first; the last one is appended to. */
   readonly #segments: Segment[] = []
   readonly #pending = new PendingWrites()
-  /** Stores of one turn of the event loop, appended together at the next (append-batch.ts). */
-  readonly #appends = new AppendBatch<StoredRecord>((records) => this.#append(records))
-  /** Stores waiting for that append, by entry name: a read of one is served what was stored. */
-  readonly #waiting = new Map<string, StoredRecord>()
   #bytes = 0
   #nextSeq = 1
   #writable = true
@@ -103,9 +92,6 @@ export class FsCache implements AudioCache {
 
   async get(key: string): Promise<CachedAudio | undefined> {
     const name = entryName(key)
-    // Stored, its append not made yet: what was stored is what a read would return.
-    const waiting = this.#waiting.get(name)
-    if (waiting?.value && !this.#closed) return waiting.value
     const at = this.#index.get(name)
     if (this.#closed || !at || at.segment.closed) return undefined
     let value: CachedAudio
@@ -128,11 +114,8 @@ export class FsCache implements AudioCache {
     // larger still than its body: no need to build it to know).
     if (this.#closed || value.body.byteLength > this.#maxBytes) return
     const { head, body } = encodeRecordParts(key, value)
-    const record: StoredRecord = { name: entryName(key), parts: [head, body], length: head.length + body.length, value }
-    if (record.length > this.#maxBytes) return
-    this.#waiting.set(record.name, record)
-    await this.#pending.track(this.#appends.add(record))
-    const segment = record.segment
+    if (head.length + body.length > this.#maxBytes) return
+    const segment = this.#store(entryName(key), [head, body])
     if (segment && this.#fsync) await this.#pending.track(syncSegment(segment).catch((err: unknown) => this.#failed(err)))
   }
 
@@ -146,8 +129,6 @@ export class FsCache implements AudioCache {
 
   async close(): Promise<void> {
     if (this.#closed) return
-    // What is waiting for the next append is written first: a store that resolved is on disk.
-    this.#appends.flush()
     this.#closed = true
     const active = this.#segments.at(-1)
     // The next start reads the index of what was appended this time instead of scanning it.
@@ -156,47 +137,24 @@ export class FsCache implements AudioCache {
     for (const segment of this.#segments) retireSegment(segment)
   }
 
-  /** Appends a record and indexes it (the re-store of an entry in use, legacy entries at start). */
-  #store(name: string, record: Uint8Array): void {
-    this.#append([{ name, parts: [record], length: record.length }])
-  }
-
-  /**
-   * Appends records in order and indexes each once its write is whole: the records that fit
-   * the same segment in one `writev`. A failed write is reported and its records are not indexed.
-   */
-  #append(records: StoredRecord[]): void {
-    for (let i = 0; i < records.length; ) {
-      let segment: Segment
-      let offset: number
-      let end = i + 1
-      try {
-        segment = this.#segmentFor(records[i]!.length)
-        let length = records[i]!.length
-        while (end < records.length && segment.size + length + records[end]!.length <= this.#segmentBytes) length += records[end++]!.length
-        offset = appendRecord(segment, records.slice(i, end).flatMap((record) => record.parts))
-      } catch (err) {
-        this.#failed(err)
-        for (; i < end; i++) this.#written(records[i]!)
-        continue
-      }
-      this.#writable = true
-      for (; i < end; i++) {
-        const { name, length } = records[i]!
-        this.#written(records[i]!)
-        records[i]!.segment = segment
-        segment.entries.push({ name, offset, length })
-        this.#index.set(name, { segment, offset, length })
-        this.#bytes += length
-        offset += length
-      }
-      this.#evict()
+  /** Appends a record and indexes it; returns its segment, or undefined when the write failed (reported). */
+  #store(name: string, record: Uint8Array | readonly Uint8Array[]): Segment | undefined {
+    const length = record instanceof Uint8Array ? record.length : record.reduce((sum, part) => sum + part.length, 0)
+    let segment: Segment
+    let offset: number
+    try {
+      segment = this.#segmentFor(length)
+      offset = appendRecord(segment, record)
+    } catch (err) {
+      this.#failed(err)
+      return undefined
     }
-  }
-
-  /** A record's append is done (or failed): reads go to the index again. */
-  #written(record: StoredRecord): void {
-    if (this.#waiting.get(record.name) === record) this.#waiting.delete(record.name)
+    this.#writable = true
+    segment.entries.push({ name, offset, length })
+    this.#index.set(name, { segment, offset, length })
+    this.#bytes += length
+    this.#evict()
+    return segment
   }
 
   #failed(err: unknown): void {
@@ -275,7 +233,7 @@ export class FsCache implements AudioCache {
     }
     // Sealed segments get their hint now, so the next start does not scan them again.
     for (const segment of loaded.unhinted) void this.#pending.track(this.#writeHintOf(segment))
-    if (this.#writable) importLegacyEntries(this.dir, (name, record) => this.#store(name, record))
+    if (this.#writable) importLegacyEntries(this.dir, (name, record) => void this.#store(name, record))
     // The cap may have been lowered since the last run.
     this.#evict()
   }

@@ -88,7 +88,7 @@ export function openApiDocument(version: string): Json {
       title: 'tts-edge',
       version,
       description:
-        'Text-to-speech at the edge: OpenAI- and ElevenLabs-compatible HTTP APIs and WebSocket streaming. Every response carries `X-Request-Id` and `traceresponse` to find its trace.',
+        'Text-to-speech at the edge: OpenAI- and ElevenLabs-compatible HTTP APIs and WebSocket streaming. Every response carries `X-Request-Id`, and `traceresponse` to find its trace while tracing is on.',
     },
     servers: [{ url: '/' }],
     tags: [

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { Hono } from 'hono'
 import pino from 'pino'
@@ -83,6 +83,21 @@ describe('httpTelemetry', () => {
     const text = await metrics.registry.metrics()
     expect(text).toContain('tts_request_duration_seconds_count{route="/items/:id",method="GET",status_code="200"} 1')
     expect(text).not.toContain('1af7651916cd43dd8448eb211c80319c')
+  })
+
+  test('sends no traceresponse when tracing is off, with or without a caller trace', async () => {
+    installContext()
+    const app = new Hono<AppEnv>()
+    app.use(correlation())
+    // The API's own no-op tracer, as main.ts builds it under OTEL_SDK_DISABLED=true.
+    app.use(httpTelemetry({ tracer: trace.getTracer('off'), logger: pino({ level: 'silent' }) }))
+    app.get('/items/:id', (c) => c.text('item'))
+    const alone = await app.request('/items/1')
+    const continued = await app.request('/items/2', { headers: { traceparent: TRACEPARENT } })
+    expect([alone.status, continued.status]).toEqual([200, 200])
+    expect(alone.headers.get('traceresponse')).toBeNull()
+    expect(continued.headers.get('traceresponse')).toBeNull()
+    expect(alone.headers.get('x-request-id')).toBeTruthy()
   })
 
   test('labels unknown paths as unmatched so scans add no series', async () => {

@@ -9,7 +9,7 @@
  * bodies the handler sets `bodyDone` and everything completes when the last byte has left
  * (or the client went away).
  */
-import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Context as OtelContext, type Span, type Tracer } from '@opentelemetry/api'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from 'pino'
@@ -89,20 +89,25 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
       if (c.get('bodyDone')) {
         // The headers leave before the body ends: advertise the trace as sampled only when
         // it is already certain to be kept (a sampled caller, the ratio, a session).
-        setTraceResponse(c, span, keeper.keptAlready(unit))
+        setTraceResponse(c, span, parent, keeper.keptAlready(unit))
         afterBody(c, finish)
       } else {
         finish()
-        setTraceResponse(c, span, unit.kept)
+        setTraceResponse(c, span, parent, unit.kept)
       }
     }
   }
 }
 
-/** W3C `traceresponse`: the sampled flag says whether the trace will be in Tempo. */
-function setTraceResponse(c: Context<AppEnv>, span: Span, kept: boolean): void {
-  const { traceId, spanId } = span.spanContext()
-  if (traceId) c.res.headers.set('traceresponse', `00-${traceId}-${spanId}-${kept ? '01' : '00'}`)
+/**
+ * W3C `traceresponse`: the sampled flag says whether the trace will be in Tempo. With tracing
+ * off (`OTEL_SDK_DISABLED`) the span is the caller's own context or all zeros: no trace of ours
+ * to point at, so no header rather than an invalid one or the caller's own ids echoed back.
+ */
+function setTraceResponse(c: Context<AppEnv>, span: Span, parent: OtelContext, kept: boolean): void {
+  const ids = span.spanContext()
+  if (!isSpanContextValid(ids) || ids.spanId === trace.getSpanContext(parent)?.spanId) return
+  c.res.headers.set('traceresponse', `00-${ids.traceId}-${ids.spanId}-${kept ? '01' : '00'}`)
 }
 
 function complete(
