@@ -49,11 +49,16 @@ async function cpuAB(dir: string, upstreamUrl: string, builds: Build[], sink: st
     for (const p of proxies) await cpuPerRequest(p, wrkScript(dir, `warm-${p.pid}`), WARMUP_SECONDS)
     const us = proxies.map(() => [] as number[])
     for (let i = 0; i < rounds(); i++) {
-      for (const [n, p] of proxies.entries()) us[n]!.push((await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)).us)
+      // The order rotates each round: the first proxy loaded in a round reads high.
+      for (let k = 0; k < proxies.length; k++) {
+        const n = (i + k) % proxies.length
+        const p = proxies[n]!
+        us[n]!.push((await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)).us)
+      }
     }
     const bareUs = quantile(us[0]!, 0.5)
     const lines = [
-      `Gateway A/B: CPU per proxied request in the proxy process (wrk, 8 connections, every request a new 20-word text; median of ${rounds()} alternating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up):`,
+      `Gateway A/B: CPU per proxied request in the proxy process (wrk, 8 connections, every request a new 20-word text; median of ${rounds()} rotating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up):`,
       ...proxies.map((p, n) => `  ${p.label.padEnd(44)} ${fmt(quantile(us[n]!, 0.5), 1).padStart(7)} µs  x${fmt(quantile(us[n]!, 0.5) / bareUs)} bare Bun  (rounds ${us[n]!.map((x) => fmt(x, 0)).join(', ')})`),
     ]
     // Paired per round: each baseline against this build in the same variant.

@@ -183,7 +183,10 @@ async function cpuComparison(dir: string): Promise<string[]> {
     const rounds = proxies.map(() => [] as number[])
     const counts = proxies.map(() => [] as number[])
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [n, p] of proxies.entries()) {
+      // The order rotates each round: the first proxy loaded in a round read high in every run.
+      for (let k = 0; k < proxies.length; k++) {
+        const n = (i + k) % proxies.length
+        const p = proxies[n]!
         const { us, requests } = await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)
         rounds[n]!.push(us)
         counts[n]!.push(requests)
@@ -194,7 +197,7 @@ async function cpuComparison(dir: string): Promise<string[]> {
     const [haproxy, bare, on, onOtlp, onStdout, offUs, onNoCache, offNoCache] = us as [number, number, number, number, number, number, number, number]
     const delta = (a: number, b: number) => `${a >= b ? '+' : ''}${fmt(a - b, 0)} µs`
     return [
-      `Gateway cost: CPU per proxied request in the proxy process (wrk, ${CONNECTIONS} connections, every request a new 20-word text; ~8 KB mp3 streamed through; median of ${ROUNDS} alternating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up):`,
+      `Gateway cost: CPU per proxied request in the proxy process (wrk, ${CONNECTIONS} connections, every request a new 20-word text; ~8 KB mp3 streamed through; median of ${ROUNDS} rotating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up):`,
       ...proxies.map(
         (p, n) =>
           `  ${p.label.padEnd(46)} ${fmt(us[n]!, 1).padStart(7)} µs  (rounds ${rounds[n]!.map((x) => fmt(x, 0)).join(', ')}; ~${fmt(quantile(counts[n]!, 0.5) / ROUND_SECONDS, 0)} req/s)  x${fmt(us[n]! / bare)} bare Bun, x${fmt(us[n]! / haproxy)} HAProxy`,
