@@ -4,7 +4,7 @@
  * and each BENCH_BASELINE_ROOT checkout run side by side in one run, on the same upstream:
  * - CPU per proxied request (as gateway-cost measures it), every signal on and telemetry off
  *   without a cache (the request path alone), beside the bare Bun passthrough, in
- *   BENCH_AB_ROUNDS alternating rounds (default 9), with the median of each round's paired
+ *   BENCH_AB_ROUNDS rotating rounds (default 9), with the median of each round's paired
  *   ratio to this build (pairs cancel the drift of a shared machine's load between rounds);
  * - resident memory per request in flight, 200 at once, every signal on, a fresh process per
  *   round (gateway-memory.ts), BENCH_AB_MEMORY_ROUNDS rounds (default 3).
