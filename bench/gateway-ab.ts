@@ -14,10 +14,9 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { asProxy, cpuPerRequest, wrkScript, type Proxy } from './gateway-cost.ts'
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
-import { burstOn } from './gateway-memory.ts'
-import { otlpSink, spawnService, type BenchService } from './service.ts'
+import { burstOn, burstSpeaker } from './gateway-memory.ts'
+import { otlpSink, spawnService } from './service.ts'
 import { fmt, quantile } from './stats.ts'
-import { TWENTY_WORDS } from './texts.ts'
 
 const WARMUP_SECONDS = 20
 const ROUND_SECONDS = 2
@@ -79,13 +78,7 @@ async function cpuAB(dir: string, upstreamUrl: string, builds: Build[], sink: st
 }
 
 async function memoryAB(dir: string, builds: Build[], sink: string): Promise<string[]> {
-  let n = 0
-  const speak = (svc: BenchService) =>
-    fetch(`${svc.url}/v1/audio/speech`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: `${TWENTY_WORDS} Burst ${++n}.`, response_format: 'mp3' }),
-    }).then(async (res) => res.status === 200 && (await res.arrayBuffer()).byteLength >= 1000)
+  const speak = burstSpeaker()
   const upstream = await spawnService({ UPSTREAM_BODY_FILE: join(dir, 'answer.mp3'), UPSTREAM_DELAY_MS: '1000' }, 'bench/fixed-upstream.ts')
   try {
     const per = builds.map(() => [] as number[])

@@ -52,19 +52,31 @@ export async function burstOn(svc: BenchService, speak: (svc: BenchService) => P
 }
 
 /**
+ * One request of a burst: a new 20-word text each call (so each is a miss), true when a whole
+ * mp3 came back.
+ *
+ * @example
+ * const speak = burstSpeaker()
+ * const burst = await burstOn(svc, speak)
+ */
+export function burstSpeaker(): (svc: BenchService) => Promise<boolean> {
+  let n = 0
+  return (svc) =>
+    fetch(`${svc.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: `${TWENTY_WORDS} Burst ${++n}.`, response_format: 'mp3' }),
+    }).then(async (res) => res.status === 200 && (await res.arrayBuffer()).byteLength >= 1000)
+}
+
+/**
  * @example
  * const lines = await memoryPerRequest(dir) // dir holds answer.mp3 (gateway-fixtures.ts makeMp3)
  */
 export async function memoryPerRequest(dir: string): Promise<string[]> {
   const sink = otlpSink()
   const started: BenchService[] = []
-  let n = 0
-  const speak = (svc: BenchService) =>
-    fetch(`${svc.url}/v1/audio/speech`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: `${TWENTY_WORDS} Burst ${++n}.`, response_format: 'mp3' }),
-    }).then(async (res) => res.status === 200 && (await res.arrayBuffer()).byteLength >= 1000)
+  const speak = burstSpeaker()
   try {
     const upstream = await spawnService({ UPSTREAM_BODY_FILE: join(dir, 'answer.mp3'), UPSTREAM_DELAY_MS: '1000' }, 'bench/fixed-upstream.ts')
     started.push(upstream)
