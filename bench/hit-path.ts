@@ -5,7 +5,7 @@
  * body (bench/bare-hono.ts). Verdicts (issue #20): at most 3.0x bare Hono with each log export
  * (the default, stdout and OTLP; OTLP only, as compose runs; stdout only, as the Kubernetes
  * manifests run), and telemetry at most +15 µs over telemetry off; the 2.0x mark and 100% export are
- * printed without a verdict. All servers are up at once and measured in alternating rounds, so a
+ * printed without a verdict. All servers are up at once and measured in rotating rounds, so a
  * shared machine's drift lands on each alike. CPU is the server process's own
  * (/proc/<pid>/stat), so the load generator's cost is not counted. Variants in between show
  * where the remainder goes.
@@ -96,7 +96,11 @@ async function hitPath(): Promise<string[]> {
     for (const svc of all) await cpuPerRequest(svc, WARMUP_SECONDS)
     const rounds = all.map(() => [] as { us: number; rps: number }[])
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [n, svc] of all.entries()) rounds[n]!.push(await cpuPerRequest(svc, ROUND_SECONDS))
+      // The order rotates each round, so no server is always the first loaded (which reads high).
+      for (let k = 0; k < all.length; k++) {
+        const n = (i + k) % all.length
+        rounds[n]!.push(await cpuPerRequest(all[n]!, ROUND_SECONDS))
+      }
     }
     const us = rounds.map((r) => median(r.map((x) => x.us)))
     const rps = rounds.map((r) => median(r.map((x) => x.rps)))
@@ -106,7 +110,7 @@ async function hitPath(): Promise<string[]> {
     const hitVerdict = (label: string, value: number) =>
       verdict(`${label} <= 3.0x bare Hono`, value <= 3 * bareUs, `${fmt(value, 1)} vs ${fmt(bareUs, 1)} µs, ratio ${fmt(value / bareUs)}, telemetry ${delta(value, off)}`)
     return [
-      `Cache-hit path, CPU per request in the server process (${loadGenerator()}, ${CONNECTIONS} connections; median of ${ROUNDS} alternating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up each; ${fmt(answers[0]!.length / 1024, 1)} KiB mp3):`,
+      `Cache-hit path, CPU per request in the server process (${loadGenerator()}, ${CONNECTIONS} connections; median of ${ROUNDS} rotating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up each; ${fmt(answers[0]!.length / 1024, 1)} KiB mp3):`,
       ...labels.map((label, n) => `  ${label.padEnd(44)} ${fmt(us[n]!, 1).padStart(6)} µs  ${fmt(rps[n]!, 0).padStart(6)} req/s  x${fmt(us[n]! / bareUs)}`),
       hitVerdict('every signal on, default sampling (logs to stdout and OTLP, the default)', sampled),
       hitVerdict('every signal on, default sampling, logs via OTLP only (TTS_LOG_EXPORT=otlp, as compose runs)', otlpOnly),
