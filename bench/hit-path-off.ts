@@ -1,53 +1,27 @@
 /**
  * `bun run bench hit-path-off`: the cache-hit path with telemetry OFF, this build against
  * other builds (BENCH_BASELINE_ROOT=/path/to/checkout[,another]) and bare Hono, all in the
- * same alternating rounds: an A/B of a change to tts-edge's own cost per hit. `hit-path`
+ * same rotating rounds: an A/B of a change to tts-edge's own cost per hit. `hit-path`
  * adds another build only with every signal on; telemetry's part is measured there.
  *
  * Each round loads every server in turn (the order rotates, so no server always follows the
  * same one); each build's figure is the median over rounds, and beside it the median of its
  * per-round ratio to this build (a paired figure, which a machine's drift moves less).
  */
-import { basename } from 'node:path'
-import { loadGenerator, postLoad } from './http-load.ts'
-import { spawnService, type BenchService } from './service.ts'
-import { fmt, processCpuSeconds, quantile } from './stats.ts'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { waitUntil } from '../test/support/wait.ts'
+import { basename, join } from 'node:path'
+import { CONNECTIONS, cpuPerRequest, primed } from './hit-path.ts'
+import { loadGenerator } from './http-load.ts'
+import { spawnService, type BenchService } from './service.ts'
+import { fmt, quantile } from './stats.ts'
 
-const CONNECTIONS = 16
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const ROUND_SECONDS = 2
 const WARMUP_SECONDS = 6
-const HIT_TEXT = 'Welcome back. Your order has shipped and should arrive on Thursday afternoon.'
-const HIT_BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: HIT_TEXT, response_format: 'mp3' })
 const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', TTS_MAX_CONCURRENCY: '1' }
 
 const median = (xs: number[]) => quantile(xs, 0.5)
-
-async function primed(svc: BenchService): Promise<Uint8Array> {
-  let bytes = new Uint8Array()
-  await waitUntil(
-    async () => {
-      const res = await fetch(`${svc.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: HIT_BODY })
-      bytes = new Uint8Array(await res.arrayBuffer())
-      return res.headers.get('x-cache') === 'HIT'
-    },
-    30_000,
-    'a cache hit',
-  )
-  return bytes
-}
-
-async function cpuPerRequest(svc: BenchService, seconds: number): Promise<number> {
-  const cpu0 = processCpuSeconds(svc.pid)
-  const { requests, failures } = await postLoad({ url: `${svc.url}/v1/audio/speech`, body: HIT_BODY, connections: CONNECTIONS, seconds })
-  const cpu = processCpuSeconds(svc.pid) - cpu0
-  if (failures) throw new Error(`${failures} of ${requests} requests failed`)
-  return (cpu / requests) * 1e6
-}
 
 /** The telemetry-off hit path of this build, each baseline build and bare Hono, side by side. */
 export async function benchHitPathOff(): Promise<string[]> {
@@ -66,7 +40,7 @@ export async function benchHitPathOff(): Promise<string[]> {
     for (let i = 0; i < ROUNDS; i++) {
       for (let k = 0; k < all.length; k++) {
         const n = (i + k) % all.length
-        rounds[n]!.push(await cpuPerRequest(all[n]!, ROUND_SECONDS))
+        rounds[n]!.push((await cpuPerRequest(all[n]!, ROUND_SECONDS)).us)
       }
     }
     const us = rounds.map(median)

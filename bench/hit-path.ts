@@ -27,20 +27,20 @@ import { fmt, cpuSecondsOutsideWorkers, processCpuSeconds, quantile, verdict } f
 import { TWENTY_WORDS } from './texts.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 
-const CONNECTIONS = 16
+export const CONNECTIONS = 16
 const ROUNDS = 5
 const ROUND_SECONDS = 2
 // The JIT keeps promoting the request path for the first ~20,000 requests (bench/RESULTS.md).
 const WARMUP_SECONDS = 6
 const HIT_TEXT = 'Welcome back. Your order has shipped and should arrive on Thursday afternoon.'
-const HIT_BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: HIT_TEXT, response_format: 'mp3' })
+export const HIT_BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: HIT_TEXT, response_format: 'mp3' })
 const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
 
 const median = (xs: number[]) => quantile(xs, 0.5)
 const post = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
 /** Asks until the answer comes from the cache (the write lands just after the first answer). */
-async function primed(svc: BenchService): Promise<Uint8Array> {
+export async function primed(svc: BenchService): Promise<Uint8Array> {
   let bytes = new Uint8Array()
   await waitUntil(
     async () => {
@@ -54,7 +54,8 @@ async function primed(svc: BenchService): Promise<Uint8Array> {
   return bytes
 }
 
-async function cpuPerRequest(svc: BenchService, seconds: number) {
+/** CPU per hit of `svc`'s process under `seconds` of load, and its requests per second. */
+export async function cpuPerRequest(svc: BenchService, seconds: number): Promise<{ us: number; rps: number }> {
   const cpu0 = processCpuSeconds(svc.pid)
   const { requests, failures } = await postLoad({ url: `${svc.url}/v1/audio/speech`, body: HIT_BODY, connections: CONNECTIONS, seconds })
   const cpu = processCpuSeconds(svc.pid) - cpu0
