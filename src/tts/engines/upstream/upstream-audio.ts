@@ -50,13 +50,13 @@ const ON_THIS_THREAD = inProcessEncoders()
  * function opening it is called at the first read, so a caller can hand on `upstreamAudio`
  * itself instead of wrapping it in a generator of its own (one async layer less per chunk).
  */
-export type UpstreamBody = AsyncIterable<UpstreamPiece | Uint8Array>
+export type UpstreamAudioSource = AsyncIterable<UpstreamPiece | Uint8Array>
 
 /**
  * @example
  * for await (const chunk of upstreamAudio(async () => (await client.open(call)).chunks, { format, passthrough: true, sampleRate: 24000, textLength: 12 })) send(chunk.encoded!)
  */
-export async function* upstreamAudio(opening: UpstreamBody | (() => Promise<UpstreamBody>), options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
+export async function* upstreamAudio(opening: UpstreamAudioSource | (() => Promise<UpstreamAudioSource>), options: UpstreamAudioOptions): AsyncGenerator<PcmChunk> {
   const { format, passthrough, sampleRate } = options
   let first = true
   // The first chunk carries the utterance's sentence boundary and the upstream's request id;
@@ -73,9 +73,9 @@ export async function* upstreamAudio(opening: UpstreamBody | (() => Promise<Upst
   if (passthrough) {
     const raw = format?.container === 'pcm'
     for await (const piece of body) {
-      const bytes = piece instanceof Uint8Array ? piece : piece.bytes
+      const bytes = bytesOf(piece)
       sent.push(bytes)
-      yield { samples: NO_SAMPLES, sampleRate, encoded: bytes, sampleCount: raw ? bytes.byteLength >> 1 : 0, ...extras(piece instanceof Uint8Array ? undefined : piece.boundaries) }
+      yield { samples: NO_SAMPLES, sampleRate, encoded: bytes, sampleCount: raw ? bytes.byteLength >> 1 : 0, ...extras(timingsOf(piece)) }
     }
     options.signal?.throwIfAborted()
     yield { samples: NO_SAMPLES, sampleRate, encoded: EMPTY_BYTES, sampleCount: 0, whole: concatBytes(sent), encodeMs: 0 }
@@ -86,8 +86,8 @@ export async function* upstreamAudio(opening: UpstreamBody | (() => Promise<Upst
   try {
     let carry: number | undefined
     for await (const piece of body) {
-      const timings = piece instanceof Uint8Array ? undefined : piece.boundaries
-      const samples = toSamples(piece instanceof Uint8Array ? piece : piece.bytes, carry)
+      const timings = timingsOf(piece)
+      const samples = toSamples(bytesOf(piece), carry)
       carry = samples.carry
       if (!encoder) {
         yield { samples: samples.samples, sampleRate, ...extras(timings) }
@@ -108,6 +108,9 @@ export async function* upstreamAudio(opening: UpstreamBody | (() => Promise<Upst
     if (!ended) encoder?.close()
   }
 }
+
+const bytesOf = (piece: UpstreamPiece | Uint8Array): Uint8Array => (piece instanceof Uint8Array ? piece : piece.bytes)
+const timingsOf = (piece: UpstreamPiece | Uint8Array): Boundary[] | undefined => (piece instanceof Uint8Array ? undefined : piece.boundaries)
 
 /**
  * Little-endian 16-bit samples from bytes that may split a sample across chunks.
