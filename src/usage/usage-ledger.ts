@@ -3,9 +3,10 @@
  * (in memory, a few additions), and flushed in batches: every `flushMs`, and as soon as
  * `flushEvents` events are waiting. A batch holds one row per key, engine, model and day
  * whatever its number of events, so its SQLite transaction costs about the same for ten
- * events as for a thousand: under load, larger batches are what keeps it off the hit path. A process killed outright (SIGKILL) therefore loses
- * at most the events of the batch it had not flushed: fewer than `flushEvents` (plus any
- * recorded in the same turn of the event loop), from the last `flushMs` at most.
+ * events as for a thousand: under load, larger batches are what keeps it off the hit path.
+ * A process killed outright (SIGKILL) therefore loses at most the events of the batch it had
+ * not flushed: fewer than `flushEvents` (plus any recorded in the same turn of the event
+ * loop), from the last `flushMs` at most.
  *
  * On one node a flush is one SQLite transaction into the ledger. With a shared ledger
  * (Redis), a flush first commits the batch to the local SQLite outbox, then applies the

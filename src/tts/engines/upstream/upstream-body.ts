@@ -1,9 +1,10 @@
 /**
  * An upstream call's response body, handed on chunk by chunk as it arrives (upstream-client.ts):
  * the first chunk (already received when the call opened; a short answer of declared length is
- * read whole, and is that one chunk), then each read, each restarting the silence clock. A body cut short, or shorter than its declared length, fails as `cut`
- * (or as the deadline or the client's leaving that cut it); the call is finished once, when
- * the body ends, fails, or its reader stops early (which frees the connection).
+ * read whole, and is that one chunk), then each read, each restarting the silence clock. A body
+ * cut short, or shorter than its declared length, fails as `cut` (or as the deadline or the
+ * client's leaving that cut it); the call is finished once, when the body ends, fails, or its
+ * reader stops early (which frees the connection).
  *
  * A hand-written async iterator, not an async generator: every byte of a gateway miss
  * passes through here, and a generator cost each chunk its own awaits and each call its frame.
