@@ -9,6 +9,7 @@ import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
+import { benchMissShare } from './miss-share.ts'
 import { benchHitPathOff } from './hit-path-off.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
@@ -50,6 +51,8 @@ const sections: Record<string, () => Promise<string[]>> = {
   'hit-path-off': benchHitPathOff,
   // Only when named: the cache store's cost in a gateway's miss, this build against BENCH_BASELINE_ROOT.
   'gateway-store': benchGatewayStore,
+  // Only when named: hit-path's telemetry share of a native miss alone, about two minutes.
+  'hit-path-miss': benchMissShare,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
   // Only when named: gateway builds side by side (BENCH_BASELINE_ROOT), more rounds than gateway-cost.
@@ -61,7 +64,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
   'store-telemetry': benchStoreTelemetry,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'gateway-ab', 'store-telemetry', 'gateway-telemetry', 'gateway-miss-telemetry'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'gateway-telemetry', 'gateway-miss-telemetry'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.

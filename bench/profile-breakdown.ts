@@ -29,7 +29,7 @@ interface CpuProfile {
 /** The parts of a gateway request, most specific first. */
 export const GATEWAY_PARTS: Part[] = [
   { label: 'cache store and lookup (src/cache)', paths: /\/src\/cache\// },
-  { label: 'upstream client, breaker, deadlines', paths: /\/src\/tts\/engines\/upstream\/|\/cockatiel\// },
+  { label: 'upstream client, breaker, deadlines', paths: /\/src\/tts\/engines\/upstream\// },
   { label: 'OTLP export encoding and sending', paths: /\/src\/telemetry\/otlp-|\/exporter-/ },
   { label: 'log line (pino, summary line, shipping)', paths: /\/pino\/|\/sdk-logs\/|\/src\/telemetry\/(logger|summary-line|log-shipping|batched-lines)/ },
   { label: 'metrics (prom-client, exemplars)', paths: /\/prom-client\/|\/src\/telemetry\/(metrics|exemplar-slots)/ },

@@ -1,5 +1,5 @@
 /**
- * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP JSON,
+ * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP (protobuf or JSON),
  * W3C trace context + baggage, AsyncLocalStorage context. Bun.serve is not node:http,
  * so there is no auto-instrumentation: spans come from our middleware and withSpan.
  */
@@ -27,7 +27,7 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
-import { otlpSignalUrl, type Config } from '../config.ts'
+import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
@@ -99,6 +99,7 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
     exporter ??
     createSpanExporter({
       url: otlpSignalUrl(config, 'traces'),
+      protocol: otlpSignalProtocol(config, 'traces'),
       headers: config.OTEL_EXPORTER_OTLP_HEADERS,
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
       onDropped,

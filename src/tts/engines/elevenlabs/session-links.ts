@@ -6,7 +6,6 @@
 import { SpanKind, context, propagation, trace, type Span } from '@opentelemetry/api'
 import type { SynthesisSession } from '../../engine.ts'
 import { recordError } from '../../../telemetry/tracing.ts'
-import { hold } from '../upstream/admission.ts'
 import type { UpstreamClient, UpstreamClientDeps } from '../upstream/upstream-client.ts'
 import { UpstreamError } from '../upstream/upstream-error.ts'
 import { StreamInputLink, type StreamInputLinkOptions } from './stream-input-link.ts'
@@ -54,9 +53,10 @@ export class SessionLinks {
 
   async #open(options: LinkSettings, forget: () => void): Promise<StreamInputLink> {
     const name = this.client.settings.name
-    let circuit
+    const { circuit } = this.client
+    let pass
     try {
-      circuit = await hold(this.client.breaker)
+      pass = circuit.tryEnter() ?? (await circuit.enter())
     } catch {
       this.deps.metrics?.upstreamErrors.inc({ engine: name, reason: 'circuit_open' })
       throw new UpstreamError(name, 'circuit_open', 'circuit breaker is open', this.client.settings.breaker_half_open_ms)
@@ -69,7 +69,7 @@ export class SessionLinks {
       headers,
       onGone: (_link, err) => {
         forget()
-        circuit.release(err?.countsAgainstCircuit ? err : undefined)
+        circuit.settle(pass, err?.countsAgainstCircuit ? 'failure' : 'success')
         if (err) {
           recordError(span, err)
           this.deps.metrics?.upstreamErrors.inc({ engine: name, reason: err.reason })

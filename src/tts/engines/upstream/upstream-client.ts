@@ -1,19 +1,19 @@
 /**
  * One upstream engine's HTTP client: per-call timeouts (headers, first byte, idle, total),
  * retries with backoff and jitter before the first byte (honouring Retry-After), a
- * concurrency bulkhead and a circuit breaker (cockatiel), a CLIENT span per attempt with
- * `traceparent` injected, and the upstream metrics. The body is handed on chunk by chunk
- * as it arrives: nothing is buffered here.
+ * concurrency bulkhead and a circuit breaker (bulkhead.ts, circuit-breaker.ts: told each call's
+ * outcome, not wrapped around it), a CLIENT span per attempt with `traceparent` injected, and
+ * the upstream metrics. The body is handed on chunk by chunk as it arrives: nothing is buffered.
  */
 import { context, propagation, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api'
-import { BrokenCircuitError, BulkheadRejectedError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel'
 import type { Logger } from 'pino'
 import type { EncoderSource } from '../../encoding/stream-encoder.ts'
 import { observeAt, type Metrics } from '../../../telemetry/metrics.ts'
 import { unitOf } from '../../../telemetry/work-unit.ts'
 import { recordError } from '../../../telemetry/tracing.ts'
 import type { UpstreamSettings } from './upstream-settings.ts'
-import { hold, type Held } from './admission.ts'
+import { Bulkhead, BulkheadFullError } from './bulkhead.ts'
+import { BrokenCircuitError, CircuitBreaker, type CircuitPass, type CircuitState } from './circuit-breaker.ts'
 import { CallDeadlines, sleep } from './call-deadlines.ts'
 import { UpstreamBody, type CallOutcome } from './upstream-body.ts'
 import { retryAfterMs, UpstreamError, type UpstreamReason } from './upstream-error.ts'
@@ -49,12 +49,8 @@ export interface UpstreamClientDeps {
 /** Answers of declared length up to this are read whole (about 4 s of 128 kbps mp3). */
 const WHOLE_BODY_BYTES = 64 * 1024
 
-const CIRCUIT_VALUE: Record<CircuitState, number> = {
-  [CircuitState.Closed]: 0,
-  [CircuitState.HalfOpen]: 1,
-  [CircuitState.Open]: 2,
-  [CircuitState.Isolated]: 2,
-}
+/** `tts_upstream_circuit_state`'s values (docs/observability.md). */
+const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 }
 
 /**
  * @example
@@ -63,8 +59,8 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = {
  * for await (const bytes of stream.chunks) send(bytes)
  */
 export class UpstreamClient {
-  readonly breaker
-  readonly #bulkhead
+  readonly circuit: CircuitBreaker
+  readonly #bulkhead: Bulkhead
   #inflight = 0
   readonly #targets = new Map<string, Record<string, string | number>>()
 
@@ -72,14 +68,10 @@ export class UpstreamClient {
     readonly settings: UpstreamSettings,
     private readonly deps: UpstreamClientDeps,
   ) {
-    this.breaker = circuitBreaker(
-      handleWhen((err) => err instanceof UpstreamError && err.countsAgainstCircuit),
-      { halfOpenAfter: settings.breaker_half_open_ms, breaker: new ConsecutiveBreaker(settings.breaker_failures) },
-    )
-    this.#bulkhead = bulkhead(settings.max_concurrency, settings.max_queue)
     const gauge = deps.metrics?.upstreamCircuit
     gauge?.set({ engine: settings.name }, 0)
-    this.breaker.onStateChange((state) => gauge?.set({ engine: settings.name }, CIRCUIT_VALUE[state]))
+    this.circuit = new CircuitBreaker(settings.breaker_failures, settings.breaker_half_open_ms, (state) => gauge?.set({ engine: settings.name }, CIRCUIT_VALUE[state]))
+    this.#bulkhead = new Bulkhead(settings.max_concurrency, settings.max_queue)
   }
 
   get inflight(): number {
@@ -88,7 +80,7 @@ export class UpstreamClient {
 
   /** Calls waiting for a slot (`max_concurrency` in flight): part of the queue depth the gateway scales on. */
   get queued(): number {
-    return this.settings.max_queue - this.#bulkhead.queueSlots
+    return this.#bulkhead.queued
   }
 
   /** Opens the call, retrying before the first byte; resolves once the first audio byte arrived. */
@@ -116,14 +108,8 @@ export class UpstreamClient {
 
   async #attempt(call: UpstreamCall, attempt: number): Promise<UpstreamStream> {
     const { name } = this.settings
-    const slot = await this.#enter(this.#bulkhead, call.signal, () => new UpstreamError(name, 'busy', 'too many calls in flight'))
-    let circuit: Held
-    try {
-      circuit = await this.#enter(this.breaker, call.signal, () => new UpstreamError(name, 'circuit_open', 'circuit breaker is open', this.settings.breaker_half_open_ms))
-    } catch (err) {
-      slot.release()
-      throw err
-    }
+    const admitted = this.#admit(call.signal)
+    const pass = typeof admitted === 'number' ? admitted : await admitted
     const span = this.deps.tracer.startSpan('POST', {
       kind: SpanKind.CLIENT,
       attributes: { ...this.#targetOf(call.url), 'tts.engine': name, ...(attempt > 0 && { 'http.request.resend_count': attempt }) },
@@ -141,8 +127,8 @@ export class UpstreamClient {
       finished = true
       deadlines.end(outcome !== 'ok')
       this.#inflight--
-      slot.release()
-      circuit.release(outcome === 'error' ? err : undefined)
+      this.#bulkhead.leave()
+      this.circuit.settle(pass, outcome !== 'error' ? 'success' : err instanceof UpstreamError && err.countsAgainstCircuit ? 'failure' : 'ignored')
       if (err) recordError(span, err)
       if (err instanceof UpstreamError) {
         this.deps.logger?.warn({ engine: name, reason: err.reason, status: err.status, attempt, err: err.message }, 'upstream call failed')
@@ -220,19 +206,44 @@ export class UpstreamClient {
     return attributes
   }
 
-  /** Enters a policy, mapping its refusal to an UpstreamError (or the client's abort). */
-  async #enter(policy: Parameters<typeof hold>[0], signal: AbortSignal | undefined, refused: () => UpstreamError): Promise<Held> {
+  /** A bulkhead slot and a circuit pass: at once (no promise) when both are free, else after waiting. */
+  #admit(signal: AbortSignal | undefined): CircuitPass | Promise<CircuitPass> {
+    if (signal?.aborted) throw signal.reason
+    if (this.#bulkhead.tryEnter()) return this.#pass(signal)
+    return this.#bulkhead.wait(signal).then(
+      () => this.#pass(signal),
+      (err: unknown) => {
+        throw this.#refusal(err, signal)
+      },
+    )
+  }
+
+  /** With a slot held: the circuit's pass, or the slot freed and the refusal thrown. */
+  #pass(signal: AbortSignal | undefined): CircuitPass | Promise<CircuitPass> {
+    let pass: CircuitPass | undefined
     try {
-      return await hold(policy, signal)
+      pass = this.circuit.tryEnter()
     } catch (err) {
-      if (signal?.aborted) throw signal.reason
-      if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) {
-        const refusal = refused()
-        this.deps.metrics?.upstreamErrors.inc({ engine: this.settings.name, reason: refusal.reason })
-        throw refusal
-      }
-      throw err
+      this.#bulkhead.leave()
+      throw this.#refusal(err, signal)
     }
+    if (pass !== undefined) return pass
+    // Half-open with its trial in flight: wait for the trial's outcome.
+    return this.circuit.enter(signal).catch((err: unknown) => {
+      this.#bulkhead.leave()
+      throw this.#refusal(err, signal)
+    })
+  }
+
+  /** A refusal as the UpstreamError the router reads (counted), or the client's abort. */
+  #refusal(err: unknown, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason
+    const { name, breaker_half_open_ms } = this.settings
+    let refusal: UpstreamError
+    if (err instanceof BulkheadFullError) refusal = new UpstreamError(name, 'busy', 'too many calls in flight')
+    else if (err instanceof BrokenCircuitError) refusal = new UpstreamError(name, 'circuit_open', 'circuit breaker is open', breaker_half_open_ms)
+    else return err
+    this.deps.metrics?.upstreamErrors.inc({ engine: name, reason: refusal.reason })
+    return refusal
   }
 }
-
