@@ -46,6 +46,7 @@ export class LogRecordBatch {
   #exporting = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #spare: ProtoWriter | undefined
+  #capacity = 64 * 1024
   #idle: (() => void)[] = []
   #shutDown = false
 
@@ -91,7 +92,8 @@ export class LogRecordBatch {
   }
 
   #fresh(): ProtoWriter {
-    const writer = this.#spare ?? new ProtoWriter(64 * 1024)
+    // Sized like the last full batch, so a new buffer is not grown (and copied) four times over.
+    const writer = this.#spare ?? new ProtoWriter(this.#capacity)
     this.#spare = undefined
     writer.pos = this.#headerRoom
     return writer
@@ -111,6 +113,7 @@ export class LogRecordBatch {
     const resourceLogs = resource.length + 1 + varintSize(scopeLogs) + scopeLogs
     const header = 1 + varintSize(resourceLogs) + resourceLogs - scopeLogs + scope.length
     const end = w.pos
+    this.#capacity = Math.max(this.#capacity, Math.min(w.buf.length, 16 * 1024 * 1024))
     w.pos = this.#headerRoom - header
     const start = w.pos
     w.tag(1, 2)

@@ -21,6 +21,11 @@ export function varintSize(n: number): number {
   return size
 }
 
+/** The value of one hex digit's char code (ids are validated hex before they get here). */
+function nibble(code: number): number {
+  return code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57
+}
+
 export class ProtoWriter {
   buf: Buffer<ArrayBuffer>
   pos = 0
@@ -115,6 +120,8 @@ export class ProtoWriter {
   /** A length-delimited string field (UTF-8). */
   string(field: number, value: string): void {
     this.tag(field, 2)
+    // Short ASCII strings (keys, ids, most values) byte by byte: cheaper than a call into native code.
+    if (value.length < 128 && this.#ascii(value)) return
     const most = value.length * 3
     this.ensure(most + 5)
     const reserved = varintSize(most)
@@ -122,13 +129,32 @@ export class ProtoWriter {
     this.#settle(this.pos, reserved, written)
   }
 
-  /** A bytes field from a hex string (trace and span ids). */
+  /** Writes `value` (length below 128) with its length if it is all ASCII; false, writing nothing, if not. */
+  #ascii(value: string): boolean {
+    const length = value.length
+    this.ensure(length + 1)
+    const buf = this.buf
+    const start = this.pos + 1
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i)
+      if (code >= 0x80) return false
+      buf[start + i] = code
+    }
+    buf[this.pos] = length
+    this.pos = start + length
+    return true
+  }
+
+  /** A bytes field from a hex string (trace and span ids; lowercase or uppercase hex digits). */
   hexBytes(field: number, hex: string): void {
     const length = hex.length >>> 1
     this.tag(field, 2)
     this.varint(length)
     this.ensure(length)
-    this.pos += this.buf.write(hex, this.pos, length, 'hex')
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < length * 2; i += 2) buf[pos++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1))
+    this.pos = pos
   }
 
   /** Raw bytes already encoded (a cached resource or scope). */
