@@ -13,18 +13,16 @@
  * BENCH_BASELINE_ROOT=/path/to/checkout[,/path/to/another] adds each build's "every signal
  * on, default sampling" variant to the same rounds: an A/B of changes, side by side in one run.
  *
- * Then telemetry's share of a 20-word cache miss on the native engine (the miss's whole CPU,
- * synthesis included), from two services that miss on every request.
+ * Then telemetry's share of a 20-word cache miss on the native engine (bench/miss-share.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
 import { waitUntil } from '../test/support/wait.ts'
 import { loadGenerator, postLoad } from './http-load.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'
-import { fmt, cpuSecondsOutsideWorkers, processCpuSeconds, quantile, verdict } from './stats.ts'
-import { TWENTY_WORDS } from './texts.ts'
+import { benchMissShare } from './miss-share.ts'
+import { fmt, processCpuSeconds, quantile, verdict } from './stats.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 
 export const CONNECTIONS = 16
@@ -138,80 +136,8 @@ async function hitPath(): Promise<string[]> {
   }
 }
 
-// Pairs of rounds, ABBA: the machine's drift lands on both halves of a pair alike, and the
-// median of the pairs' differences is the figure (six rounds a side, compared by their
-// medians, read 0.6% and 3.4% for the same build in one hour at a load of 9).
-const MISS_PAIRS = 10
-const MISSES_PER_ROUND = 120
-const MISS_WARMUP = 2000
-
-/** The engine's own 22.05 kHz PCM through ElevenLabs' route: the least work per miss, so telemetry's largest share. */
-const missBody = (text: string) => JSON.stringify({ text })
-
-async function missShare(): Promise<string[]> {
-  const engine = isNativeEspeakAvailable() ? 'espeak-native' : 'espeak-wasm'
-  const sink = otlpSink()
-  const base = { TTS_ENGINE: engine, TTS_CACHE_MAX_BYTES: '0' }
-  const started: BenchService[] = []
-  let counter = 0
-  const miss = async (svc: BenchService, text: string) => {
-    const t = performance.now()
-    const res = await post(`${svc.url}/v1/text-to-speech/en-us-f1?output_format=pcm_22050`, missBody(text))
-    await res.arrayBuffer()
-    if (res.headers.get('x-cache') !== 'MISS') throw new Error('expected a cache miss')
-    return performance.now() - t
-  }
-  // A distinct 20-word text every time (the last word is a number), so no path can shortcut a repeat.
-  const twenty = () => TWENTY_WORDS.replace(/today\.$/, `${++counter}.`)
-  const round = async (svc: BenchService) => {
-    const [cpu0, main0] = [processCpuSeconds(svc.pid), cpuSecondsOutsideWorkers(svc.pid)]
-    const ms: number[] = []
-    for (let i = 0; i < MISSES_PER_ROUND; i++) ms.push(await miss(svc, twenty()))
-    const perMiss = (seconds: number) => (seconds / MISSES_PER_ROUND) * 1e6
-    return { us: perMiss(processCpuSeconds(svc.pid) - cpu0), outsideUs: perMiss(cpuSecondsOutsideWorkers(svc.pid) - main0), ms: median(ms) }
-  }
-  type Round = Awaited<ReturnType<typeof round>>
-  try {
-    started.push(await spawnService({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' }))
-    started.push(await spawnService({ ...base, ...OFF }))
-    const [on, off] = started as [BenchService, BenchService]
-    for (const svc of [on, off]) for (let i = 0; i < MISS_WARMUP; i++) await miss(svc, i % 10 ? `Hello ${i}.` : twenty())
-    const rounds = { on: [] as Round[], off: [] as Round[] }
-    const diffs: number[] = []
-    for (let i = 0; i < MISS_PAIRS; i++) {
-      const pair = i % 2 === 0 ? [on, off] : [off, on]
-      const [first, second] = [await round(pair[0]!), await round(pair[1]!)]
-      const [a, b] = pair[0] === on ? [first, second] : [second, first]
-      rounds.on.push(a)
-      rounds.off.push(b)
-      // Telemetry runs outside the engine's Worker threads; their synthesis, which varies far
-      // more between rounds than telemetry costs, stays out of the difference.
-      diffs.push(a.outsideUs - b.outsideUs)
-    }
-    const of = (side: Round[], field: 'us' | 'outsideUs' | 'ms') => median(side.map((r) => r[field]))
-    const [cpuOn, cpuOff] = [of(rounds.on, 'us'), of(rounds.off, 'us')]
-    const added = median(diffs)
-    const share = added / cpuOn
-    const line = (side: Round[]) =>
-      `${fmt(of(side, 'us') / 1000, 2)} ms CPU per miss (outside the engine workers ${fmt(of(side, 'outsideUs') / 1000, 2)} ms), p50 ${fmt(of(side, 'ms'), 2)} ms`
-    return [
-      `Telemetry's share of a 20-word ${engine} cache miss (pcm_22050; ${MISS_PAIRS} pairs of rounds of ${MISSES_PER_ROUND}, ABBA, one at a time):`,
-      `  every signal on, default sampling: ${line(rounds.on)}`,
-      `  telemetry off:                     ${line(rounds.off)}`,
-      verdict(
-        "telemetry's share of the miss's CPU < 1%",
-        share < 0.01,
-        `${fmt(share * 100, 2)}% (${added >= 0 ? '+' : ''}${fmt(added, 0)} µs outside the workers, median of ${MISS_PAIRS} paired differences, quartiles ${fmt(quantile(diffs, 0.25), 0)} to ${fmt(quantile(diffs, 0.75), 0)} µs; of ${fmt(cpuOn, 0)} µs; whole process ${cpuOn >= cpuOff ? '+' : ''}${fmt(cpuOn - cpuOff, 0)} µs)`,
-      ),
-    ]
-  } finally {
-    await Promise.all(started.map((svc) => svc.stop()))
-    sink.stop()
-  }
-}
-
 export async function benchHitPath(): Promise<string[]> {
-  return [...(await hitPath()), '', ...(await missShare()), '', ...(await benchAccountingPerHit())]
+  return [...(await hitPath()), '', ...(await benchMissShare()), '', ...(await benchAccountingPerHit())]
 }
 
 /** The cache-hit part alone (`bun run bench hit-path-hits`), for A/B runs of hit-path changes. */

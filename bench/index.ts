@@ -9,14 +9,18 @@ import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
+import { benchMissShare } from './miss-share.ts'
 import { benchHitPathOff } from './hit-path-off.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 import { benchGateway } from './gateway.ts'
 import { benchGatewayCost } from './gateway-cost.ts'
 import { benchGatewayStore } from './gateway-store.ts'
 import { benchGatewayAB } from './gateway-ab.ts'
+import { benchGatewayTelemetry } from './gateway-telemetry.ts'
+import { benchGatewayMissTelemetry } from './gateway-miss-telemetry.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
+import { benchLogExport } from './log-export.ts'
 import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
 import { benchStoreTelemetry } from './store-telemetry.ts'
@@ -48,14 +52,22 @@ const sections: Record<string, () => Promise<string[]>> = {
   'hit-path-off': benchHitPathOff,
   // Only when named: the cache store's cost in a gateway's miss, this build against BENCH_BASELINE_ROOT.
   'gateway-store': benchGatewayStore,
+  // Only when named: hit-path's telemetry share of a native miss alone, about two minutes.
+  'hit-path-miss': benchMissShare,
   // Only when named: hit-path's usage accounting part alone, about a minute.
   'hit-path-usage': benchAccountingPerHit,
   // Only when named: gateway builds side by side (BENCH_BASELINE_ROOT), more rounds than gateway-cost.
   'gateway-ab': benchGatewayAB,
+  // Only when named: a gateway miss's telemetry one signal at a time (BENCH_BASELINE_ROOT adds a build).
+  'gateway-telemetry': benchGatewayTelemetry,
+  // Only when named: a gateway miss's telemetry in-process, this build against BENCH_BASELINE_ROOT (about 3 minutes).
+  'gateway-miss-telemetry': benchGatewayMissTelemetry,
   // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
   'store-telemetry': benchStoreTelemetry,
+  // Only when named: CPU per log line shipped over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process, about a minute.
+  'log-export': benchLogExport,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'gateway-ab', 'store-telemetry'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'log-export', 'gateway-telemetry', 'gateway-miss-telemetry'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.

@@ -72,6 +72,8 @@ export function otlpSink(): { endpoint: string; stop(): void } {
     hostname: '127.0.0.1',
     async fetch(req) {
       await req.arrayBuffer()
+      // A collector answers in the request's encoding: an empty ExportLogs/TraceServiceResponse is zero bytes.
+      if ((req.headers.get('content-type') ?? '').includes('protobuf')) return new Response(null, { headers: { 'content-type': 'application/x-protobuf' } })
       return Response.json({})
     },
   })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig, otlpSignalUrl } from './config.ts'
+import { ConfigError, loadConfig, otlpSignalProtocol, otlpSignalUrl } from './config.ts'
 
 describe('loadConfig', () => {
   test('applies the documented defaults to an empty environment', () => {
@@ -60,5 +60,29 @@ describe('loadConfig', () => {
   test('derives per-signal OTLP endpoints from the base endpoint unless set', () => {
     expect(otlpSignalUrl(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }), 'traces')).toBe('http://c:4318/v1/traces')
     expect(otlpSignalUrl(loadConfig({ OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://l:1/logs' }), 'logs')).toBe('http://l:1/logs')
+  })
+
+  test("exports OTLP/HTTP protobuf by default; a signal's own protocol wins over the general one", () => {
+    const defaults = loadConfig({})
+    expect([otlpSignalProtocol(defaults, 'traces'), otlpSignalProtocol(defaults, 'logs')]).toEqual(['http/protobuf', 'http/protobuf'])
+    const mixed = loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf' })
+    expect([otlpSignalProtocol(mixed, 'traces'), otlpSignalProtocol(mixed, 'logs')]).toEqual(['http/json', 'http/protobuf'])
+    const tracesOnly = loadConfig({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })
+    expect([otlpSignalProtocol(tracesOnly, 'traces'), otlpSignalProtocol(tracesOnly, 'logs')]).toEqual(['http/json', 'http/protobuf'])
+  })
+
+  test('refuses grpc and unknown OTLP protocols, naming the accepted values, every bad key at once', () => {
+    const error = (() => {
+      try {
+        loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' })
+      } catch (err) {
+        return err as ConfigError
+      }
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error!.problems).toEqual([
+      'OTEL_EXPORTER_OTLP_PROTOCOL="grpc": expected http/protobuf or http/json (OTLP over gRPC is not built in)',
+      'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="http/xml": expected http/protobuf or http/json (OTLP over gRPC is not built in)',
+    ])
   })
 })

@@ -38,6 +38,11 @@ const otlpHeaders = z.string().transform((v, ctx) => {
   return headers
 })
 
+// OTLP over HTTP only: protobuf bodies (the OTel spec's default) or JSON.
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'expected http/protobuf or http/json (OTLP over gRPC is not built in)',
+})
+
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -137,8 +142,11 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: url.optional(),
   OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.default({}),
   OTEL_EXPORTER_OTLP_TIMEOUT: int(1, 600_000).default(10_000),
-  // Only OTLP/HTTP with JSON bodies is built in; saying so beats silently sending JSON.
-  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/json']).default('http/json'),
+  // OTLP/HTTP with protobuf (the OTel spec's default) or JSON bodies; a signal's own variable wins.
+  // gRPC is not built in: saying so beats silently sending something else.
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: otlpProtocol.optional(),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_LOGS_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   // Where each log line goes, written once: `both` (stdout and OTLP), `otlp` only (the collector
@@ -211,6 +219,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     )
   }
   return result.data
+}
+
+/** The body encoding a signal is exported with: its own OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL, else the general one. */
+export function otlpSignalProtocol(config: Config, signal: 'traces' | 'logs'): 'http/protobuf' | 'http/json' {
+  const specific = signal === 'traces' ? config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL : config.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL
+  return specific ?? config.OTEL_EXPORTER_OTLP_PROTOCOL
 }
 
 /** The endpoint a signal is exported to, per the OTLP exporter spec's env rules. */

@@ -12,10 +12,10 @@ afterAll(async () => {
   for (const { receiver } of running) receiver.stop()
 }, 30_000)
 
-async function start(mode: string) {
+async function start(mode: string, env: Record<string, string> = {}) {
   const receiver = new OtlpReceiver()
   // Every trace kept, so spans arrive whatever the sampling.
-  const svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, TTS_LOG_EXPORT: mode, TTS_TRACE_KEEP_RATIO: '1' })
+  const svc = await startService({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, TTS_LOG_EXPORT: mode, TTS_TRACE_KEEP_RATIO: '1', ...env })
   running.push({ svc, receiver })
   const res = await fetch(`${svc.url}/v1/audio/speech`, {
     method: 'POST',
@@ -34,6 +34,8 @@ test('otlp: the request line reaches the collector with its trace context, and n
   const record = receiver.logs.find((l) => l.attributes.request_id === requestId)!
   const body = JSON.parse(String(record.body)) as Record<string, unknown>
   expect(body).toMatchObject({ msg: 'request completed', request_id: requestId, trace_id: record.traceId, span_id: record.spanId })
+  // OTLP/HTTP protobuf by default, for logs and spans alike.
+  expect(new Set(receiver.requests.map((r) => r.contentType))).toEqual(new Set(['application/x-protobuf']))
   // Stdout still tells an operator the service started.
   expect(svc.logs.some((l) => l.msg === 'tts-edge listening')).toBe(true)
   // The line would have been flushed with the answer's batch; the summary went to the collector only.
@@ -51,10 +53,11 @@ test('stdout: the request line is on stdout and no log record reaches the collec
   expect(receiver.logs).toEqual([])
 }, 60_000)
 
-test('both (the default): the same line on stdout and at the collector', async () => {
-  const { svc, receiver, requestId, isLine } = await start('both')
+test('both (the default), over http/json: the same line on stdout and at the collector', async () => {
+  const { svc, receiver, requestId, isLine } = await start('both', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })
   const line = await svc.waitForLog(isLine)
   await receiver.waitFor((r) => r.logs.some((l) => l.attributes.request_id === requestId))
   const record = receiver.logs.find((l) => l.attributes.request_id === requestId)!
   expect(JSON.parse(String(record.body))).toEqual(line)
+  expect(receiver.requests.filter((r) => r.signal === 'logs').every((r) => r.contentType === 'application/json')).toBe(true)
 }, 60_000)

@@ -22,6 +22,7 @@ import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { deterministicKeeper, tailSamplingPolicies } from "./support/collector-policies.ts";
 import { allPromQLQueries, repoRoot, substituteGrafanaVariables, tempoGeneratedQueries } from "./support/dashboard-queries.ts";
 import { IMAGE_FACTS } from "./support/image-facts.ts";
+import { OTLP_HTTP_RECEIVER } from "./support/otlp-receiver-facts.ts";
 import { headingAnchors } from "./support/markdown.ts";
 
 const root = repoRoot;
@@ -435,6 +436,26 @@ describe("compose.yaml and Dockerfile", () => {
     for (const exporter of Object.keys(otel.exporters)) expect(exporter).toMatch(/^(otlp_grpc|otlp_http)\//);
     expect(otel.receivers.otlp.protocols.grpc.endpoint).toBe("0.0.0.0:4317");
     expect(otel.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
+  });
+
+  test("the collectors tts-edge exports to take its OTLP/HTTP encoding on the default paths", () => {
+    // Fact and its source: test/support/otlp-receiver-facts.ts.
+    const env = (list: Array<{ name: string; value?: string }>) => Object.fromEntries(list.map((e) => [e.name, e.value]));
+    const deployment = yaml("deploy/kubernetes/base/tts-edge/deployment.yaml");
+    const container = deployment.spec.template.spec.containers.find((c: any) => c.name === "tts-edge");
+    const senders = [
+      { config: "otel/collector.yaml", env: yaml("compose.yaml").services["tts-edge"].environment },
+      { config: "deploy/kubernetes/base/collector/agent.yaml", env: env(container.env) },
+    ];
+    for (const { config, env } of senders) {
+      const http = yaml(config).receivers.otlp.protocols.http;
+      expect(http.endpoint, config).toEndWith(":4318");
+      expect(http.traces_url_path ?? OTLP_HTTP_RECEIVER.paths.traces, config).toBe("/v1/traces");
+      expect(http.logs_url_path ?? OTLP_HTTP_RECEIVER.paths.logs, config).toBe("/v1/logs");
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT, config).toEndWith(":4318");
+      // Unset means the service's default, http/protobuf.
+      expect(OTLP_HTTP_RECEIVER.contentTypes[env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf"], config).toBe("application/x-protobuf");
+    }
   });
 
   test("the collector keeps a trace tts-edge marked, or one with an error, and nothing by chance", () => {

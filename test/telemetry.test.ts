@@ -88,6 +88,8 @@ describe('a request sent with a traceparent', () => {
     expect(JSON.parse(String(record.body))).toMatchObject({ msg: 'request completed', request_id: requestId, trace_id: traceId })
     expect(record.attributes).toMatchObject({ request_id: requestId, route: '/v1/audio/speech', status: 200 })
     expect(record.severityText).toBe('INFO')
+    // Sent as OTLP/HTTP protobuf, the default, and decoded as a collector would.
+    expect(receiver.requests.filter((r) => r.signal === 'logs')[0]?.contentType).toBe('application/x-protobuf')
   })
 
   test('leaves an exemplar with its trace id on /metrics', async () => {

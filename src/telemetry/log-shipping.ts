@@ -6,13 +6,20 @@
  * severity comes from pino's per-line metadata, the trace context from the active context
  * (logging is synchronous, so it is the context the line was written in), and the few
  * fields worth filtering on become attributes, hence Loki structured metadata.
+ *
+ * With OTLP/HTTP protobuf (the default) each record is encoded into its batch's buffer as it
+ * is shipped (log-record-batch.ts); with `http/json`, or an exporter given (tests), records go
+ * through the SDK's BatchLogRecordProcessor to that exporter.
  */
 import { context, isSpanContextValid, trace, type HrTime, type SpanContext } from '@opentelemetry/api'
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
-import { BatchLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs'
-import { otlpSignalUrl, type Config } from '../config.ts'
+import { BatchLogRecordProcessor, type LogRecordExporter, type SdkLogRecord } from '@opentelemetry/sdk-logs'
+import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
 import { countingLogProcessor, type DropHook } from './drop-accounting.ts'
+import { LogRecordBatch } from './log-record-batch.ts'
 import { createLogExporter } from './otlp-exporter.ts'
+import { resourceField, scopeField } from './otlp-proto-common.ts'
+import { writeLogRecord, type LogRecordParts } from './otlp-proto-logs.ts'
 import { telemetryResource } from './resource.ts'
 
 export interface LogShipper {
@@ -58,29 +65,55 @@ function plainId(value: unknown): string | undefined {
  */
 export function createLogShipper(config: Config, exporter?: LogRecordExporter, onDropped: DropHook = () => {}): LogShipper | undefined {
   if (config.OTEL_SDK_DISABLED || config.TTS_LOG_EXPORT === 'stdout' || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
-  const logExporter =
-    exporter ??
-    createLogExporter({
-      url: otlpSignalUrl(config, 'logs'),
-      headers: config.OTEL_EXPORTER_OTLP_HEADERS,
-      timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-      onDropped,
-    })
-  const processor = countingLogProcessor(
-    logExporter,
-    config.OTEL_BLRP_MAX_QUEUE_SIZE,
-    (e) =>
-      new BatchLogRecordProcessor(e, {
-        maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
-        maxExportBatchSize: Math.min(512, config.OTEL_BLRP_MAX_QUEUE_SIZE),
-        scheduledDelayMillis: config.OTEL_BLRP_SCHEDULE_DELAY,
-        exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-      }),
+  const protocol = otlpSignalProtocol(config, 'logs')
+  const options = {
+    url: otlpSignalUrl(config, 'logs'),
+    protocol,
+    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
+    timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
     onDropped,
-  )
-  // The same resource and scope objects for every record: the encoder groups and caches by identity.
+  }
+  // The same resource and scope objects for every record: the encoders group and cache by identity.
   const resource = telemetryResource(config)
   const instrumentationScope = { name: 'tts-edge' }
+  const maxExportBatchSize = Math.min(512, config.OTEL_BLRP_MAX_QUEUE_SIZE)
+  let emit: (record: LogRecordParts & { resource: typeof resource; instrumentationScope: typeof instrumentationScope }) => void
+  let stop: { forceFlush(): Promise<void>; shutdown(): Promise<void> }
+  if (!exporter && protocol === 'http/protobuf') {
+    const sender = createLogExporter(options)
+    const batch = new LogRecordBatch({
+      resource: resourceField(resource),
+      scope: scopeField(instrumentationScope),
+      maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
+      maxExportBatchSize,
+      scheduledDelayMillis: config.OTEL_BLRP_SCHEDULE_DELAY,
+      send: (body, count, done) => sender.send(body, count, done),
+      onDropped,
+    })
+    emit = (record) => batch.add((w) => writeLogRecord(w, record))
+    stop = {
+      forceFlush: () => batch.forceFlush(),
+      shutdown: () => batch.shutdown().then(() => sender.shutdown()),
+    }
+  } else {
+    const processor = countingLogProcessor(
+      exporter ?? createLogExporter(options),
+      config.OTEL_BLRP_MAX_QUEUE_SIZE,
+      (e) =>
+        new BatchLogRecordProcessor(e, {
+          maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,
+          maxExportBatchSize,
+          scheduledDelayMillis: config.OTEL_BLRP_SCHEDULE_DELAY,
+          exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+        }),
+      onDropped,
+    )
+    // A plain, finished record for the batch processor, instead of the SDK Logger's
+    // LogRecordImpl (setters, per-attribute validation and limits, a read-only switch):
+    // these attributes are a handful of bounded primitives.
+    emit = (record) => processor.onEmit(record as unknown as SdkLogRecord)
+    stop = processor
+  }
   return {
     ship(line, level, fields, span, whole = false) {
       const [severityNumber, severityText] = SEVERITY[level] ?? [SeverityNumber.INFO, 'INFO']
@@ -95,28 +128,24 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
           if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attributes[key] = value
         }
       }
-      // A plain, finished record for the batch processor, instead of the SDK Logger's
-      // LogRecordImpl (setters, per-attribute validation and limits, a read-only switch):
-      // these attributes are a handful of bounded primitives. A fifth of the line's cost.
       // A whole line's object carries the time the line says; the record says the same.
       const time = hrTimeOf(whole && typeof fields?.time === 'number' ? fields.time : Date.now())
       const spanContext = span ?? trace.getSpanContext(context.active())
-      const record: ReadableLogRecord = {
+      emit({
         hrTime: time,
         hrTimeObserved: time,
         ...(spanContext && isSpanContextValid(spanContext) && { spanContext }),
         severityNumber,
         severityText,
         body: line.endsWith('\n') ? line.slice(0, -1) : line,
-        resource,
-        instrumentationScope,
         attributes,
         droppedAttributesCount: 0,
-      }
-      processor.onEmit(record as SdkLogRecord)
+        resource,
+        instrumentationScope,
+      })
     },
-    forceFlush: () => processor.forceFlush().catch(() => {}),
-    shutdown: () => processor.shutdown().catch(() => {}),
+    forceFlush: () => stop.forceFlush().catch(() => {}),
+    shutdown: () => stop.shutdown().catch(() => {}),
   }
 }
 

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { decodeOtlpProto, encodeOtlpProtoResponse } from '../../test/support/otlp-proto-decoder.ts'
 import { createSpanExporter, type OtlpExporterOptions, type OtlpSignal } from './otlp-exporter.ts'
 
 const servers: { stop(force?: boolean): void }[] = []
@@ -15,12 +16,12 @@ afterEach(() => {
 
 /** A local collector answering with `respond`, recording every request. */
 function collector(respond: (n: number, req: Request) => Response | Promise<Response>) {
-  const requests: { headers: Headers; body: string }[] = []
+  const requests: { headers: Headers; body: Uint8Array }[] = []
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
     async fetch(req) {
-      requests.push({ headers: req.headers, body: await req.text() })
+      requests.push({ headers: req.headers, body: await req.bytes() })
       return respond(requests.length, req)
     },
   })
@@ -54,15 +55,26 @@ async function exportOnce(options: OtlpExporterOptions, spans = twoSpans()) {
   return { result, ms, dropped, exporter }
 }
 
-describe('OTLP JSON span exporter', () => {
-  test('posts JSON with the configured headers and succeeds on 200', async () => {
-    const { url, requests } = collector(() => Response.json({}))
+const protobufAnswer = (bytes: Uint8Array) => new Response(Uint8Array.from(bytes), { headers: { 'content-type': 'application/x-protobuf' } })
+
+describe('OTLP span exporter', () => {
+  test('posts protobuf (the OTLP default) with the configured headers and succeeds on 200', async () => {
+    const { url, requests } = collector(() => protobufAnswer(encodeOtlpProtoResponse('traces', 0)))
     const { result, dropped } = await exportOnce({ url, headers: { authorization: 'Bearer t0k' } })
     expect(result.code).toBe(ExportResultCode.SUCCESS)
     expect(dropped).toEqual([])
-    expect(requests[0]?.headers.get('content-type')).toBe('application/json')
+    expect(requests[0]?.headers.get('content-type')).toBe('application/x-protobuf')
     expect(requests[0]?.headers.get('authorization')).toBe('Bearer t0k')
-    expect(JSON.parse(requests[0]!.body).resourceSpans[0].scopeSpans[0].spans).toHaveLength(2)
+    const spans = decodeOtlpProto('traces', requests[0]!.body).resourceSpans[0].scopeSpans[0].spans
+    expect(spans.map((s: { name: string }) => s.name)).toEqual(['a', 'b'])
+  })
+
+  test('posts JSON when the protocol is http/json', async () => {
+    const { url, requests } = collector(() => Response.json({}))
+    const { result } = await exportOnce({ url, protocol: 'http/json' })
+    expect(result.code).toBe(ExportResultCode.SUCCESS)
+    expect(requests[0]?.headers.get('content-type')).toBe('application/json')
+    expect(JSON.parse(new TextDecoder().decode(requests[0]!.body)).resourceSpans[0].scopeSpans[0].spans).toHaveLength(2)
   })
 
   test('fails within the timeout, without throwing, when nothing listens on the port', async () => {
@@ -92,7 +104,7 @@ describe('OTLP JSON span exporter', () => {
     const { result, dropped } = await exportOnce({ url, timeoutMillis: 5000 })
     expect(result.code).toBe(ExportResultCode.SUCCESS)
     expect(requests).toHaveLength(2)
-    expect(requests[1]?.body).toBe(requests[0]!.body)
+    expect(requests[1]?.body).toEqual(requests[0]!.body)
     expect(dropped).toEqual([])
   })
 
@@ -112,11 +124,22 @@ describe('OTLP JSON span exporter', () => {
     expect(ms).toBeLessThan(1000)
   })
 
-  test('counts spans a collector rejected in a partial success', async () => {
-    const { url } = collector(() => Response.json({ partialSuccess: { rejectedSpans: '1', errorMessage: 'too old' } }))
-    const { result, dropped } = await exportOnce({ url })
-    expect(result.code).toBe(ExportResultCode.SUCCESS)
-    expect(dropped).toEqual([['traces', 1]])
+  test('counts spans a collector rejected in a partial success, in either encoding', async () => {
+    const json = collector(() => Response.json({ partialSuccess: { rejectedSpans: '1', errorMessage: 'too old' } }))
+    const fromJson = await exportOnce({ url: json.url, protocol: 'http/json' })
+    expect(fromJson.result.code).toBe(ExportResultCode.SUCCESS)
+    expect(fromJson.dropped).toEqual([['traces', 1]])
+    const proto = collector(() => protobufAnswer(encodeOtlpProtoResponse('traces', 2, 'too old')))
+    const fromProto = await exportOnce({ url: proto.url })
+    expect(fromProto.result.code).toBe(ExportResultCode.SUCCESS)
+    expect(fromProto.dropped).toEqual([['traces', 2]])
+  })
+
+  test('an answer that is not an OTLP message (a proxy page) counts nothing rejected', async () => {
+    const { url } = collector(() => new Response('<html>ok</html>', { headers: { 'content-type': 'text/html' } }))
+    expect((await exportOnce({ url })).dropped).toEqual([])
+    const garbled = collector(() => protobufAnswer(new Uint8Array([0x0a, 0x7f, 0x08])))
+    expect((await exportOnce({ url: garbled.url })).dropped).toEqual([])
   })
 
   test('forceFlush waits for the export in flight', async () => {

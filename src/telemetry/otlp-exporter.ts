@@ -1,5 +1,6 @@
 /**
- * OTLP/HTTP JSON exporters for the SDK's batch processors, sent with Bun's own `fetch`.
+ * OTLP/HTTP exporters (protobuf or JSON bodies) for the SDK's batch processors and our own
+ * log record batches, sent with Bun's own `fetch`.
  *
  * The official exporters run the SDK's transformer and node:http (emulated by Bun) for
  * every batch, which cost more CPU than the request being traced. These keep the
@@ -13,12 +14,20 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { version } from '../version.ts'
 import { encodeLogRecords, encodeSpans } from './otlp-json.ts'
+import { encodeLogRecordsProto } from './otlp-proto-logs.ts'
+import { rejectedInProto } from './otlp-proto-response.ts'
+import { encodeSpansProto } from './otlp-proto-spans.ts'
 
 export type OtlpSignal = 'traces' | 'logs'
+
+/** OTEL_EXPORTER_OTLP_PROTOCOL's values we build in (`grpc` is not). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json'
 
 export interface OtlpExporterOptions {
   /** Full signal URL, e.g. `http://collector:4318/v1/traces`. */
   url: string
+  /** Body encoding; `http/protobuf` (the OTLP spec's default) unless told otherwise. */
+  protocol?: OtlpProtocol
   /** Extra request headers (OTEL_EXPORTER_OTLP_HEADERS), e.g. an auth token. */
   headers?: Record<string, string>
   /** Budget for one export, retries included (OTEL_EXPORTER_OTLP_TIMEOUT). Default 10 s. */
@@ -54,20 +63,25 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** How many items the collector reported as rejected in a partial success, if any. */
-function rejectedCount(body: string, signal: OtlpSignal): number {
+function rejectedCount(body: Uint8Array, contentType: string, signal: OtlpSignal): number {
   if (body.length < 3) return 0
+  // A collector answers in the request's encoding; a proxy's page (HTML, say) counts as no rejection.
+  if (contentType.includes('protobuf')) return rejectedInProto(body)
+  if (!contentType.includes('json') && contentType !== '') return 0
   try {
-    const partial = (JSON.parse(body) as { partialSuccess?: Record<string, unknown> }).partialSuccess
+    const partial = (JSON.parse(new TextDecoder().decode(body)) as { partialSuccess?: Record<string, unknown> }).partialSuccess
     return Number(partial?.[signal === 'traces' ? 'rejectedSpans' : 'rejectedLogRecords'] ?? 0) || 0
   } catch {
-    return 0 // Not JSON (a proxy's page, say): the request itself was accepted.
+    return 0 // Not JSON: the request itself was accepted.
   }
 }
 
+type Body = string | Uint8Array<ArrayBuffer>
+
 /** Sends encoded batches of one signal. Shared by the span and log record exporters. */
-export class OtlpJsonExporter<T> {
+export class OtlpHttpExporter<T> {
   readonly #signal: OtlpSignal
-  readonly #encode: (items: T[]) => string
+  readonly #encode: (items: T[]) => Body
   readonly #url: string
   readonly #headers: Record<string, string>
   readonly #timeoutMillis: number
@@ -76,22 +90,31 @@ export class OtlpJsonExporter<T> {
   readonly #stop = new AbortController()
   #shutDown = false
 
-  constructor(signal: OtlpSignal, encode: (items: T[]) => string, options: OtlpExporterOptions) {
+  constructor(signal: OtlpSignal, encode: (items: T[]) => Body, options: OtlpExporterOptions) {
     this.#signal = signal
     this.#encode = encode
     this.#url = options.url
-    this.#headers = { ...options.headers, 'content-type': 'application/json', 'user-agent': `tts-edge/${version}` }
+    const contentType = options.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf'
+    this.#headers = { ...options.headers, 'content-type': contentType, 'user-agent': `tts-edge/${version}` }
     this.#timeoutMillis = options.timeoutMillis ?? 10_000
     this.#onDropped = options.onDropped
   }
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
+    this.send(() => this.#encode(items), items.length, resultCallback)
+  }
+
+  /**
+   * Sends one request body holding `count` items (encoded by `body()` unless refused at
+   * once), with the same promises as `export`. For batches encoded as they were filled.
+   */
+  send(body: () => Body, count: number, resultCallback: (result: ExportResult) => void): void {
     if (this.#shutDown || this.#inFlight.size >= MAX_IN_FLIGHT) {
-      this.#dropped(items.length)
+      this.#dropped(count)
       resultCallback({ code: ExportResultCode.FAILED, error: new Error(this.#shutDown ? 'exporter is shut down' : 'too many exports in flight') })
       return
     }
-    const pending = this.#deliver(items).then(resultCallback, (err: unknown) => {
+    const pending = this.#deliver(body, count).then(resultCallback, (err: unknown) => {
       // #deliver catches everything; this is the belt to keep "exactly once" if it ever did not.
       resultCallback({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(String(err)) })
     })
@@ -111,9 +134,9 @@ export class OtlpJsonExporter<T> {
     this.#stop.abort()
   }
 
-  async #deliver(items: T[]): Promise<ExportResult> {
+  async #deliver(encode: () => Body, count: number): Promise<ExportResult> {
     try {
-      const body = this.#encode(items)
+      const body = encode()
       const deadline = AbortSignal.timeout(this.#timeoutMillis)
       const signal = AbortSignal.any([deadline, this.#stop.signal])
       const giveUpAt = performance.now() + this.#timeoutMillis
@@ -121,30 +144,30 @@ export class OtlpJsonExporter<T> {
       for (let attempt = 1; ; attempt++) {
         const outcome = await this.#attempt(body, signal)
         if (outcome.ok) {
-          this.#dropped(rejectedCount(outcome.body, this.#signal))
+          this.#dropped(rejectedCount(outcome.body, outcome.contentType, this.#signal))
           return { code: ExportResultCode.SUCCESS }
         }
         const wait = outcome.retryAfterMs ?? backoff * (0.8 + Math.random() * 0.4)
         if (!outcome.retryable || attempt >= MAX_ATTEMPTS || signal.aborted || performance.now() + wait >= giveUpAt) {
-          return this.#failed(items.length, outcome.error)
+          return this.#failed(count, outcome.error)
         }
         await sleep(wait, signal)
         backoff *= 2
       }
     } catch (err) {
-      return this.#failed(items.length, err instanceof Error ? err : new Error(String(err)))
+      return this.#failed(count, err instanceof Error ? err : new Error(String(err)))
     }
   }
 
   async #attempt(
-    body: string,
+    body: Body,
     signal: AbortSignal,
-  ): Promise<{ ok: true; body: string } | { ok: false; retryable: boolean; retryAfterMs?: number; error: Error }> {
+  ): Promise<{ ok: true; body: Uint8Array; contentType: string } | { ok: false; retryable: boolean; retryAfterMs?: number; error: Error }> {
     try {
       const res = await fetch(this.#url, { method: 'POST', headers: this.#headers, body, signal })
       // Reading the body to the end lets the keep-alive connection be reused.
-      const text = await res.text()
-      if (res.ok) return { ok: true, body: text }
+      const bytes = await res.bytes()
+      if (res.ok) return { ok: true, body: bytes, contentType: res.headers.get('content-type') ?? '' }
       const error = new Error(`OTLP ${this.#signal} export: HTTP ${res.status}`)
       const retryAfter = retryAfterMs(res.headers.get('retry-after'))
       return { ok: false, retryable: RETRYABLE_STATUS.has(res.status), error, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }) }
@@ -172,23 +195,23 @@ export class OtlpJsonExporter<T> {
 }
 
 /**
- * A SpanExporter for BatchSpanProcessor that POSTs OTLP/JSON to `options.url`.
+ * A SpanExporter for BatchSpanProcessor that POSTs OTLP (protobuf unless `protocol` says JSON) to `options.url`.
  *
  * @example
  * const exporter = createSpanExporter({ url: 'http://localhost:4318/v1/traces', timeoutMillis: 10_000 })
  * new BatchSpanProcessor(exporter)
  */
 export function createSpanExporter(options: OtlpExporterOptions): SpanExporter & { forceFlush(): Promise<void> } {
-  return new OtlpJsonExporter<ReadableSpan>('traces', encodeSpans, options)
+  return new OtlpHttpExporter<ReadableSpan>('traces', options.protocol === 'http/json' ? encodeSpans : encodeSpansProto, options)
 }
 
 /**
- * A LogRecordExporter for BatchLogRecordProcessor that POSTs OTLP/JSON to `options.url`.
+ * A LogRecordExporter for BatchLogRecordProcessor that POSTs OTLP (protobuf unless `protocol` says JSON) to `options.url`.
  *
  * @example
  * const exporter = createLogExporter({ url: 'http://localhost:4318/v1/logs', onDropped: (_, n) => dropped.inc(n) })
  * new BatchLogRecordProcessor(exporter)
  */
-export function createLogExporter(options: OtlpExporterOptions): LogRecordExporter {
-  return new OtlpJsonExporter<ReadableLogRecord>('logs', encodeLogRecords, options)
+export function createLogExporter(options: OtlpExporterOptions): OtlpHttpExporter<ReadableLogRecord> & LogRecordExporter {
+  return new OtlpHttpExporter<ReadableLogRecord>('logs', options.protocol === 'http/json' ? encodeLogRecords : encodeLogRecordsProto, options)
 }

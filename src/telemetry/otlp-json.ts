@@ -17,6 +17,7 @@ import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { groupByScope } from './otlp-groups.ts'
 
 // Span flags (trace.proto): the low byte is the W3C trace flags; these say whether the parent was remote.
 const HAS_IS_REMOTE = 0x100
@@ -115,8 +116,8 @@ function scopeOf(scope: Scope): EncodedScope {
 }
 
 /**
- * Groups items by resource (by identity) and then by scope key, in first-seen order:
- * `{<resourceKey>:[{resource, <scopeKey>:[{scope, <itemsKey>:[...], schemaUrl}], schemaUrl}]}`.
+ * `{<resourceKey>:[{resource, <scopeKey>:[{scope, <itemsKey>:[...], schemaUrl}], schemaUrl}]}`, grouped
+ * by resource and scope (otlp-groups.ts).
  */
 function envelope<T extends { resource: Resource; instrumentationScope: Scope }>(
   items: readonly T[],
@@ -124,20 +125,11 @@ function envelope<T extends { resource: Resource; instrumentationScope: Scope }>
   scopeKey: (scope: Scope) => unknown,
   encode: (item: T) => unknown,
 ): string {
-  const byResource = new Map<Resource, Map<unknown, { scope: Scope; encoded: unknown[] }>>()
-  for (const item of items) {
-    let byScope = byResource.get(item.resource)
-    if (!byScope) byResource.set(item.resource, (byScope = new Map()))
-    const key = scopeKey(item.instrumentationScope)
-    let group = byScope.get(key)
-    if (!group) byScope.set(key, (group = { scope: item.instrumentationScope, encoded: [] }))
-    group.encoded.push(encode(item))
-  }
   const out: unknown[] = []
-  for (const [resource, byScope] of byResource) {
+  for (const [resource, groups] of groupByScope(items, scopeKey)) {
     const scoped: unknown[] = []
-    for (const { scope, encoded } of byScope.values()) {
-      scoped.push({ scope: scopeOf(scope), [keys.items]: encoded, schemaUrl: scope.schemaUrl || undefined })
+    for (const { scope, items: grouped } of groups) {
+      scoped.push({ scope: scopeOf(scope), [keys.items]: grouped.map(encode), schemaUrl: scope.schemaUrl || undefined })
     }
     out.push({ resource: resourceOf(resource), [keys.scope]: scoped, schemaUrl: resource.schemaUrl || undefined })
   }

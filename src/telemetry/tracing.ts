@@ -1,5 +1,5 @@
 /**
- * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP JSON,
+ * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP (protobuf or JSON),
  * W3C trace context + baggage, AsyncLocalStorage context. Bun.serve is not node:http,
  * so there is no auto-instrumentation: spans come from our middleware and withSpan.
  */
@@ -10,6 +10,7 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context as OtelContext,
   type Span,
   type TextMapPropagator,
   type Tracer,
@@ -26,7 +27,7 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
-import { otlpSignalUrl, type Config } from '../config.ts'
+import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
@@ -98,6 +99,7 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
     exporter ??
     createSpanExporter({
       url: otlpSignalUrl(config, 'traces'),
+      protocol: otlpSignalProtocol(config, 'traces'),
       headers: config.OTEL_EXPORTER_OTLP_HEADERS,
       timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
       onDropped,
@@ -138,8 +140,9 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
 }
 
 /**
- * Runs `fn` inside a child span of the active one. Errors are recorded on the span
- * (exception event, ERROR status, `error.type`) and rethrown; the span always ends.
+ * Runs `fn` inside a child span of the active one (or of the span in `parent`, which saves
+ * the caller a context switch of its own). Errors are recorded on the span (exception event,
+ * ERROR status, `error.type`) and rethrown; the span always ends.
  *
  * @example
  * const audio = await withSpan(tracer, 'tts.synthesize', { 'tts.voice': voice.id }, (span) => synth(span))
@@ -150,10 +153,11 @@ export async function withSpan<T>(
   attributes: Attributes,
   fn: (span: Span) => Promise<T> | T,
   kind: SpanKind = SpanKind.INTERNAL,
+  parent: OtelContext = context.active(),
 ): Promise<T> {
-  const span = tracer.startSpan(name, { kind, attributes })
+  const span = tracer.startSpan(name, { kind, attributes }, parent)
   try {
-    return await context.with(trace.setSpan(context.active(), span), () => fn(span))
+    return await context.with(trace.setSpan(parent, span), () => fn(span))
   } catch (err) {
     recordError(span, err)
     throw err

@@ -1,8 +1,11 @@
 /**
  * A small OTLP/HTTP receiver for tests: it accepts what a real collector accepts on
- * `/v1/traces` and `/v1/logs` (JSON encoding, as our exporters send, and gzip), decodes
- * the wire format and lets a test wait for the spans and log records it expects.
+ * `/v1/traces` and `/v1/logs` (protobuf or JSON by content type, gzip too), decodes the
+ * wire format and lets a test wait for the spans and log records it expects. Protobuf is
+ * decoded by protobufjs from the opentelemetry-proto files vendored in ./otlp-proto, an
+ * encoder independent of ours; it answers as a collector does, in the request's encoding.
  */
+import { decodeOtlpProto, encodeOtlpProtoResponse } from './otlp-proto-decoder.ts'
 
 export interface ReceivedSpan {
   traceId: string
@@ -52,6 +55,8 @@ type Waiter = { check: () => boolean; resolve: () => void }
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = []
   readonly logs: ReceivedLog[] = []
+  /** Each export request's signal and content type, in arrival order. */
+  readonly requests: { signal: 'traces' | 'logs'; contentType: string }[] = []
   #waiters: Waiter[] = []
   #server: ReturnType<typeof Bun.serve>
 
@@ -63,15 +68,20 @@ export class OtlpReceiver {
         const url = new URL(req.url)
         let bytes = new Uint8Array(await req.arrayBuffer())
         if (req.headers.get('content-encoding') === 'gzip') bytes = Bun.gunzipSync(bytes)
-        if (!(req.headers.get('content-type') ?? '').includes('json')) {
-          return new Response('this test receiver decodes OTLP/JSON only', { status: 415 })
+        const signal = url.pathname === '/v1/traces' ? 'traces' : url.pathname === '/v1/logs' ? 'logs' : undefined
+        if (!signal) return new Response('not found', { status: 404 })
+        const contentType = req.headers.get('content-type') ?? ''
+        const protobuf = contentType.startsWith('application/x-protobuf')
+        if (!protobuf && !contentType.startsWith('application/json')) {
+          return new Response('OTLP/HTTP takes application/x-protobuf or application/json', { status: 415 })
         }
-        const body = JSON.parse(new TextDecoder().decode(bytes))
-        if (url.pathname === '/v1/traces') this.#addSpans(body)
-        else if (url.pathname === '/v1/logs') this.#addLogs(body)
-        else return new Response('not found', { status: 404 })
+        const body = protobuf ? decodeOtlpProto(signal, bytes) : JSON.parse(new TextDecoder().decode(bytes))
+        this.requests.push({ signal, contentType })
+        if (signal === 'traces') this.#addSpans(body)
+        else this.#addLogs(body)
         this.#notify()
-        return Response.json({})
+        if (!protobuf) return Response.json({})
+        return new Response(Uint8Array.from(encodeOtlpProtoResponse(signal, 0)), { headers: { 'content-type': 'application/x-protobuf' } })
       },
     })
   }

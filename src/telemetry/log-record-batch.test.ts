@@ -1,0 +1,144 @@
+/**
+ * Log lines shipped over OTLP/HTTP protobuf, each encoded into its batch as it is shipped:
+ * what a collector decodes, and the batch processor's promises kept (bounded queue with
+ * counted drops, batch size, schedule delay, flush and shutdown delivering what was
+ * accepted, retries). A local collector decodes with protobufjs; waits are on its requests.
+ */
+import { afterEach, describe, expect, test } from 'bun:test'
+import { TraceFlags } from '@opentelemetry/api'
+import { loadConfig } from '../config.ts'
+import { comparable, decodeOtlpProto, encodeOtlpProtoResponse } from '../../test/support/otlp-proto-decoder.ts'
+import { createLogShipper } from './log-shipping.ts'
+
+const servers: { stop(force?: boolean): void }[] = []
+afterEach(() => {
+  for (const server of servers.splice(0)) server.stop(true)
+})
+
+/** A collector on /v1/logs that answers with `respond` (status and whether to hold the answer). */
+function collector(respond: (n: number) => { status?: number; hold?: Promise<void> } = () => ({})) {
+  const requests: { contentType: string; body: Record<string, any>; records: Record<string, any>[] }[] = []
+  const arrivals: (() => void)[] = []
+  const server = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(req) {
+      const contentType = req.headers.get('content-type') ?? ''
+      const bytes = await req.bytes()
+      const body = contentType.includes('protobuf') ? decodeOtlpProto('logs', bytes) : JSON.parse(new TextDecoder().decode(bytes))
+      const records = body.resourceLogs.flatMap((rl: any) => rl.scopeLogs.flatMap((sl: any) => sl.logRecords))
+      const { status = 200, hold } = respond(requests.length + 1)
+      requests.push({ contentType, body, records })
+      for (const arrived of arrivals.splice(0)) arrived()
+      if (hold) await hold
+      if (status !== 200) return new Response('no', { status })
+      return new Response(Uint8Array.from(encodeOtlpProtoResponse('logs', 0)), { headers: { 'content-type': 'application/x-protobuf' } })
+    },
+  })
+  servers.push(server)
+  /** Resolves once `n` requests have arrived. */
+  const arrived = async (n: number) => {
+    while (requests.length < n) await new Promise<void>((resolve) => arrivals.push(resolve))
+  }
+  return { endpoint: `http://127.0.0.1:${server.port}`, requests, arrived }
+}
+
+function shipperFor(endpoint: string, env: Record<string, string> = {}) {
+  const dropped: number[] = []
+  const shipper = createLogShipper(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'batch-test', ...env }), undefined, (signal, n) => {
+    if (signal === 'logs') dropped.push(n)
+  })!
+  return { shipper, dropped: () => dropped.reduce((a, b) => a + b, 0) }
+}
+
+const span = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED }
+const line = (i: number) => `{"level":30,"time":${1_700_000_000_000 + i},"request_id":"r-${i}","msg":"line ${i}"}\n`
+
+describe('log records over OTLP/HTTP protobuf', () => {
+  test('decode to what the http/json protocol sends for the same lines', async () => {
+    const c = collector()
+    const proto = shipperFor(c.endpoint)
+    const json = shipperFor(c.endpoint, { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json' })
+    for (const { shipper } of [proto, json]) {
+      const whole = { level: 50, time: 1_700_000_000_123.5, request_id: 'r-1', route: '/v1/audio/speech', status: 500, duration_ms: 1.25, trace_kept: true }
+      shipper.ship(`${JSON.stringify(whole)}\n`, 50, whole, span, true)
+      shipper.ship('{"level":30,"time":1700000000999,"session_id":"s-2","msg":"é ✓ 😀 \\"quoted\\""}\n', 30, { time: 1_700_000_000_999, voice: 'af' }, span, true)
+      shipper.ship('{"level":40,"msg":"outside any trace"}', 40, undefined)
+      await shipper.shutdown()
+    }
+    expect(c.requests.map((r) => r.contentType)).toEqual(['application/x-protobuf', 'application/json'])
+    // The third line's time is the moment it was shipped: compare the rest.
+    const [ours, theirs] = c.requests.map((r) => comparable(r.body) as any)
+    for (const body of [ours, theirs]) {
+      const third = body.resourceLogs[0].scopeLogs[0].logRecords[2]
+      expect(third.timeUnixNano).toBe(third.observedTimeUnixNano)
+      delete third.timeUnixNano
+      delete third.observedTimeUnixNano
+    }
+    expect(ours).toEqual(theirs)
+    const first = c.requests[0]!.records[0]!
+    expect(first.timeUnixNano).toBe('1700000000123500000')
+    expect(first.traceId).toBe(span.traceId)
+    expect(c.requests[0]!.body.resourceLogs[0].resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'batch-test' } })
+  })
+
+  test('sends full batches of at most 512 records, and the rest on flush', async () => {
+    const c = collector()
+    const { shipper, dropped } = shipperFor(c.endpoint, { OTEL_BLRP_SCHEDULE_DELAY: '600000' })
+    for (let i = 0; i < 1100; i++) shipper.ship(line(i), 30, undefined)
+    await shipper.forceFlush()
+    expect(c.requests.map((r) => r.records.length)).toEqual([512, 512, 76])
+    expect(c.requests.flatMap((r) => r.records.map((l) => l.attributes[0].value.stringValue))).toEqual(Array.from({ length: 1100 }, (_, i) => `r-${i}`))
+    expect(dropped()).toBe(0)
+    await shipper.shutdown()
+  })
+
+  test('sends what waits once the schedule delay has passed, without a flush', async () => {
+    const c = collector()
+    const { shipper } = shipperFor(c.endpoint, { OTEL_BLRP_SCHEDULE_DELAY: '20' })
+    shipper.ship(line(1), 30, undefined)
+    await c.arrived(1)
+    expect(c.requests[0]!.records).toHaveLength(1)
+    await shipper.shutdown()
+  })
+
+  test('a full queue drops and counts records while one export is out; the accepted are delivered', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const c = collector((n) => (n === 1 ? { hold: held } : {}))
+    const { shipper, dropped } = shipperFor(c.endpoint, { OTEL_BLRP_MAX_QUEUE_SIZE: '4', OTEL_BLRP_SCHEDULE_DELAY: '600000' })
+    for (let i = 0; i < 4; i++) shipper.ship(line(i), 30, undefined) // a full batch: sent at once, held by the collector
+    await c.arrived(1)
+    for (let i = 4; i < 10; i++) shipper.ship(line(i), 30, undefined) // four queue up, two find the queue full
+    expect(dropped()).toBe(2)
+    release()
+    await shipper.forceFlush()
+    expect(c.requests.map((r) => r.records.length)).toEqual([4, 4])
+    await shipper.shutdown()
+  })
+
+  test('retries a 503, and counts the batch dropped on a 400', async () => {
+    const c = collector((n) => ({ status: n === 1 ? 503 : n === 3 ? 400 : 200 }))
+    const { shipper, dropped } = shipperFor(c.endpoint)
+    shipper.ship(line(1), 30, undefined)
+    await shipper.forceFlush()
+    expect(c.requests).toHaveLength(2) // the 503, then the same batch again
+    expect(dropped()).toBe(0)
+    shipper.ship(line(2), 30, undefined)
+    shipper.ship(line(3), 30, undefined)
+    await shipper.forceFlush()
+    expect(dropped()).toBe(2)
+    await shipper.shutdown()
+  })
+
+  test('shutdown delivers what was accepted, then counts later lines dropped', async () => {
+    const c = collector()
+    const { shipper, dropped } = shipperFor(c.endpoint, { OTEL_BLRP_SCHEDULE_DELAY: '600000' })
+    shipper.ship(line(1), 30, undefined)
+    shipper.ship(line(2), 30, undefined)
+    await shipper.shutdown()
+    expect(c.requests.map((r) => r.records.length)).toEqual([2])
+    shipper.ship(line(3), 30, undefined)
+    expect(dropped()).toBe(1)
+  })
+})
