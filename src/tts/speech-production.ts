@@ -104,7 +104,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       job.synthesised = true
       if (chunk.encoded) {
         flight.push(pieceOf(chunk, chunk.encoded))
-        if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
+        if (chunk.whole) {
+          whole = chunk.whole
+          encodeMs = chunk.encodeMs ?? 0
+          // The file is complete (`whole` rides on the last chunk): its readers may finish in the
+          // same turn as this push, not a few promise reactions later, and repeats are hits already.
+          job.stored = entryOf(request, job, whole, meter.audioSeconds)
+          flight.end()
+        }
         continue
       }
       const t = performance.now()
@@ -139,11 +146,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
   synthSpan.end()
   recordEncodeSpan(tracer, parent, encodeMs, request.format)
 
-  const entry: CachedAudio = {
-    body: whole,
-    contentType: request.format.contentType,
-    meta: storedMeta(job, flight.chunks, whole, request.format.sampleRate, audioSeconds),
-  }
+  const entry = job.stored ?? entryOf(request, job, whole, audioSeconds)
   job.stored = entry
   flight.end()
   // Let the readers' last bytes leave first: storing copies and checksums the whole file
@@ -159,6 +162,15 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
   if (fallback || request.retention) return
   const stored = { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }
   await withSpan(tracer, 'tts.cache.store', stored, () => cache.set(key, entry), SpanKind.INTERNAL, parent).catch(() => {})
+}
+
+/** The finished file as the cache keeps it, and as repeats are served until it is stored. */
+function entryOf(request: ProducedRequest, job: Flight, whole: Uint8Array, audioSeconds: number): CachedAudio {
+  return {
+    body: whole,
+    contentType: request.format.contentType,
+    meta: storedMeta(job, job.broadcast.chunks, whole, request.format.sampleRate, audioSeconds),
+  }
 }
 
 /** What an entry says about its audio: duration, maker, and the layout hits replay. */
