@@ -13,7 +13,6 @@
  */
 import { trace, TraceFlags, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api'
 import type { Histogram } from 'prom-client'
-import { ChainedContext } from './chained-context.ts'
 import { ExemplarSlots, pendingObservation, type PendingObservation } from './exemplar-slots.ts'
 import { unitOf, WORK_UNIT, WorkUnit } from './work-unit.ts'
 
@@ -77,9 +76,7 @@ export class TraceKeeper {
    */
   begin(span: Span, parent: Context): Context {
     const unit = new WorkUnit(span, this, parentSampled(span, parent) || (unitOf(parent)?.parentSampled ?? false))
-    // A chain (chained-context.ts): this context and every one derived from it during the unit
-    // (each child span's) is a small link, not a copy of all the values so far.
-    return trace.setSpan(ChainedContext.set(parent, WORK_UNIT, unit), span)
+    return trace.setSpan(parent, span).setValue(WORK_UNIT, unit)
   }
 
   /** The keep rule alone, without side effects (for a header sent before the unit ends). */
