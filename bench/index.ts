@@ -18,7 +18,7 @@ import { benchGatewayStore } from './gateway-store.ts'
 import { benchGatewayAB } from './gateway-ab.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
-import { benchLogExport } from './log-export.ts'
+import { benchOtlpExport } from './otlp-export.ts'
 import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
 import { benchStoreTelemetry } from './store-telemetry.ts'
@@ -58,10 +58,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'gateway-ab': benchGatewayAB,
   // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
   'store-telemetry': benchStoreTelemetry,
-  // Only when named: CPU per log line shipped over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process, about a minute.
-  'log-export': benchLogExport,
+  // Only when named: CPU per log line and per kept span exported over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process.
+  'otlp-export': benchOtlpExport,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'log-export'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
