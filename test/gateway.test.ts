@@ -112,6 +112,18 @@ describe('speech through the gateway', () => {
     expect(Buffer.from(through).equals(Buffer.from(upstreamBytes))).toBe(true)
   })
 
+  test('an upstream answer of known length goes out whole: a miss here, with its Content-Length, byte for byte', async () => {
+    const request = { model: 'tts-1', voice: 'alloy', input: 'Already spoken upstream, so its length is known.', response_format: 'mp3' }
+    await (await direct(request)).arrayBuffer()
+    const upstreamHit = await direct(request)
+    const upstreamBytes = new Uint8Array(await upstreamHit.arrayBuffer())
+    expect(upstreamHit.headers.get('x-cache')).toBe('HIT')
+    const res = await fetch(`${gateway.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
+    expect(res.headers.get('x-cache')).toBe('MISS')
+    expect(Number(res.headers.get('content-length'))).toBe(upstreamBytes.byteLength)
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(upstreamBytes))).toBe(true)
+  })
+
   test('the body streams: several chunks reach the SDK', async () => {
     const res = await openai.audio.speech.create({
       model: 'tts-1',

@@ -35,7 +35,7 @@ export async function audioResponse(c: Context<AppEnv>, result: SpeechResult, op
   const body =
     result.body && !frame && !trailer
       ? (result.blob ?? (result.body as Uint8Array<ArrayBuffer>))
-      : await streamedBody(c, result.chunks, { frame: frame ?? identity, ...(trailer && { trailer }), ...(metrics && { metrics }) })
+      : await streamedBody(c, result.chunks, { frame: frame ?? identity, ...(trailer && { trailer }), ...(metrics && { metrics }), whole: !frame && !trailer })
   const elapsed = performance.now() - started
   if (metrics) observe(metrics.firstAudioLatency, { route }, elapsed / 1000)
   const headers: Record<string, string> = {

@@ -76,4 +76,29 @@ describe('exemplar slots', () => {
     expect(slots.stale(pendingObservation(ours, { route: '/', status_code: '200' }, 0.3, span), 2000, 15)).toBe(false)
     expect(await registry.metrics()).toContain(`trace_id="${span.traceId}"`)
   })
+
+  test('exemplars of kept traces read exactly as prom-client writes them, counted or set in place', async () => {
+    const { ours, plain, text } = twins()
+    const slots = new ExemplarSlots()
+    // One clock for both: prom-client stamps an exemplar with Date.now().
+    const now = Date.now
+    Date.now = () => 1_796_000_000_000
+    try {
+      for (const [i, value] of [...VALUES, ...VALUES].entries()) {
+        const labels = { route: i % 3 ? '/v1/audio/speech' : '/healthz', status_code: '200' }
+        const span = { traceId: i.toString(16).padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), traceFlags: TraceFlags.SAMPLED }
+        // Every other observation of a kept trace, the rest counted without one: both paths, in every bucket.
+        const kept = i % 2 === 0
+        slots.record(pendingObservation(ours, labels, value, span), kept ? span.traceId : undefined, 0)
+        if (kept) plain.observe({ labels, value, exemplarLabels: { trace_id: span.traceId, span_id: span.spanId } })
+        else plain.observe({ labels, value })
+      }
+    } finally {
+      Date.now = now
+    }
+    const [mine, theirs] = await text()
+    expect(mine).toBe(theirs!)
+    // The last kept 2.5 (the 17th observation) is the +Inf bucket's exemplar.
+    expect(mine).toContain(`le="+Inf",route="/v1/audio/speech",status_code="200"} 13 # {trace_id="${(16).toString(16).padStart(32, '0')}",span_id="${(17).toString(16).padStart(16, '0')}"} 2.5`)
+  })
 })

@@ -50,8 +50,11 @@ export class ExemplarSlots {
   record(o: PendingObservation, keptTrace: string | undefined, now: number): void {
     if (keptTrace && o.span?.traceId === keptTrace && o.span.traceFlags & TraceFlags.SAMPLED) {
       this.#slotOf(o).times[o.bucket] = now
+      const exemplarLabels = { trace_id: o.span.traceId, span_id: o.span.spanId }
+      if (this.#count(o)) return this.#exemplify(o, exemplarLabels)
       // Exemplar-enabled histograms only take the object form.
-      o.histogram.observe({ labels: o.labels, value: o.value, exemplarLabels: { trace_id: o.span.traceId, span_id: o.span.spanId } })
+      o.histogram.observe({ labels: o.labels, value: o.value, exemplarLabels })
+      this.#bind(o)
     } else if (!this.#count(o)) {
       o.histogram.observe({ labels: o.labels, value: o.value })
       this.#bind(o)
@@ -77,6 +80,24 @@ export class ExemplarSlots {
     // Beyond the last bound only count and sum move (+Inf is the count), as in prom-client.
     if (bucket < histogram.upperBounds.length) entry.bucketValues[histogram.upperBounds[bucket]!]! += 1
     return true
+  }
+
+  /**
+   * After #count: the bucket's exemplar set as prom-client's `updateExemplar` sets it (the
+   * same object, label set, value and timestamp), without hashing the label set again. The
+   * label set is a trace id and a span id (63 characters with their names), always within
+   * OpenMetrics' 128, which prom-client would check. A bucket that never had an exemplar
+   * gets its first through prom-client itself.
+   */
+  #exemplify(o: PendingObservation, exemplarLabels: { trace_id: string; span_id: string }): void {
+    const histogram = o.histogram as unknown as HistogramInternals
+    // prom-client's findBound: the bucket's upper bound, or -1 beyond the last.
+    const bound = o.bucket < histogram.upperBounds.length ? histogram.upperBounds[o.bucket]! : -1
+    const exemplar = o.set!.entry!.bucketExemplars?.[bound]
+    if (!exemplar) return histogram.updateExemplar(o.labels, o.value, exemplarLabels)
+    exemplar.labelSet = exemplarLabels
+    exemplar.value = o.value
+    exemplar.timestamp = Date.now() / 1000
   }
 
   /** After prom-client observed a label set itself (validating it): remember its entry for #count. */
@@ -124,6 +145,7 @@ interface HistogramInternals {
   sortedLabelNames: string[]
   /** Its values by label set (key: hashObject of the labels). */
   hashMap: Record<string, BucketEntry | undefined>
+  updateExemplar(labels: Record<string, string | number>, value: number, exemplarLabels: Record<string, string>): void
 }
 
 /** prom-client's values of one label set. */
@@ -131,6 +153,8 @@ interface BucketEntry {
   sum: number
   count: number
   bucketValues: Record<number, number>
+  /** Each bucket's exemplar by upper bound (-1 beyond the last), null until its first. */
+  bucketExemplars?: Record<number, { labelSet: Record<string, string>; value: number; timestamp?: number } | null>
 }
 
 /** Histogram, then each label value in order, down to the label set's slots. */

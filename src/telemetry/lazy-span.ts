@@ -25,8 +25,12 @@ import {
 
 /** What a lazy span is built with. */
 export interface SpanBuilder {
-  /** Builds the SDK span with exactly the ids of `context`, as a child of the span in `parent` (if any). */
-  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: TimeInput, parent: Context): Span
+  /**
+   * Builds the SDK span with exactly the ids of `context`, as a child of `parent`: the span in
+   * a context (if any), or a parent's ids alone (a child held by its unit: its context is made
+   * only if it is built).
+   */
+  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: TimeInput, parent: Context | SpanContext): Span
 }
 
 type Replay = (span: Span) => void
@@ -45,6 +49,7 @@ export class LazySpan implements Span {
   #status: SpanStatus | undefined
   // Events and exceptions in order, each with the time it happened.
   #replays: Replay[] | undefined
+  #added: Link[] | undefined
 
   constructor(
     private readonly builder: SpanBuilder,
@@ -53,9 +58,10 @@ export class LazySpan implements Span {
     private readonly kind: SpanKind,
     /** What was set so far (read by onEnd to see a keep mark). */
     readonly attributes: Attributes,
-    private readonly links: Link[],
-    /** The parent it is built under: a context holding the parent span, or none. */
-    private readonly parent: Context,
+    /** Links given at start (not written to). */
+    private readonly links: readonly Link[],
+    /** The parent it is built under: a context holding the parent span (or none), or the parent's ids. */
+    private readonly parent: Context | SpanContext,
     private readonly startTime: TimeInput,
     /** Called once, when the span ends: build it now (materialise), later, or never. */
     private readonly onEnd: (span: LazySpan) => void,
@@ -82,7 +88,8 @@ export class LazySpan implements Span {
   }
 
   addLink(link: Link): this {
-    if (!this.#ended) this.links.push(link)
+    // The list given may be shared (the tracer's empty one): added links are the span's own.
+    if (!this.#ended) (this.#added ??= []).push(link)
     return this
   }
 
@@ -120,7 +127,9 @@ export class LazySpan implements Span {
 
   /** Builds the SDK span, replays what was done to it, and ends it at its end. Once; only after end(). */
   materialise(): void {
-    const span = this.builder.build(this.context, this.name, this.kind, this.attributes, this.links, this.startTime, this.parent)
+    // A list of the SDK span's own (the one given may be shared).
+    const links = [...this.links, ...(this.#added ?? [])]
+    const span = this.builder.build(this.context, this.name, this.kind, this.attributes, links, this.startTime, this.parent)
     for (const replay of this.#replays ?? []) replay(span)
     if (this.#status) span.setStatus(this.#status)
     span.end(this.#endTime)

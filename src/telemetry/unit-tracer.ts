@@ -24,6 +24,7 @@ import {
   trace,
   TraceFlags,
   type Context,
+  type Link,
   type Span,
   type SpanContext,
   type SpanOptions,
@@ -92,9 +93,10 @@ export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
   }).getTracer('tts-edge')
   const builder: SpanBuilder = {
     build(ids, name, kind, attributes, links, startTime, parent) {
+      const under = 'traceId' in parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : parent
       preset.preset(ids.traceId, ids.spanId)
       try {
-        return builderTracer.startSpan(name, { kind, attributes, links, startTime }, parent)
+        return builderTracer.startSpan(name, { kind, attributes, links, startTime }, under)
       } finally {
         preset.preset(undefined, undefined) // a child takes its trace id from its parent
       }
@@ -104,6 +106,7 @@ export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
     if (span.attributes[KEEP_ATTRIBUTE] === true) span.materialise()
     else setup.processor.settle(span.spanContext().traceId, false)
   }
+  const noLinks: Link[] = []
 
   function startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
     const parentContext = options.root ? trace.deleteSpan(ctx) : ctx
@@ -119,7 +122,8 @@ export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
     const traceId = hasParent ? parent.traceId : ids.generateTraceId()
     const kind = options.kind ?? SpanKind.INTERNAL
     const attributes = { ...options.attributes }
-    const links = [...(options.links ?? [])]
+    // Copied only when given: a span's own list, which addLink appends to.
+    const links = options.links ? [...options.links] : noLinks
     const sampled = setup.sampler.shouldSample(parentContext, traceId, name, kind, attributes, links)
     const traceState = sampled.traceState ?? (hasParent ? parent.traceState : undefined)
     const spanContext: SpanContext = {
@@ -132,12 +136,8 @@ export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
     Object.assign(attributes, sampled.attributes)
     const startTime = options.startTime ?? performance.now()
     if (!unit) return new LazySpan(builder, spanContext, name, kind, attributes, links, parentContext, startTime, endRoot)
-    // Built under its parent's ids, wherever the parent is by then.
-    const under = trace.setSpanContext(ROOT_CONTEXT, parent!)
-    return new LazySpan(builder, spanContext, name, kind, attributes, links, under, startTime, (span) => {
-      if (unit.pending) unit.defer(span)
-      else if (unit.kept) span.materialise()
-    })
+    // Built under its parent's ids, wherever the parent is by then; its context only if built.
+    return new LazySpan(builder, spanContext, name, kind, attributes, links, parent!, startTime, unit.endChild)
   }
 
   return {

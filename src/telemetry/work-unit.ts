@@ -56,6 +56,16 @@ export class WorkUnit {
     ;(this.#deferred ??= []).push(child)
   }
 
+  /**
+   * Where a lazy child span of this unit goes when it ends (unit-tracer.ts): held until the
+   * decision, built at once in a kept trace, let go in a dropped one. One function per unit,
+   * not one per span.
+   */
+  readonly endChild = (child: DeferredChild): void => {
+    if (this.pending) this.defer(child)
+    else if (this.kept) child.materialise(this.span)
+  }
+
   /** Builds the deferred children if kept, and lets them go either way. */
   settleDeferred(): void {
     const deferred = this.#deferred

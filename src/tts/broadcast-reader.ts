@@ -59,6 +59,11 @@ export class BroadcastReader<T> extends ReadySource<T> {
     return this.feed.changed()
   }
 
+  override atEnd(): boolean {
+    const { feed } = this
+    return this.#state === READING && feed.ended && feed.error === undefined && this.#index >= feed.chunks.length && !this.signal?.aborted
+  }
+
   close(): void {
     if (this.#state !== READING) {
       this.#state = LEFT

@@ -3,7 +3,7 @@
  * The replica that wins the lease synthesises and holds it until the file is stored; the
  * others serve the file it stored.
  */
-import { context, type Context } from '@opentelemetry/api'
+import { SpanKind, type Context } from '@opentelemetry/api'
 import { withSpan } from '../telemetry/tracing.ts'
 import { hasAlignment, replay } from './speech-piece.ts'
 import { synthesiseFlight, type Flight, type ProductionDeps } from './speech-production.ts'
@@ -27,8 +27,11 @@ export async function produceFlight(
 ): Promise<void> {
   const { fleet, cache, tracer } = deps
   if (!fleet) return synthesiseFlight(deps, request, key, job, parent)
-  const claim = await context.with(parent, () =>
-    withSpan(tracer, 'tts.fleet.claim', {}, async (span) => {
+  const claim = await withSpan(
+    tracer,
+    'tts.fleet.claim',
+    {},
+    async (span) => {
       // Another replica's audio serves only when it has the word timings this flight was asked for.
       const stored = async () => {
         const entry = await cache.get(key)
@@ -37,7 +40,9 @@ export async function produceFlight(
       const claimed = await fleet.claim(key, stored, job.broadcast.signal)
       span.setAttribute('tts.fleet.outcome', claimed.outcome)
       return claimed
-    }),
+    },
+    SpanKind.INTERNAL,
+    parent,
   )
   if (claim.audio) {
     job.stored = claim.audio

@@ -46,6 +46,10 @@ export class FlightBytes extends ReadySource<Uint8Array> {
     return this.pieces.ready()
   }
 
+  override atEnd(): boolean {
+    return this.pieces.atEnd()
+  }
+
   close(): void {
     // Left early: neither outcome is this reader's to count.
     this.#counted = true

@@ -31,6 +31,11 @@ export abstract class ReadySource<T> implements AsyncIterableIterator<T, undefin
   /** The reader stops early (a `break`, a cancelled response): frees what it holds. Idempotent. */
   abstract close(): void
 
+  /** True when the next `take()` is sure to be DONE, with no failure to throw (false when unsure). */
+  atEnd(): boolean {
+    return false
+  }
+
   async next(): Promise<IteratorResult<T, undefined>> {
     for (;;) {
       const item = this.take()

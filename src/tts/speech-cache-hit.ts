@@ -38,7 +38,7 @@ export function cacheHit(metrics: Metrics | undefined, cached: CachedAudio, timi
     ...hitUsage(cached),
     cacheResult: 'cache_hit',
     contentType: cached.contentType,
-    chunks: once(cached.body),
+    chunks: new WholeBody(cached.body),
     body: cached.body,
     ...(cached.blob && { blob: cached.blob }),
     timings,
@@ -75,8 +75,13 @@ function hitUsage(cached: CachedAudio): Pick<SpeechResult, 'audioSeconds' | 'syn
 
 const notSynthesised = () => false
 
-async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield body
+/** The file as one chunk, for a caller that iterates; a hit is usually served from `body` and never is. */
+class WholeBody implements AsyncIterable<Uint8Array> {
+  constructor(readonly body: Uint8Array) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    yield this.body
+  }
 }
 
 async function* each(pieces: SpeechPiece[]): AsyncGenerator<SpeechPiece> {

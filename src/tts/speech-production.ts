@@ -3,11 +3,12 @@
  * pieces to every reader, then store the whole file with the pieces' layout (so a hit replays
  * the same pieces and word timings); each step in its own span and metrics.
  */
-import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { SpanKind, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import { concatBytes } from '../audio/bytes.ts'
 import { createEncoder, type AudioFormatSpec } from '../audio/formats.ts'
 import type { CachedAudio } from '../cache/cache.ts'
-import { observe } from '../telemetry/metrics.ts'
+import { observeAt } from '../telemetry/metrics.ts'
+import { unitOf } from '../telemetry/work-unit.ts'
 import { recordError, withSpan } from '../telemetry/tracing.ts'
 import type { Broadcast } from './broadcast.ts'
 import type { SynthesisOptions } from './engine.ts'
@@ -69,7 +70,8 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
     },
     parent,
   )
-  const synthContext = trace.setSpan(parent, synthSpan)
+  // Its observations name it in the request's unit of work, without a context switch to say so.
+  const at = { unit: unitOf(parent), span: synthSpan }
   const meter = new SynthesisMeter(metrics, engine, request.voice)
   let encodeMs = 0
   let whole: Uint8Array | undefined
@@ -102,7 +104,14 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       job.synthesised = true
       if (chunk.encoded) {
         flight.push(pieceOf(chunk, chunk.encoded))
-        if (chunk.whole) [whole, encodeMs] = [chunk.whole, chunk.encodeMs ?? 0]
+        if (chunk.whole) {
+          whole = chunk.whole
+          encodeMs = chunk.encodeMs ?? 0
+          // The file is complete (`whole` rides on the last chunk): its readers may finish in the
+          // same turn as this push, not a few promise reactions later, and repeats are hits already.
+          job.stored = entryOf(request, job, whole, meter.audioSeconds)
+          flight.end()
+        }
         continue
       }
       const t = performance.now()
@@ -124,7 +133,7 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
     // (`tts.cancelled` as for any cancelled work: an utterance's barge-in is this too.)
     if (flight.signal.aborted) synthSpan.setAttributes({ 'tts.synthesis.abandoned': true, 'tts.cancelled': true })
     else recordError(synthSpan, err)
-    context.with(synthContext, () => meter.end(flight.signal.aborted ? 'cancelled' : 'failed'))
+    meter.end(flight.signal.aborted ? 'cancelled' : 'failed', {}, at)
     synthSpan.end()
     flight.end(err)
     return
@@ -137,31 +146,31 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
   synthSpan.end()
   recordEncodeSpan(tracer, parent, encodeMs, request.format)
 
-  const entry: CachedAudio = {
-    body: whole,
-    contentType: request.format.contentType,
-    meta: storedMeta(job, flight.chunks, whole, request.format.sampleRate, audioSeconds),
-  }
+  const entry = job.stored ?? entryOf(request, job, whole, audioSeconds)
   job.stored = entry
   flight.end()
   // Let the readers' last bytes leave first: storing copies and checksums the whole file
   // on this thread, and the client would wait for it. Meanwhile `job.stored` serves repeats.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  context.with(synthContext, () => {
-    if (metrics) {
-      observe(metrics.speechCreateDuration, {}, seconds)
-      observe(metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
-      observe(metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-    }
-    meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 })
-  })
+  if (metrics) {
+    observeAt(at.unit, synthSpan, metrics.speechCreateDuration, {}, seconds)
+    observeAt(at.unit, synthSpan, metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
+    observeAt(at.unit, synthSpan, metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
+  }
+  meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 }, at)
   // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
   if (fallback || request.retention) return
-  await context.with(parent, () =>
-    withSpan(tracer, 'tts.cache.store', { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }, () =>
-      cache.set(key, entry),
-    ),
-  ).catch(() => {})
+  const stored = { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }
+  await withSpan(tracer, 'tts.cache.store', stored, () => cache.set(key, entry), SpanKind.INTERNAL, parent).catch(() => {})
+}
+
+/** The finished file as the cache keeps it, and as repeats are served until it is stored. */
+function entryOf(request: ProducedRequest, job: Flight, whole: Uint8Array, audioSeconds: number): CachedAudio {
+  return {
+    body: whole,
+    contentType: request.format.contentType,
+    meta: storedMeta(job, job.broadcast.chunks, whole, request.format.sampleRate, audioSeconds),
+  }
 }
 
 /** What an entry says about its audio: duration, maker, and the layout hits replay. */

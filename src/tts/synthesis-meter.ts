@@ -3,7 +3,9 @@
  * metrics by model (telemetry/synthesis-metrics.ts): counted when it ends, timed and its
  * real-time factor observed when it completes, counted as an error when it fails.
  */
-import { observe, type Metrics } from '../telemetry/metrics.ts'
+import type { Span } from '@opentelemetry/api'
+import { observe, observeAt, type Metrics } from '../telemetry/metrics.ts'
+import type { WorkUnit } from '../telemetry/work-unit.ts'
 import type { Engine, PcmChunk, Voice } from './engine.ts'
 
 export type SynthesisEnd = 'completed' | 'failed' | 'cancelled'
@@ -50,9 +52,10 @@ export class SynthesisMeter {
    * The synthesis ended; once. On completion, `timing` gives the synthesis's length when
    * it was measured earlier (default: until now) and the time spent encoding on this
    * thread between chunks, which the real-time factor leaves out (it is not synthesis).
-   * Observations join the active trace as exemplars: call it in the synthesis's context.
+   * Observations join the active trace as exemplars: call it in the synthesis's context, or
+   * name the synthesis's span and unit of work in `at` (no context switch).
    */
-  end(how: SynthesisEnd, timing: { seconds?: number; encodeSeconds?: number } = {}): void {
+  end(how: SynthesisEnd, timing: { seconds?: number; encodeSeconds?: number } = {}, at?: { unit: WorkUnit | undefined; span: Span }): void {
     const m = this.#metrics
     if (this.#ended || !m) return
     this.#ended = true
@@ -61,8 +64,13 @@ export class SynthesisMeter {
     if (how === 'failed') m.synthesisErrors.inc(labels)
     if (how !== 'completed') return
     const seconds = timing.seconds ?? this.seconds
-    observe(m.synthesisDuration, labels, seconds)
     const audio = this.audioSeconds
+    if (at) {
+      observeAt(at.unit, at.span, m.synthesisDuration, labels, seconds)
+      if (audio > 0) observeAt(at.unit, at.span, m.synthesisRtf, labels, (seconds - (timing.encodeSeconds ?? 0)) / audio)
+      return
+    }
+    observe(m.synthesisDuration, labels, seconds)
     if (audio > 0) observe(m.synthesisRtf, labels, (seconds - (timing.encodeSeconds ?? 0)) / audio)
   }
 }

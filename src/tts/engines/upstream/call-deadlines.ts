@@ -5,8 +5,9 @@
  *
  * The clocks are times to compare, not timers: one interval checks every call in progress
  * (and runs only while there are any), so a call sets no timer and a chunk of audio only
- * moves a number. Timers cost every call four set-and-clears and every chunk one more. A
- * deadline fires up to SWEEP_MS late.
+ * moves a number. Timers cost every call four set-and-clears and every chunk one more. The
+ * same sweep looks at the client's signal, so a call adds no abort listener to it either. A
+ * deadline fires, and a client's leaving is noticed, up to SWEEP_MS late.
  */
 import type { UpstreamSettings } from './upstream-settings.ts'
 import { UpstreamError, type UpstreamReason } from './upstream-error.ts'
@@ -34,7 +35,6 @@ function sweep(): void {
  */
 export class CallDeadlines {
   readonly #controller = new AbortController()
-  readonly #onClientAbort: () => void
   // When each clock runs out (performance.now); Infinity once stopped.
   #headers: number
   #firstByte: number
@@ -49,8 +49,7 @@ export class CallDeadlines {
     this.#headers = now + limits.connect_timeout_ms
     this.#firstByte = now + limits.first_byte_timeout_ms
     this.#total = now + limits.timeout_ms
-    this.#onClientAbort = () => this.#controller.abort(client?.reason)
-    client?.addEventListener('abort', this.#onClientAbort, { once: true })
+    if (client?.aborted) this.#controller.abort(client.reason)
     calls.add(this)
     sweeper ??= setInterval(sweep, SWEEP_MS)
     // The interval must not keep a process alive on its own; the calls it watches do.
@@ -79,12 +78,17 @@ export class CallDeadlines {
   /** Stops every clock; `abandon` also aborts the connection (a body read to its end keeps it for reuse). */
   end(abandon: boolean): void {
     calls.delete(this)
-    this.client?.removeEventListener('abort', this.#onClientAbort)
     if (abandon) this.#controller.abort()
   }
 
-  /** Aborts the call if a clock ran out by `now` (called by the sweep). */
+  /** Aborts the call if its client left or a clock ran out by `now` (called by the sweep). */
   check(now: number): void {
+    const client = this.client
+    if (client?.aborted) {
+      calls.delete(this)
+      this.#controller.abort(client.reason)
+      return
+    }
     const limits = this.limits
     let detail: string | undefined
     if (now >= this.#headers) detail = `no response within ${limits.connect_timeout_ms} ms`

@@ -9,6 +9,7 @@ import { concatBytes, EMPTY_BYTES } from '../../../audio/bytes.ts'
 import type { AudioFormatSpec } from '../../../audio/formats.ts'
 import { inProcessEncoders, type EncoderSource, type StreamEncoder, type StreamSpeaker } from '../../encoding/stream-encoder.ts'
 import type { Boundary, PcmChunk } from '../../engine.ts'
+import { UpstreamBody } from './upstream-body.ts'
 
 const NO_SAMPLES = new Int16Array(0)
 
@@ -72,6 +73,17 @@ export async function* upstreamAudio(opening: UpstreamAudioSource | (() => Promi
   const sent: Uint8Array[] = []
   if (passthrough) {
     const raw = format?.container === 'pcm'
+    if (body instanceof UpstreamBody && body.whole) {
+      // An answer read whole is its own last chunk, the file riding on it: the flight ends as
+      // it is pushed, so a reader can send it in one piece, as a cache hit is sent.
+      const first = await body.next()
+      await body.next()
+      options.signal?.throwIfAborted()
+      if (first.done) return
+      const bytes = first.value
+      yield { samples: NO_SAMPLES, sampleRate, encoded: bytes, sampleCount: raw ? bytes.byteLength >> 1 : 0, ...extras(undefined), whole: bytes, encodeMs: 0 }
+      return
+    }
     for await (const piece of body) {
       const bytes = bytesOf(piece)
       sent.push(bytes)

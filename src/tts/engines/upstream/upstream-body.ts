@@ -77,6 +77,11 @@ export class UpstreamBody implements AsyncIterableIterator<Uint8Array, undefined
     return this
   }
 
+  /** The answer was read whole: its first chunk is all of it. */
+  get whole(): boolean {
+    return this.options.reader === undefined
+  }
+
   readonly #read = (next: ReadResult): IteratorResult<Uint8Array, undefined> | Promise<IteratorResult<Uint8Array, undefined>> => {
     const { options } = this
     if (next.done) {
