@@ -20,7 +20,7 @@ import { benchGatewayTelemetry } from './gateway-telemetry.ts'
 import { benchGatewayMissTelemetry } from './gateway-miss-telemetry.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchLoad } from './load.ts'
-import { benchLogExport } from './log-export.ts'
+import { benchOtlpExport } from './otlp-export.ts'
 import { benchMarkup } from './markup.ts'
 import { benchLoudness } from './loudness.ts'
 import { benchStoreTelemetry } from './store-telemetry.ts'
@@ -64,10 +64,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'gateway-miss-telemetry': benchGatewayMissTelemetry,
   // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
   'store-telemetry': benchStoreTelemetry,
-  // Only when named: CPU per log line shipped over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process, about a minute.
-  'log-export': benchLogExport,
+  // Only when named: CPU per log line and per kept span exported over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process.
+  'otlp-export': benchOtlpExport,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'log-export', 'gateway-telemetry', 'gateway-miss-telemetry'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.

@@ -8,7 +8,13 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { TraceFlags } from '@opentelemetry/api'
 import { loadConfig } from '../config.ts'
 import { comparable, decodeOtlpProto, encodeOtlpProtoResponse } from '../../test/support/otlp-proto-decoder.ts'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { LogRecordBatch } from './log-record-batch.ts'
 import { createLogShipper } from './log-shipping.ts'
+import { createLogExporter } from './otlp-exporter.ts'
+import { resourceField, scopeField } from './otlp-proto-common.ts'
+import { writeLogRecord } from './otlp-proto-logs.ts'
+import type { ProtoWriter } from './otlp-proto-writer.ts'
 
 const servers: { stop(force?: boolean): void }[] = []
 afterEach(() => {
@@ -140,5 +146,32 @@ describe('log records over OTLP/HTTP protobuf', () => {
     expect(c.requests.map((r) => r.records.length)).toEqual([2])
     shipper.ship(line(3), 30, undefined)
     expect(dropped()).toBe(1)
+  })
+
+  test('a record that fails to encode is dropped and counted; the records around it arrive whole', async () => {
+    const c = collector()
+    const dropped: number[] = []
+    const sender = createLogExporter({ url: `${c.endpoint}/v1/logs` })
+    const batch = new LogRecordBatch({
+      resource: resourceField(resourceFromAttributes({ 'service.name': 'batch-test' })),
+      scope: scopeField({ name: 'tts-edge' }),
+      maxQueueSize: 10,
+      maxExportBatchSize: 10,
+      scheduledDelayMillis: 600_000,
+      send: (body, count, done) => sender.send(body, count, done),
+      onDropped: (_, n) => dropped.push(n),
+    })
+    const record = (msg: string) => (w: ProtoWriter) =>
+      writeLogRecord(w, { hrTime: [1_700_000_000, 0], hrTimeObserved: [1_700_000_000, 0], body: msg, attributes: {} })
+    batch.add(record('before'))
+    batch.add((w) => {
+      record('half written')(w)
+      throw new Error('cannot encode')
+    })
+    batch.add(record('after'))
+    await batch.shutdown()
+    await sender.shutdown()
+    expect(dropped).toEqual([1])
+    expect(c.requests[0]!.records.map((r) => r.body.stringValue)).toEqual(['before', 'after'])
   })
 })

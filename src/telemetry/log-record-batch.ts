@@ -59,14 +59,23 @@ export class LogRecordBatch {
 
   /**
    * Adds one record, written by `write` into the batch (as field 2 of ScopeLogs), or counts
-   * it dropped when the queue is full or the batch shut down.
+   * it dropped when the queue is full, the batch shut down, or `write` throws. Never throws.
    */
   add(write: (w: ProtoWriter) => void): void {
     if (this.#shutDown || this.#queued >= this.#options.maxQueueSize) {
       this.#options.onDropped('logs', 1)
       return
     }
-    write(this.#writer)
+    const w = this.#writer
+    const start = w.pos
+    try {
+      write(w)
+    } catch {
+      // A record that cannot be encoded is dropped whole; the batch's other records stay intact.
+      w.pos = start
+      this.#options.onDropped('logs', 1)
+      return
+    }
     this.#count++
     this.#queued++
     if (this.#count >= this.#options.maxExportBatchSize) {
