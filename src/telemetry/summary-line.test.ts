@@ -79,4 +79,35 @@ describe('writeSummaryLine', () => {
     writeSummaryLine(logger, 'info', 'req-5', span, { status: 200 }, 'request completed')
     expect(lines[0]).toMatchObject({ request_id: 'req-5', active_trace: span.traceId, status: 200, msg: 'request completed' })
   })
+
+  test('the line is exactly JSON.stringify of the whole object, whatever the fields hold', () => {
+    const { logger, lines } = capture()
+    const now = Date.now
+    Date.now = () => 1_796_000_000_123
+    const cases: Record<string, unknown>[] = [
+      {},
+      fields(),
+      { voice: 'a "quoted" \\ voice\n', note: 'żółć ✓ 🎧', gone: undefined, ignored: ['speed', 'seed'], nested: { a: [1, null] }, ratio: 0.1 + 0.2, big: 1e21, flag: true },
+      // A field named like one the line writes itself: one key, where the first was (the object path).
+      { ...fields(), request_id: 'other', msg: 'theirs', service: 'x' },
+    ]
+    try {
+      for (const f of cases) writeSummaryLine(logger, 'info', 'req-"6"', span, { ...f }, 'request completed')
+    } finally {
+      Date.now = now
+    }
+    const expected = cases.map(
+      (f) =>
+        `${JSON.stringify({ level: 30, time: 1_796_000_000_123, service: 'svc', service_instance_id: 'replica-1', request_id: 'req-"6"', trace_id: span.traceId, span_id: span.spanId, trace_flags: '01', ...f, msg: 'request completed' })}\n`,
+    )
+    expect(lines).toEqual(expected)
+    expect(JSON.parse(lines[3]!)).toMatchObject({ request_id: 'other', msg: 'request completed', service: 'x' })
+  })
+
+  test('the shipper reads the request id, time and filterable fields of the line it ships', () => {
+    const { logger, lines, shipped } = capture('info', true)
+    writeSummaryLine(logger, 'info', 'req-7', span, fields(), 'request completed')
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>
+    expect(shipped[0]!.fields).toMatchObject({ request_id: 'req-7', time: line.time, route: '/v1/audio/speech', status: 200, cache: 'cache_hit', trace_kept: false })
+  })
 })
