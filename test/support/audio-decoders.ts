@@ -37,16 +37,19 @@ async function withFile<T>(bytes: Uint8Array, ext: string, fn: (path: string) =>
 }
 
 async function run(cmd: string[]): Promise<{ stdout: Uint8Array; stderr: string }> {
-  // No stdin: ffmpeg otherwise reads it for interactive keys, and a child that exits with unread input
-  // on its end resets the pipe under load (ECONNRESET).
-  const proc = Bun.spawn(cmd, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).bytes(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ])
-  if (code !== 0) throw new Error(`${cmd.join(' ')} exited ${code}: ${stderr}`)
-  return { stdout, stderr }
+  // The child writes to files, not pipes: under load a pipe's read failed now and then with
+  // ECONNRESET after the child exited (Bun's pipes are socket pairs), whatever the decoder said.
+  const dir = mkdtempSync(join(tmpdir(), 'tts-decoder-'))
+  const [out, err] = [join(dir, 'stdout'), join(dir, 'stderr')]
+  try {
+    const proc = Bun.spawn(cmd, { stdin: 'ignore', stdout: Bun.file(out), stderr: Bun.file(err) })
+    const code = await proc.exited
+    const stderr = await Bun.file(err).text()
+    if (code !== 0) throw new Error(`${cmd.join(' ')} exited ${code}: ${stderr}`)
+    return { stdout: await Bun.file(out).bytes(), stderr }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 export interface ProbeResult {
