@@ -74,7 +74,28 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
   const at = { unit: unitOf(parent), span: synthSpan }
   const meter = new SynthesisMeter(metrics, engine, request.voice)
   let encodeMs = 0
-  let whole: Uint8Array | undefined
+  let entry: CachedAudio | undefined
+  // The synthesis is counted and its span ended before the flight ends: a request answered is
+  // a request counted, for a scrape made the moment its last byte arrives.
+  const completed = (whole: Uint8Array): CachedAudio => {
+    const seconds = (performance.now() - started) / 1000
+    const audioSeconds = meter.audioSeconds
+    const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
+    synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
+    synthSpan.setAttribute('tts.rtf', rtf)
+    synthSpan.end()
+    recordEncodeSpan(tracer, parent, encodeMs, request.format)
+    if (metrics) {
+      observeAt(at.unit, synthSpan, metrics.speechCreateDuration, {}, seconds)
+      observeAt(at.unit, synthSpan, metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
+      observeAt(at.unit, synthSpan, metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
+    }
+    meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 }, at)
+    const done = entryOf(request, job, whole, audioSeconds)
+    job.stored = done
+    flight.end()
+    return done
+  }
   // Only for engines that do not encode in their workers.
   let encoder: Awaited<ReturnType<typeof createEncoder>> | undefined
   // Audio a fallback engine made is not what this key asks for: serve it, but do not keep it.
@@ -105,12 +126,10 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       if (chunk.encoded) {
         flight.push(pieceOf(chunk, chunk.encoded))
         if (chunk.whole) {
-          whole = chunk.whole
           encodeMs = chunk.encodeMs ?? 0
           // The file is complete (`whole` rides on the last chunk): its readers may finish in the
           // same turn as this push, not a few promise reactions later, and repeats are hits already.
-          job.stored = entryOf(request, job, whole, meter.audioSeconds)
-          flight.end()
+          entry = completed(chunk.whole)
         }
         continue
       }
@@ -119,16 +138,19 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
       flight.push(pieceOf(chunk, encoder.write(chunk.samples)))
       encodeMs += performance.now() - t
     }
-    if (!whole) {
+    if (!entry) {
       const t = performance.now()
       // Text that yields no audio at all still gets a valid (empty) file.
       encoder ??= await createEncoder(request.format, EMPTY_AUDIO_RATE)
       flight.push({ bytes: encoder.end(), samples: 0, sampleRate: meter.sampleRate || EMPTY_AUDIO_RATE })
-      whole = encoder.finalize(concatBytes(flight.chunks.map((p) => p.bytes)))
+      const whole = encoder.finalize(concatBytes(flight.chunks.map((p) => p.bytes)))
       encodeMs += performance.now() - t
+      entry = completed(whole)
     }
   } catch (err) {
     encoder?.close?.()
+    // The file was whole and its readers served: what the engine did after is not this flight's.
+    if (entry) return storeEntry(deps, request, key, entry, fallback, parent)
     // Every reader hung up, so the work was stopped on purpose: mark it, but it is no failure.
     // (`tts.cancelled` as for any cancelled work: an utterance's barge-in is this too.)
     if (flight.signal.aborted) synthSpan.setAttributes({ 'tts.synthesis.abandoned': true, 'tts.cancelled': true })
@@ -138,28 +160,17 @@ export async function synthesiseFlight(deps: ProductionDeps, request: ProducedRe
     flight.end(err)
     return
   }
-  const seconds = (performance.now() - started) / 1000
-  const audioSeconds = meter.audioSeconds
-  const rtf = audioSeconds ? (seconds - encodeMs / 1000) / audioSeconds : 0
-  synthSpan.setAttribute('tts.audio.duration_s', audioSeconds)
-  synthSpan.setAttribute('tts.rtf', rtf)
-  synthSpan.end()
-  recordEncodeSpan(tracer, parent, encodeMs, request.format)
+  return storeEntry(deps, request, key, entry, fallback, parent)
+}
 
-  const entry = job.stored ?? entryOf(request, job, whole, audioSeconds)
-  job.stored = entry
-  flight.end()
+/** Stores a finished file, after its readers' last bytes have left. */
+async function storeEntry(deps: ProductionDeps, request: ProducedRequest, key: string, entry: CachedAudio, fallback: boolean, parent: Context): Promise<void> {
   // Let the readers' last bytes leave first: storing copies and checksums the whole file
   // on this thread, and the client would wait for it. Meanwhile `job.stored` serves repeats.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  if (metrics) {
-    observeAt(at.unit, synthSpan, metrics.speechCreateDuration, {}, seconds)
-    observeAt(at.unit, synthSpan, metrics.wordCountDuration, { word_count_range: wordCountRange(words) }, seconds)
-    observeAt(at.unit, synthSpan, metrics.charCountDuration, { char_count_range: charCountRange(request.text.length) }, seconds)
-  }
-  meter.end('completed', { seconds, encodeSeconds: encodeMs / 1000 }, at)
   // Audio a fallback engine made is not what this key asks for; a request that must not be kept is not.
   if (fallback || request.retention) return
+  const { cache, tracer } = deps
   const stored = { 'tts.cache.backend': cache.kind, 'tts.bytes': entry.body.byteLength }
   await withSpan(tracer, 'tts.cache.store', stored, () => cache.set(key, entry), SpanKind.INTERNAL, parent).catch(() => {})
 }
