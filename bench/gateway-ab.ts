@@ -16,7 +16,7 @@ import { asProxy, cpuPerRequest, wrkScript, type Proxy } from './gateway-cost.ts
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
 import { burstOn, burstSpeaker } from './gateway-memory.ts'
 import { otlpSink, spawnService } from './service.ts'
-import { fmt, quantile } from './stats.ts'
+import { fmt, quantile, rotatingRounds } from './stats.ts'
 
 const WARMUP_SECONDS = 20
 const ROUND_SECONDS = 2
@@ -46,15 +46,7 @@ async function cpuAB(dir: string, upstreamUrl: string, builds: Build[], sink: st
       }
     }
     for (const p of proxies) await cpuPerRequest(p, wrkScript(dir, `warm-${p.pid}`), WARMUP_SECONDS)
-    const us = proxies.map(() => [] as number[])
-    for (let i = 0; i < rounds(); i++) {
-      // The order rotates each round: the first proxy loaded in a round reads high.
-      for (let k = 0; k < proxies.length; k++) {
-        const n = (i + k) % proxies.length
-        const p = proxies[n]!
-        us[n]!.push((await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)).us)
-      }
-    }
+    const us = await rotatingRounds(proxies, rounds(), async (p, i) => (await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)).us)
     const bareUs = quantile(us[0]!, 0.5)
     const lines = [
       `Gateway A/B: CPU per proxied request in the proxy process (wrk, 8 connections, every request a new 20-word text; median of ${rounds()} rotating ${ROUND_SECONDS} s rounds after ${WARMUP_SECONDS} s of warm-up):`,

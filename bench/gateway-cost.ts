@@ -23,7 +23,7 @@ import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
 import { memoryPerRequest } from './gateway-memory.ts'
 import { GATEWAY_PARTS, profileBreakdown } from './profile-breakdown.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'
-import { fmt, processCpuSeconds, quantile, verdict } from './stats.ts'
+import { fmt, processCpuSeconds, quantile, rotatingRounds, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
 const CONNECTIONS = 8
@@ -180,18 +180,9 @@ async function cpuComparison(dir: string): Promise<string[]> {
     for (const root of baselineRoots()) keep(await gateway(`${basename(root)}, every signal on`, signals, root))
 
     for (const p of proxies) await cpuPerRequest(p, wrkScript(dir, `warm-${p.pid}`), WARMUP_SECONDS)
-    const rounds = proxies.map(() => [] as number[])
-    const counts = proxies.map(() => [] as number[])
-    for (let i = 0; i < ROUNDS; i++) {
-      // The order rotates each round: the first proxy loaded in a round read high in every run.
-      for (let k = 0; k < proxies.length; k++) {
-        const n = (i + k) % proxies.length
-        const p = proxies[n]!
-        const { us, requests } = await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)
-        rounds[n]!.push(us)
-        counts[n]!.push(requests)
-      }
-    }
+    const readings = await rotatingRounds(proxies, ROUNDS, (p, i) => cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS))
+    const rounds = readings.map((r) => r.map((x) => x.us))
+    const counts = readings.map((r) => r.map((x) => x.requests))
     const profile = process.env.BENCH_PROFILE ? await profileBreakdownOf(dir, proxies[2]!, upstream.url, signals) : []
     const us = rounds.map((r) => quantile(r, 0.5))
     const [haproxy, bare, on, onOtlp, onStdout, offUs, onNoCache, offNoCache] = us as [number, number, number, number, number, number, number, number]

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { makeMp3 } from './gateway-fixtures.ts'
 import { otlpSink, spawnService } from './service.ts'
-import { fmt, quantile } from './stats.ts'
+import { fmt, quantile, rotatingRounds } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
 const ROOT = join(import.meta.dir, '..')
@@ -118,13 +118,7 @@ export async function benchGatewayMissTelemetry(): Promise<string[]> {
       gateways.push(await gatewayOf(root, `${name}, telemetry off`, off, upstream.url))
     }
     for (const g of gateways) await round(g, ROUND_REQUESTS())
-    const us = gateways.map(() => [] as number[])
-    for (let i = 0; i < ROUNDS(); i++) {
-      for (let k = 0; k < gateways.length; k++) {
-        const n = (i + k) % gateways.length
-        us[n]!.push(await round(gateways[n]!, ROUND_REQUESTS()))
-      }
-    }
+    const us = await rotatingRounds(gateways, ROUNDS(), (g) => round(g, ROUND_REQUESTS()))
     const lines = [
       `Gateway miss telemetry, in-process: CPU per miss of this process (app.request, ${CONCURRENCY} at a time, every request a new 20-word text, ~8 KB mp3 from an upstream process, cache off; ${ROUNDS()} rotating rounds of ${ROUND_REQUESTS()}, median):`,
       ...gateways.map((g, n) => `  ${g.label.padEnd(36)} ${fmt(quantile(us[n]!, 0.5), 1).padStart(7)} µs  (quartiles ${fmt(quantile(us[n]!, 0.25), 1)} to ${fmt(quantile(us[n]!, 0.75), 1)})`),

@@ -20,7 +20,7 @@ import { basename, join } from 'node:path'
 import { asProxy, cpuPerRequest, wrkScript, type Proxy } from './gateway-cost.ts'
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
 import { otlpSink, spawnService } from './service.ts'
-import { fmt, quantile } from './stats.ts'
+import { fmt, quantile, rotatingRounds } from './stats.ts'
 
 const WARMUP_SECONDS = () => Number(process.env.BENCH_GT_WARMUP ?? 12)
 const ROUND_SECONDS = 2
@@ -79,14 +79,7 @@ export async function benchGatewayTelemetry(): Promise<string[]> {
       proxies.push(asProxy(label, svc))
     }
     for (const p of proxies) await cpuPerRequest(p, wrkScript(dir, `warm-${p.pid}`), WARMUP_SECONDS())
-    const us = proxies.map(() => [] as number[])
-    for (let i = 0; i < rounds(); i++) {
-      for (let k = 0; k < proxies.length; k++) {
-        const n = (i + k) % proxies.length
-        const p = proxies[n]!
-        us[n]!.push((await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)).us)
-      }
-    }
+    const us = await rotatingRounds(proxies, rounds(), async (p, i) => (await cpuPerRequest(p, wrkScript(dir, `r${i}-${p.pid}`), ROUND_SECONDS)).us)
     const median = (n: number) => quantile(us[n]!, 0.5)
     // Each round's difference to telemetry off in the same round: the drift between rounds cancels.
     const paired = (n: number, base: number) => us[n]!.map((x, i) => x - us[base]![i]!)

@@ -14,7 +14,7 @@ import { basename, join } from 'node:path'
 import { CONNECTIONS, cpuPerRequest, primed } from './hit-path.ts'
 import { loadGenerator } from './http-load.ts'
 import { spawnService, type BenchService } from './service.ts'
-import { fmt, quantile } from './stats.ts'
+import { fmt, quantile, rotatingRounds } from './stats.ts'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const ROUND_SECONDS = 2
@@ -36,13 +36,7 @@ export async function benchHitPathOff(): Promise<string[]> {
     all.push(await spawnService({ BARE_BODY_FILE: join(dir, 'hit.mp3'), BARE_CONTENT_TYPE: 'audio/mpeg' }, 'bench/bare-hono.ts'))
     const labels = [...builds.map(([name]) => `tts-edge ${name}, telemetry off`), 'bare Hono, same bytes from memory']
     for (const svc of all) await cpuPerRequest(svc, WARMUP_SECONDS)
-    const rounds = all.map(() => [] as number[])
-    for (let i = 0; i < ROUNDS; i++) {
-      for (let k = 0; k < all.length; k++) {
-        const n = (i + k) % all.length
-        rounds[n]!.push((await cpuPerRequest(all[n]!, ROUND_SECONDS)).us)
-      }
-    }
+    const rounds = await rotatingRounds(all, ROUNDS, async (svc) => (await cpuPerRequest(svc, ROUND_SECONDS)).us)
     const us = rounds.map(median)
     const bare = us[us.length - 1]!
     const pairedToThis = (n: number) => median(rounds[n]!.map((x, i) => x / rounds[0]![i]!))

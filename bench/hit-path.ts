@@ -22,7 +22,7 @@ import { waitUntil } from '../test/support/wait.ts'
 import { loadGenerator, postLoad } from './http-load.ts'
 import { otlpSink, spawnService, type BenchService } from './service.ts'
 import { benchMissShare } from './miss-share.ts'
-import { fmt, processCpuSeconds, quantile, verdict } from './stats.ts'
+import { fmt, processCpuSeconds, quantile, rotatingRounds, verdict } from './stats.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
 
 export const CONNECTIONS = 16
@@ -93,14 +93,7 @@ async function hitPath(): Promise<string[]> {
     writeFileSync(join(dir, 'hit.mp3'), answers[0]!)
     all.unshift(await spawnService({ BARE_BODY_FILE: join(dir, 'hit.mp3'), BARE_CONTENT_TYPE: 'audio/mpeg' }, 'bench/bare-hono.ts'))
     for (const svc of all) await cpuPerRequest(svc, WARMUP_SECONDS)
-    const rounds = all.map(() => [] as { us: number; rps: number }[])
-    for (let i = 0; i < ROUNDS; i++) {
-      // The order rotates each round, so no server is always the first loaded (which reads high).
-      for (let k = 0; k < all.length; k++) {
-        const n = (i + k) % all.length
-        rounds[n]!.push(await cpuPerRequest(all[n]!, ROUND_SECONDS))
-      }
-    }
+    const rounds = await rotatingRounds(all, ROUNDS, (svc) => cpuPerRequest(svc, ROUND_SECONDS))
     const us = rounds.map((r) => median(r.map((x) => x.us)))
     const rps = rounds.map((r) => median(r.map((x) => x.rps)))
     const [bareUs, sampled, otlpOnly, stdoutOnly, allOn, off, noMemory] = us as [number, number, number, number, number, number, number]

@@ -70,6 +70,25 @@ function cpuSecondsOf(path: string): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
 }
 
+/**
+ * Measures every item once per round, `rounds` times, the order rotating each round: the first
+ * server loaded in a round read high in every run, so no item is always first. Returns each
+ * item's readings, in the items' order.
+ *
+ * @example
+ * const us = await rotatingRounds(servers, 5, async (svc, round) => (await cpuPerRequest(svc, 2)).us)
+ */
+export async function rotatingRounds<T, R>(items: readonly T[], rounds: number, measure: (item: T, round: number) => Promise<R>): Promise<R[][]> {
+  const readings = items.map(() => [] as R[])
+  for (let i = 0; i < rounds; i++) {
+    for (let k = 0; k < items.length; k++) {
+      const n = (i + k) % items.length
+      readings[n]!.push(await measure(items[n]!, i))
+    }
+  }
+  return readings
+}
+
 /** Resident set size of a process, bytes. */
 export function processRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
