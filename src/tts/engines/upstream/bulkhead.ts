@@ -7,6 +7,7 @@
  * admitted at once gets no promise at all. A waiting call whose signal aborts leaves the
  * queue at once, so a client that hung up frees its place for the next.
  */
+import { WaitingLine } from './waiting-line.ts'
 
 /** Thrown when every slot is busy and the queue is full. */
 export class BulkheadFullError extends Error {
@@ -14,12 +15,6 @@ export class BulkheadFullError extends Error {
     super(`bulkhead full: ${capacity} in flight, ${queueCapacity} queued`)
     this.name = 'BulkheadFullError'
   }
-}
-
-interface Waiter {
-  admit(): void
-  signal: AbortSignal | undefined
-  onAbort: (() => void) | undefined
 }
 
 /**
@@ -30,7 +25,7 @@ interface Waiter {
  */
 export class Bulkhead {
   #active = 0
-  readonly #queue: Waiter[] = []
+  readonly #queue = new WaitingLine()
 
   constructor(
     readonly capacity: number,
@@ -59,28 +54,12 @@ export class Bulkhead {
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.tryEnter()) return Promise.resolve()
     if (this.#queue.length >= this.queueCapacity) return Promise.reject(new BulkheadFullError(this.capacity, this.queueCapacity))
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { admit: resolve, signal, onAbort: undefined }
-      if (signal) {
-        waiter.onAbort = () => {
-          const at = this.#queue.indexOf(waiter)
-          if (at >= 0) this.#queue.splice(at, 1)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', waiter.onAbort, { once: true })
-      }
-      this.#queue.push(waiter)
-    })
+    return this.#queue.wait(signal)
   }
 
   /** Frees a slot: the longest-waiting call takes it over. */
   leave(): void {
-    const next = this.#queue.shift()
-    if (!next) {
-      this.#active--
-      return
-    }
-    if (next.onAbort) next.signal!.removeEventListener('abort', next.onAbort)
-    next.admit()
+    // A woken call takes over the slot, so the count stays.
+    if (!this.#queue.wakeFirst()) this.#active--
   }
 }

@@ -8,6 +8,7 @@
  * its promises for all that time. The rules are cockatiel's `ConsecutiveBreaker` with
  * `halfOpenAfter` and one trial call, which this replaced.
  */
+import { WaitingLine } from './waiting-line.ts'
 
 export type CircuitState = 'closed' | 'half_open' | 'open'
 
@@ -29,12 +30,6 @@ export class BrokenCircuitError extends Error {
   }
 }
 
-interface Waiter {
-  wake(): void
-  signal: AbortSignal | undefined
-  onAbort: (() => void) | undefined
-}
-
 /**
  * @example
  * const circuit = new CircuitBreaker(5, 10_000, (state) => gauge.set(state))
@@ -48,7 +43,7 @@ export class CircuitBreaker {
   /** The trial in flight while half-open (0: none), and how many trials there have been. */
   #trial = 0
   #trials = 0
-  readonly #waiting: Waiter[] = []
+  readonly #waiting = new WaitingLine()
 
   constructor(
     readonly threshold: number,
@@ -76,7 +71,7 @@ export class CircuitBreaker {
     for (;;) {
       const pass = this.tryEnter()
       if (pass !== undefined) return pass
-      await this.#decided(signal)
+      await this.#waiting.wait(signal)
     }
   }
 
@@ -96,7 +91,7 @@ export class CircuitBreaker {
     this.#failures = 0
     this.#trial = 0
     this.#set('closed')
-    this.#wake()
+    this.#waiting.wakeAll()
   }
 
   #open(): void {
@@ -104,34 +99,11 @@ export class CircuitBreaker {
     this.#openedAt = this.now()
     this.#trial = 0
     this.#set('open')
-    this.#wake()
+    this.#waiting.wakeAll()
   }
 
   #set(state: CircuitState): void {
     this.#state = state
     this.onChange?.(state)
-  }
-
-  #decided(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { wake: resolve, signal, onAbort: undefined }
-      if (signal) {
-        waiter.onAbort = () => {
-          const at = this.#waiting.indexOf(waiter)
-          if (at >= 0) this.#waiting.splice(at, 1)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', waiter.onAbort, { once: true })
-      }
-      this.#waiting.push(waiter)
-    })
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiting.splice(0)) {
-      if (waiter.onAbort) waiter.signal!.removeEventListener('abort', waiter.onAbort)
-      waiter.wake()
-    }
   }
 }
