@@ -18,12 +18,8 @@ import type { Resource } from '@opentelemetry/resources'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
 import { groupByScope } from './otlp-groups.ts'
+import { spanFlags, wideInt64 } from './otlp-values.ts'
 
-// Span flags (trace.proto): the low byte is the W3C trace flags; these say whether the parent was remote.
-const HAS_IS_REMOTE = 0x100
-const IS_REMOTE = 0x200
-const INT64_MAX = 2n ** 63n - 1n
-const INT64_MIN = -(2n ** 63n)
 
 /** Nanoseconds since the epoch as a decimal string, without BigInt in the common case. */
 function nanos(time: HrTime): string {
@@ -60,11 +56,9 @@ function anyValue(value: unknown): AnyValue {
 
 function numberValue(value: number): AnyValue {
   if (Number.isSafeInteger(value)) return { intValue: String(value) }
-  if (Number.isInteger(value)) {
-    // Integral but beyond 2^53: exact as a decimal if an int64 can hold it, else it stays a double.
-    const big = BigInt(value)
-    if (big <= INT64_MAX && big >= INT64_MIN) return { intValue: String(big) }
-  }
+  // Integral but beyond 2^53: exact as a decimal if an int64 can hold it, else it stays a double.
+  const big = wideInt64(value)
+  if (big !== undefined) return { intValue: String(big) }
   // The protobuf JSON mapping spells non-finite doubles as strings; JSON.stringify would write null.
   if (!Number.isFinite(value)) return { doubleValue: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' }
   return { doubleValue: value }
@@ -75,10 +69,6 @@ function keyValues(attributes: Record<string, unknown>): KeyValue[] {
   const out: KeyValue[] = []
   for (const key in attributes) out.push({ key, value: anyValue(attributes[key]) })
   return out
-}
-
-function flags(traceFlags: number, isRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0)
 }
 
 /** Undefined (hence left out by JSON.stringify) when there is no trace state. */
@@ -149,7 +139,7 @@ function link(l: Link) {
     traceId: ctx.traceId,
     traceState: traceState(ctx),
     droppedAttributesCount: l.droppedAttributesCount ?? 0,
-    flags: flags(ctx.traceFlags, ctx.isRemote),
+    flags: spanFlags(ctx.traceFlags, ctx.isRemote),
   }
 }
 
@@ -172,7 +162,7 @@ function span(s: ReadableSpan) {
     status: { code: s.status.code, message: s.status.message },
     links: s.links.map(link),
     droppedLinksCount: s.droppedLinksCount,
-    flags: flags(ctx.traceFlags, parent?.isRemote),
+    flags: spanFlags(ctx.traceFlags, parent?.isRemote),
   }
 }
 

@@ -11,19 +11,9 @@
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { ProtoWriter } from './otlp-proto-writer.ts'
+import { wideInt64 } from './otlp-values.ts'
 
-const INT64_MAX = 2n ** 63n - 1n
-const INT64_MIN = -(2n ** 63n)
 const MASK_32 = 0xffff_ffffn
-
-// Span and link flags (trace.proto SpanFlags): the low byte is the W3C trace flags; these say whether the parent was remote.
-const HAS_IS_REMOTE = 0x100
-const IS_REMOTE = 0x200
-
-/** `flags` of a span or link, as otlp-json.ts writes them. */
-export function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0)
-}
 
 /** Writes `value` as an AnyValue in field `field` of the message being written. */
 export function writeAnyValue(w: ProtoWriter, field: number, value: unknown): void {
@@ -65,14 +55,12 @@ function writeNumber(w: ProtoWriter, value: number): void {
     w.int64(value)
     return
   }
-  if (Number.isInteger(value)) {
-    const big = BigInt(value)
-    if (big <= INT64_MAX && big >= INT64_MIN) {
-      const bits = BigInt.asUintN(64, big)
-      w.tag(3, 0)
-      w.varint64(Number(bits & MASK_32), Number(bits >> 32n))
-      return
-    }
+  const big = wideInt64(value)
+  if (big !== undefined) {
+    const bits = BigInt.asUintN(64, big)
+    w.tag(3, 0)
+    w.varint64(Number(bits & MASK_32), Number(bits >> 32n))
+    return
   }
   w.tag(4, 1)
   w.double(value)

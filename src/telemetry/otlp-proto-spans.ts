@@ -5,7 +5,8 @@
  */
 import type { Link, SpanContext } from '@opentelemetry/api'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
-import { spanFlags, writeKeyValues } from './otlp-proto-common.ts'
+import { writeKeyValues } from './otlp-proto-common.ts'
+import { spanFlags } from './otlp-values.ts'
 import { encodeEnvelope } from './otlp-proto-envelope.ts'
 import type { ProtoWriter } from './otlp-proto-writer.ts'
 
