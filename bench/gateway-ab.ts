@@ -15,7 +15,7 @@ import { basename, join } from 'node:path'
 import { asProxy, cpuPerRequest, wrkScript, type Proxy } from './gateway-cost.ts'
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
 import { burstOn, burstSpeaker } from './gateway-memory.ts'
-import { otlpSink, spawnService } from './service.ts'
+import { otlpSink, spawnService, TELEMETRY_OFF } from './service.ts'
 import { fmt, quantile, rotatingRounds } from './stats.ts'
 
 const WARMUP_SECONDS = 20
@@ -31,7 +31,7 @@ interface Build {
 
 async function cpuAB(dir: string, upstreamUrl: string, builds: Build[], sink: string): Promise<string[]> {
   const signals = { OTEL_EXPORTER_OTLP_ENDPOINT: sink, LOG_LEVEL: 'info' }
-  const bare = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', TTS_CACHE_MAX_BYTES: '0', TTS_CACHE_MEMORY_BYTES: '0' }
+  const bare = { ...TELEMETRY_OFF, TTS_CACHE_MAX_BYTES: '0', TTS_CACHE_MEMORY_BYTES: '0' }
   const proxies: Proxy[] = []
   try {
     proxies.push(asProxy('bare Bun fetch passthrough', await spawnService({ PASSTHROUGH_UPSTREAM: upstreamUrl }, 'bench/bare-passthrough.ts')))

@@ -22,7 +22,7 @@ import { freePort, waitUntil } from '../test/support/wait.ts'
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
 import { memoryPerRequest } from './gateway-memory.ts'
 import { GATEWAY_PARTS, profileBreakdown } from './profile-breakdown.ts'
-import { otlpSink, spawnService, type BenchService } from './service.ts'
+import { type BenchService, otlpSink, spawnService, TELEMETRY_OFF } from './service.ts'
 import { fmt, processCpuSeconds, quantile, rotatingRounds, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
@@ -163,7 +163,7 @@ async function cpuComparison(dir: string): Promise<string[]> {
     started.push(upstream)
     const upstreamPort = Number(new URL(upstream.url).port)
     const signals = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info' }
-    const off = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
+    const off = TELEMETRY_OFF
     const noCache = { TTS_CACHE_MAX_BYTES: '0', TTS_CACHE_MEMORY_BYTES: '0' }
     const gateway = (label: string, env: Record<string, string>, root?: string) =>
       spawnService({ ...env, TTS_ENGINES_FILE: enginesFile(dir, label.replace(/\W+/g, '-'), upstream.url) }, 'src/main.ts', root).then((svc) => asProxy(label, svc))

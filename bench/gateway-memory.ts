@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path'
 import { enginesFile } from './gateway-fixtures.ts'
-import { otlpSink, spawnService, type BenchService } from './service.ts'
+import { type BenchService, otlpSink, spawnService, TELEMETRY_OFF } from './service.ts'
 import { fmt, processRssBytes, quantile, runConcurrently, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
@@ -83,7 +83,7 @@ export async function memoryPerRequest(dir: string): Promise<string[]> {
     const gateway = (env: Record<string, string>) => () => spawnService({ ...env, TTS_ENGINES_FILE: enginesFile(dir, 'memory', upstream.url) })
     const variants: [string, () => Promise<BenchService>][] = [
       ['tts-edge gateway, every signal on', gateway({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info' })],
-      ['tts-edge gateway, telemetry off, no cache', gateway({ OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', TTS_CACHE_MAX_BYTES: '0' })],
+      ['tts-edge gateway, telemetry off, no cache', gateway({ ...TELEMETRY_OFF, TTS_CACHE_MAX_BYTES: '0' })],
       ['bare Bun fetch passthrough', () => spawnService({ PASSTHROUGH_UPSTREAM: upstream.url }, 'bench/bare-passthrough.ts')],
     ]
     const bursts = variants.map(() => [] as Burst[])

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { makeMp3 } from './gateway-fixtures.ts'
-import { otlpSink, spawnService } from './service.ts'
+import { otlpSink, spawnService, TELEMETRY_OFF } from './service.ts'
 import { fmt, quantile, rotatingRounds } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
@@ -112,7 +112,7 @@ export async function benchGatewayMissTelemetry(): Promise<string[]> {
   const gateways: Gateway[] = []
   try {
     const on = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info' }
-    const off = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
+    const off = TELEMETRY_OFF
     for (const [name, root] of [['this build', ROOT] as const, ...baselineRoots().map((r) => [basename(r), r] as const)]) {
       gateways.push(await gatewayOf(root, `${name}, every signal on`, on, upstream.url))
       gateways.push(await gatewayOf(root, `${name}, telemetry off`, off, upstream.url))

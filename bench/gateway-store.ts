@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
-import { spawnService, type BenchService } from './service.ts'
+import { type BenchService, spawnService, TELEMETRY_OFF } from './service.ts'
 import { fmt, processCpuSeconds, quantile } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
@@ -19,7 +19,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const ROUND_SECONDS = 2
 // A gateway's JIT is still compiling 10 s into its load (bench/RESULTS.md, gateway-cost).
 const WARMUP_SECONDS = 15
-const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
 const NO_CACHE = { TTS_CACHE_MAX_BYTES: '0', TTS_CACHE_MEMORY_BYTES: '0' }
 
 /** A wrk script whose every request carries a new 20-word text (a miss for any cache). */
@@ -54,7 +53,7 @@ export async function benchGatewayStore(): Promise<string[]> {
     for (const [name, root] of builds) {
       for (const [kind, env] of [['cache', {}], ['no cache', NO_CACHE]] as const) {
         const label = `${name}, ${kind}`
-        const svc = await spawnService({ ...OFF, ...env, TTS_ENGINES_FILE: enginesFile(dir, label.replace(/\W+/g, '-'), upstream.url) }, 'src/main.ts', root)
+        const svc = await spawnService({ ...TELEMETRY_OFF, ...env, TTS_ENGINES_FILE: enginesFile(dir, label.replace(/\W+/g, '-'), upstream.url) }, 'src/main.ts', root)
         started.push(svc)
         variants.push({ label, svc })
       }

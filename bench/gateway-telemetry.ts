@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { asProxy, cpuPerRequest, wrkScript, type Proxy } from './gateway-cost.ts'
 import { enginesFile, makeMp3 } from './gateway-fixtures.ts'
-import { otlpSink, spawnService } from './service.ts'
+import { otlpSink, spawnService, TELEMETRY_OFF } from './service.ts'
 import { fmt, quantile, rotatingRounds } from './stats.ts'
 
 const WARMUP_SECONDS = () => Number(process.env.BENCH_GT_WARMUP ?? 12)
@@ -46,7 +46,7 @@ export async function benchGatewayTelemetry(): Promise<string[]> {
   try {
     const otlp = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint }
     const noCache = { TTS_CACHE_MAX_BYTES: '0', TTS_CACHE_MEMORY_BYTES: '0' }
-    const off = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
+    const off = TELEMETRY_OFF
     const on = { ...otlp, LOG_LEVEL: 'info' }
     // Each variant with the telemetry-off variant it is read against (none: it is one).
     const variants: Variant[] = [

@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { CONNECTIONS, cpuPerRequest, primed } from './hit-path.ts'
 import { loadGenerator } from './http-load.ts'
-import { spawnService, type BenchService } from './service.ts'
+import { spawnService, TELEMETRY_OFF, type BenchService } from './service.ts'
 import { fmt, quantile, rotatingRounds } from './stats.ts'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const ROUND_SECONDS = 2
 const WARMUP_SECONDS = 6
-const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', TTS_MAX_CONCURRENCY: '1' }
+const OFF = { ...TELEMETRY_OFF, TTS_MAX_CONCURRENCY: '1' }
 
 const median = (xs: number[]) => quantile(xs, 0.5)
 

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { waitUntil } from '../test/support/wait.ts'
 import { loadGenerator, postLoad } from './http-load.ts'
-import { otlpSink, spawnService, type BenchService } from './service.ts'
+import { otlpSink, spawnService, TELEMETRY_OFF, type BenchService } from './service.ts'
 import { benchMissShare } from './miss-share.ts'
 import { fmt, processCpuSeconds, quantile, rotatingRounds, verdict } from './stats.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
@@ -32,7 +32,6 @@ const ROUND_SECONDS = 2
 const WARMUP_SECONDS = 6
 const HIT_TEXT = 'Welcome back. Your order has shipped and should arrive on Thursday afternoon.'
 export const HIT_BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: HIT_TEXT, response_format: 'mp3' })
-const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
 
 const median = (xs: number[]) => quantile(xs, 0.5)
 const post = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
@@ -75,8 +74,8 @@ async function hitPath(): Promise<string[]> {
     'tts-edge, every signal on, logs via OTLP only': { env: { ...on, TTS_LOG_EXPORT: 'otlp' } },
     'tts-edge, every signal on, logs via stdout only': { env: { ...on, TTS_LOG_EXPORT: 'stdout' } },
     'tts-edge, every signal on, 100% export': { env: everything },
-    'tts-edge, telemetry off': { env: { ...OFF, TTS_MAX_CONCURRENCY: '1' } },
-    'tts-edge, telemetry off, no memory tier': { env: { ...OFF, TTS_MAX_CONCURRENCY: '1', TTS_CACHE_MEMORY_BYTES: '0' } },
+    'tts-edge, telemetry off': { env: { ...TELEMETRY_OFF, TTS_MAX_CONCURRENCY: '1' } },
+    'tts-edge, telemetry off, no memory tier': { env: { ...TELEMETRY_OFF, TTS_MAX_CONCURRENCY: '1', TTS_CACHE_MEMORY_BYTES: '0' } },
   }
   for (const root of (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)) {
     variants[`${basename(root)}, every signal on, default`] = { env: on, root }

@@ -7,7 +7,7 @@
  * `bun run bench instrumentation-breakdown` runs one server per telemetry part instead, to
  * show where the added CPU goes.
  */
-import { spawnService, otlpSink, type BenchService } from './service.ts'
+import { spawnService, otlpSink, TELEMETRY_OFF, type BenchService } from './service.ts'
 import { fmt, processCpuSeconds, quantile, runConcurrently } from './stats.ts'
 
 const REQUESTS = 4000
@@ -17,7 +17,6 @@ const ROUNDS = 5
 // per request (more code to compile with telemetry on), which is start-up, not steady cost.
 const WARMUP = 20_000
 
-const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
 const BODY = JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'Cached hello.', response_format: 'wav' })
 
 const hits = (svc: BenchService, count: number) =>
@@ -64,7 +63,7 @@ async function compare(variants: Record<string, Record<string, string>>) {
  */
 export async function benchInstrumentation(): Promise<string[]> {
   // An empty value counts as unset (loadConfig): the service's own default sampler.
-  const results = await compare({ 'on, 100% export': { TTS_TRACE_KEEP_RATIO: '1' }, 'on, default sampling': { OTEL_TRACES_SAMPLER: '' }, off: OFF })
+  const results = await compare({ 'on, 100% export': { TTS_TRACE_KEEP_RATIO: '1' }, 'on, default sampling': { OTEL_TRACES_SAMPLER: '' }, off: TELEMETRY_OFF })
   const off = results.off!
   return [
     `Instrumentation on the cache-hit path (median of ${ROUNDS} alternating rounds of ${REQUESTS} requests, ${CONCURRENCY} in flight, after ${WARMUP} to warm up):`,
@@ -78,10 +77,10 @@ export async function benchInstrumentation(): Promise<string[]> {
 /** One server per telemetry part, each against the same server with everything off. */
 export async function benchInstrumentationBreakdown(): Promise<string[]> {
   const results = await compare({
-    off: OFF,
+    off: TELEMETRY_OFF,
     'spans + export': { TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent', OTEL_LOGS_EXPORTER: 'none' },
-    metrics: { ...OFF, TTS_METRICS_ENABLED: 'true' },
-    'log line (stdout)': { ...OFF, LOG_LEVEL: 'info' },
+    metrics: { ...TELEMETRY_OFF, TTS_METRICS_ENABLED: 'true' },
+    'log line (stdout)': { ...TELEMETRY_OFF, LOG_LEVEL: 'info' },
     'log line + OTLP logs': { TTS_METRICS_ENABLED: 'false', OTEL_TRACES_EXPORTER: 'none' },
     everything: {},
   })

@@ -11,14 +11,13 @@
  * under 1%: the issue asks for it in every run, not in a lucky one.
  */
 import { isNativeEspeakAvailable } from '../src/tts/engines/espeak/espeak-variants.ts'
-import { otlpSink, spawnService, type BenchService } from './service.ts'
+import { otlpSink, spawnService, TELEMETRY_OFF, type BenchService } from './service.ts'
 import { cpuBetween, fmt, quantile, threadTimes, verdict } from './stats.ts'
 import { TWENTY_WORDS } from './texts.ts'
 
 const BLOCKS = 40
 const PAIRS_PER_BLOCK = 50
 const WARMUP = 2000
-const OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
 
 /** The engine's own 22.05 kHz PCM through ElevenLabs' route: the least work per miss, so telemetry's largest share. */
 const missBody = (text: string) => JSON.stringify({ text })
@@ -58,7 +57,7 @@ export async function benchMissShare(): Promise<string[]> {
   const twenty = () => TWENTY_WORDS.replace(/today\.$/, `${++counter}.`)
   try {
     started.push(await spawnService({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' }))
-    started.push(await spawnService({ ...base, ...OFF }))
+    started.push(await spawnService({ ...base, ...TELEMETRY_OFF }))
     const [on, off] = started as [BenchService, BenchService]
     for (let i = 0; i < WARMUP; i++) for (const svc of [on, off]) await miss(svc, i % 10 ? `Hello ${i}.` : twenty())
     const blocks: Block[] = []

@@ -15,6 +15,9 @@ export interface BenchService {
 
 const ROOT = join(import.meta.dir, '..')
 
+/** A service's environment with every signal off: no spans, no metrics, no log lines. */
+export const TELEMETRY_OFF = { OTEL_SDK_DISABLED: 'true', TTS_METRICS_ENABLED: 'false', LOG_LEVEL: 'silent' }
+
 /**
  * Extra `bun` flags for the spawned services, from BENCH_BUN_FLAGS: profile the service under
  * a benchmark's load, e.g. `BENCH_BUN_FLAGS='--cpu-prof-md --cpu-prof-dir=/tmp/prof' bun run bench instrumentation`.
