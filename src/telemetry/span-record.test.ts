@@ -9,6 +9,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api'
+import { hrTime } from '@opentelemetry/core'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   AlwaysOnSampler,
@@ -26,6 +27,7 @@ import { encodeSpansProto } from './otlp-proto-spans.ts'
 import { KEEP_ATTRIBUTE, REASON_ATTRIBUTE, registerKeeper, TraceKeeper, unitOf } from './sampling.ts'
 import { installContext, withSpan } from './tracing.ts'
 import { unitTracer } from './unit-tracer.ts'
+import { wallTime } from './span-record.ts'
 
 const resource = resourceFromAttributes({ 'service.name': 'tts-edge', 'service.instance.id': 'kspan-1' })
 const linked = { traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true }
@@ -198,4 +200,15 @@ describe('kept spans built as records', () => {
       }
     }
   })
+})
+
+test('a performance-clock reading becomes the wall time core’s hrTime() makes of it, to the nanosecond', () => {
+  const nanos = ([s, ns]: [number, number]) => BigInt(s) * 1_000_000_000n + BigInt(ns)
+  for (const ms of [0, 0.0000004, 0.0000006, 1, 999.9999995, 1000, 123_456.789_012_3, 86_400_000.5, performance.now(), -3.25]) {
+    const ours = wallTime(ms)
+    expect(ours[1]).toBeGreaterThanOrEqual(0)
+    expect(ours[1]).toBeLessThan(1e9)
+    const diff = nanos(ours) - nanos(hrTime(ms) as [number, number])
+    expect(diff >= -1n && diff <= 1n).toBe(true)
+  }
 })

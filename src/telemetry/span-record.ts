@@ -22,7 +22,6 @@
  */
 import { diag, SpanStatusCode, type Attributes, type AttributeValue, type Exception, type HrTime, type Link, type SpanContext, type SpanKind, type SpanStatus, type TimeInput } from '@opentelemetry/api'
 import {
-  hrTime,
   hrTimeDuration,
   isAttributeValue,
   isTimeInput,
@@ -47,6 +46,27 @@ export interface SpanRecordSetting {
 }
 
 const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
+
+// The performance clock's origin in wall time, as [s, ns]: what core's hrTime() works out again for every reading.
+const ORIGIN = millisToHrTime(otperformance.timeOrigin)
+
+/**
+ * `hrTime(ms)` of @opentelemetry/core (origin + a performance-clock reading), in one step (to the ns).
+ *
+ * @example
+ * wallTime(performance.now()) // [seconds, nanoseconds] since the epoch
+ */
+export function wallTime(ms: number): HrTime {
+  const ns = Math.round(ms * 1e6)
+  const seconds = Math.floor(ns / 1e9)
+  let s = ORIGIN[0] + seconds
+  let n = ORIGIN[1] + (ns - seconds * 1e9)
+  if (n >= 1e9) {
+    s++
+    n -= 1e9
+  }
+  return [s, n]
+}
 
 /**
  * @example
@@ -190,7 +210,7 @@ export class SpanRecord implements ReadableSpan {
   }
 
   #time(input: TimeInput | undefined): HrTime {
-    if (typeof input === 'number') return input <= otperformance.now() ? hrTime(input + this.#offset) : millisToHrTime(input)
+    if (typeof input === 'number') return input <= otperformance.now() ? wallTime(input + this.#offset) : millisToHrTime(input)
     if (input instanceof Date) return millisToHrTime(input.getTime())
     if (isTimeInputHrTime(input)) return input
     return millisToHrTime(Date.now())
