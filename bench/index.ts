@@ -19,6 +19,7 @@ import { benchGatewayAB } from './gateway-ab.ts'
 import { benchGatewayTelemetry } from './gateway-telemetry.ts'
 import { benchGatewayMissTelemetry } from './gateway-miss-telemetry.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
+import { benchKeptSpans } from './kept-spans.ts'
 import { benchLoad } from './load.ts'
 import { benchOtlpExport } from './otlp-export.ts'
 import { benchMarkup } from './markup.ts'
@@ -66,8 +67,10 @@ const sections: Record<string, () => Promise<string[]>> = {
   'store-telemetry': benchStoreTelemetry,
   // Only when named: CPU per log line and per kept span exported over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process.
   'otlp-export': benchOtlpExport,
+  // Only when named: a kept trace's spans in-process, first span to encoded body, this build against BENCH_BASELINE_ROOT.
+  'kept-spans': benchKeptSpans,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans'])
 
 const only = process.argv.slice(2)
 // Other work on the machine moves every figure: each section says what the load was around it.
