@@ -28,6 +28,7 @@ import { benchStoreTelemetry } from './store-telemetry.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
+import { useRunTempDir } from '../test/support/run-temp-dir.ts'
 
 const sections: Record<string, () => Promise<string[]>> = {
   'hit-path': benchHitPath,
@@ -72,7 +73,15 @@ const sections: Record<string, () => Promise<string[]>> = {
 }
 const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans'])
 
+// Every service's cache and data directory goes under one directory, removed at exit (a run leaves ~500 MB).
+process.once('exit', useRunTempDir('bench'))
+
 const only = process.argv.slice(2)
+const unknown = only.filter((name) => !(name in sections))
+if (unknown.length) {
+  console.error(`unknown bench section: ${unknown.join(', ')}; the sections are: ${Object.keys(sections).join(', ')}`)
+  process.exit(2)
+}
 // Other work on the machine moves every figure: each section says what the load was around it.
 const load = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown')
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average ${load()}\n`)
