@@ -83,8 +83,8 @@ function sampler(config: Config): Sampler {
  * Builds tracing from config. With `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
  * the tracer is the API's no-op one, so instrumentation costs next to nothing. Otherwise the
  * tracer comes with its TraceKeeper (sampling.ts, from the TTS_TRACE_KEEP_* settings) and only
- * the spans of traces it keeps reach the exporter (kept-trace-processor.ts). Its spans are SDK
- * spans only in traces that are kept (unit-tracer.ts).
+ * the spans of traces it keeps reach the exporter (kept-trace-processor.ts). Spans inside units
+ * of work are built only in traces that are kept, as plain records (unit-tracer.ts).
  *
  * @example
  * const tracing = createTracing(config)
@@ -122,7 +122,8 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
   const resource = telemetryResource(config)
   const rootSampler = sampler(config)
   const provider = new BasicTracerProvider({ resource, sampler: rootSampler, spanProcessors: [kept] })
-  const tracer = unitTracer(provider.getTracer('tts-edge'), { sampler: rootSampler, processor: kept, resource })
+  // Built spans (all of kept traces) go straight to the batch; SDK spans pass the kept-trace filter.
+  const tracer = unitTracer(provider.getTracer('tts-edge'), { sampler: rootSampler, processor: kept, batch, resource })
   registerKeeper(
     tracer,
     new TraceKeeper({
