@@ -29,6 +29,9 @@ interface Gateway {
   label: string
   request: (path: string, init: RequestInit) => Response | Promise<Response>
   close: () => Promise<unknown>
+  /** The app's inner layers, for a bench that calls them directly (gateway-layers.ts). */
+  engine: { synthesize: (text: string, voice: unknown, options: object, signal?: AbortSignal) => AsyncIterable<unknown>; resolveVoice: (name: string) => unknown }
+  speech: { speak: (request: object) => Promise<{ chunks: AsyncIterable<Uint8Array> }> }
 }
 
 /** A build's app as main.ts composes it, from the build's own modules. */
@@ -82,7 +85,7 @@ export async function gatewayOf(root: string, label: string, env: Record<string,
     logText: false,
     metering: usage.metering,
   })
-  return { label, request: (path, init) => app.request(path, init), close: () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close()]) }
+  return { label, request: (path, init) => app.request(path, init), close: () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close()]), engine, speech }
 }
 
 let sequence = 0

@@ -18,6 +18,7 @@ import { benchGatewayStore } from './gateway-store.ts'
 import { benchGatewayAB } from './gateway-ab.ts'
 import { benchGatewayTelemetry } from './gateway-telemetry.ts'
 import { benchGatewayMissTelemetry } from './gateway-miss-telemetry.ts'
+import { benchGatewayLayers } from './gateway-layers.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
 import { benchKeptSpans } from './kept-spans.ts'
 import { benchLoad } from './load.ts'
@@ -64,6 +65,8 @@ const sections: Record<string, () => Promise<string[]>> = {
   'gateway-telemetry': benchGatewayTelemetry,
   // Only when named: a gateway miss's telemetry in-process, this build against BENCH_BASELINE_ROOT (about 3 minutes).
   'gateway-miss-telemetry': benchGatewayMissTelemetry,
+  // Only when named: a gateway miss layer by layer in-process (objects allocated, CPU), this build against BENCH_BASELINE_ROOT.
+  'gateway-layers': benchGatewayLayers,
   // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
   'store-telemetry': benchStoreTelemetry,
   // Only when named: CPU per log line and per kept span exported over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process.
@@ -71,7 +74,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   // Only when named: a kept trace's spans in-process, first span to encoded body, this build against BENCH_BASELINE_ROOT.
   'kept-spans': benchKeptSpans,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans', 'gateway-layers'])
 
 // Every service's cache and data directory goes under one directory, removed at exit (a run leaves ~500 MB).
 process.once('exit', useRunTempDir('bench'))
