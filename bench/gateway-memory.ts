@@ -1,8 +1,9 @@
 /**
  * The memory half of `bun run bench gateway-cost`: resident memory per request in flight, BURST
  * at once, against an upstream that holds each answer for a second: the gateway with every
- * signal on, the same with telemetry off and no cache, and the bare Bun `fetch` passthrough
- * (what holding a proxied request costs a Bun process at the least), in alternating rounds.
+ * signal on, the same with telemetry off and no cache, the bare Bun `fetch` passthrough
+ * (what holding a proxied request costs a Bun process at the least), and a Bun server that only
+ * holds the request (the runtime's floor before any proxying), in alternating rounds.
  *
  * Each round starts a fresh process, warms it one request at a time (JIT, connection pool),
  * then holds BURST requests. The growth is what holding them costs, the heap's growth
@@ -85,6 +86,7 @@ export async function memoryPerRequest(dir: string): Promise<string[]> {
       ['tts-edge gateway, every signal on', gateway({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info' })],
       ['tts-edge gateway, telemetry off, no cache', gateway({ ...TELEMETRY_OFF, TTS_CACHE_MAX_BYTES: '0' })],
       ['bare Bun fetch passthrough', () => spawnService({ PASSTHROUGH_UPSTREAM: upstream.url }, 'bench/bare-passthrough.ts')],
+      ['Bun.serve holding a request, nothing else', () => spawnService({ UPSTREAM_BODY_FILE: join(dir, 'answer.mp3') }, 'bench/bare-hold.ts')],
     ]
     const bursts = variants.map(() => [] as Burst[])
     for (let round = 0; round < MEMORY_ROUNDS; round++) {
@@ -100,7 +102,7 @@ export async function memoryPerRequest(dir: string): Promise<string[]> {
     const per = bursts.map((list) => list.map((b) => (b.inflight ? (b.peak - b.before) / b.inflight : Number.NaN)))
     const medians = per.map((list) => quantile(list, 0.5))
     const failed = bursts.flat().reduce((sum, b) => sum + b.failed, 0)
-    const [gatewayKiB, , bareKiB] = medians.map((m) => m / 1024) as [number, number, number]
+    const [gatewayKiB, , bareKiB, floorKiB] = medians.map((m) => m / 1024) as [number, number, number, number]
     return [
       `Gateway memory: resident set per request in flight, ${BURST} at once, upstream holding each answer 1 s (a fresh, warmed process each round; median of ${MEMORY_ROUNDS}):`,
       ...variants.map(
@@ -108,6 +110,7 @@ export async function memoryPerRequest(dir: string): Promise<string[]> {
           `  ${label.padEnd(44)} ${fmt(medians[i]! / 1024, 1).padStart(6)} KiB per request (rounds ${per[i]!.map((x) => fmt(x / 1024, 1)).join(', ')}; idle ${fmt(bursts[i]![0]!.before / 2 ** 20, 1)} MiB)`,
       ),
       verdict(`RSS per request in flight <= 16 KiB, every signal on`, gatewayKiB <= 16 && failed === 0, `${fmt(gatewayKiB, 1)} KiB, x${fmt(gatewayKiB / bareKiB)} the bare passthrough's ${fmt(bareKiB, 1)} KiB (${failed} failed)`),
+      `  the runtime's floor: a Bun server holding a request and nothing else reads ${fmt(floorKiB, 1)} KiB per request in flight by the same measure${floorKiB > 16 ? ', above the 16 KiB goal' : ''}`,
     ]
   } finally {
     await Promise.all(started.map((s) => s.stop()))

@@ -79,6 +79,8 @@ async function hitPath(): Promise<string[]> {
   }
   for (const root of (process.env.BENCH_BASELINE_ROOT ?? '').split(',').filter(Boolean)) {
     variants[`${basename(root)}, every signal on, default`] = { env: on, root }
+    // Every trace kept: where a kept trace's own cost shows undiluted.
+    if (process.env.BENCH_BASELINE_ALL_KEPT) variants[`${basename(root)}, every signal on, 100% export`] = { env: everything, root }
   }
   const names = Object.keys(variants)
   const labels = ['bare Hono, same bytes from memory', ...names]

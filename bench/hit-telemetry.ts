@@ -38,7 +38,7 @@ interface App {
 async function spawnApp(label: string, root: string, env: Record<string, string>, upstreamUrl: string): Promise<App> {
   const proc = Bun.spawn([process.execPath, join(ROOT, 'bench/hit-telemetry-app.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HT_ROOT: root, HT_ENV: JSON.stringify(env), HT_UPSTREAM: upstreamUrl },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TMPDIR: tmpdir(), HT_ROOT: root, HT_ENV: JSON.stringify(env), HT_UPSTREAM: upstreamUrl },
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'inherit',

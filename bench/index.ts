@@ -19,7 +19,9 @@ import { benchGatewayStore } from './gateway-store.ts'
 import { benchGatewayAB } from './gateway-ab.ts'
 import { benchGatewayTelemetry } from './gateway-telemetry.ts'
 import { benchGatewayMissTelemetry } from './gateway-miss-telemetry.ts'
+import { benchGatewayLayers } from './gateway-layers.ts'
 import { benchInstrumentation, benchInstrumentationBreakdown } from './instrumentation.ts'
+import { benchKeptSpans } from './kept-spans.ts'
 import { benchLoad } from './load.ts'
 import { benchOtlpExport } from './otlp-export.ts'
 import { benchMarkup } from './markup.ts'
@@ -28,6 +30,7 @@ import { benchStoreTelemetry } from './store-telemetry.ts'
 import { benchStreamCache } from './stream-cache.ts'
 import { benchStreaming } from './streaming.ts'
 import { benchTranscode } from './transcode.ts'
+import { useRunTempDir } from '../test/support/run-temp-dir.ts'
 
 const sections: Record<string, () => Promise<string[]>> = {
   'hit-path': benchHitPath,
@@ -63,16 +66,28 @@ const sections: Record<string, () => Promise<string[]>> = {
   'gateway-telemetry': benchGatewayTelemetry,
   // Only when named: a gateway miss's telemetry in-process, this build against BENCH_BASELINE_ROOT (about 3 minutes).
   'gateway-miss-telemetry': benchGatewayMissTelemetry,
+  // Only when named: a gateway miss layer by layer in-process (objects allocated, CPU), this build against BENCH_BASELINE_ROOT.
+  'gateway-layers': benchGatewayLayers,
   // Only when named: whether a cache store costs more with telemetry on (in-process, about a minute).
   'store-telemetry': benchStoreTelemetry,
   // Only when named: CPU per log line and per kept span exported over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process.
   'otlp-export': benchOtlpExport,
-  // Only when named: a cache hit's telemetry in-process, one signal at a time (BENCH_BASELINE_ROOT adds builds).
+  // Only when named: a cache hit's telemetry without HTTP, each app in its own process (BENCH_BASELINE_ROOT adds builds).
   'hit-telemetry': benchHitTelemetry,
+  // Only when named: a kept trace's spans in-process, first span to encoded body, this build against BENCH_BASELINE_ROOT.
+  'kept-spans': benchKeptSpans,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'hit-telemetry'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans', 'gateway-layers', 'hit-telemetry'])
+
+// Every service's cache and data directory goes under one directory, removed at exit (a run leaves ~500 MB).
+process.once('exit', useRunTempDir('bench'))
 
 const only = process.argv.slice(2)
+const unknown = only.filter((name) => !(name in sections))
+if (unknown.length) {
+  console.error(`unknown bench section: ${unknown.join(', ')}; the sections are: ${Object.keys(sections).join(', ')}`)
+  process.exit(2)
+}
 // Other work on the machine moves every figure: each section says what the load was around it.
 const load = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown')
 console.log(`tts-edge benchmarks, ${new Date().toISOString()}, Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average ${load()}\n`)

@@ -10,8 +10,8 @@
  * For short steps that start no spans of their own and write no log lines (the code inside
  * runs in the parent's context): the cache lookup on the hit path.
  */
-import { context, SpanKind, SpanStatusCode, trace, type AttributeValue, type Attributes, type Span, type Tracer } from '@opentelemetry/api'
-import { unitOf, type DeferredChild } from './work-unit.ts'
+import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes, type Tracer } from '@opentelemetry/api'
+import { unitOf, type DeferredChild, type WorkUnit } from './work-unit.ts'
 import { withSpan } from './tracing.ts'
 
 /** What the step may do to its span: set attributes. */
@@ -38,8 +38,9 @@ class DeferredSpan implements DeferredChild, SpanAttributeSink {
     this.attributes[key] = value
   }
 
-  materialise(root: Span): void {
-    const parent = trace.setSpan(context.active(), root)
+  materialise(unit: WorkUnit): void {
+    // Under the unit itself: the service's tracer then builds a record, not an SDK span (unit-tracer.ts).
+    const parent = unit.context
     const span = this.tracer.startSpan(this.name, { kind: this.kind, attributes: this.attributes, startTime: this.start }, parent)
     if (this.failed) {
       const error = this.error instanceof Error ? this.error : new Error(String(this.error))

@@ -1,11 +1,12 @@
 /**
- * A span that is not an SDK object until its trace is kept (sampling.ts). Most traces are
+ * A span that is not built until its trace is kept (sampling.ts). Most traces are
  * dropped at the end of their unit of work, yet an SDK span costs the same either way: its
  * attribute maps and checks, the processors' start and end, and a place in the kept-trace
  * processor's bookkeeping. This one has its ids from the start (children, log lines,
  * exemplars, `traceresponse` and `traceparent` see them as always) and records what is done
- * to it with the times it was done. Built, it is the SDK span it would have been: the same
- * ids, parent, start time, attributes, events, links, status and name, ended at its real end.
+ * to it with the times it was done. Built (a span-record.ts record in the service), it is the
+ * span the SDK would have made: the same ids, parent, start time, attributes, events, links,
+ * status and name, ended at its real end.
  * When it is built is its owner's call (`onEnd`): a root when it ends marked kept, a child
  * once its unit's trace is kept (unit-tracer.ts); a span of a dropped trace never is.
  */
@@ -23,17 +24,25 @@ import {
   type TimeInput,
 } from '@opentelemetry/api'
 
+/** What a built span is told, in order, before it ends (an SDK span or a span-record.ts record). */
+export interface BuiltSpan {
+  addEvent(name: string, attributes?: Attributes, time?: TimeInput): unknown
+  recordException(exception: Exception, time?: TimeInput): void
+  setStatus(status: SpanStatus): unknown
+  end(endTime?: TimeInput): void
+}
+
 /** What a lazy span is built with. */
 export interface SpanBuilder {
   /**
-   * Builds the SDK span with exactly the ids of `context`, as a child of `parent`: the span in
+   * Builds the span with exactly the ids of `context`, as a child of `parent`: the span in
    * a context (if any), or a parent's ids alone (a child held by its unit: its context is made
-   * only if it is built).
+   * only if it is built). Ending the built span exports it.
    */
-  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: TimeInput, parent: Context | SpanContext): Span
+  build(context: SpanContext, name: string, kind: SpanKind, attributes: Attributes, links: Link[], startTime: TimeInput, parent: Context | SpanContext): BuiltSpan
 }
 
-type Replay = (span: Span) => void
+type Replay = (span: BuiltSpan) => void
 
 /**
  * @example
@@ -125,9 +134,9 @@ export class LazySpan implements Span {
     this.onEnd(this)
   }
 
-  /** Builds the SDK span, replays what was done to it, and ends it at its end. Once; only after end(). */
+  /** Builds the span, replays what was done to it, and ends it at its end. Once; only after end(). */
   materialise(): void {
-    // A list of the SDK span's own (the one given may be shared).
+    // A list of the built span's own (the one given may be shared).
     const links = [...this.links, ...(this.#added ?? [])]
     const span = this.builder.build(this.context, this.name, this.kind, this.attributes, links, this.startTime, this.parent)
     for (const replay of this.#replays ?? []) replay(span)

@@ -8,6 +8,9 @@ import { groupByScope, type Scoped } from './otlp-groups.ts'
 import { resourceField, scopeField, writeSchemaUrl } from './otlp-proto-common.ts'
 import { ProtoWriter } from './otlp-proto-writer.ts'
 
+// The size of the last body each item writer made: the next starts there, not grown (and copied) four times over.
+const lastSize = new WeakMap<object, number>()
+
 /**
  * Groups `items` by resource and scope (otlp-groups.ts, as otlp-json.ts does) and writes each
  * with `writeItem` as field 2 of its scope message.
@@ -20,7 +23,7 @@ export function encodeEnvelope<T extends Scoped>(
   scopeKey: (scope: InstrumentationScope) => unknown,
   writeItem: (w: ProtoWriter, item: T) => void,
 ): Uint8Array<ArrayBuffer> {
-  const w = new ProtoWriter(16 * 1024)
+  const w = new ProtoWriter(lastSize.get(writeItem) ?? 16 * 1024)
   for (const [resource, groups] of groupByScope(items, scopeKey)) {
     const outer = w.fork(1, 3)
     w.raw(resourceField(resource))
@@ -34,5 +37,6 @@ export function encodeEnvelope<T extends Scoped>(
     writeSchemaUrl(w, resource.schemaUrl)
     w.join(outer, 3)
   }
+  lastSize.set(writeItem, Math.min(Math.max(16 * 1024, w.pos), 16 * 1024 * 1024))
   return w.bytes()
 }

@@ -142,7 +142,7 @@ describe('spans inside a unit of work: built only once its trace is kept', () =>
     const client = spans.find((s) => s.kind === SpanKind.CLIENT)!
     expect(client.parentSpanContext?.spanId).toBe(synth.spanContext().spanId)
     expect(spans.every((s) => s.spanContext().traceId === root.spanContext().traceId)).toBe(true)
-    // After the decision, a kept trace's new spans are SDK spans, exported when they end.
+    // After the decision, a kept trace's new spans are built (as records) when they end.
     const store = tracer.startSpan('tts.cache.store', {}, ctx)
     store.end()
     expect(exported().map((s) => s.name)).toContain('tts.cache.store')

@@ -1,6 +1,6 @@
 /**
- * The tracer createTracing hands out: spans are SDK objects only in traces that are kept
- * (sampling.ts). It asks the sampler at once, as the SDK would (a span the sampler would not
+ * The tracer createTracing hands out: spans inside units of work are built only in traces
+ * that are kept (sampling.ts), and then as plain records (span-record.ts), not SDK spans. It asks the sampler at once, as the SDK would (a span the sampler would not
  * record costs nothing), and otherwise hands out LazySpans (lazy-span.ts) with their ids:
  *
  * - a root (no parent here, or a remote one) is built when it ends marked kept
@@ -8,17 +8,18 @@
  *   processor, which lets the trace's waiting spans go;
  * - a child inside a unit of work whose decision is pending is held by the unit and built if
  *   the trace is kept (as deferred-span.ts does for steps it wraps);
- * - once the decision is made: an SDK span in a kept trace, a non-recording span (ids only)
- *   in a dropped one; outside any unit, an SDK span as before.
+ * - once the decision is made: a lazy span built as it ends in a kept trace, a non-recording
+ *   span (ids only) in a dropped one; outside any unit, an SDK span as before (sessions'
+ *   spans, spans of work that outlives its request).
  *
- * Built spans come from a tracer of their own that records everything and takes the ids it is
- * given (PresetIds), so a kept span is the one its children, logs and exemplars already point
- * at, and it reaches the same kept-trace processor.
+ * A built span is a SpanRecord with exactly the lazy span's ids, so it is the span its
+ * children, logs and exemplars already point at, and it goes straight to the export batch
+ * (`setup.batch`): every built span belongs to a kept trace, so the kept-trace processor only
+ * hears its root's decision (settle), for the SDK spans of the trace that wait there.
  */
 import {
   context,
   isSpanContextValid,
-  ROOT_CONTEXT,
   SamplingDecision,
   SpanKind,
   trace,
@@ -30,49 +31,33 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api'
-import type { Resource } from '@opentelemetry/resources'
-import { AlwaysOnSampler, BasicTracerProvider, RandomIdGenerator, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-base'
+import type { InstrumentationScope } from '@opentelemetry/core'
+import { defaultResource, type Resource } from '@opentelemetry/resources'
+import { BasicTracerProvider, RandomIdGenerator, type Sampler, type SpanLimits, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { KeptTraceProcessor } from './kept-trace-processor.ts'
 import { LazySpan, type SpanBuilder } from './lazy-span.ts'
+import { SpanRecord, type SpanRecordSetting } from './span-record.ts'
 import { KEEP_ATTRIBUTE } from './sampling.ts'
 import { unitOf } from './work-unit.ts'
-
-/**
- * Ids for the next span only, then random ones: how a span is built with ids chosen earlier.
- *
- * @example
- * ids.preset(traceId, spanId)
- * const span = tracer.startSpan(name, options, parent) // has exactly those ids
- */
-export class PresetIds implements IdGenerator {
-  readonly #random = new RandomIdGenerator()
-  #traceId: string | undefined
-  #spanId: string | undefined
-
-  preset(traceId: string | undefined, spanId: string | undefined): void {
-    this.#traceId = traceId
-    this.#spanId = spanId
-  }
-
-  generateTraceId(): string {
-    const id = this.#traceId ?? this.#random.generateTraceId()
-    this.#traceId = undefined
-    return id
-  }
-
-  generateSpanId(): string {
-    const id = this.#spanId ?? this.#random.generateSpanId()
-    this.#spanId = undefined
-    return id
-  }
-}
 
 export interface UnitTracerSetup {
   /** The sampler of `sdk`'s provider. */
   sampler: Sampler
-  /** Where `sdk`'s spans go: built spans are handed to it too, dropped roots settled. */
+  /** Where `sdk`'s spans go; the roots of built and dropped traces are settled in it. */
   processor: KeptTraceProcessor
+  /**
+   * Where built spans go: the export batch behind `processor` (every built span belongs to a
+   * kept trace, so none needs its filter). Default: `processor` itself.
+   */
+  batch?: Pick<SpanProcessor, 'onEnd'>
+  /** The resource of `sdk`'s provider (default: the SDK's default resource). */
   resource?: Resource
+}
+
+/** What an SDK tracer has beyond the API's: the limits it resolved and its scope. */
+interface SdkTracerParts {
+  getSpanLimits?(): SpanLimits
+  instrumentationScope?: InstrumentationScope
 }
 
 const ids = new RandomIdGenerator()
@@ -84,28 +69,30 @@ const ids = new RandomIdGenerator()
  * const tracer = unitTracer(provider.getTracer('tts-edge'), { sampler, processor: kept, resource })
  */
 export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
-  const preset = new PresetIds()
-  const builderTracer = new BasicTracerProvider({
-    ...(setup.resource && { resource: setup.resource }),
-    sampler: new AlwaysOnSampler(),
-    idGenerator: preset,
-    spanProcessors: [setup.processor],
-  }).getTracer('tts-edge')
+  const parts = sdk as Tracer & SdkTracerParts
+  const sdkDefaults = () => (new BasicTracerProvider().getTracer('tts-edge') as Tracer & SdkTracerParts).getSpanLimits!()
+  const batch = setup.batch ?? setup.processor
+  const setting: SpanRecordSetting = {
+    resource: setup.resource ?? defaultResource(),
+    scope: parts.instrumentationScope ?? { name: 'tts-edge' },
+    // The limits `sdk` resolved from OTEL_SPAN_* / OTEL_ATTRIBUTE_*, so built spans keep the SDK's.
+    limits: parts.getSpanLimits?.() ?? sdkDefaults(),
+    sink: (span) => batch.onEnd(span),
+  }
   const builder: SpanBuilder = {
     build(ids, name, kind, attributes, links, startTime, parent) {
-      const under = 'traceId' in parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : parent
-      preset.preset(ids.traceId, ids.spanId)
-      try {
-        return builderTracer.startSpan(name, { kind, attributes, links, startTime }, under)
-      } finally {
-        preset.preset(undefined, undefined) // a child takes its trace id from its parent
-      }
+      const parentIds = 'traceId' in parent ? parent : trace.getSpanContext(parent)
+      const valid = parentIds && isSpanContextValid(parentIds) ? parentIds : undefined
+      return new SpanRecord(setting, ids, valid, name, kind, attributes, links, startTime)
     },
   }
   const endRoot = (span: LazySpan) => {
-    if (span.attributes[KEEP_ATTRIBUTE] === true) span.materialise()
-    else setup.processor.settle(span.spanContext().traceId, false)
+    const keep = span.attributes[KEEP_ATTRIBUTE] === true
+    if (keep) span.materialise()
+    // SDK spans of the trace waiting for their root go on or are let go, and later ones follow.
+    setup.processor.settle(span.spanContext().traceId, keep)
   }
+  const built = (span: LazySpan) => span.materialise()
   const noLinks: Link[] = []
 
   function startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
@@ -115,8 +102,7 @@ export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
     const local = hasParent && !parent.isRemote
     const unit = local ? unitOf(parentContext) : undefined
     if (local && !unit) return sdk.startSpan(name, options, ctx) // outside any unit: as before
-    if (unit && !unit.pending) {
-      if (unit.kept) return sdk.startSpan(name, options, ctx)
+    if (unit && !unit.pending && !unit.kept) {
       return trace.wrapSpanContext({ traceId: parent!.traceId, spanId: ids.generateSpanId(), traceFlags: parent!.traceFlags })
     }
     const traceId = hasParent ? parent.traceId : ids.generateTraceId()
@@ -137,7 +123,8 @@ export function unitTracer(sdk: Tracer, setup: UnitTracerSetup): Tracer {
     const startTime = options.startTime ?? performance.now()
     if (!unit) return new LazySpan(builder, spanContext, name, kind, attributes, links, parentContext, startTime, endRoot)
     // Built under its parent's ids, wherever the parent is by then; its context only if built.
-    return new LazySpan(builder, spanContext, name, kind, attributes, links, parent!, startTime, unit.endChild)
+    // In a trace already kept, built as it ends.
+    return new LazySpan(builder, spanContext, name, kind, attributes, links, parent!, startTime, unit.pending ? unit.endChild : built)
   }
 
   return {

@@ -4,14 +4,15 @@
  * span and holds what must wait for the decision: histogram observations, whose exemplars
  * may only point at a kept trace, and deferred child spans, built only if it is kept.
  */
-import { context, createContextKey, trace, type Context, type Span, type SpanContext } from '@opentelemetry/api'
+import { context, createContextKey, ROOT_CONTEXT, trace, type Context, type Span, type SpanContext } from '@opentelemetry/api'
 import type { Histogram } from 'prom-client'
 import { pendingObservation, type PendingObservation } from './exemplar-slots.ts'
 import type { KeepReason, TraceKeeper } from './sampling.ts'
 
 /** A child span recorded cheaply, built only if its unit's trace is kept (deferred-span.ts). */
 export interface DeferredChild {
-  materialise(root: Span): void
+  /** Builds the span under `unit`'s root (a context holding both, for a tracer that asks). */
+  materialise(unit: WorkUnit): void
 }
 
 /**
@@ -29,6 +30,11 @@ export class WorkUnit {
   reason: KeepReason | undefined
   #required = false
   #deferred: DeferredChild[] | undefined
+
+  /** A context holding the root span and this unit, made when a deferred child is built under them. */
+  get context(): Context {
+    return trace.setSpan(ROOT_CONTEXT, this.span).setValue(WORK_UNIT, this)
+  }
 
   constructor(
     readonly span: Span,
@@ -50,7 +56,7 @@ export class WorkUnit {
   defer(child: DeferredChild): void {
     // A step that outlived its unit's decision: built at once if kept, as withSpan would have.
     if (!this.pending) {
-      if (this.kept) child.materialise(this.span)
+      if (this.kept) child.materialise(this)
       return
     }
     ;(this.#deferred ??= []).push(child)
@@ -63,14 +69,14 @@ export class WorkUnit {
    */
   readonly endChild = (child: DeferredChild): void => {
     if (this.pending) this.defer(child)
-    else if (this.kept) child.materialise(this.span)
+    else if (this.kept) child.materialise(this)
   }
 
   /** Builds the deferred children if kept, and lets them go either way. */
   settleDeferred(): void {
     const deferred = this.#deferred
     this.#deferred = undefined
-    if (this.kept && deferred) for (const child of deferred) child.materialise(this.span)
+    if (this.kept && deferred) for (const child of deferred) child.materialise(this)
   }
 }
 

@@ -1,8 +1,12 @@
 /**
  * One reader of a Broadcast (broadcast.ts): every chunk from the first on, then the end or
  * the producer's failure. The reader's own client signal makes it leave, and the producer is
- * aborted when the last reader has left before the end.
+ * aborted when the last reader has left before the end. A waiting reader learns of its client
+ * leaving from an abort listener (at once: a session's barge-in stops its synthesis now), or,
+ * when `polled`, from client-poll.ts (up to 25 ms late, with no listener per reader: a batch
+ * request's miss).
  */
+import { unwatchClient, watchClient, type PolledClient } from './client-poll.ts'
 import { DONE, PENDING, ReadySource, type Taken } from './ready-source.ts'
 
 /** What a reader needs of its broadcast. */
@@ -27,7 +31,7 @@ const LEFT = 2
  * const reader = new BroadcastReader(broadcast, request.signal)
  * for await (const chunk of reader) send(chunk)
  */
-export class BroadcastReader<T> extends ReadySource<T> {
+export class BroadcastReader<T> extends ReadySource<T> implements PolledClient {
   #index = 0
   // Joins on its first take, as a generator's body would start: a reader never read holds nothing.
   #state = FRESH
@@ -35,7 +39,8 @@ export class BroadcastReader<T> extends ReadySource<T> {
 
   constructor(
     private readonly feed: BroadcastFeed<T>,
-    private readonly signal?: AbortSignal,
+    readonly signal?: AbortSignal,
+    private readonly polled = false,
   ) {
     super()
   }
@@ -71,17 +76,23 @@ export class BroadcastReader<T> extends ReadySource<T> {
     }
     this.#state = LEFT
     if (this.#onAbort) this.signal?.removeEventListener('abort', this.#onAbort)
+    if (this.polled) unwatchClient(this)
     this.feed.leave()
+  }
+
+  /** Its client left while polled (client-poll.ts): wakes the reader if it waits, so it leaves. */
+  left(): void {
+    this.feed.wake()
   }
 
   #join(): void {
     this.#state = READING
     this.feed.join()
-    if (this.signal) {
-      // The client leaving wakes a reader that waits, so it can leave at once.
-      const feed = this.feed
-      this.#onAbort = () => feed.wake()
-      this.signal.addEventListener('abort', this.#onAbort, { once: true })
-    }
+    const { signal, feed } = this
+    if (!signal) return
+    // The client leaving wakes a reader that waits, so it can leave (at once, or at the next poll).
+    if (this.polled) return watchClient(this)
+    this.#onAbort = () => feed.wake()
+    signal.addEventListener('abort', this.#onAbort, { once: true })
   }
 }

@@ -73,4 +73,30 @@ describe('Broadcast', () => {
     expect(await reading).toHaveProperty('message', 'client left')
     expect(b.signal.aborted).toBe(true)
   })
+
+  test('a polled reader waiting for its first chunk leaves when its client does, and the producer stops', async () => {
+    const b = new Broadcast()
+    const client = new AbortController()
+    const reading = drain(b.read(client.signal, true)).catch((e: unknown) => e)
+    // Nothing is pushed: the reader waits, and only the poll can tell it its client left.
+    client.abort(new Error('client left before the first byte'))
+    expect(await reading).toHaveProperty('message', 'client left before the first byte')
+    expect(b.signal.aborted).toBe(true)
+  })
+
+  test('a polled reader that finished is no longer watched: its client leaving later changes nothing', async () => {
+    const b = new Broadcast()
+    const other = b.read()
+    expect(other.take()).toBe(PENDING)
+    const client = new AbortController()
+    const reader = b.read(client.signal, true)
+    b.push(bytes(1))
+    expect(reader.take()).toEqual(bytes(1))
+    reader.close()
+    client.abort(new Error('gone'))
+    b.push(bytes(2))
+    b.end()
+    expect(await drain(other)).toEqual([1, 2])
+    expect(b.signal.aborted).toBe(false)
+  })
 })

@@ -53,13 +53,14 @@ export class Broadcast<T = Uint8Array> implements BroadcastFeed<T> {
    * A reader from the first chunk on. `signal` is the reader's own client: when it aborts,
    * the reader leaves, and the producer is aborted if nobody else is reading. The reader
    * hands on chunks already here synchronously (`take()`, ready-source.ts) and is an async
-   * iterator besides.
+   * iterator besides. `polled`: the client's leaving is noticed by polling (up to 25 ms late,
+   * no abort listener: broadcast-reader.ts), for a batch request.
    *
    * @example
    * for await (const bytes of broadcast.read(c.req.raw.signal)) controller.enqueue(bytes)
    */
-  read(signal?: AbortSignal): BroadcastReader<T> {
-    return new BroadcastReader(this, signal)
+  read(signal?: AbortSignal, polled = false): BroadcastReader<T> {
+    return new BroadcastReader(this, signal, polled)
   }
 
   /** Settles on the next push or end: what a reader that caught up waits for. */

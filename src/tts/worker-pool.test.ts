@@ -109,6 +109,18 @@ describe('WorkerPool', () => {
     expect(await collect(pool.run({ kind: 'echo', value: 5, times: 1 }))).toEqual([5])
   })
 
+  test('an abort after the worker finished ends the job with its reason, not with the results still waiting', async () => {
+    const pool = makePool()
+    await pool.warmup()
+    const controller = new AbortController()
+    const it = pool.run({ kind: 'echo', value: 1, times: 3 }, { signal: controller.signal })[Symbol.asyncIterator]()
+    expect((await it.next()).value).toBe(1)
+    // The worker is done: the other two results wait to be read, as when the consumer is slower than the worker.
+    await waitUntil(() => pool.stats().busy === 0, 10_000, 'the job finished')
+    controller.abort(new Error('client went away'))
+    expect(await failure(it.next())).toHaveProperty('message', 'client went away')
+  })
+
   test('passes a job error through without replacing the worker', async () => {
     const pool = makePool()
     await pool.warmup()

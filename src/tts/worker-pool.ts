@@ -152,7 +152,12 @@ export class WorkerPool<Req, Out> {
     this.queue.push(job)
     this.pump()
     try {
-      for await (const out of job.channel) yield out as Out
+      for await (const out of job.channel) {
+        yield out as Out
+        // Results the worker sent before the abort still wait in the channel when the consumer
+        // is slower than the worker (cancel cannot fail a finished job): none go out after it.
+        signal?.throwIfAborted()
+      }
     } finally {
       signal?.removeEventListener('abort', onAbort)
       // The consumer stopped early (break, or an error of its own): stop the work too.

@@ -45,6 +45,8 @@ export class EngineRouter implements Engine {
   readonly #engines: Map<string, RoutedEngine>
   readonly #default: RoutedEngine
   readonly #transparent: boolean
+  // Each engine's candidates, made once: the configured engines and fallback list never change.
+  readonly #candidatesOf = new Map<RoutedEngine, readonly RoutedEngine[]>()
 
   constructor(private readonly options: EngineRouterOptions) {
     this.#engines = new Map(options.engines.map((e) => [e.name, e]))
@@ -148,7 +150,8 @@ export class EngineRouter implements Engine {
    * than the engine asked for), and only the stitching ids of generations it made or may have.
    */
   #optionsFor(engine: RoutedEngine, voice: Voice, options: SynthesisOptions): SynthesisOptions {
-    if (!options.params) return options
+    // No parameters (most requests): nothing to narrow, and no copy of the options.
+    if (!options.params || isEmpty(options.params)) return options
     return { ...options, params: resolveParams(options.params, this.#support(engine, voice)).honoured }
   }
 
@@ -170,8 +173,18 @@ export class EngineRouter implements Engine {
   }
 
   /** The voice's engine first, then the fallback list in order (each once). */
-  #candidates(asked: RoutedEngine): RoutedEngine[] {
-    const names = [asked.name, ...this.options.fallback.filter((n) => n !== asked.name)]
-    return names.map((n) => this.#engines.get(n)).filter((e): e is RoutedEngine => e !== undefined)
+  #candidates(asked: RoutedEngine): readonly RoutedEngine[] {
+    let candidates = this.#candidatesOf.get(asked)
+    if (!candidates) {
+      const names = [asked.name, ...this.options.fallback.filter((n) => n !== asked.name)]
+      candidates = names.map((n) => this.#engines.get(n)).filter((e): e is RoutedEngine => e !== undefined)
+      this.#candidatesOf.set(asked, candidates)
+    }
+    return candidates
   }
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false
+  return true
 }
