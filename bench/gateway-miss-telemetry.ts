@@ -114,7 +114,9 @@ export async function benchGatewayMissTelemetry(): Promise<string[]> {
   const upstream = await spawnService({ UPSTREAM_BODY_FILE: makeMp3(dir) }, 'bench/fixed-upstream.ts')
   const gateways: Gateway[] = []
   try {
-    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info' }
+    // BENCH_GMT_KEEP_RATIO=1 keeps every trace: what a kept trace costs shows undiluted.
+    const keep = process.env.BENCH_GMT_KEEP_RATIO
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, LOG_LEVEL: 'info', ...(keep && { TTS_TRACE_KEEP_RATIO: keep }) }
     const off = TELEMETRY_OFF
     for (const [name, root] of [['this build', ROOT] as const, ...baselineRoots().map((r) => [basename(r), r] as const)]) {
       gateways.push(await gatewayOf(root, `${name}, every signal on`, on, upstream.url))
@@ -123,7 +125,7 @@ export async function benchGatewayMissTelemetry(): Promise<string[]> {
     for (const g of gateways) await round(g, ROUND_REQUESTS())
     const us = await rotatingRounds(gateways, ROUNDS(), (g) => round(g, ROUND_REQUESTS()))
     const lines = [
-      `Gateway miss telemetry, in-process: CPU per miss of this process (app.request, ${CONCURRENCY} at a time, every request a new 20-word text, ~8 KB mp3 from an upstream process, cache off; ${ROUNDS()} rotating rounds of ${ROUND_REQUESTS()}, median):`,
+      `Gateway miss telemetry, in-process${process.env.BENCH_GMT_KEEP_RATIO ? ` (TTS_TRACE_KEEP_RATIO=${process.env.BENCH_GMT_KEEP_RATIO})` : ''}: CPU per miss of this process (app.request, ${CONCURRENCY} at a time, every request a new 20-word text, ~8 KB mp3 from an upstream process, cache off; ${ROUNDS()} rotating rounds of ${ROUND_REQUESTS()}, median):`,
       ...gateways.map((g, n) => `  ${g.label.padEnd(36)} ${fmt(quantile(us[n]!, 0.5), 1).padStart(7)} µs  (quartiles ${fmt(quantile(us[n]!, 0.25), 1)} to ${fmt(quantile(us[n]!, 0.75), 1)})`),
     ]
     for (let b = 0; b < gateways.length; b += 2) {

@@ -2,8 +2,9 @@
  * `bun run bench kept-spans` (only when named): what a kept trace's spans cost, in-process,
  * from the first span to the encoded export body, this build against each BENCH_BASELINE_ROOT
  * checkout (each imported from its own files). Each build's tracing is made by its own
- * createTracing from its own loadConfig (OTEL_BSP_* defaults), with an exporter that encodes
- * each batch with the build's protobuf encoder and discards it, so no socket adds its noise.
+ * createTracing from its own loadConfig (OTEL_BSP_* defaults, OTLP/HTTP protobuf), exporting to
+ * a sink in this process that reads each body, counts its bytes per build and answers 200: the
+ * export's encoding and its share of a request (one per 512 spans) are counted, as in the service.
  *
  * Two shapes of unit of work, run as the service runs them (root span begun as a unit, work
  * inside it, the keeper's decision, the root's end): a cache hit (the root and its deferred
@@ -35,7 +36,26 @@ interface Variant {
   close(): Promise<unknown>
 }
 
-async function variantOf(root: string, build: string, shape: Shape, kept: boolean): Promise<Variant> {
+/** An OTLP sink that counts the bytes each variant sends (told apart by a header). */
+function countingSink() {
+  const bytes = new Map<string, number>()
+  const server = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(req) {
+      const body = await req.arrayBuffer()
+      const who = req.headers.get('x-variant') ?? ''
+      bytes.set(who, (bytes.get(who) ?? 0) + body.byteLength)
+      return new Response(null, { headers: { 'content-type': 'application/x-protobuf' } })
+    },
+  })
+  return { endpoint: `http://127.0.0.1:${server.port}`, bytes: (who: string) => bytes.get(who) ?? 0, stop: () => server.stop(true) }
+}
+
+type Sink = ReturnType<typeof countingSink>
+let variants = 0
+
+async function variantOf(sink: Sink, root: string, build: string, shape: Shape, kept: boolean): Promise<Variant> {
   const from = (path: string) => import(join(root, path))
   const api = await from('node_modules/@opentelemetry/api/build/src/index.js')
   const { context, ROOT_CONTEXT, SpanKind, SpanStatusCode } = api
@@ -43,19 +63,15 @@ async function variantOf(root: string, build: string, shape: Shape, kept: boolea
   const { createTracing, withSpan } = await from('src/telemetry/tracing.ts')
   const { withDeferredSpan } = await from('src/telemetry/deferred-span.ts')
   const { keeperOf, unitOf } = await from('src/telemetry/sampling.ts')
-  const { encodeSpansProto } = await from('src/telemetry/otlp-proto-spans.ts')
-  const config = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', TTS_TRACE_KEEP_RATIO: kept ? '1' : '0', TTS_TRACE_KEEP_SLOW_MS: '60000' })
+  const who = `v${++variants}`
+  const config = loadConfig({
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    OTEL_EXPORTER_OTLP_HEADERS: `x-variant=${who}`,
+    TTS_TRACE_KEEP_RATIO: kept ? '1' : '0',
+    TTS_TRACE_KEEP_SLOW_MS: '60000',
+  })
   let dropped = 0
-  let bytes = 0
-  const exporter = {
-    export(spans: unknown[], done: (result: { code: number }) => void) {
-      bytes += encodeSpansProto(spans).length
-      done({ code: 0 })
-    },
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  }
-  const tracing = createTracing(config, exporter, (_: string, n: number) => (dropped += n))
+  const tracing = createTracing(config, undefined, (_: string, n: number) => (dropped += n))
   const tracer = tracing.tracer
   const keeper = keeperOf(tracer)
   const failure = new Error('upstream 503')
@@ -102,13 +118,14 @@ async function variantOf(root: string, build: string, shape: Shape, kept: boolea
     async run(units) {
       for (let i = 0; i < units; i++) {
         await unit()
-        // Let the batch's timers and exports run, as a server's event loop would between requests.
-        if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve))
+        // Let the batch's timers and exports run, as a server's event loop would between requests
+        // (a millisecond of idle every 32 units, not counted as CPU), so no span is dropped for a full queue.
+        if (i % 32 === 31) await new Promise((resolve) => setTimeout(resolve, 1))
       }
       await tracing.forceFlush()
     },
     dropped: () => dropped,
-    bytes: () => bytes,
+    bytes: () => sink.bytes(who),
     close: () => tracing.shutdown(),
   }
 }
@@ -123,16 +140,17 @@ async function cpuPerUnit(variant: Variant, units: number): Promise<number> {
 export async function benchKeptSpans(): Promise<string[]> {
   const builds = [['this build', ROOT] as const, ...baselineRoots().map((r) => [basename(r), r] as const)]
   const variants: Variant[] = []
+  const sink = countingSink()
   try {
     for (const shape of ['hit', 'miss'] as const) {
-      for (const [build, root] of builds) for (const kept of [true, false]) variants.push(await variantOf(root, build, shape, kept))
+      for (const [build, root] of builds) for (const kept of [true, false]) variants.push(await variantOf(sink, root, build, shape, kept))
     }
     for (const v of variants) await cpuPerUnit(v, ROUND_UNITS())
     const us = await rotatingRounds(variants, ROUNDS(), (v) => cpuPerUnit(v, ROUND_UNITS()))
     const unitsRun = ROUND_UNITS() * (ROUNDS() + 1)
     const median = (n: number) => quantile(us[n]!, 0.5)
     const lines = [
-      `Kept spans, in-process: CPU µs per unit of work, spans encoded (protobuf) and discarded (${ROUNDS()} rotating rounds after one of warm-up of ${ROUND_UNITS()} units, median, quartiles):`,
+      `Kept spans, in-process: CPU µs per unit of work, spans exported (OTLP/HTTP protobuf) to an in-process sink (${ROUNDS()} rotating rounds after one of warm-up of ${ROUND_UNITS()} units, median, quartiles):`,
       ...variants.map((v, n) => `  ${v.label.padEnd(46)} ${fmt(median(n), 2).padStart(7)} µs  (${fmt(quantile(us[n]!, 0.25), 2)} to ${fmt(quantile(us[n]!, 0.75), 2)})  ${fmt(v.bytes() / unitsRun, 0)} bytes per unit${v.dropped() ? `  ${v.dropped()} spans dropped` : ''}`),
     ]
     for (const shape of ['hit', 'miss'] as const) {
@@ -149,5 +167,6 @@ export async function benchKeptSpans(): Promise<string[]> {
     return lines
   } finally {
     await Promise.all(variants.map((v) => v.close()))
+    sink.stop()
   }
 }

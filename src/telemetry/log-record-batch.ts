@@ -1,7 +1,9 @@
 /**
  * Log records encoded as OTLP protobuf the moment they are shipped, straight into the
  * buffer of the batch they will be sent in: no record object waits in a queue and nothing
- * is encoded at export time but a few header bytes.
+ * is encoded at export time but a few header bytes. Kept spans use it too (span-batch.ts):
+ * ExportTraceServiceRequest nests ResourceSpans -> ScopeSpans -> spans with the same field
+ * numbers as ExportLogsServiceRequest nests its records.
  *
  * It keeps what the SDK's BatchLogRecordProcessor gave: a bounded queue (records past
  * `maxQueueSize` are dropped and counted), batches of at most `maxExportBatchSize` sent as
@@ -28,6 +30,8 @@ export interface LogRecordBatchOptions {
   /** Sends one request body of `count` records and calls back once (OtlpHttpExporter.send). */
   send(body: () => Uint8Array<ArrayBuffer>, count: number, done: (result: ExportResult) => void): void
   onDropped: DropHook
+  /** What a drop is counted as (default `logs`). */
+  signal?: 'logs' | 'traces'
 }
 
 interface Sealed {
@@ -58,12 +62,12 @@ export class LogRecordBatch {
   }
 
   /**
-   * Adds one record, written by `write` into the batch (as field 2 of ScopeLogs), or counts
+   * Adds one record, written by `write` into the batch (as field 2 of ScopeLogs or ScopeSpans), or counts
    * it dropped when the queue is full, the batch shut down, or `write` throws. Never throws.
    */
   add(write: (w: ProtoWriter) => void): void {
     if (this.#shutDown || this.#queued >= this.#options.maxQueueSize) {
-      this.#options.onDropped('logs', 1)
+      this.#options.onDropped(this.#options.signal ?? 'logs', 1)
       return
     }
     const w = this.#writer
@@ -73,7 +77,7 @@ export class LogRecordBatch {
     } catch {
       // A record that cannot be encoded is dropped whole; the batch's other records stay intact.
       w.pos = start
-      this.#options.onDropped('logs', 1)
+      this.#options.onDropped(this.#options.signal ?? 'logs', 1)
       return
     }
     this.#count++

@@ -201,7 +201,7 @@ export class OtlpHttpExporter<T> {
  * const exporter = createSpanExporter({ url: 'http://localhost:4318/v1/traces', timeoutMillis: 10_000 })
  * new BatchSpanProcessor(exporter)
  */
-export function createSpanExporter(options: OtlpExporterOptions): SpanExporter & { forceFlush(): Promise<void> } {
+export function createSpanExporter(options: OtlpExporterOptions): OtlpHttpExporter<ReadableSpan> & SpanExporter {
   return new OtlpHttpExporter<ReadableSpan>('traces', options.protocol === 'http/json' ? encodeSpans : encodeSpansProto, options)
 }
 

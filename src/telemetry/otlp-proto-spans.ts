@@ -44,8 +44,13 @@ function writeLink(w: ProtoWriter, l: Link): void {
   w.join(start)
 }
 
-/** Writes `s` as a `Span` in field 2 of the ScopeSpans being written. */
-function writeSpan(w: ProtoWriter, s: ReadableSpan): void {
+/**
+ * Writes `s` as a `Span` in field 2 of the ScopeSpans being written.
+ *
+ * @example
+ * batch.add((w) => writeSpan(w, span)) // span-batch.ts
+ */
+export function writeSpan(w: ProtoWriter, s: ReadableSpan): void {
   const ctx = s.spanContext()
   const parent = s.parentSpanContext
   const start = w.fork(2, 2)

@@ -1,5 +1,5 @@
 /**
- * Tracing: one BasicTracerProvider with a BatchSpanProcessor exporting OTLP/HTTP (protobuf or JSON),
+ * Tracing: one BasicTracerProvider whose kept spans are batched for OTLP/HTTP (protobuf or JSON),
  * W3C trace context + baggage, AsyncLocalStorage context. Bun.serve is not node:http,
  * so there is no auto-instrumentation: spans come from our middleware and withSpan.
  */
@@ -31,6 +31,7 @@ import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
 import { createSpanExporter } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
+import { spanBatch } from './span-batch.ts'
 import { unitTracer } from './unit-tracer.ts'
 import { registerKeeper, TraceKeeper } from './sampling.ts'
 import { telemetryResource } from './resource.ts'
@@ -95,31 +96,34 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
   if (config.OTEL_SDK_DISABLED || (config.OTEL_TRACES_EXPORTER === 'none' && !exporter)) {
     return { tracer: trace.getTracer('tts-edge'), propagator, forceFlush: async () => {}, shutdown: async () => {} }
   }
-  const spanExporter =
-    exporter ??
-    createSpanExporter({
-      url: otlpSignalUrl(config, 'traces'),
-      protocol: otlpSignalProtocol(config, 'traces'),
-      headers: config.OTEL_EXPORTER_OTLP_HEADERS,
-      timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-      onDropped,
-    })
-  // A bounded queue: when the collector is down, spans are dropped (and counted), never buffered without limit.
-  const batch = countingSpanProcessor(
-    spanExporter,
-    config.OTEL_BSP_MAX_QUEUE_SIZE,
-    (e) =>
-      new BatchSpanProcessor(e, {
-        maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
-        maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
-        scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
-        exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-      }),
+  const resource = telemetryResource(config)
+  const protocol = otlpSignalProtocol(config, 'traces')
+  const sending = {
+    url: otlpSignalUrl(config, 'traces'),
+    protocol,
+    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
+    timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
     onDropped,
-  )
+  }
+  const queue = {
+    maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
+    maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
+    scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY,
+  }
+  // A bounded queue: when the collector is down, spans are dropped (and counted), never buffered without limit.
+  // On protobuf (the default) each span is encoded into its batch as it arrives (span-batch.ts); on JSON, or
+  // to an exporter given (tests), spans wait in the SDK's BatchSpanProcessor.
+  const batch =
+    !exporter && protocol === 'http/protobuf'
+      ? spanBatch({ resource, scope: { name: 'tts-edge' }, ...queue, sender: createSpanExporter(sending), onDropped })
+      : countingSpanProcessor(
+          exporter ?? createSpanExporter(sending),
+          config.OTEL_BSP_MAX_QUEUE_SIZE,
+          (e) => new BatchSpanProcessor(e, { ...queue, exportTimeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT }),
+          onDropped,
+        )
   // Spans of traces the service drops are let go here, before any encoding or I/O.
   const kept = keptTracesOnly(batch, { maxWaitingSpans: config.OTEL_BSP_MAX_QUEUE_SIZE, onDropped })
-  const resource = telemetryResource(config)
   const rootSampler = sampler(config)
   const provider = new BasicTracerProvider({ resource, sampler: rootSampler, spanProcessors: [kept] })
   // Built spans (all of kept traces) go straight to the batch; SDK spans pass the kept-trace filter.
