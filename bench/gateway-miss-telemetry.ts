@@ -34,8 +34,8 @@ interface Gateway {
   speech: { speak: (request: object) => Promise<{ chunks: AsyncIterable<Uint8Array> }> }
 }
 
-/** A build's app as main.ts composes it, from the build's own modules. */
-export async function gatewayOf(root: string, label: string, env: Record<string, string>, upstreamUrl: string): Promise<Gateway> {
+/** A build's app as main.ts composes it, from the build's own modules; `cache: true` gives it a filesystem cache with a memory tier (bench/hit-telemetry.ts). */
+export async function gatewayOf(root: string, label: string, env: Record<string, string>, upstreamUrl: string, options: { cache?: boolean } = {}): Promise<Gateway> {
   const from = (path: string) => import(join(root, path))
   const { loadConfig } = await from('src/config.ts')
   const { createTracing } = await from('src/telemetry/tracing.ts')
@@ -56,7 +56,8 @@ export async function gatewayOf(root: string, label: string, env: Record<string,
   const engines = parseEnginesFile(JSON.stringify({ engines: { up: { kind: 'openai', url: `${upstreamUrl}/v1`, max_concurrency: 256, max_queue: 1000 } }, default: 'up' }), {})
   const engine = buildRouter(engines, { tracer: tracing.tracer, logger, pool: { workers: 1, maxQueue: 8 }, espeakVariant: config.TTS_ENGINE, ...(metrics && { metrics }) })
   await engine.warmup()
-  const cache = await openAudioCache({ dir: mkdtempSync(join(tmpdir(), 'tts-bench-gmt-')), maxBytes: 0, memoryBytes: 0 })
+  const cacheDir = mkdtempSync(join(tmpdir(), 'tts-bench-gmt-'))
+  const cache = await openAudioCache({ dir: cacheDir, ...(options.cache ? { maxBytes: 64 << 20, memoryBytes: 16 << 20 } : { maxBytes: 0, memoryBytes: 0 }) })
   const speech = new SpeechService({ engine, cache, tracer: tracing.tracer, logger, ...(metrics && { metrics }) })
   const usage = openMetering({
     dataDir: ':memory:',
@@ -85,7 +86,11 @@ export async function gatewayOf(root: string, label: string, env: Record<string,
     logText: false,
     metering: usage.metering,
   })
-  return { label, request: (path, init) => app.request(path, init), close: () => Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close()]), engine, speech }
+  const close = async () => {
+    await Promise.all([engine.close(), tracing.shutdown(), shipper?.shutdown(), usage.close(), cache.close()])
+    rmSync(cacheDir, { recursive: true, force: true })
+  }
+  return { label, request: (path, init) => app.request(path, init), close, engine, speech }
 }
 
 let sequence = 0

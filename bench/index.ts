@@ -9,6 +9,7 @@ import { benchEngineSpeed } from './engine-speed.ts'
 import { benchFormats } from './formats.ts'
 import { benchFleet } from './fleet.ts'
 import { benchHitPath, benchHitPathHits } from './hit-path.ts'
+import { benchHitTelemetry } from './hit-telemetry.ts'
 import { benchMissShare } from './miss-share.ts'
 import { benchHitPathOff } from './hit-path-off.ts'
 import { benchAccountingPerHit } from './usage-accounting.ts'
@@ -71,10 +72,12 @@ const sections: Record<string, () => Promise<string[]>> = {
   'store-telemetry': benchStoreTelemetry,
   // Only when named: CPU per log line and per kept span exported over OTLP, protobuf vs JSON (and BENCH_BASELINE_ROOT builds), in-process.
   'otlp-export': benchOtlpExport,
+  // Only when named: a cache hit's telemetry without HTTP, each app in its own process (BENCH_BASELINE_ROOT adds builds).
+  'hit-telemetry': benchHitTelemetry,
   // Only when named: a kept trace's spans in-process, first span to encoded body, this build against BENCH_BASELINE_ROOT.
   'kept-spans': benchKeptSpans,
 }
-const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans', 'gateway-layers'])
+const ON_REQUEST = new Set(['instrumentation-breakdown', 'hit-path-hits', 'hit-path-off', 'gateway-store', 'hit-path-usage', 'hit-path-miss', 'gateway-ab', 'store-telemetry', 'otlp-export', 'gateway-telemetry', 'gateway-miss-telemetry', 'kept-spans', 'gateway-layers', 'hit-telemetry'])
 
 // Every service's cache and data directory goes under one directory, removed at exit (a run leaves ~500 MB).
 process.once('exit', useRunTempDir('bench'))

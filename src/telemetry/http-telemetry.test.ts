@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { Hono } from 'hono'
 import pino from 'pino'
@@ -45,6 +45,22 @@ describe('httpTelemetry', () => {
     expect(span?.attributes['http.route']).toBe('/items/:id')
     expect(span?.attributes['http.response.status_code']).toBe(200)
     expect(res.headers.get('traceresponse')).toStartWith('00-0af7651916cd43dd8448eb211c80319c-')
+  })
+
+  test("starts a new trace without a caller's headers, and hands on a caller's baggage without a traceparent", async () => {
+    const { app, exporter } = setup()
+    const seen: (string | undefined)[] = []
+    app.get('/baggage', (c) => {
+      seen.push(propagation.getBaggage(context.active())?.getEntry('tenant')?.value)
+      return c.text('ok')
+    })
+    await app.request('/items/1')
+    await app.request('/baggage', { headers: { baggage: 'tenant=acme' } })
+    await app.request('/baggage')
+    expect(seen).toEqual(['acme', undefined])
+    const [first, second] = exporter.getFinishedSpans()
+    expect(first!.parentSpanContext).toBeUndefined()
+    expect(second!.spanContext().traceId).not.toBe(first!.spanContext().traceId)
   })
 
   test('echoes a well-formed request id and replaces a malformed one', async () => {

@@ -34,6 +34,20 @@ const headerGetter = {
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
 }
 
+/**
+ * The context a request continues: the caller's trace context and baggage, extracted by the
+ * process's propagator. Most requests carry neither (a caller that traces is the exception),
+ * and without any of the propagator's headers its extract returns the context as it is: so
+ * only a request with one of them pays for it.
+ */
+function callerContext(headers: Headers): OtelContext {
+  const active = context.active()
+  for (const field of propagation.fields()) {
+    if (headers.has(field)) return propagation.extract(active, headers, headerGetter)
+  }
+  return active
+}
+
 /** The matched route pattern, or `unmatched` so a scan of random paths adds no series. */
 export function routeOf(c: Context): string {
   const last = matchedRoutes(c).at(-1)
@@ -57,7 +71,7 @@ export function httpTelemetry(options: HttpTelemetryOptions): MiddlewareHandler<
     }
     const started = performance.now()
     const method = c.req.method
-    const parent = propagation.extract(context.active(), c.req.raw.headers, headerGetter)
+    const parent = callerContext(c.req.raw.headers)
     const span = tracer.startSpan(
       method,
       {

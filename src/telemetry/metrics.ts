@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client'
 import { context, trace, type Span, type SpanContext } from '@opentelemetry/api'
+import { resolveLabelsOnce } from './counter-children.ts'
 import { createLoudnessMetrics } from './loudness-metrics.ts'
 import { createModelLifecycle, createModelMetrics } from './model-lifecycle.ts'
 import { createSessionMetrics } from './session-metrics.ts'
@@ -59,8 +60,9 @@ function buildMetrics(registry: Registry<OpenMetricsContentType>, sources: Metri
   const registers = [registry]
   const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers, enableExemplars: true })
+  // Label sets resolved once (counter-children.ts): a request increments several of these.
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
-    new Counter<L>({ name, help, labelNames, registers })
+    resolveLabelsOnce(new Counter<L>({ name, help, labelNames, registers }))
   const gauge = <L extends string>(name: string, help: string, labelNames: L[] = [], collect?: () => number) =>
     new Gauge<L>({
       name,

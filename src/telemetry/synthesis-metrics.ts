@@ -9,6 +9,7 @@
  * recorded from these in prometheus/seed-rules.yml, not counted twice here.
  */
 import { Counter, Histogram, type OpenMetricsContentType, type Registry } from 'prom-client'
+import { resolveLabelsOnce } from './counter-children.ts'
 
 const SYNTHESIS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
@@ -22,12 +23,15 @@ export type SynthesisMetrics = ReturnType<typeof createSynthesisMetrics>
 export function createSynthesisMetrics(registry: Registry<OpenMetricsContentType>) {
   const registers = [registry]
   return {
-    synthesisRequests: new Counter({
-      name: 'tts_synthesis_requests_total',
-      help: 'Syntheses that ended (batch cache misses and streamed utterances), failed and cancelled ones included.',
-      labelNames: ['model_id'],
-      registers,
-    }),
+    // Label sets resolved once (counter-children.ts): one increment per synthesis.
+    synthesisRequests: resolveLabelsOnce(
+      new Counter({
+        name: 'tts_synthesis_requests_total',
+        help: 'Syntheses that ended (batch cache misses and streamed utterances), failed and cancelled ones included.',
+        labelNames: ['model_id'],
+        registers,
+      }),
+    ),
     synthesisErrors: new Counter({
       name: 'synthesis_errors_total',
       help: 'Syntheses that failed (not those stopped because the client left or cancelled).',
