@@ -9,9 +9,10 @@
  * - the speech service: key, lookup, flight, broadcast, store step, over the engine;
  * - the whole app through `app.request`: middleware, validation, usage, route, response.
  * For each: the JavaScript objects allocated per miss, counted by the heap (`bun:jsc`
- * heapStats between two points with no collection in between; objects, not bytes, so the
- * count is the same from run to run and needs no rounds: allocation is what the collector
- * pays for, about a tenth of a miss's CPU here), and CPU µs per miss (process.cpuUsage,
+ * heapStats between two points with no collection in between; objects, not bytes: most kinds
+ * repeat to within one from run to run, arrays and promises vary by a few with timing, so a
+ * cut of ten objects shows where CPU rounds cannot; allocation is what the collector pays
+ * for, about a tenth of a miss's CPU here), and CPU µs per miss (process.cpuUsage,
  * median of BENCH_GL_ROUNDS rotating rounds of BENCH_GL_REQUESTS misses; the upstream's
  * CPU not counted, the fetch's own HTTP thread counted).
  */

@@ -12,7 +12,9 @@ let built: Awaited<ReturnType<typeof buildApp>>
 beforeAll(async () => {
   const engine = createEspeakEngine(
     { name: 'faulty', workerUrl: new URL('./support/faulty-engine.worker.ts', import.meta.url), rates: { min: 80, max: 450 } },
-    { workers: 1, maxQueue: 4, jobTimeoutMs: 300 },
+    // The hang test waits this long. A fresh worker's first job (after the crash) has to get its
+    // first chunk out within it too, which took over 300 ms on a loaded 2-core machine.
+    { workers: 1, maxQueue: 4, jobTimeoutMs: 2000 },
   )
   built = await buildApp({ telemetry: false, engine })
 })

@@ -27,7 +27,7 @@ import { type AudioCache, type CacheCommonOptions, type CachedAudio, type CacheE
 import { importLegacyEntries } from './legacy-entries.ts'
 import { entryName } from './entry-name.ts'
 import { decodeRecord, encodeRecordParts } from './record-codec.ts'
-import { appendRecord, openSegment, readRecord, retireSegment, syncSegment, type Segment } from './segment-file.ts'
+import { appendRecord, openSegment, readRecord, retireSegment, syncSegment, type Segment, type SegmentEntry } from './segment-file.ts'
 import { hintPathOf, writeHint } from './segment-hint.ts'
 import { loadSegments, PROBE_PREFIX } from './segment-load.ts'
 
@@ -44,10 +44,9 @@ export interface FsCacheOptions extends CacheCommonOptions {
   fsync?: boolean
 }
 
-interface Location {
+/** Where an entry is: its segment's own entry, which the index points at too (one object per entry held). */
+interface Location extends SegmentEntry {
   segment: Segment
-  offset: number
-  length: number
 }
 
 export class FsCache implements AudioCache {
@@ -150,8 +149,9 @@ export class FsCache implements AudioCache {
       return undefined
     }
     this.#writable = true
-    segment.entries.push({ name, offset, length })
-    this.#index.set(name, { segment, offset, length })
+    const at: Location = { name, offset, length, segment }
+    segment.entries.push(at)
+    this.#index.set(name, at)
     this.#bytes += length
     this.#evict()
     return segment
@@ -227,7 +227,12 @@ export class FsCache implements AudioCache {
     const loaded = loadSegments(this.dir, (err) => reportError(this.#onError, 'get', err))
     this.#nextSeq = loaded.nextSeq
     for (const segment of loaded.segments) {
-      for (const entry of segment.entries) this.#index.set(entry.name, { segment, offset: entry.offset, length: entry.length })
+      const { entries } = segment
+      for (let i = 0; i < entries.length; i++) {
+        const at: Location = { ...entries[i]!, segment }
+        entries[i] = at
+        this.#index.set(at.name, at)
+      }
       this.#segments.push(segment)
       this.#bytes += segment.size
     }

@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { TraceFlags } from '@opentelemetry/api'
 import { loadConfig } from '../config.ts'
-import { comparable, decodeOtlpProto, encodeOtlpProtoResponse } from '../../test/support/otlp-proto-decoder.ts'
+import { otlpCollector, stopCollectors } from '../../test/support/otlp-collector.ts'
+import { comparable } from '../../test/support/otlp-proto-decoder.ts'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { LogRecordBatch } from './log-record-batch.ts'
 import { createLogShipper } from './log-shipping.ts'
@@ -16,38 +17,9 @@ import { resourceField, scopeField } from './otlp-proto-common.ts'
 import { writeLogRecord } from './otlp-proto-logs.ts'
 import type { ProtoWriter } from './otlp-proto-writer.ts'
 
-const servers: { stop(force?: boolean): void }[] = []
-afterEach(() => {
-  for (const server of servers.splice(0)) server.stop(true)
-})
+afterEach(stopCollectors)
 
-/** A collector on /v1/logs that answers with `respond` (status and whether to hold the answer). */
-function collector(respond: (n: number) => { status?: number; hold?: Promise<void> } = () => ({})) {
-  const requests: { contentType: string; body: Record<string, any>; records: Record<string, any>[] }[] = []
-  const arrivals: (() => void)[] = []
-  const server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    async fetch(req) {
-      const contentType = req.headers.get('content-type') ?? ''
-      const bytes = await req.bytes()
-      const body = contentType.includes('protobuf') ? decodeOtlpProto('logs', bytes) : JSON.parse(new TextDecoder().decode(bytes))
-      const records = body.resourceLogs.flatMap((rl: any) => rl.scopeLogs.flatMap((sl: any) => sl.logRecords))
-      const { status = 200, hold } = respond(requests.length + 1)
-      requests.push({ contentType, body, records })
-      for (const arrived of arrivals.splice(0)) arrived()
-      if (hold) await hold
-      if (status !== 200) return new Response('no', { status })
-      return new Response(Uint8Array.from(encodeOtlpProtoResponse('logs', 0)), { headers: { 'content-type': 'application/x-protobuf' } })
-    },
-  })
-  servers.push(server)
-  /** Resolves once `n` requests have arrived. */
-  const arrived = async (n: number) => {
-    while (requests.length < n) await new Promise<void>((resolve) => arrivals.push(resolve))
-  }
-  return { endpoint: `http://127.0.0.1:${server.port}`, requests, arrived }
-}
+const collector = (respond?: Parameters<typeof otlpCollector>[1]) => otlpCollector('logs', respond)
 
 function shipperFor(endpoint: string, env: Record<string, string> = {}) {
   const dropped: number[] = []
@@ -82,7 +54,7 @@ describe('log records over OTLP/HTTP protobuf', () => {
       delete third.observedTimeUnixNano
     }
     expect(ours).toEqual(theirs)
-    const first = c.requests[0]!.records[0]!
+    const first = c.requests[0]!.items[0]!
     expect(first.timeUnixNano).toBe('1700000000123500000')
     expect(first.traceId).toBe(span.traceId)
     expect(c.requests[0]!.body.resourceLogs[0].resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'batch-test' } })
@@ -93,8 +65,8 @@ describe('log records over OTLP/HTTP protobuf', () => {
     const { shipper, dropped } = shipperFor(c.endpoint, { OTEL_BLRP_SCHEDULE_DELAY: '600000' })
     for (let i = 0; i < 1100; i++) shipper.ship(line(i), 30, undefined)
     await shipper.forceFlush()
-    expect(c.requests.map((r) => r.records.length)).toEqual([512, 512, 76])
-    expect(c.requests.flatMap((r) => r.records.map((l) => l.attributes[0].value.stringValue))).toEqual(Array.from({ length: 1100 }, (_, i) => `r-${i}`))
+    expect(c.requests.map((r) => r.items.length)).toEqual([512, 512, 76])
+    expect(c.requests.flatMap((r) => r.items.map((l) => l.attributes[0].value.stringValue))).toEqual(Array.from({ length: 1100 }, (_, i) => `r-${i}`))
     expect(dropped()).toBe(0)
     await shipper.shutdown()
   })
@@ -104,7 +76,7 @@ describe('log records over OTLP/HTTP protobuf', () => {
     const { shipper } = shipperFor(c.endpoint, { OTEL_BLRP_SCHEDULE_DELAY: '20' })
     shipper.ship(line(1), 30, undefined)
     await c.arrived(1)
-    expect(c.requests[0]!.records).toHaveLength(1)
+    expect(c.requests[0]!.items).toHaveLength(1)
     await shipper.shutdown()
   })
 
@@ -119,7 +91,7 @@ describe('log records over OTLP/HTTP protobuf', () => {
     expect(dropped()).toBe(2)
     release()
     await shipper.forceFlush()
-    expect(c.requests.map((r) => r.records.length)).toEqual([4, 4])
+    expect(c.requests.map((r) => r.items.length)).toEqual([4, 4])
     await shipper.shutdown()
   })
 
@@ -143,7 +115,7 @@ describe('log records over OTLP/HTTP protobuf', () => {
     shipper.ship(line(1), 30, undefined)
     shipper.ship(line(2), 30, undefined)
     await shipper.shutdown()
-    expect(c.requests.map((r) => r.records.length)).toEqual([2])
+    expect(c.requests.map((r) => r.items.length)).toEqual([2])
     shipper.ship(line(3), 30, undefined)
     expect(dropped()).toBe(1)
   })
@@ -172,6 +144,6 @@ describe('log records over OTLP/HTTP protobuf', () => {
     await batch.shutdown()
     await sender.shutdown()
     expect(dropped).toEqual([1])
-    expect(c.requests[0]!.records.map((r) => r.body.stringValue)).toEqual(['before', 'after'])
+    expect(c.requests[0]!.items.map((r) => r.body.stringValue)).toEqual(['before', 'after'])
   })
 })

@@ -14,10 +14,10 @@
 import { context, isSpanContextValid, trace, type HrTime, type SpanContext } from '@opentelemetry/api'
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
 import { BatchLogRecordProcessor, type LogRecordExporter, type SdkLogRecord } from '@opentelemetry/sdk-logs'
-import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
+import type { Config } from '../config.ts'
 import { countingLogProcessor, type DropHook } from './drop-accounting.ts'
 import { LogRecordBatch } from './log-record-batch.ts'
-import { createLogExporter } from './otlp-exporter.ts'
+import { createLogExporter, otlpExporterOptions } from './otlp-exporter.ts'
 import { resourceField, scopeField } from './otlp-proto-common.ts'
 import { writeLogRecord, type LogRecordParts } from './otlp-proto-logs.ts'
 import { telemetryResource } from './resource.ts'
@@ -65,14 +65,8 @@ function plainId(value: unknown): string | undefined {
  */
 export function createLogShipper(config: Config, exporter?: LogRecordExporter, onDropped: DropHook = () => {}): LogShipper | undefined {
   if (config.OTEL_SDK_DISABLED || config.TTS_LOG_EXPORT === 'stdout' || (config.OTEL_LOGS_EXPORTER === 'none' && !exporter)) return undefined
-  const protocol = otlpSignalProtocol(config, 'logs')
-  const options = {
-    url: otlpSignalUrl(config, 'logs'),
-    protocol,
-    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
-    timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-    onDropped,
-  }
+  const options = otlpExporterOptions(config, 'logs', onDropped)
+  const protocol = options.protocol
   // The same resource and scope objects for every record: the encoders group and cache by identity.
   const resource = telemetryResource(config)
   const instrumentationScope = { name: 'tts-edge' }

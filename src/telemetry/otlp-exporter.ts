@@ -12,6 +12,7 @@ import { diag } from '@opentelemetry/api'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
 import { version } from '../version.ts'
 import { encodeLogRecords, encodeSpans } from './otlp-json.ts'
 import { encodeLogRecordsProto } from './otlp-proto-logs.ts'
@@ -34,6 +35,22 @@ export interface OtlpExporterOptions {
   timeoutMillis?: number
   /** Told how many spans/log records were not delivered (failed, rejected, or after shutdown). */
   onDropped?: (signal: OtlpSignal, count: number) => void
+}
+
+/**
+ * The exporter options of `signal` from config: its URL and protocol (per-signal settings first), headers, timeout.
+ *
+ * @example
+ * const exporter = createSpanExporter(otlpExporterOptions(config, 'traces', onDropped))
+ */
+export function otlpExporterOptions(config: Config, signal: OtlpSignal, onDropped?: OtlpExporterOptions['onDropped']): OtlpExporterOptions & { protocol: OtlpProtocol } {
+  return {
+    url: otlpSignalUrl(config, signal),
+    protocol: otlpSignalProtocol(config, signal),
+    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
+    timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
+    ...(onDropped && { onDropped }),
+  }
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])

@@ -8,40 +8,15 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { loadConfig } from '../config.ts'
-import { comparable, decodeOtlpProto, encodeOtlpProtoResponse } from '../../test/support/otlp-proto-decoder.ts'
+import { otlpCollector, stopCollectors } from '../../test/support/otlp-collector.ts'
+import { comparable } from '../../test/support/otlp-proto-decoder.ts'
 import { withDeferredSpan } from './deferred-span.ts'
 import { keeperOf, unitOf } from './sampling.ts'
 import { createTracing, withSpan } from './tracing.ts'
 
-const servers: { stop(force?: boolean): void }[] = []
-afterEach(() => {
-  for (const server of servers.splice(0)) server.stop(true)
-})
+afterEach(stopCollectors)
 
-/** A collector on /v1/traces; `hold` keeps an answer back until it resolves. */
-function collector(hold: (n: number) => Promise<void> | undefined = () => undefined) {
-  const requests: { contentType: string; body: Record<string, any>; spans: Record<string, any>[] }[] = []
-  const arrivals: (() => void)[] = []
-  const server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    async fetch(req) {
-      const contentType = req.headers.get('content-type') ?? ''
-      const bytes = await req.bytes()
-      const body = contentType.includes('protobuf') ? decodeOtlpProto('traces', bytes) : JSON.parse(new TextDecoder().decode(bytes))
-      const spans = body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans))
-      requests.push({ contentType, body, spans })
-      for (const arrived of arrivals.splice(0)) arrived()
-      await hold(requests.length)
-      return new Response(Uint8Array.from(encodeOtlpProtoResponse('traces', 0)), { headers: { 'content-type': 'application/x-protobuf' } })
-    },
-  })
-  servers.push(server)
-  const arrived = async (n: number) => {
-    while (requests.length < n) await new Promise<void>((resolve) => arrivals.push(resolve))
-  }
-  return { endpoint: `http://127.0.0.1:${server.port}`, requests, arrived }
-}
+const collector = (hold: (n: number) => Promise<void> | undefined = () => undefined) => otlpCollector('traces', (n) => ({ hold: hold(n) }))
 
 function tracingFor(endpoint: string, env: Record<string, string> = {}) {
   const dropped: number[] = []
@@ -91,7 +66,7 @@ describe('spans over OTLP/HTTP protobuf, encoded as they reach the batch', () =>
     expect(ours.resourceSpans[0].scopeSpans[0].spans.map((s: any) => s.name)).toEqual(['tts.cache.lookup', 'tts.synthesize', 'tts.cache.store', 'POST'])
     expect(ours).toEqual(theirs)
     // Parent links hold: every child's parent is the root.
-    const spans = c.requests[0]!.spans
+    const spans = c.requests[0]!.items
     const root = spans.find((s) => s.name === 'POST')!
     expect(spans.filter((s) => s !== root).every((s) => s.parentSpanId === root.spanId && s.traceId === root.traceId)).toBe(true)
   })
@@ -101,7 +76,7 @@ describe('spans over OTLP/HTTP protobuf, encoded as they reach the batch', () =>
     const { tracing } = tracingFor(c.endpoint, { OTEL_BSP_SCHEDULE_DELAY: '20' })
     await request(tracing)
     await c.arrived(1)
-    expect(c.requests[0]!.spans).toHaveLength(4)
+    expect(c.requests[0]!.items).toHaveLength(4)
     await tracing.shutdown()
   })
 
@@ -118,8 +93,8 @@ describe('spans over OTLP/HTTP protobuf, encoded as they reach the batch', () =>
     expect(dropped()).toBe(4)
     release()
     await tracing.shutdown()
-    expect(c.requests.map((r) => r.spans.length)).toEqual([4, 4, 4])
-    const ids = c.requests.flatMap((r) => r.spans.filter((s) => s.name === 'POST').map((s) => s.attributes[0].value.stringValue))
+    expect(c.requests.map((r) => r.items.length)).toEqual([4, 4, 4])
+    const ids = c.requests.flatMap((r) => r.items.filter((s) => s.name === 'POST').map((s) => s.attributes[0].value.stringValue))
     expect(ids).toEqual(['r-1', 'r-2', 'r-3'])
   })
 })

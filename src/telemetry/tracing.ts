@@ -27,8 +27,8 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
-import { otlpSignalProtocol, otlpSignalUrl, type Config } from '../config.ts'
-import { createSpanExporter } from './otlp-exporter.ts'
+import type { Config } from '../config.ts'
+import { createSpanExporter, otlpExporterOptions } from './otlp-exporter.ts'
 import { countingSpanProcessor, type DropHook } from './drop-accounting.ts'
 import { keptTracesOnly } from './kept-trace-processor.ts'
 import { spanBatch } from './span-batch.ts'
@@ -97,14 +97,7 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
     return { tracer: trace.getTracer('tts-edge'), propagator, forceFlush: async () => {}, shutdown: async () => {} }
   }
   const resource = telemetryResource(config)
-  const protocol = otlpSignalProtocol(config, 'traces')
-  const sending = {
-    url: otlpSignalUrl(config, 'traces'),
-    protocol,
-    headers: config.OTEL_EXPORTER_OTLP_HEADERS,
-    timeoutMillis: config.OTEL_EXPORTER_OTLP_TIMEOUT,
-    onDropped,
-  }
+  const sending = otlpExporterOptions(config, 'traces', onDropped)
   const queue = {
     maxQueueSize: config.OTEL_BSP_MAX_QUEUE_SIZE,
     maxExportBatchSize: Math.min(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, config.OTEL_BSP_MAX_QUEUE_SIZE),
@@ -114,7 +107,7 @@ export function createTracing(config: Config, exporter?: SpanExporter, onDropped
   // On protobuf (the default) each span is encoded into its batch as it arrives (span-batch.ts); on JSON, or
   // to an exporter given (tests), spans wait in the SDK's BatchSpanProcessor.
   const batch =
-    !exporter && protocol === 'http/protobuf'
+    !exporter && sending.protocol === 'http/protobuf'
       ? spanBatch({ resource, scope: { name: 'tts-edge' }, ...queue, sender: createSpanExporter(sending), onDropped })
       : countingSpanProcessor(
           exporter ?? createSpanExporter(sending),

@@ -15,7 +15,7 @@ export class Broadcast<T = Uint8Array> implements BroadcastFeed<T> {
   readonly chunks: T[] = []
   #ended = false
   #error: unknown = undefined
-  #waiters: Waiter[] = []
+  readonly #waiters: Waiter[] = []
   #readers = 0
   readonly #controller = new AbortController()
 
@@ -81,9 +81,11 @@ export class Broadcast<T = Uint8Array> implements BroadcastFeed<T> {
 
   /** Wakes every waiting reader (each looks again at the chunks, the end, and its client). */
   wake(): void {
-    if (this.#waiters.length === 0) return
     const waiters = this.#waiters
-    this.#waiters = []
+    if (waiters.length === 0) return
+    // Each waiter is a promise's resolve: calling it runs nothing now, so none can join the
+    // list while it is walked, and the list is emptied in place, not replaced per push.
     for (const wake of waiters) wake()
+    waiters.length = 0
   }
 }

@@ -18,15 +18,28 @@ import type { SpeechServiceDeps } from './speech-service.ts'
  * const job: Flight = { broadcast: new Broadcast(emptyPiece), aligned: false }
  * await produceFlight({ engine, cache, tracer, metrics, fleet }, request, key, job, context.active())
  */
-export async function produceFlight(
+export function produceFlight(
   deps: ProductionDeps & Pick<SpeechServiceDeps, 'fleet'>,
   request: ProducedRequest,
   key: string,
   job: Flight,
   parent: Context,
 ): Promise<void> {
-  const { fleet, cache, tracer } = deps
+  // Without a fleet, the synthesis itself: no async frame of this function's own per miss.
+  const { fleet } = deps
   if (!fleet) return synthesiseFlight(deps, request, key, job, parent)
+  return claimedFlight(deps, fleet, request, key, job, parent)
+}
+
+async function claimedFlight(
+  deps: ProductionDeps,
+  fleet: NonNullable<SpeechServiceDeps['fleet']>,
+  request: ProducedRequest,
+  key: string,
+  job: Flight,
+  parent: Context,
+): Promise<void> {
+  const { cache, tracer } = deps
   const claim = await withSpan(
     tracer,
     'tts.fleet.claim',

@@ -55,6 +55,16 @@ type Found =
   | { hit: CachedAudio; timings: SpeechResult['timings']; ignored: string[]; indexes: string }
   | { hit?: undefined; flight: Flight; timings: SpeechResult['timings']; ignored: string[]; leader: boolean; indexes: string }
 
+/** An entry serves a request when it has the word timings the request needs, if any. */
+function serves(entry: CachedAudio | undefined, aligned: boolean): entry is CachedAudio {
+  return entry !== undefined && (!aligned || hasAlignment(entry))
+}
+
+/** What production is given: made only for a request that synthesises (a hit does not pay for the copy). */
+function produced(request: SpeechRequest, honoured: ProducedRequest['params'], retention: SpeechRequest['retention'], plan: SpeechPlan): ProducedRequest {
+  return { ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) }
+}
+
 /**
  * @example
  * const speech = new SpeechService({ engine, cache, tracer, logger, metrics })
@@ -113,28 +123,25 @@ export class SpeechService {
     const { pronunciation_dictionary_locators: _locators, ...keyed } = honoured
     const key = speechKey(engine, { ...request, honoured: keyed, ...(context && { context }), ...(plan.key && { speech: plan.key }) })
     const retention = request.retention ?? (skipPattern?.test(request.text) ? 'uncached' : undefined)
-    // Only a request that synthesises needs it: a hit does not pay for the copy.
-    const produce = (): ProducedRequest => ({ ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) })
     // Boundaries index the client's own text when markup or clean-up made what the engine read.
     const indexes = plan.speech ? (request.source ?? request.text) : request.text
     const aligned = request.alignment === true
     // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
-    if (retention) return { flight: this.#fly(produce(), key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
+    if (retention) return { flight: this.#fly(produced(request, honoured, retention, plan), key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
     const lookupStart = performance.now()
     const cached = await lookUpSpeech(tracer, cache, key)
     const timings = { cache: performance.now() - lookupStart }
-    const serves = (entry: CachedAudio | undefined): entry is CachedAudio => entry !== undefined && (!aligned || hasAlignment(entry))
-    if (serves(cached)) return { hit: cached, timings, ignored, indexes }
+    if (serves(cached, aligned)) return { hit: cached, timings, ignored, indexes }
     let flight = this.#inflight.get(key) ?? (before?.stored ? before : undefined)
     // Finished here, its cache write not landed yet: serve its file.
-    if (serves(flight?.stored)) return { hit: flight.stored, timings, ignored, indexes }
+    if (serves(flight?.stored, aligned)) return { hit: flight.stored, timings, ignored, indexes }
     // A flight without the timings this request needs is left to its readers; this one makes its own.
     // The request that starts a flight is the one billed for it; the ones that join it are not.
     const leader = !flight || flight.broadcast.signal.aborted || flight.stored !== undefined || (aligned && !flight.aligned)
-    if (leader) flight = this.#fly(produce(), key, true)
+    if (leader) flight = this.#fly(produced(request, honoured, retention, plan), key, true)
     return { flight: flight!, timings, ignored, leader, indexes }
   }
 
