@@ -16,6 +16,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { otlpSink, spawnService } from '../bench/service.ts'
+import { useRunTempDir } from '../test/support/run-temp-dir.ts'
+
+// The service's cache and data directories go under one directory, removed at exit.
+process.once('exit', useRunTempDir('soak'))
 
 const { values: args } = parseArgs({
   options: {

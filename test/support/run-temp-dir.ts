@@ -1,5 +1,5 @@
 /**
- * One temporary directory per test or bench run, removed when the run's process exits.
+ * One temporary directory per test, bench or soak run, removed when the run ends.
  *
  * Tests and benches make their scratch directories with `mkdtemp` under `os.tmpdir()` (a
  * hundred-odd places). Pointing `TMPDIR` at the run's own directory means none of them
@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const NAME = /^(tts-edge-(?:test|bench)-run)-(\d+)-/
+const NAME = /^(tts-edge-(?:test|bench|soak)-run)-(\d+)-/
 
 function alive(pid: number): boolean {
   try {
@@ -40,7 +40,7 @@ function sweepAbandoned(root: string): void {
  * const remove = useRunTempDir('test') // mkdtemp(tmpdir()) now lands in /tmp/tts-edge-test-run-<pid>-XXXXXX/
  * afterAll(remove)
  */
-export function useRunTempDir(kind: 'test' | 'bench'): () => void {
+export function useRunTempDir(kind: 'test' | 'bench' | 'soak'): () => void {
   const root = tmpdir()
   sweepAbandoned(root)
   const dir = mkdtempSync(join(root, `tts-edge-${kind}-run-${process.pid}-`))
