@@ -3,10 +3,10 @@
  * the producer's failure. The reader's own client signal makes it leave, and the producer is
  * aborted when the last reader has left before the end. A waiting reader learns of its client
  * leaving from an abort listener (at once: a session's barge-in stops its synthesis now), or,
- * when `polled`, from client-poll.ts (up to 25 ms late, with no listener per reader: a batch
- * request's miss).
+ * when `polled`, from periodic-sweep.ts (up to 25 ms late, with no listener per reader: a
+ * batch request's miss).
  */
-import { unwatchClient, watchClient, type PolledClient } from './client-poll.ts'
+import { unwatch, watch, type Swept } from './periodic-sweep.ts'
 import { DONE, PENDING, ReadySource, type Taken } from './ready-source.ts'
 
 /** What a reader needs of its broadcast. */
@@ -31,7 +31,7 @@ const LEFT = 2
  * const reader = new BroadcastReader(broadcast, request.signal)
  * for await (const chunk of reader) send(chunk)
  */
-export class BroadcastReader<T> extends ReadySource<T> implements PolledClient {
+export class BroadcastReader<T> extends ReadySource<T> implements Swept {
   #index = 0
   // Joins on its first take, as a generator's body would start: a reader never read holds nothing.
   #state = FRESH
@@ -76,12 +76,14 @@ export class BroadcastReader<T> extends ReadySource<T> implements PolledClient {
     }
     this.#state = LEFT
     if (this.#onAbort) this.signal?.removeEventListener('abort', this.#onAbort)
-    if (this.polled) unwatchClient(this)
+    if (this.polled) unwatch(this)
     this.feed.leave()
   }
 
-  /** Its client left while polled (client-poll.ts): wakes the reader if it waits, so it leaves. */
-  left(): void {
+  /** At each sweep while polled (periodic-sweep.ts): once its client has left, wakes the reader if it waits, so it leaves. */
+  check(): void {
+    if (!this.signal?.aborted) return
+    unwatch(this)
     this.feed.wake()
   }
 
@@ -91,7 +93,7 @@ export class BroadcastReader<T> extends ReadySource<T> implements PolledClient {
     const { signal, feed } = this
     if (!signal) return
     // The client leaving wakes a reader that waits, so it can leave (at once, or at the next poll).
-    if (this.polled) return watchClient(this)
+    if (this.polled) return watch(this)
     this.#onAbort = () => feed.wake()
     signal.addEventListener('abort', this.#onAbort, { once: true })
   }

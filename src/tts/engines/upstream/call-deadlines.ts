@@ -6,26 +6,15 @@
  * The clocks are times to compare, not timers: one interval checks every call in progress
  * (and runs only while there are any), so a call sets no timer and a chunk of audio only
  * moves a number. Timers cost every call four set-and-clears and every chunk one more. The
- * same sweep looks at the client's signal, so a call adds no abort listener to it either. A
- * deadline fires, and a client's leaving is noticed, up to SWEEP_MS late.
+ * same sweep (periodic-sweep.ts) looks at the client's signal, so a call adds no abort
+ * listener to it either. A deadline fires, and a client's leaving is noticed, up to SWEEP_MS
+ * late.
  */
+import { unwatch, watch, type Swept } from '../../periodic-sweep.ts'
 import type { UpstreamSettings } from './upstream-settings.ts'
 import { UpstreamError, type UpstreamReason } from './upstream-error.ts'
 
 type Limits = Pick<UpstreamSettings, 'name' | 'connect_timeout_ms' | 'first_byte_timeout_ms' | 'idle_timeout_ms' | 'timeout_ms'>
-
-const SWEEP_MS = 25
-const calls = new Set<CallDeadlines>()
-let sweeper: ReturnType<typeof setInterval> | undefined
-
-function sweep(): void {
-  const now = performance.now()
-  for (const call of calls) call.check(now)
-  if (calls.size === 0) {
-    clearInterval(sweeper)
-    sweeper = undefined
-  }
-}
 
 /**
  * @example
@@ -33,7 +22,7 @@ function sweep(): void {
  * const res = await fetch(url, { signal: deadlines.signal })
  * deadlines.headersArrived()
  */
-export class CallDeadlines {
+export class CallDeadlines implements Swept {
   readonly #controller = new AbortController()
   // When each clock runs out (performance.now); Infinity once stopped.
   #headers: number
@@ -50,10 +39,7 @@ export class CallDeadlines {
     this.#firstByte = now + limits.first_byte_timeout_ms
     this.#total = now + limits.timeout_ms
     if (client?.aborted) this.#controller.abort(client.reason)
-    calls.add(this)
-    sweeper ??= setInterval(sweep, SWEEP_MS)
-    // The interval must not keep a process alive on its own; the calls it watches do.
-    sweeper.unref?.()
+    watch(this)
   }
 
   /** Aborts the fetch and its body when a deadline passes or the client leaves. */
@@ -77,7 +63,7 @@ export class CallDeadlines {
 
   /** Stops every clock; `abandon` also aborts the connection (a body read to its end keeps it for reuse). */
   end(abandon: boolean): void {
-    calls.delete(this)
+    unwatch(this)
     if (abandon) this.#controller.abort()
   }
 
@@ -85,7 +71,7 @@ export class CallDeadlines {
   check(now: number): void {
     const client = this.client
     if (client?.aborted) {
-      calls.delete(this)
+      unwatch(this)
       this.#controller.abort(client.reason)
       return
     }
@@ -96,7 +82,7 @@ export class CallDeadlines {
     else if (now >= this.#idle) detail = `no bytes for ${limits.idle_timeout_ms} ms`
     else if (now >= this.#total) detail = `call exceeded ${limits.timeout_ms} ms`
     if (detail === undefined) return
-    calls.delete(this)
+    unwatch(this)
     this.#controller.abort(new UpstreamError(limits.name, 'timeout', detail))
   }
 
