@@ -134,7 +134,8 @@ const TIGHT: SpanLimits = {
 describe('kept spans built as records', () => {
   installContext()
 
-  for (const [label, limits] of [['the default limits', {}], ['tight limits on every count and length', TIGHT]] as const) {
+  const NONE_KEPT: SpanLimits = { eventCountLimit: 0, linkCountLimit: 0 }
+  for (const [label, limits] of [['the default limits', {}], ['tight limits on every count and length', TIGHT], ['no events or links allowed', NONE_KEPT]] as const) {
     test(`decode to the spans the SDK makes of the same work, apart from ids and times (${label})`, async () => {
       const sdk = decoded(await throughSdk(limits))
       const { spans, viaProcessor } = await throughRecords(limits)

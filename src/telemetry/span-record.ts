@@ -47,6 +47,17 @@ export interface SpanRecordSetting {
 
 const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
 
+/**
+ * The SDK's rule for one more event or link past its count limit: at a limit of 0 the new one
+ * is dropped; at the limit the oldest makes room. Returns how many were dropped (0 or 1).
+ */
+function makeRoom(list: unknown[], limit: number | undefined): number {
+  if (limit === 0) return 1
+  if (limit === undefined || list.length < limit) return 0
+  list.shift()
+  return 1
+}
+
 // The performance clock's origin in wall time, as [s, ns]: what core's hrTime() works out again for every reading.
 const ORIGIN = millisToHrTime(otperformance.timeOrigin)
 
@@ -144,14 +155,8 @@ export class SpanRecord implements ReadableSpan {
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this
     const { eventCountLimit } = this.#setting.limits
-    if (eventCountLimit === 0) {
-      this.droppedEventsCount++
-      return this
-    }
-    if (eventCountLimit !== undefined && this.events.length >= eventCountLimit) {
-      this.events.shift()
-      this.droppedEventsCount++
-    }
+    this.droppedEventsCount += makeRoom(this.events, eventCountLimit)
+    if (eventCountLimit === 0) return this
     let attributes: Attributes | undefined
     if (isTimeInput(attributesOrTime)) {
       if (!isTimeInput(time)) time = attributesOrTime
@@ -164,14 +169,8 @@ export class SpanRecord implements ReadableSpan {
   addLink(link: Link): this {
     if (this.ended) return this
     const { linkCountLimit } = this.#setting.limits
-    if (linkCountLimit === 0) {
-      this.droppedLinksCount++
-      return this
-    }
-    if (linkCountLimit !== undefined && this.links.length >= linkCountLimit) {
-      this.links.shift()
-      this.droppedLinksCount++
-    }
+    this.droppedLinksCount += makeRoom(this.links, linkCountLimit)
+    if (linkCountLimit === 0) return this
     const { attributes, dropped, count } = this.#limited(link.attributes, this.#setting.limits.attributePerLinkCountLimit)
     this.links.push({ context: link.context, ...(count > 0 && { attributes }), ...(dropped > 0 && { droppedAttributesCount: dropped }) })
     return this
