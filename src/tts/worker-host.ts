@@ -35,8 +35,12 @@ function onMessage(handle: (msg: ToWorker) => void): void {
     return
   }
   process.on('message', (msg) => handle(msg as ToWorker))
-  // The pool went away (its process ended): nobody will ever send another job.
-  process.on('disconnect', () => process.exit(0))
+  // The pool went away (its process ended): nobody will ever send another job. Said on stderr
+  // (the service's own) because a pool that is still there sees only "exited (code 0)".
+  process.on('disconnect', () => {
+    process.stderr.write(`tts-edge pool worker ${process.pid}: the channel to the service closed; exiting\n`)
+    process.exit(0)
+  })
 }
 
 /**

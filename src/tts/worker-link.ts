@@ -82,7 +82,7 @@ function openProcess(url: string | URL, events: LinkEvents, setup: { init: unkno
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit'],
     ipc: (message: FromWorker) => alive && events.message(message),
-    onExit: (_proc, code, signal) => fail(`worker process exited (${signal ?? `code ${code}`})`),
+    onExit: (_proc, code, signal, error) => fail(`worker process exited (${signal ?? `code ${code}`}${error ? `: ${error.message}` : ''})`),
   })
   // A process that just died refuses messages before its exit is reported; the exit then fails its job.
   const send = (msg: ToWorker) => {

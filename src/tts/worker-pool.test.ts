@@ -1,7 +1,9 @@
-import { getPriority } from 'node:os'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { getPriority, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { EngineBusyError, EngineUnavailableError } from './engine.ts'
-import type { ScriptedRequest } from '../../test/support/scripted.worker.ts'
+import type { ScriptedInit, ScriptedRequest } from '../../test/support/scripted.worker.ts'
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts'
 import { waitUntil } from '../../test/support/wait.ts'
 
@@ -37,6 +39,9 @@ async function startBlocking(pool: WorkerPool<ScriptedRequest, unknown>, signal?
   expect((await it.next()).value).toBe(-1)
   return it
 }
+
+/** How many times a scripted worker's setup ran (lines in its starts file). */
+const starts = (file: string) => readFileSync(file, 'utf8').split('\n').length - 1
 
 afterEach(async () => {
   await Promise.all(pools.map((p) => p.close()))
@@ -153,6 +158,13 @@ describe('WorkerPool', () => {
     expect(error).toBeInstanceOf(EngineUnavailableError)
   })
 
+  test('a setup that throws fails warmup at once, without a second start', async () => {
+    const startsFile = join(mkdtempSync(join(tmpdir(), 'tts-pool-')), 'starts')
+    const pool = makePool({ init: { failInit: true, startsFile } satisfies ScriptedInit })
+    expect(await failure(pool.warmup())).toHaveProperty('message', 'Error: scripted worker refuses to start')
+    expect(starts(startsFile)).toBe(1)
+  })
+
   test('close fails queued work instead of leaving callers waiting', async () => {
     const pool = makePool()
     const pending = collect(pool.run({ kind: 'echo', value: 1, times: 1 }))
@@ -200,6 +212,23 @@ describe('WorkerPool with worker processes (for native code)', () => {
     expect((error as Error).message).toContain('no progress')
     expect(await collect(pool.run({ kind: 'echo', value: 3, times: 1 }))).toEqual([3])
     await waitUntil(processGone(before!), 5000, 'the hung process to be gone, not left spinning')
+  })
+
+  test('a process lost while starting is started once more, and warmup succeeds on the new one', async () => {
+    const startsFile = join(mkdtempSync(join(tmpdir(), 'tts-pool-')), 'starts')
+    const pool = processPool({ init: { startsFile, exitOnStarts: [1] } satisfies ScriptedInit })
+    await pool.warmup()
+    expect(starts(startsFile)).toBe(2)
+    expect(await collect(pool.run({ kind: 'echo', value: 7, times: 1 }))).toEqual([7])
+  })
+
+  test('a process lost on its second start too fails warmup with EngineUnavailableError naming the exit', async () => {
+    const startsFile = join(mkdtempSync(join(tmpdir(), 'tts-pool-')), 'starts')
+    const pool = processPool({ init: { startsFile, exitOnStarts: [1, 2, 3] } satisfies ScriptedInit })
+    const error = await failure(pool.warmup())
+    expect(error).toBeInstanceOf(EngineUnavailableError)
+    expect((error as Error).message).toBe('worker process exited (code 0)')
+    expect(starts(startsFile)).toBe(2)
   })
 
   test('close kills the worker processes', async () => {

@@ -4,7 +4,7 @@
  *
  * Failure model: a worker that crashes, or makes no progress for `jobTimeoutMs`, fails
  * its job with {@link EngineUnavailableError} and is terminated and replaced; the next
- * job runs on the fresh worker. A job aborted while queued never reaches a worker; one
+ * job runs on the fresh worker. One lost while starting gets a second start in warmup. A job aborted while queued never reaches a worker; one
  * aborted while running is told to stop (see worker-protocol.ts). Workers are threads, or
  * processes for native code (worker-link.ts).
  */
@@ -85,6 +85,8 @@ interface Slot {
   ready: Promise<void>
   markReady: (error?: Error) => void
   models: WorkerModels
+  /** The worker died before it was ready without reporting an error of its own (no init-error). */
+  lostStarting: boolean
 }
 
 /**
@@ -115,9 +117,24 @@ export class WorkerPool<Req, Out> {
 
   /** Resolves once every worker finished its setup; rejects if one could not start. */
   async warmup(): Promise<void> {
-    for (const slot of this.slots) if (slot.state === 'failed') this.spawn(slot)
-    await Promise.all(this.slots.map((s) => s.ready))
+    await Promise.all(this.slots.map((slot) => this.started(slot)))
     this.warmed = true
+  }
+
+  /**
+   * A worker that died while starting, without its setup reporting an error, gets a second
+   * start before warmup gives up: a lost process is replaced, as it would be mid-job. A setup
+   * that threw (init-error) fails at once: the same setup would throw again.
+   */
+  private async started(slot: Slot): Promise<void> {
+    if (slot.state === 'failed') this.spawn(slot)
+    try {
+      await slot.ready
+    } catch (err) {
+      if (!slot.lostStarting || this.closed) throw err
+      this.spawn(slot)
+      await slot.ready
+    }
   }
 
   stats(): EngineStats {
@@ -184,7 +201,7 @@ export class WorkerPool<Req, Out> {
     if (this.closed) return
     const models = new WorkerModels(this.options.models, this.options.modelId)
     models.starting()
-    Object.assign(slot, { link: undefined, state: 'starting', job: undefined, timer: undefined, models })
+    Object.assign(slot, { link: undefined, state: 'starting', job: undefined, timer: undefined, models, lostStarting: false })
     slot.ready = new Promise<void>((resolve, reject) => {
       slot.markReady = (error) => (error ? reject(error) : resolve())
     })
@@ -247,6 +264,7 @@ export class WorkerPool<Req, Out> {
     if (wasStarting) {
       this.lastInitError = reason
       this.retire(slot, 'failed')
+      slot.lostStarting = true
       slot.markReady(new EngineUnavailableError(reason))
     } else {
       this.retire(slot, 'failed')

@@ -2,8 +2,20 @@
  * A worker for src/tts/worker-pool.test.ts: each request names a behaviour a real engine worker
  * might show (stream, fail, crash, hang, wait for cancellation).
  */
+import { appendFileSync, readFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { serveJobs } from '../../src/tts/worker-host.ts'
+
+/**
+ * How the worker's setup behaves. `startsFile` gets a line per setup run; `exitOnStarts` lists
+ * which runs (1-based, counted in that file) end the process with code 0 before it is ready,
+ * as a worker lost while starting (no error of its own reported).
+ */
+export interface ScriptedInit {
+  failInit?: boolean
+  startsFile?: string
+  exitOnStarts?: number[]
+}
 
 export type ScriptedRequest =
   | { kind: 'echo'; value: number; times: number }
@@ -20,7 +32,12 @@ export type ScriptedRequest =
 let history: number[] = []
 const parked = new Int32Array(new SharedArrayBuffer(4))
 
-serveJobs<{ failInit?: boolean }, ScriptedRequest, number | number[]>((init) => {
+serveJobs<ScriptedInit | undefined, ScriptedRequest, number | number[]>((init) => {
+  if (init?.startsFile) {
+    appendFileSync(init.startsFile, 'start\n')
+    const run = readFileSync(init.startsFile, 'utf8').split('\n').length - 1
+    if (init.exitOnStarts?.includes(run)) process.exit(0)
+  }
   if (init?.failInit) throw new Error('scripted worker refuses to start')
   return (request, ctx) => {
     switch (request.kind) {
