@@ -41,6 +41,11 @@ function onMessage(handle: (msg: ToWorker) => void): void {
     process.stderr.write(`tts-edge pool worker ${process.pid}: the channel to the service closed; exiting\n`)
     process.exit(0)
   })
+  // The open channel keeps this process alive, so its event loop emptying is an anomaly (the
+  // runtime let go of the channel): also exit code 0 to the pool, so say which it was.
+  process.on('beforeExit', () => {
+    process.stderr.write(`tts-edge pool worker ${process.pid}: its event loop emptied with the channel open; exiting\n`)
+  })
 }
 
 /**
@@ -93,6 +98,9 @@ export function serveJobs<Init, Req, Out>(
       }
     })
   })
+  // Listening now: the pool sends init only after this, so nothing it sends arrives before a
+  // listener does (in a process, Bun hands a message to the listeners there are when it arrives).
+  send({ type: 'hello' })
 }
 
 /**

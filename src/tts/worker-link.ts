@@ -28,7 +28,10 @@ export interface WorkerLink {
 }
 
 /**
- * Starts the worker script at `url`; `init` and `nice` travel in the first message.
+ * Starts the worker script at `url`. The worker says 'hello' once it listens (`serveJobs`);
+ * `init` and `nice` go to it then, in the first message it gets. Sent at once instead, they
+ * could arrive before the worker listens: a worker process whose channel something opened
+ * earlier (a preload, a library) would hand them to nobody and never start.
  *
  * @example
  * const link = openWorker('process', url, { message: onMessage, failed: onCrash }, { init, nice: 0 })
@@ -52,13 +55,17 @@ function openThread(url: string | URL, events: LinkEvents, setup: { init: unknow
     alive = false
     events.failed(reason)
   }
-  worker.onmessage = (event: MessageEvent<FromWorker>) => alive && events.message(event.data)
+  const init: ToWorker = { type: 'init', ...setup, cancel: cell.buffer as SharedArrayBuffer }
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    if (!alive) return
+    if (event.data.type === 'hello') worker.postMessage(init)
+    else events.message(event.data)
+  }
   worker.onerror = (event: ErrorEvent) => {
     event.preventDefault?.()
     fail(`worker error: ${event.message}`)
   }
   worker.addEventListener('close', () => fail('worker exited'))
-  worker.postMessage({ type: 'init', ...setup, cancel: cell.buffer as SharedArrayBuffer } satisfies ToWorker)
   return {
     post: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
     cancel: (id) => Atomics.store(cell, 0, id),
@@ -77,12 +84,24 @@ function openProcess(url: string | URL, events: LinkEvents, setup: { init: unkno
     alive = false
     events.failed(reason)
   }
+  // Whether the worker reached serveJobs: a process lost before it never ran the worker's own code.
+  let listening = false
   const path = url instanceof URL ? Bun.fileURLToPath(url) : url.startsWith('file:') ? Bun.fileURLToPath(url) : url
   const child = Bun.spawn([process.execPath, path], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit'],
-    ipc: (message: FromWorker) => alive && events.message(message),
-    onExit: (_proc, code, signal, error) => fail(`worker process exited (${signal ?? `code ${code}`}${error ? `: ${error.message}` : ''})`),
+    ipc: (message: FromWorker) => {
+      if (!alive) return
+      if (message.type !== 'hello') return events.message(message)
+      listening = true
+      send({ type: 'init', ...setup, cancel: null })
+    },
+    // The pid matches the worker's own lines on stderr (worker-host.ts says why it exits, when it knows).
+    onExit: (proc, code, signal, error) =>
+      fail(
+        `worker process ${proc.pid} exited (${signal ?? `code ${code}`}${error ? `: ${error.message}` : ''})` +
+          (listening ? '' : ' before it listened for messages'),
+      ),
   })
   // A process that just died refuses messages before its exit is reported; the exit then fails its job.
   const send = (msg: ToWorker) => {
@@ -93,7 +112,6 @@ function openProcess(url: string | URL, events: LinkEvents, setup: { init: unkno
       // the channel closed: onExit follows
     }
   }
-  send({ type: 'init', ...setup, cancel: null })
   return {
     // Transfer lists do not cross processes: the message is serialised (copied) instead.
     post: (msg) => send(msg),

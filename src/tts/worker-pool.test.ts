@@ -227,8 +227,23 @@ describe('WorkerPool with worker processes (for native code)', () => {
     const pool = processPool({ init: { startsFile, exitOnStarts: [1, 2, 3] } satisfies ScriptedInit })
     const error = await failure(pool.warmup())
     expect(error).toBeInstanceOf(EngineUnavailableError)
-    expect((error as Error).message).toBe('worker process exited (code 0)')
+    expect((error as Error).message).toMatch(/^worker process \d+ exited \(code 0\)$/)
     expect(starts(startsFile)).toBe(2)
+  })
+
+  test('a process whose channel was opened before it listened still gets its init and starts', async () => {
+    // Its process listens on the channel and turns the event loop before serveJobs: an init sent
+    // at spawn would reach nobody and warmup would wait for ever.
+    const pool = processPool({ url: new URL('../../test/support/early-listener.worker.ts', import.meta.url) })
+    await pool.warmup()
+    expect(await collect(pool.run({ kind: 'echo', value: 7, times: 1 }))).toEqual([7])
+  })
+
+  test('a process lost before it listened for messages is named so, with its pid', async () => {
+    const pool = processPool({ url: new URL('../../test/support/exits-on-load.worker.ts', import.meta.url) })
+    const error = await failure(pool.warmup())
+    expect(error).toBeInstanceOf(EngineUnavailableError)
+    expect((error as Error).message).toMatch(/^worker process \d+ exited \(code 0\) before it listened for messages$/)
   })
 
   test('close kills the worker processes', async () => {

@@ -18,6 +18,8 @@ export type ToWorker =
 
 /** Worker → pool. */
 export type FromWorker =
+  /** Sent first, once the worker listens (serveJobs): only then is its init sent (worker-link.ts). */
+  | { type: 'hello' }
   | { type: 'ready' }
   | { type: 'init-error'; name: string; message: string }
   | { type: 'chunk'; id: number; out: unknown }
