@@ -8,3 +8,5 @@
 process.on('disconnect', () => process.exit(0))
 await new Promise((resolve) => setTimeout(resolve, 1))
 await import('./scripted.worker.ts')
+
+export {} // a module: top-level await

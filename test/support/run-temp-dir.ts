@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const NAME = /^(tts-edge-(?:test|bench|soak)-run)-(\d+)-/
+const NAME = /^(tts-edge-(?:test|bench|soak|stress)-run)-(\d+)-/
 
 function alive(pid: number): boolean {
   try {
@@ -40,7 +40,7 @@ function sweepAbandoned(root: string): void {
  * const remove = useRunTempDir('test') // mkdtemp(tmpdir()) now lands in /tmp/tts-edge-test-run-<pid>-XXXXXX/
  * afterAll(remove)
  */
-export function useRunTempDir(kind: 'test' | 'bench' | 'soak'): () => void {
+export function useRunTempDir(kind: 'test' | 'bench' | 'soak' | 'stress'): () => void {
   const root = tmpdir()
   sweepAbandoned(root)
   const dir = mkdtempSync(join(root, `tts-edge-${kind}-run-${process.pid}-`))
