@@ -5,7 +5,13 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { useRunTempDir } from '../test/support/run-temp-dir.ts'
 import { freePort, waitUntil } from '../test/support/wait.ts'
+
+// A one-off driver that imports this module without `bun run bench` still gets a run directory
+// of its own, removed at exit, for the cache and data directories below (bench/index.ts's
+// run directory is reused when there is one).
+process.once('exit', useRunTempDir('bench'))
 
 export interface BenchService {
   url: string

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 const ROOT = join(import.meta.dir, '..')
 
@@ -27,7 +27,7 @@ describe('scratch directories of a test run', () => {
       `import { test, expect } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 test('makes a scratch dir and leaves it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'left-behind-'))
   writeFileSync(join(dir, 'audio.bin'), new Uint8Array(1024))
@@ -51,5 +51,30 @@ test('makes a scratch dir and leaves it', () => {
     const run = await bunTest(file, tmp)
     expect(run.code).toBe(0)
     expect(readdirSync(tmp)).toEqual([])
+  })
+
+  test('a one-off bench driver importing bench/service.ts gets one run directory, reused if it made one, removed at exit', async () => {
+    for (const madeOwn of [false, true]) {
+      const tmp = mkdtempSync(join(tmpdir(), 'tts-temp-root-'))
+      const file = join(mkdtempSync(join(tmpdir(), 'tts-temp-fixture-')), 'driver.ts')
+      writeFileSync(
+        file,
+        `import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { useRunTempDir } from ${JSON.stringify(join(ROOT, 'test/support/run-temp-dir.ts'))}
+if (${madeOwn}) process.once('exit', useRunTempDir('bench'))
+await import(${JSON.stringify(join(ROOT, 'bench/service.ts'))})
+console.log(mkdtempSync(join(tmpdir(), 'cache-')))
+`,
+      )
+      const proc = Bun.spawn([process.execPath, file], { env: { PATH: process.env.PATH ?? '', TMPDIR: tmp }, stdout: 'pipe', stderr: 'pipe' })
+      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+      expect({ code, err }).toEqual({ code: 0, err: '' })
+      // One level: the run directory directly under TMPDIR, not one run directory inside another.
+      expect(dirname(dirname(out.trim()))).toBe(tmp)
+      expect(dirname(out.trim())).toStartWith(join(tmp, `tts-edge-bench-run-${proc.pid}-`))
+      expect(readdirSync(tmp)).toEqual([])
+    }
   })
 })

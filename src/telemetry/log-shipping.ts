@@ -8,7 +8,7 @@
  * fields worth filtering on become attributes, hence Loki structured metadata.
  *
  * With OTLP/HTTP protobuf (the default) each record is encoded into its batch's buffer as it
- * is shipped (log-record-batch.ts); with `http/json`, or an exporter given (tests), records go
+ * is shipped (otlp-record-batch.ts); with `http/json`, or an exporter given (tests), records go
  * through the SDK's BatchLogRecordProcessor to that exporter.
  */
 import { context, isSpanContextValid, trace, type HrTime, type SpanContext } from '@opentelemetry/api'
@@ -16,7 +16,7 @@ import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs'
 import { BatchLogRecordProcessor, type LogRecordExporter, type SdkLogRecord } from '@opentelemetry/sdk-logs'
 import type { Config } from '../config.ts'
 import { countingLogProcessor, type DropHook } from './drop-accounting.ts'
-import { LogRecordBatch } from './log-record-batch.ts'
+import { OtlpRecordBatch } from './otlp-record-batch.ts'
 import { createLogExporter, otlpExporterOptions } from './otlp-exporter.ts'
 import { resourceField, scopeField } from './otlp-proto-common.ts'
 import { writeLogRecord, type LogRecordParts } from './otlp-proto-logs.ts'
@@ -75,7 +75,7 @@ export function createLogShipper(config: Config, exporter?: LogRecordExporter, o
   let stop: { forceFlush(): Promise<void>; shutdown(): Promise<void> }
   if (!exporter && protocol === 'http/protobuf') {
     const sender = createLogExporter(options)
-    const batch = new LogRecordBatch({
+    const batch = new OtlpRecordBatch({
       resource: resourceField(resource),
       scope: scopeField(instrumentationScope),
       maxQueueSize: config.OTEL_BLRP_MAX_QUEUE_SIZE,

@@ -2,7 +2,7 @@
  * OTLP protobuf for log records (opentelemetry-proto v1 logs.proto, `LogRecord`), with the
  * same content otlp-json.ts sends: a collector decodes the same data from either.
  *
- * A record is written straight into its batch's buffer (log-record-batch.ts): a pino line is
+ * A record is written straight into its batch's buffer (otlp-record-batch.ts): a pino line is
  * its body as UTF-8 bytes, with no second JSON escaping and no SDK record object.
  */
 import type { HrTime, SpanContext } from '@opentelemetry/api'

@@ -1,7 +1,7 @@
 /**
  * The export batch of spans over OTLP/HTTP protobuf (the default): each span is encoded into
  * the buffer of the batch it will be sent in when it reaches the batch, as log lines are
- * (log-record-batch.ts), instead of waiting in the SDK's BatchSpanProcessor as an object
+ * (otlp-record-batch.ts), instead of waiting in the SDK's BatchSpanProcessor as an object
  * until its batch is encoded. A kept trace's spans are records (span-record.ts) that die
  * young; nothing of them is held for the schedule delay but their bytes.
  *
@@ -16,7 +16,7 @@ import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { DropHook } from './drop-accounting.ts'
-import { LogRecordBatch } from './log-record-batch.ts'
+import { OtlpRecordBatch } from './otlp-record-batch.ts'
 import type { OtlpHttpExporter } from './otlp-exporter.ts'
 import { resourceField, scopeField } from './otlp-proto-common.ts'
 import { writeSpan } from './otlp-proto-spans.ts'
@@ -41,7 +41,7 @@ export interface SpanBatchOptions {
  */
 export function spanBatch(options: SpanBatchOptions): SpanProcessor {
   const { sender } = options
-  const batch = new LogRecordBatch({
+  const batch = new OtlpRecordBatch({
     resource: resourceField(options.resource),
     scope: scopeField(options.scope),
     maxQueueSize: options.maxQueueSize,

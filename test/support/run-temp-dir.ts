@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 const NAME = /^(tts-edge-(?:test|bench|soak|stress)-run)-(\d+)-/
 
@@ -42,6 +42,8 @@ function sweepAbandoned(root: string): void {
  */
 export function useRunTempDir(kind: 'test' | 'bench' | 'soak' | 'stress'): () => void {
   const root = tmpdir()
+  // Already inside this process's own run directory (bench/index.ts, then bench/service.ts): nothing to add.
+  if (Number(NAME.exec(basename(root))?.[2]) === process.pid) return () => {}
   sweepAbandoned(root)
   const dir = mkdtempSync(join(root, `tts-edge-${kind}-run-${process.pid}-`))
   // Read at each call by os.tmpdir(), and inherited by the tools and runs a test spawns with process.env.

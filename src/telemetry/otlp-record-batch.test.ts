@@ -10,7 +10,7 @@ import { loadConfig } from '../config.ts'
 import { otlpCollector, stopCollectors } from '../../test/support/otlp-collector.ts'
 import { comparable } from '../../test/support/otlp-proto-decoder.ts'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { LogRecordBatch } from './log-record-batch.ts'
+import { OtlpRecordBatch } from './otlp-record-batch.ts'
 import { createLogShipper } from './log-shipping.ts'
 import { createLogExporter } from './otlp-exporter.ts'
 import { resourceField, scopeField } from './otlp-proto-common.ts'
@@ -124,7 +124,7 @@ describe('log records over OTLP/HTTP protobuf', () => {
     const c = collector()
     const dropped: number[] = []
     const sender = createLogExporter({ url: `${c.endpoint}/v1/logs` })
-    const batch = new LogRecordBatch({
+    const batch = new OtlpRecordBatch({
       resource: resourceField(resourceFromAttributes({ 'service.name': 'batch-test' })),
       scope: scopeField({ name: 'tts-edge' }),
       maxQueueSize: 10,

@@ -1,28 +1,29 @@
 /**
- * Log records encoded as OTLP protobuf the moment they are shipped, straight into the
- * buffer of the batch they will be sent in: no record object waits in a queue and nothing
- * is encoded at export time but a few header bytes. Kept spans use it too (span-batch.ts):
- * ExportTraceServiceRequest nests ResourceSpans -> ScopeSpans -> spans with the same field
- * numbers as ExportLogsServiceRequest nests its records.
+ * OTLP records (log records, and kept spans: span-batch.ts) encoded as protobuf the moment
+ * they are handed over, straight into the buffer of the batch they will be sent in: no record
+ * object waits in a queue and nothing is encoded at export time but a few header bytes. One
+ * class serves both signals because ExportTraceServiceRequest nests ResourceSpans ->
+ * ScopeSpans -> spans with the same field numbers as ExportLogsServiceRequest nests its
+ * records.
  *
- * It keeps what the SDK's BatchLogRecordProcessor gave: a bounded queue (records past
- * `maxQueueSize` are dropped and counted), batches of at most `maxExportBatchSize` sent as
- * soon as one is full or `scheduledDelayMillis` after the first record, one export at a time,
- * and forceFlush/shutdown that deliver everything accepted before them. Retries, the timeout
- * and partial-success counts are the exporter's (otlp-exporter.ts).
+ * It keeps what the SDK's batch processors gave: a bounded queue (records past
+ * `maxQueueSize` are dropped and counted under `signal`), batches of at most
+ * `maxExportBatchSize` sent as soon as one is full or `scheduledDelayMillis` after the first
+ * record, one export at a time, and forceFlush/shutdown that deliver everything accepted
+ * before them. Retries, the timeout and partial-success counts are the exporter's
+ * (otlp-exporter.ts).
  *
- * A batch's buffer starts with room for the request's header (ExportLogsServiceRequest ->
- * ResourceLogs -> resource, ScopeLogs -> scope), written in front of the records when the
- * batch is sealed, so the request body is the buffer itself.
+ * A batch's buffer starts with room for the request's header (resource and scope), written
+ * in front of the records when the batch is sealed, so the request body is the buffer itself.
  */
 import type { ExportResult } from '@opentelemetry/core'
 import type { DropHook } from './drop-accounting.ts'
 import { ProtoWriter, varintSize } from './otlp-proto-writer.ts'
 
-export interface LogRecordBatchOptions {
-  /** Field 1 of ResourceLogs (the Resource, with its key), from resourceField(). */
+export interface OtlpRecordBatchOptions {
+  /** Field 1 of ResourceLogs or ResourceSpans (the Resource, with its key), from resourceField(). */
   resource: Uint8Array
-  /** Field 1 of ScopeLogs (the InstrumentationScope, with its key), from scopeField(). */
+  /** Field 1 of ScopeLogs or ScopeSpans (the InstrumentationScope, with its key), from scopeField(). */
   scope: Uint8Array
   maxQueueSize: number
   maxExportBatchSize: number
@@ -40,8 +41,8 @@ interface Sealed {
   writer: ProtoWriter
 }
 
-export class LogRecordBatch {
-  readonly #options: LogRecordBatchOptions
+export class OtlpRecordBatch {
+  readonly #options: OtlpRecordBatchOptions
   readonly #headerRoom: number
   #writer: ProtoWriter
   #count = 0
@@ -54,7 +55,7 @@ export class LogRecordBatch {
   #idle: (() => void)[] = []
   #shutDown = false
 
-  constructor(options: LogRecordBatchOptions) {
+  constructor(options: OtlpRecordBatchOptions) {
     this.#options = options
     // Two keys and two lengths of at most five bytes each, then the resource and scope.
     this.#headerRoom = options.resource.length + options.scope.length + 12
