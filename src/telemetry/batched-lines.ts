@@ -26,7 +26,13 @@ export interface BatchedLinesOptions {
 export interface BatchedLines extends DestinationStream {
   /** Calls `done` once every line written so far has reached the file descriptor. */
   flush(done: (err?: Error) => void): void
-  /** Lines dropped because the writer was too far behind. */
+  /**
+   * Writes what waits, then stops: no periodic write any more, and a later line is dropped.
+   * Call it, and wait for `done`, before closing the descriptor: the number goes to the next
+   * file or socket opened, and a line written to it later would land there.
+   */
+  end(done: (err?: Error) => void): void
+  /** Lines dropped because the writer was too far behind, or came after `end`. */
   readonly dropped: number
 }
 
@@ -51,6 +57,7 @@ export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
   let writing = false
   let dropped = 0
   let waiters: ((err?: Error) => void)[] = []
+  let ended = false
 
   const settle = (err?: Error) => {
     writing = false
@@ -94,6 +101,12 @@ export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
     })
   }
 
+  const flush = (done: (err?: Error) => void) => {
+    if (!writing && pendingChars === 0) return done()
+    waiters.push(done)
+    if (!writing) start()
+  }
+
   const timer = setInterval(() => {
     if (!writing && pendingChars > 0) start()
   }, flushMs)
@@ -101,7 +114,7 @@ export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
 
   return {
     write(line: string) {
-      if (pendingChars + writingChars + line.length > maxPendingChars) {
+      if (ended || pendingChars + writingChars + line.length > maxPendingChars) {
         dropped++
         return
       }
@@ -114,10 +127,11 @@ export function batchedLines(options: BatchedLinesOptions = {}): BatchedLines {
       pendingChars += line.length
       if (!writing && pendingChars >= batchChars) start()
     },
-    flush(done) {
-      if (!writing && pendingChars === 0) return done()
-      waiters.push(done)
-      if (!writing) start()
+    flush,
+    end(done) {
+      ended = true
+      clearInterval(timer)
+      flush(done)
     },
     get dropped() {
       return dropped
