@@ -52,13 +52,14 @@ describe('UsageLedger on one node', () => {
     await l2.close()
   })
 
-  test('flushes on its own once flushEvents are waiting', async () => {
+  test('the event that fills a batch commits it to SQLite before record returns: a kill then loses fewer than flushEvents', async () => {
     const local = SqliteUsage.open(dataDir())
     let flushed = 0
     const l = ledger(local, { flushEvents: 3, onFlushed: (b) => (flushed += b.events) })
-    for (let i = 0; i < 3; i++) l.record(event())
-    expect(l.unflushed).toBe(3)
-    await new Promise((resolve) => setImmediate(resolve))
+    for (let i = 0; i < 2; i++) l.record(event())
+    expect(l.unflushed).toBe(2)
+    expect(local.read({ from: '2025-06-01', to: '2025-06-01' })).toEqual([])
+    l.record(event())
     expect(l.unflushed).toBe(0)
     expect(flushed).toBe(3)
     expect(local.read({ from: '2025-06-01', to: '2025-06-01' })[0]!.requests).toBe(3)

@@ -5,8 +5,8 @@
  * whatever its number of events, so its SQLite transaction costs about the same for ten
  * events as for a thousand: under load, larger batches are what keeps it off the hit path.
  * A process killed outright (SIGKILL) therefore loses at most the events of the batch it had
- * not flushed: fewer than `flushEvents` (plus any recorded in the same turn of the event
- * loop), from the last `flushMs` at most.
+ * not flushed: fewer than `flushEvents` (a full batch is committed on this node by the call
+ * that filled it), from the last `flushMs` at most.
  *
  * On one node a flush is one SQLite transaction into the ledger. With a shared ledger
  * (Redis), a flush first commits the batch to the local SQLite outbox, then applies the
@@ -73,11 +73,34 @@ export class UsageLedger {
   record(event: UsageEvent): number {
     const cost = event.billed > 0 ? (event.billed * this.#o.price(event.engine)) / 1e6 : 0
     this.#buffer.add(this.#clock.day(), event, cost)
-    if (this.#buffer.size >= this.#o.flushEvents && !this.#flushQueued) {
+    if (this.#buffer.size >= this.#o.flushEvents) this.#flushFull()
+    return cost
+  }
+
+  /**
+   * Commits a full batch on this node at once rather than a turn later: the same SQLite
+   * transaction either way, but a kill in between would have lost the whole batch and what
+   * came after it. Handing the outbox to a shared ledger is I/O, and waits for the next turn.
+   */
+  #flushFull(): void {
+    try {
+      this.#commit()
+    } catch {
+      // The local store refused the batch (disk full, say): as with a timed flush, serving goes on.
+    }
+    if (this.#o.shared && !this.#flushQueued) {
       this.#flushQueued = true
       setImmediate(() => void this.flush().catch(() => {}))
     }
-    return cost
+  }
+
+  /** Makes the events recorded so far safe on this node: the ledger, or the outbox for the shared one. */
+  #commit(): void {
+    const batch = this.#buffer.take()
+    if (!batch) return
+    if (this.#o.shared) this.#o.local.enqueue(batch)
+    else this.#o.local.apply(batch)
+    this.#o.onFlushed?.(batch)
   }
 
   /** Adds to a key's shared budget counter with the next batch (redis-budgets.ts). */
@@ -101,12 +124,7 @@ export class UsageLedger {
    */
   async flush(): Promise<void> {
     this.#flushQueued = false
-    const batch = this.#buffer.take()
-    if (batch) {
-      if (this.#o.shared) this.#o.local.enqueue(batch)
-      else this.#o.local.apply(batch)
-      this.#o.onFlushed?.(batch)
-    }
+    this.#commit()
     if (this.#o.shared) await this.#push()
   }
 
