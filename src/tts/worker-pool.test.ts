@@ -246,6 +246,21 @@ describe('WorkerPool with worker processes (for native code)', () => {
     expect((error as Error).message).toMatch(/^worker process \d+ exited \(code 0\) before it listened for messages$/)
   })
 
+  test('a process whose setup never finishes is killed after the start timeout, and warmup fails naming the wait', async () => {
+    const startsFile = join(mkdtempSync(join(tmpdir(), 'tts-pool-')), 'starts')
+    const pool = processPool({ startTimeoutMs: 300, init: { startsFile, hangInit: true } satisfies ScriptedInit })
+    const error = await failure(pool.warmup())
+    expect(error).toBeInstanceOf(EngineUnavailableError)
+    expect((error as Error).message).toBe('the worker did not finish starting within 300 ms')
+    // Not started again: the same load would hang again.
+    expect(starts(startsFile)).toBe(1)
+    const [pid] = readFileSync(startsFile, 'utf8').split('\n').map(Number)
+    await waitUntil(processGone(pid!), 5000, 'the hung worker process to be killed')
+    // A job meanwhile starts a worker again (one chance per job), which hangs too: the job fails, it does not wait for ever.
+    const job = await failure(collect(pool.run({ kind: 'echo', value: 1, times: 1 })))
+    expect((job as Error).message).toBe('no worker available: the worker did not finish starting within 300 ms')
+  })
+
   test('close kills the worker processes', async () => {
     const pool = processPool()
     await pool.warmup()

@@ -4,70 +4,19 @@
  *
  * Failure model: a worker that crashes, or makes no progress for `jobTimeoutMs`, fails
  * its job with {@link EngineUnavailableError} and is terminated and replaced; the next
- * job runs on the fresh worker. One lost while starting gets a second start in warmup. A job aborted while queued never reaches a worker; one
- * aborted while running is told to stop (see worker-protocol.ts). Workers are threads, or
- * processes for native code (worker-link.ts).
+ * job runs on the fresh worker. One lost while starting gets a second start in warmup; one
+ * still starting after `startTimeoutMs` is killed and fails warmup. A job aborted while
+ * queued never reaches a worker; one aborted while running is told to stop (see
+ * worker-protocol.ts). Workers are threads, or processes for native code (worker-link.ts).
  */
 import { EngineBusyError, EngineUnavailableError, type EngineStats } from './engine.ts'
 import { JobChannel } from './job-channel.ts'
-import type { LoudnessResult } from '../audio/loudness-stage.ts'
-import type { ModelLifecycle } from '../telemetry/model-lifecycle.ts'
 import { WorkerModels } from './worker-models.ts'
-import { openWorker, type Isolation, type WorkerLink } from './worker-link.ts'
+import { openWorker, type WorkerLink } from './worker-link.ts'
+import type { RunOptions, WorkerPoolOptions } from './worker-pool-options.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
-export interface WorkerPoolOptions {
-  /** The worker script, e.g. `new URL('./x.worker.ts', import.meta.url)`; it calls `serveJobs`. */
-  url: string | URL
-  /** Number of workers (TTS_MAX_CONCURRENCY). */
-  size: number
-  /** Jobs allowed to wait for a worker (TTS_MAX_QUEUE); one more throws EngineBusyError. */
-  maxQueue: number
-  /** A running job that produces nothing for this long is declared hung (default 30 s). */
-  jobTimeoutMs?: number
-  /** Passed to every worker's `serveJobs` setup (must be structured-cloneable). */
-  init?: unknown
-  /**
-   * How many nice steps below the event loop the workers run (0-19, default 0). On Linux
-   * niceness is per thread: a positive value lets the event loop take a core back from
-   * synthesis at once, so cache hits stay fast while every worker is busy.
-   */
-  nice?: number
-  /** Where model loads, residency and unloads are reported (telemetry/model-lifecycle.ts). */
-  models?: ModelLifecycle
-  /** The model each worker loads in its setup: a worker's start is timed as its load. */
-  modelId?: string
-  /** Told the loudness of each utterance a worker made (worker-host.ts `reportLoudness`). */
-  onLoudness?: (result: LoudnessResult) => void
-  /** `process` for workers that call native code (see worker-link.ts); default `thread`. */
-  isolation?: Isolation
-}
-
-/** How an engine that synthesises in a pool of workers sizes it (TTS_MAX_CONCURRENCY, TTS_MAX_QUEUE, ...). */
-export interface PoolEngineOptions {
-  /** Number of workers (TTS_MAX_CONCURRENCY). */
-  workers: number
-  /** Requests allowed to wait for a worker (TTS_MAX_QUEUE). */
-  maxQueue: number
-  /** A job without progress for this long fails with EngineUnavailableError (default 30 s). */
-  jobTimeoutMs?: number
-  /** Nice steps the workers run below the event loop (TTS_ENGINE_NICE; default 0 here). */
-  nice?: number
-  /** Where the workers' model loads are reported (telemetry/model-lifecycle.ts). */
-  models?: ModelLifecycle
-  /** The model_id a worker's start is reported under: the configured engine (or model) name. */
-  modelId?: string
-  /** Normalise each utterance to this integrated loudness (TTS_LOUDNESS_TARGET_LUFS), in the workers. */
-  loudnessTargetLufs?: number
-  /** Told each utterance's loudness, as a worker measured it. */
-  onLoudness?: (result: LoudnessResult) => void
-}
-
-export interface RunOptions {
-  signal?: AbortSignal
-  /** Buffers in the request to move rather than copy. */
-  transfer?: Transferable[]
-}
+export type { PoolEngineOptions, RunOptions, WorkerPoolOptions } from './worker-pool-options.ts'
 
 interface Job {
   id: number
@@ -100,6 +49,7 @@ export class WorkerPool<Req, Out> {
   private readonly slots: Slot[] = []
   private readonly queue: Job[] = []
   private readonly timeoutMs: number
+  private readonly startTimeoutMs: number
   private nextId = 1
   private warmed = false
   private closed = false
@@ -107,6 +57,7 @@ export class WorkerPool<Req, Out> {
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.timeoutMs = options.jobTimeoutMs ?? 30_000
+    this.startTimeoutMs = options.startTimeoutMs ?? 120_000
     if (options.modelId) options.models?.declare(options.modelId)
     for (let i = 0; i < Math.max(1, options.size); i++) {
       const slot = {} as Slot
@@ -216,11 +167,23 @@ export class WorkerPool<Req, Out> {
       { init: this.options.init, nice: this.options.nice ?? 0 },
     )
     slot.link = link
+    slot.timer = setTimeout(() => this.startTimedOut(slot), this.startTimeoutMs)
+    slot.timer.unref?.()
+  }
+
+  /** A setup that hangs (a model load that never returns): final, the same load would hang again. */
+  private startTimedOut(slot: Slot): void {
+    if (slot.state !== 'starting') return
+    this.lastInitError = `the worker did not finish starting within ${this.startTimeoutMs} ms`
+    this.retire(slot, 'failed')
+    slot.markReady(new EngineUnavailableError(this.lastInitError))
+    this.pump()
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {
     switch (msg.type) {
       case 'ready':
+        clearTimeout(slot.timer)
         slot.state = 'idle'
         slot.models.ready()
         slot.markReady()

@@ -13,6 +13,8 @@ import { serveJobs } from '../../src/tts/worker-host.ts'
  */
 export interface ScriptedInit {
   failInit?: boolean
+  /** The setup never finishes, as a model load that hangs. */
+  hangInit?: boolean
   startsFile?: string
   exitOnStarts?: number[]
 }
@@ -34,11 +36,12 @@ const parked = new Int32Array(new SharedArrayBuffer(4))
 
 serveJobs<ScriptedInit | undefined, ScriptedRequest, number | number[]>((init) => {
   if (init?.startsFile) {
-    appendFileSync(init.startsFile, 'start\n')
+    appendFileSync(init.startsFile, `${process.pid}\n`)
     const run = readFileSync(init.startsFile, 'utf8').split('\n').length - 1
     if (init.exitOnStarts?.includes(run)) process.exit(0)
   }
   if (init?.failInit) throw new Error('scripted worker refuses to start')
+  if (init?.hangInit) return new Promise<never>(() => {})
   return (request, ctx) => {
     switch (request.kind) {
       case 'echo':

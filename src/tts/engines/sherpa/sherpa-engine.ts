@@ -22,6 +22,8 @@ export interface SherpaEngineOptions {
   workers: number
   maxQueue: number
   jobTimeoutMs?: number
+  /** A worker still loading the model after this long is killed and warmup fails (default 120 s). */
+  startTimeoutMs?: number
   /** Nice steps the workers run below the event loop. */
   nice?: number
   models?: ModelLifecycle
@@ -43,6 +45,7 @@ export function createSherpaEngine(plan: SherpaPlan, options: SherpaEngineOption
     size: options.workers,
     maxQueue: options.maxQueue,
     ...(options.jobTimeoutMs && { jobTimeoutMs: options.jobTimeoutMs }),
+    ...(options.startTimeoutMs && { startTimeoutMs: options.startTimeoutMs }),
     init: { config: plan.config } satisfies SherpaInit,
     nice: options.nice ?? 0,
     ...(options.models && { models: options.models, modelId: options.name }),

@@ -24,6 +24,7 @@ export const sherpaKind = defineKind({
       workers: settings.max_concurrency,
       maxQueue: settings.max_queue,
       jobTimeoutMs: settings.job_timeout_ms,
+      startTimeoutMs: settings.start_timeout_ms,
       ...(deps.pool.nice !== undefined && { nice: deps.pool.nice }),
       ...(deps.pool.loudnessTargetLufs !== undefined && { loudnessTargetLufs: deps.pool.loudnessTargetLufs }),
       ...(deps.metrics && { models: deps.metrics.models, onLoudness: (result: LoudnessResult) => deps.metrics!.loudness.record(settings.name, result) }),

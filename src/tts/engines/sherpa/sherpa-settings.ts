@@ -37,6 +37,8 @@ export const sherpaEngineSchema = z.strictObject({
   max_queue: z.number().int().min(0).max(100_000).default(64),
   /** A job that produces no audio for this long is killed and its worker replaced. */
   job_timeout_ms: z.number().int().min(1000).max(600_000).default(60_000),
+  /** A worker still loading the model after this long is killed and the start fails, naming the wait. */
+  start_timeout_ms: z.number().int().min(1000).max(3_600_000).default(120_000),
   /** Voices' gender when the model does not say (Piper, VITS, Matcha); per voice id in `genders`. */
   gender: z.enum(['female', 'male']).default('female'),
   genders: z.record(z.string(), z.enum(['female', 'male'])).default({}),
