@@ -261,6 +261,13 @@ describe('WorkerPool with worker processes (for native code)', () => {
     expect((job as Error).message).toBe('no worker available: the worker did not finish starting within 300 ms')
   })
 
+  test('close while a worker is still starting fails the warmup waiting on it', async () => {
+    const pool = processPool({ init: { hangInit: true } satisfies ScriptedInit })
+    const warming = failure(pool.warmup())
+    await pool.close()
+    expect(await warming).toHaveProperty('message', 'the engine is shut down')
+  })
+
   test('close kills the worker processes', async () => {
     const pool = processPool()
     await pool.warmup()

@@ -82,7 +82,10 @@ export class WorkerPool<Req, Out> {
     try {
       await slot.ready
     } catch (err) {
-      if (!slot.lostStarting || this.closed) throw err
+      if (this.closed) throw err
+      // A job may have started it again meanwhile (one chance per job): wait for that start, never a second process.
+      if (slot.state !== 'failed') return slot.ready
+      if (!slot.lostStarting) throw err
       this.spawn(slot)
       await slot.ready
     }
@@ -141,6 +144,8 @@ export class WorkerPool<Req, Out> {
     for (const slot of this.slots) {
       clearTimeout(slot.timer)
       slot.job?.channel.fail(error)
+      // A warmup still waiting on a start fails now rather than never (settled starts ignore it).
+      slot.markReady?.(error)
       const link = slot.link
       slot.link = undefined
       link?.terminate()
