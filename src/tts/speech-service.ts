@@ -61,7 +61,7 @@ function serves(entry: CachedAudio | undefined, aligned: boolean): entry is Cach
 }
 
 /** What production is given: made only for a request that synthesises (a hit does not pay for the copy). */
-function produced(request: SpeechRequest, honoured: ProducedRequest['params'], retention: SpeechRequest['retention'], plan: SpeechPlan): ProducedRequest {
+function productionRequest(request: SpeechRequest, honoured: ProducedRequest['params'], retention: SpeechRequest['retention'], plan: SpeechPlan): ProducedRequest {
   return { ...request, params: honoured, retention, ...(plan.speech && { speech: plan.speech }) }
 }
 
@@ -127,7 +127,7 @@ export class SpeechService {
     const indexes = plan.speech ? (request.source ?? request.text) : request.text
     const aligned = request.alignment === true
     // Nothing of it may be kept: no lookup, no flight others join, no store (speech-production.ts).
-    if (retention) return { flight: this.#fly(produced(request, honoured, retention, plan), key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
+    if (retention) return { flight: this.#fly(productionRequest(request, honoured, retention, plan), key, false), timings: { cache: 0 }, ignored, leader: true, indexes }
     // A flight that finishes during the lookup leaves the map (its file is now in the cache)
     // after the lookup may already have missed: keep hold of it, or we would synthesise again.
     const before = this.#inflight.get(key)
@@ -141,7 +141,7 @@ export class SpeechService {
     // A flight without the timings this request needs is left to its readers; this one makes its own.
     // The request that starts a flight is the one billed for it; the ones that join it are not.
     const leader = !flight || flight.broadcast.signal.aborted || flight.stored !== undefined || (aligned && !flight.aligned)
-    if (leader) flight = this.#fly(produced(request, honoured, retention, plan), key, true)
+    if (leader) flight = this.#fly(productionRequest(request, honoured, retention, plan), key, true)
     return { flight: flight!, timings, ignored, leader, indexes }
   }
 
@@ -177,12 +177,12 @@ export class SpeechService {
   #fly(request: ProducedRequest, key: string, shared: boolean): Flight {
     const created: Flight = { broadcast: new Broadcast<SpeechPiece>(emptyPiece), aligned: request.alignment === true }
     if (shared) this.#inflight.set(key, created)
-    const produced = shared ? produceFlight(this.deps, request, key, created, context.active()) : synthesiseFlight(this.deps, request, key, created, context.active())
+    const production = shared ? produceFlight(this.deps, request, key, created, context.active()) : synthesiseFlight(this.deps, request, key, created, context.active())
     // One reaction, not a catch and a finally (each a promise and closures more per miss).
     const landed = () => {
       if (this.#inflight.get(key) === created) this.#inflight.delete(key)
     }
-    void produced.then(landed, (err: unknown) => {
+    void production.then(landed, (err: unknown) => {
       // A bug after the audio was delivered: log it, keep serving, and let readers finish.
       try {
         this.deps.logger.error({ err }, 'speech production failed')
