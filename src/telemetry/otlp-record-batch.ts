@@ -44,6 +44,7 @@ interface Sealed {
 export class OtlpRecordBatch {
   readonly #options: OtlpRecordBatchOptions
   readonly #headerRoom: number
+  readonly #signal: 'logs' | 'traces'
   #writer: ProtoWriter
   #count = 0
   #sealed: Sealed[] = []
@@ -57,6 +58,7 @@ export class OtlpRecordBatch {
 
   constructor(options: OtlpRecordBatchOptions) {
     this.#options = options
+    this.#signal = options.signal ?? 'logs'
     // Two keys and two lengths of at most five bytes each, then the resource and scope.
     this.#headerRoom = options.resource.length + options.scope.length + 12
     this.#writer = this.#fresh()
@@ -68,7 +70,7 @@ export class OtlpRecordBatch {
    */
   add(write: (w: ProtoWriter) => void): void {
     if (this.#shutDown || this.#queued >= this.#options.maxQueueSize) {
-      this.#options.onDropped(this.#options.signal ?? 'logs', 1)
+      this.#options.onDropped(this.#signal, 1)
       return
     }
     const w = this.#writer
@@ -78,7 +80,7 @@ export class OtlpRecordBatch {
     } catch {
       // A record that cannot be encoded is dropped whole; the batch's other records stay intact.
       w.pos = start
-      this.#options.onDropped(this.#options.signal ?? 'logs', 1)
+      this.#options.onDropped(this.#signal, 1)
       return
     }
     this.#count++
